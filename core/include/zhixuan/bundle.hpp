@@ -1,0 +1,67 @@
+// The model bundle a server ships: a safetensors file whose tensors are
+//   item_embeddings [N, d] F32 | F16 | I8   (I8 with item_scales [N] F32)
+//   item_bias [N] F32        optional
+//   item_gram [d, d] F32     optional (V^T V; computed on load when absent)
+//   any other tensor         kept in Model::extras for the rooms that use it
+// and whose __metadata__["zhixuan.manifest"] is JSON:
+//   {"format_version": 1, "model_version": "...", "dim": d, "item_ids": [...],
+//    "foldin": {"reg": .., "alpha": .., "unobserved_weight": .., "reg_exponent": ..}, ...}
+// Manifest keys this file does not know are kept verbatim (Manifest::json) for other rooms.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "zhixuan/item_matrix.hpp"
+#include "zhixuan/safetensors.hpp"
+#include "zhixuan/status.hpp"
+
+namespace zhixuan {
+
+constexpr int kBundleFormatVersion = 1;
+constexpr int kMaxDim = 1024;
+constexpr int64_t kMaxItems = 20'000'000;
+constexpr size_t kMaxItemIdBytes = 256;
+
+// Implicit-ALS fold-in hyperparameters (see foldin.hpp for the objective).
+struct FoldInParams {
+  float reg = 0.1f;                // lambda
+  float alpha = 1.0f;              // observed confidence c = 1 + alpha * weight
+  float unobserved_weight = 1.0f;  // w0, weight of every unobserved item
+  float reg_exponent = 0.0f;       // nu: lambda_u = lambda * (n_u + w0 * N)^nu (Rendle 2022)
+};
+
+struct Manifest {
+  int format_version = kBundleFormatVersion;
+  std::string model_version;
+  int dim = 0;
+  std::vector<std::string> item_ids;
+  FoldInParams foldin;
+  std::string json;  // the whole manifest as shipped (other rooms read their keys from it)
+};
+
+struct Model {
+  Manifest manifest;
+  ItemMatrix items;
+  std::vector<float> bias;  // empty or one per row
+  std::vector<float> gram;  // d*d, row-major, V^T V of the dequantized rows
+  std::map<std::string, TensorData> extras;
+};
+
+// Parses and validates a bundle; copies what it keeps, so `bytes` may be freed after.
+StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size);
+
+// Serializes a model; the manifest JSON is regenerated from the typed fields
+// merged over Manifest::json (typed fields win).
+std::vector<uint8_t> SaveModel(const Model& model);
+
+// Builds a model from F32 rows (the trainer's and converter's entry point).
+StatusOr<Model> MakeModel(std::vector<std::string> item_ids, const float* rows, int dim, DType dtype,
+                          FoldInParams foldin, std::string model_version);
+
+// V^T V of the dequantized rows, row-major d*d.
+std::vector<float> ComputeGram(const ItemMatrix& items);
+
+}  // namespace zhixuan

@@ -1,0 +1,96 @@
+#include "zhixuan/item_matrix.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "zhixuan/half.hpp"
+
+namespace zhixuan {
+
+ItemMatrix ItemMatrix::FromF32(const float* values, int64_t rows, int dim, DType dtype) {
+  ItemMatrix m;
+  m.dtype_ = dtype;
+  m.dim_ = dim;
+  m.AppendRows(values, rows);
+  return m;
+}
+
+size_t ItemMatrix::bytes() const {
+  return f32_.size() * 4 + f16_.size() * 2 + i8_.size() + scales_.size() * 4;
+}
+
+void ItemMatrix::AppendRows(const float* values, int64_t count) {
+  const size_t n = static_cast<size_t>(count) * dim_;
+  switch (dtype_) {
+    case DType::kF32:
+      f32_.insert(f32_.end(), values, values + n);
+      break;
+    case DType::kF16:
+      f16_.reserve(f16_.size() + n);
+      for (size_t i = 0; i < n; ++i) f16_.push_back(FloatToHalf(values[i]));
+      break;
+    default:  // I8, symmetric per row: the largest magnitude maps to 127.
+      i8_.reserve(i8_.size() + n);
+      for (int64_t r = 0; r < count; ++r) {
+        const float* row = values + r * dim_;
+        float max_abs = 0.f;
+        for (int j = 0; j < dim_; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
+        const float scale = max_abs > 0.f ? max_abs / 127.f : 1.f;
+        scales_.push_back(scale);
+        for (int j = 0; j < dim_; ++j)
+          i8_.push_back(static_cast<int8_t>(std::lround(std::clamp(row[j] / scale, -127.f, 127.f))));
+      }
+      break;
+  }
+  rows_ += count;
+}
+
+void ItemMatrix::RowToF32(int64_t row, float* out) const {
+  const size_t base = static_cast<size_t>(row) * dim_;
+  switch (dtype_) {
+    case DType::kF32: std::memcpy(out, f32_.data() + base, dim_ * sizeof(float)); break;
+    case DType::kF16: for (int j = 0; j < dim_; ++j) out[j] = HalfToFloat(f16_[base + j]); break;
+    default: for (int j = 0; j < dim_; ++j) out[j] = scales_[row] * i8_[base + j]; break;
+  }
+}
+
+std::vector<float> ItemMatrix::ToF32() const {
+  std::vector<float> out(static_cast<size_t>(rows_) * dim_);
+  for (int64_t r = 0; r < rows_; ++r) RowToF32(r, out.data() + r * dim_);
+  return out;
+}
+
+ItemMatrix ItemMatrix::FromTensor(const TensorView& data, const TensorView* scales) {
+  ItemMatrix m;
+  m.dtype_ = data.dtype;
+  m.rows_ = data.shape[0];
+  m.dim_ = static_cast<int>(data.shape[1]);
+  const size_t n = static_cast<size_t>(m.rows_) * m.dim_;
+  switch (m.dtype_) {
+    case DType::kF32: m.f32_.resize(n); std::memcpy(m.f32_.data(), data.data, n * 4); break;
+    case DType::kF16: m.f16_.resize(n); std::memcpy(m.f16_.data(), data.data, n * 2); break;
+    default:
+      m.i8_.resize(n);
+      std::memcpy(m.i8_.data(), data.data, n);
+      m.scales_.resize(m.rows_);
+      std::memcpy(m.scales_.data(), scales->data, m.rows_ * 4);
+      break;
+  }
+  return m;
+}
+
+TensorData ItemMatrix::ToTensor() const {
+  TensorData t;
+  t.dtype = dtype_;
+  t.shape = {rows_, dim_};
+  const uint8_t* src = dtype_ == DType::kF32   ? reinterpret_cast<const uint8_t*>(f32_.data())
+                       : dtype_ == DType::kF16 ? reinterpret_cast<const uint8_t*>(f16_.data())
+                                               : reinterpret_cast<const uint8_t*>(i8_.data());
+  t.bytes.assign(src, src + bytes() - scales_.size() * 4);
+  return t;
+}
+
+TensorData ItemMatrix::ScalesTensor() const { return MakeF32Tensor({rows_}, scales_.data()); }
+
+}  // namespace zhixuan

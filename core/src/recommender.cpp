@@ -1,0 +1,219 @@
+#include "zhixuan/recommender.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace zhixuan {
+namespace {
+
+using Json = nlohmann::json;
+
+bool SoldOn(const CatalogItem& item, const std::string& channel) {
+  return item.channels.empty() || std::find(item.channels.begin(), item.channels.end(), channel) != item.channels.end();
+}
+
+bool HasAnyTag(const CatalogItem& item, const std::vector<std::string>& tags) {
+  for (const std::string& t : item.tags)
+    if (std::find(tags.begin(), tags.end(), t) != tags.end()) return true;
+  return false;
+}
+
+Status ReadPrice(const Json& j, const char* key, double* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0)
+    return InvalidArgument(std::string("filter.") + key + " must be a finite number >= 0");
+  *out = it->get<double>();
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Filter> ParseFilterJson(const std::string& json_text) {
+  Filter filter;
+  if (json_text.empty()) return filter;
+  Json j = Json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument("filter must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    if (key != "tags" && key != "minPrice" && key != "maxPrice" && key != "channel" && key != "available")
+      return InvalidArgument("filter has unknown key '" + key + "' (known: tags, minPrice, maxPrice, channel, available)");
+  }
+  if (auto it = j.find("tags"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return InvalidArgument("filter.tags must be an array of strings");
+    for (const Json& t : *it) {
+      if (!t.is_string()) return InvalidArgument("filter.tags must be an array of strings");
+      filter.tags.push_back(t.get<std::string>());
+    }
+  }
+  ZX_RETURN_IF_ERROR(ReadPrice(j, "minPrice", &filter.min_price));
+  ZX_RETURN_IF_ERROR(ReadPrice(j, "maxPrice", &filter.max_price));
+  if (filter.min_price >= 0 && filter.max_price >= 0 && filter.min_price > filter.max_price)
+    return InvalidArgument("filter.minPrice is greater than filter.maxPrice");
+  if (auto it = j.find("channel"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return InvalidArgument("filter.channel must be a string");
+    filter.channel = it->get<std::string>();
+  }
+  if (auto it = j.find("available"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return InvalidArgument("filter.available must be a boolean");
+    filter.only_available = it->get<bool>();
+  }
+  return filter;
+}
+
+StatusOr<std::unique_ptr<Recommender>> Recommender::Create(Model model, std::optional<Catalog> catalog) {
+  std::unique_ptr<Recommender> rec(new Recommender());
+  if (catalog && !catalog->model_version.empty() && catalog->model_version != model.manifest.model_version)
+    return Status(StatusCode::kModelMismatch, "catalog was made for model version '" + catalog->model_version +
+                                                  "' but the model is '" + model.manifest.model_version + "'");
+  if (model.gram.empty()) model.gram = ComputeGram(model.items);
+  rec->model_ = std::move(model);
+  rec->catalog_ = std::move(catalog);
+  const auto& ids = rec->model_.manifest.item_ids;
+  rec->row_of_.reserve(ids.size());
+  for (size_t r = 0; r < ids.size(); ++r) rec->row_of_.emplace(ids[r], static_cast<int32_t>(r));
+  rec->catalog_index_.assign(ids.size(), -1);
+  if (rec->catalog_) {
+    for (size_t i = 0; i < rec->catalog_->items.size(); ++i) {
+      const CatalogItem& item = rec->catalog_->items[i];
+      auto row = rec->row_of_.find(item.id);
+      if (row == rec->row_of_.end()) {
+        rec->cold_items_.push_back(item.id);
+        continue;
+      }
+      rec->catalog_index_[row->second] = static_cast<int32_t>(i);
+      for (const auto& alias : item.aliases) rec->row_of_.emplace(alias.second, row->second);
+    }
+  }
+  return rec;
+}
+
+int32_t Recommender::RowOf(const std::string& id) const {
+  auto it = row_of_.find(id);
+  return it == row_of_.end() ? -1 : it->second;
+}
+
+const CatalogItem* Recommender::CatalogItemOf(int32_t row) const {
+  if (!catalog_ || row < 0 || row >= static_cast<int32_t>(catalog_index_.size()) || catalog_index_[row] < 0) return nullptr;
+  return &catalog_->items[catalog_index_[row]];
+}
+
+std::vector<uint8_t> Recommender::AllowedMask(const Filter& filter) const {
+  std::vector<uint8_t> allowed(static_cast<size_t>(item_count()), 1);
+  if (!catalog_) return allowed;
+  const bool price_bound = filter.min_price >= 0 || filter.max_price >= 0;
+  for (int32_t r = 0; r < item_count(); ++r) {
+    const CatalogItem* item = CatalogItemOf(r);
+    if (item == nullptr) {
+      // Not in the catalog: nothing to sell it by, so any catalog-based filter drops it.
+      allowed[r] = filter.tags.empty() && !price_bound && filter.channel.empty();
+      continue;
+    }
+    bool keep = !filter.only_available || item->available;
+    if (keep && !filter.tags.empty()) keep = HasAnyTag(*item, filter.tags);
+    if (keep && price_bound) {
+      keep = !std::isnan(item->price) && (filter.min_price < 0 || item->price >= filter.min_price) &&
+             (filter.max_price < 0 || item->price <= filter.max_price);
+    }
+    if (keep && !filter.channel.empty()) keep = SoldOn(*item, filter.channel);
+    allowed[r] = keep;
+  }
+  return allowed;
+}
+
+Status Recommender::CheckK(int k) const {
+  if (k <= 0 || k > kMaxK) return InvalidArgument("k must be in 1.." + std::to_string(kMaxK) + ", got " + std::to_string(k));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<float>> Recommender::FoldIn(const FoldInInput& input) const {
+  return zhixuan::FoldIn(model_.items, model_.gram, model_.manifest.foldin, input);
+}
+
+StatusOr<TopK> Recommender::Recommend(const Query& query) const {
+  ZX_RETURN_IF_ERROR(CheckK(query.k));
+  if (query.user_vector == nullptr) return InvalidArgument("user vector is missing");
+  for (int j = 0; j < dim(); ++j)
+    if (!std::isfinite(query.user_vector[j])) return InvalidArgument("user vector contains NaN or Inf");
+  std::vector<uint8_t> allowed = AllowedMask(query.filter);
+  for (int32_t r : query.exclude_rows)
+    if (r >= 0 && r < item_count()) allowed[r] = 0;
+  std::vector<float> scores(static_cast<size_t>(item_count()));
+  ScoreRows(model_.items, query.user_vector, model_.bias.empty() ? nullptr : model_.bias.data(), 0, item_count(),
+            scores.data());
+  return SelectTopK(scores.data(), item_count(), query.k, allowed.data());
+}
+
+StatusOr<std::vector<TopK>> Recommender::RecommendBatch(const float* user_vectors, int count, int k,
+                                                        const Filter& filter) const {
+  ZX_RETURN_IF_ERROR(CheckK(k));
+  if (count <= 0 || count > 4096) return InvalidArgument("batch size must be in 1..4096");
+  for (int64_t i = 0; i < int64_t{count} * dim(); ++i)
+    if (!std::isfinite(user_vectors[i])) return InvalidArgument("user vector " + std::to_string(i / dim()) + " contains NaN or Inf");
+  const std::vector<uint8_t> allowed = AllowedMask(filter);
+  std::vector<float> scores(static_cast<size_t>(count) * item_count());
+  ScoreRowsBatch(model_.items, user_vectors, count, model_.bias.empty() ? nullptr : model_.bias.data(), scores.data());
+  std::vector<TopK> out;
+  out.reserve(count);
+  for (int q = 0; q < count; ++q)
+    out.push_back(SelectTopK(scores.data() + static_cast<size_t>(q) * item_count(), item_count(), k, allowed.data()));
+  return out;
+}
+
+StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filter) const {
+  ZX_RETURN_IF_ERROR(CheckK(k));
+  if (row < 0 || row >= item_count()) return Status(StatusCode::kUnknownItem, "item row " + std::to_string(row) + " is out of range");
+  std::vector<float> anchor(dim());
+  model_.items.RowToF32(row, anchor.data());
+  std::vector<float> scores(static_cast<size_t>(item_count()));
+  ScoreRows(model_.items, anchor.data(), nullptr, 0, item_count(), scores.data());
+  // Cosine: divide by row norms so popular (long) vectors do not dominate.
+  std::vector<float> v(dim());
+  float anchor_norm = 0.f;
+  for (float a : anchor) anchor_norm += a * a;
+  anchor_norm = std::sqrt(anchor_norm) + 1e-12f;
+  for (int64_t r = 0; r < item_count(); ++r) {
+    model_.items.RowToF32(r, v.data());
+    float norm = 0.f;
+    for (float x : v) norm += x * x;
+    scores[r] /= (std::sqrt(norm) + 1e-12f) * anchor_norm;
+  }
+  std::vector<uint8_t> allowed = AllowedMask(filter);
+  allowed[row] = 0;
+  return SelectTopK(scores.data(), item_count(), k, allowed.data());
+}
+
+Status Recommender::AppendItems(const std::vector<std::string>& ids, const float* rows) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty() || ids[i].size() > kMaxItemIdBytes) return InvalidArgument("item id is empty or longer than 256 bytes");
+    if (row_of_.count(ids[i])) return InvalidArgument("item id '" + ids[i] + "' already exists");
+    for (size_t j = 0; j < i; ++j)
+      if (ids[j] == ids[i]) return InvalidArgument("item id '" + ids[i] + "' appears twice in the batch");
+  }
+  for (size_t i = 0; i < ids.size() * dim(); ++i)
+    if (!std::isfinite(rows[i])) return InvalidArgument("new item embedding contains NaN or Inf");
+  // Items added on the device do not change the shipped Gram matrix: the server's
+  // fold-in objective is defined over the trained items, and keeping G fixed keeps
+  // device and server user vectors identical.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int32_t row = static_cast<int32_t>(model_.items.rows() + i);
+    row_of_.emplace(ids[i], row);
+    model_.manifest.item_ids.push_back(ids[i]);
+    int32_t catalog_index = -1;
+    if (catalog_) {
+      auto it = catalog_->index.find(ids[i]);
+      if (it != catalog_->index.end()) {
+        catalog_index = it->second;
+        cold_items_.erase(std::remove(cold_items_.begin(), cold_items_.end(), ids[i]), cold_items_.end());
+      }
+    }
+    catalog_index_.push_back(catalog_index);
+  }
+  model_.items.AppendRows(rows, static_cast<int64_t>(ids.size()));
+  if (!model_.bias.empty()) model_.bias.resize(model_.items.rows(), 0.f);
+  return Status::Ok();
+}
+
+}  // namespace zhixuan

@@ -1,0 +1,113 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+
+#include "fixtures.hpp"
+#include "zhixuan/bundle.hpp"
+#include "zhixuan/half.hpp"
+
+using namespace zhixuan;
+using namespace zhixuan::testing;
+
+namespace {
+
+// Rewrites the manifest of a saved bundle (to build hostile variants).
+std::vector<uint8_t> WithManifest(const Model& model, const std::string& manifest) {
+  auto bytes = SaveModel(model);
+  auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
+  std::map<std::string, TensorData> tensors;
+  for (const auto& [name, t] : view.tensors) {
+    TensorData d;
+    d.dtype = t.dtype;
+    d.shape = t.shape;
+    d.bytes.assign(t.data, t.data + t.size_bytes);
+    tensors[name] = d;
+  }
+  return WriteSafetensors(tensors, {{"zhixuan.manifest", manifest}});
+}
+
+}  // namespace
+
+TEST_CASE("a saved bundle loads back with the same rows, ids and fold-in parameters", "[bundle]") {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kI8}) {
+    DYNAMIC_SECTION("dtype " << DTypeName(dtype)) {
+      Model model = CheckerboardModel(40, 16, dtype);
+      auto bytes = SaveModel(model);
+      auto loaded = LoadModel(bytes.data(), bytes.size());
+      REQUIRE(loaded.ok());
+      REQUIRE(loaded->manifest.item_ids == model.manifest.item_ids);
+      REQUIRE(loaded->manifest.foldin.alpha == model.manifest.foldin.alpha);
+      REQUIRE(loaded->items.dtype() == dtype);
+      REQUIRE(loaded->gram.size() == 16u * 16u);
+      std::vector<float> a(16), b(16);
+      model.items.RowToF32(7, a.data());
+      loaded->items.RowToF32(7, b.data());
+      REQUIRE(a == b);
+    }
+  }
+}
+
+TEST_CASE("quantized rows stay close to the F32 rows", "[bundle]") {
+  auto rows = RandomRows(50, 32, 3);
+  for (DType dtype : {DType::kF16, DType::kI8}) {
+    ItemMatrix m = ItemMatrix::FromF32(rows.data(), 50, 32, dtype);
+    auto back = m.ToF32();
+    double max_err = 0;
+    for (size_t i = 0; i < rows.size(); ++i) max_err = std::max(max_err, double(std::fabs(back[i] - rows[i])));
+    REQUIRE(max_err < (dtype == DType::kF16 ? 5e-3 : 0.05));
+  }
+}
+
+TEST_CASE("half conversion is exact for representable values and rounds to nearest", "[bundle]") {
+  for (float v : {0.f, 1.f, -2.5f, 65504.f, 6.1035156e-05f, 5.9604645e-08f, -0.000123f})
+    REQUIRE(std::fabs(HalfToFloat(FloatToHalf(v)) - v) <= std::fabs(v) * 1e-3f + 1e-7f);
+  REQUIRE(FloatToHalf(1.f) == 0x3c00);
+  REQUIRE(FloatToHalf(-2.f) == 0xc000);
+}
+
+TEST_CASE("bundles whose manifest and tensors disagree are rejected", "[bundle][bad-input]") {
+  Model model = CheckerboardModel(10, 8);
+  auto load_code = [](const std::vector<uint8_t>& b) {
+    auto r = LoadModel(b.data(), b.size());
+    return r.ok() ? std::string("OK") : r.status().ToString();
+  };
+  SECTION("no manifest") {
+    auto bytes = WriteSafetensors({}, {});
+    REQUIRE(load_code(bytes).find("zhixuan.manifest") != std::string::npos);
+  }
+  SECTION("row count differs from the id list") {
+    auto ids = R"({"format_version":1,"dim":8,"item_ids":["a","b"]})";
+    REQUIRE(load_code(WithManifest(model, ids)).find("10 rows but the manifest lists 2") != std::string::npos);
+  }
+  SECTION("dim differs") {
+    std::string m = R"({"format_version":1,"dim":4,"item_ids":[)";
+    for (int i = 0; i < 10; ++i) m += (i ? ",\"" : "\"") + model.manifest.item_ids[i] + "\"";
+    m += "]}";
+    REQUIRE(load_code(WithManifest(model, m)).find("dim 8 but the manifest says 4") != std::string::npos);
+  }
+  SECTION("duplicate item id") {
+    std::string m = R"({"format_version":1,"dim":8,"item_ids":["a","a","b","c","d","e","f","g","h","i"]})";
+    REQUIRE(load_code(WithManifest(model, m)).find("appears twice") != std::string::npos);
+  }
+  SECTION("future format version") {
+    REQUIRE(load_code(WithManifest(model, R"({"format_version":9,"dim":8,"item_ids":[]})")).rfind("UNSUPPORTED", 0) == 0);
+  }
+  SECTION("NaN in the embeddings") {
+    std::vector<float> rows = CheckerboardRows(10, 8);
+    auto ok = MakeModel(ItemIds(10), rows.data(), 8, DType::kF32, {}, "v");
+    REQUIRE(ok.ok());
+    auto bytes = SaveModel(ok.value());
+    // Poison the first value of item_embeddings in place.
+    auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
+    const uint8_t* p = view.find("item_embeddings")->data;
+    float nan = std::nanf("");
+    std::memcpy(bytes.data() + (p - bytes.data()), &nan, 4);
+    REQUIRE(load_code(bytes).find("NaN") != std::string::npos);
+  }
+  SECTION("truncated file") {
+    auto bytes = SaveModel(model);
+    bytes.resize(bytes.size() - 5);
+    REQUIRE(load_code(bytes).rfind("MALFORMED_MODEL", 0) == 0);
+  }
+}
