@@ -1,0 +1,61 @@
+// Implicit ALS training (Hu, Koren & Volinsky 2008; frequency-scaled regularization of
+// Rendle et al., "iALS revisited", RecSys 2022). The user half-step solves, for every user,
+// EXACTLY the system of foldin.hpp with the same FoldInParams, so a user folded in on the
+// device from the shipped item rows gets the vector training would give them. The item
+// half-step is the mirror image with its own lambda:
+//   (w0 U^T U + sum_u (c_ui - w0) x_u x_u^T + lambda_i I) v_i = sum_u c_ui x_u,
+//   lambda_i = item_reg * (n_i + w0 * M)^reg_exponent,   M = number of users.
+// Both halves minimize one objective, so the loss never increases. Cholesky (LLT) per row,
+// Gram matrix once per half-step, rows spread over threads with ParallelFor.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "zhixuan/bundle.hpp"
+#include "zhixuan/interactions.hpp"
+#include "zhixuan/status.hpp"
+
+namespace zhixuan {
+
+struct EpochReport {
+  int epoch = 0;          // 1-based
+  int epochs = 0;
+  double seconds = 0;     // wall time of this epoch
+  double loss = 0;        // objective after the epoch (NaN unless TrainParams::compute_loss)
+};
+
+struct TrainParams {
+  int dim = 64;
+  int epochs = 15;
+  FoldInParams foldin;       // the user-side objective, shipped in the manifest for the device
+  float item_reg = -1.f;     // lambda of the item side; < 0: the same as foldin.reg
+  float init_scale = 0.1f;   // initial item entries ~ N(0, init_scale^2 / dim)
+  uint32_t seed = 42;
+  int threads = 0;           // 0: all cores
+  bool compute_loss = false; // costs about one extra pass over the data per epoch
+  std::function<void(const EpochReport&)> on_epoch;  // progress (called on the calling thread)
+};
+
+struct TrainResult {
+  int dim = 0;
+  std::vector<float> item_factors;  // items x dim, row-major
+  std::vector<float> user_factors;  // users x dim: the fold-in of every user on the final items
+  std::vector<EpochReport> epochs;
+};
+
+// Validates params (dim 1..1024, epochs >= 0, finite non-negative reg/alpha/w0, 0 <= nu <= 2,
+// reg or w0 > 0) and trains on a users x items weight matrix.
+StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainParams& params);
+
+// The objective both half-steps minimize, for tests and progress reports.
+double ImplicitAlsLoss(const SparseMatrix& by_user, const TrainResult& factors, const TrainParams& params);
+
+// The user half-step alone: every row of `by_user` folded in on fixed item rows
+// (f32, items x dim), exactly as foldin.hpp defines it. Also used to fold in
+// validation users on the server.
+StatusOr<std::vector<float>> SolveUsers(const SparseMatrix& by_user, const std::vector<float>& item_factors, int dim,
+                                        const FoldInParams& params, int threads);
+
+}  // namespace zhixuan

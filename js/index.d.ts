@@ -1,0 +1,125 @@
+/**
+ * zhixuan: on-device recommendations for course platforms.
+ * `createRecommender()` loads once (async); every method afterwards is synchronous.
+ */
+
+/** Stable error codes of {@link ZhixuanError}. */
+export type ZhixuanErrorCode =
+  | 'INVALID_ARGUMENT' | 'MALFORMED_MODEL' | 'MALFORMED_CATALOG' | 'MODEL_MISMATCH' | 'UNKNOWN_ITEM'
+  | 'UNKNOWN_EVENT' | 'MALFORMED_PAYLOAD' | 'INTEGRITY' | 'TOO_LARGE' | 'IO' | 'MALFORMED_DATA'
+  | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE'
+  | (string & {});
+
+/** The one error class the SDK throws for bad input and failed loads. */
+export class ZhixuanError extends Error {
+  /** A stable, machine-readable code, e.g. `'MALFORMED_MODEL'`. */
+  readonly code: ZhixuanErrorCode;
+  constructor(code: string, message: string);
+}
+
+/** Where bytes come from: in memory, a URL (fetched), or a file path (Node only). */
+export type Source = ArrayBuffer | ArrayBufferView | string | URL;
+
+/** A catalog entry. Only `id` is required. */
+export interface CatalogItem {
+  id: string;
+  title?: string;
+  description?: string;
+  tags?: string[];
+  /** Price in the platform's currency; missing means unknown. */
+  price?: number;
+  /** Channels the item is sold on (web, h5, app, mini-program, ...); missing: everywhere. */
+  channels?: string[];
+  /** Defaults to true; unavailable items are filtered out unless `filter.available === false`. */
+  available?: boolean;
+  /** Channel-specific ids of the same item, e.g. `{ 'mini-program': 'mp_1001' }`. */
+  aliases?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A catalog: `{ version?, model_version?, items }` or a bare array of items. */
+export type Catalog = { version?: string; model_version?: string; items: CatalogItem[] } | CatalogItem[];
+
+export interface CreateOptions {
+  /** The safetensors bundle the server shipped. */
+  model: Source;
+  /** The catalog (object, JSON text, bytes, URL or path). Items missing from the model are reported as cold. */
+  catalog?: Catalog | Source;
+  /** Hex SHA-256 the model bytes must have; checked before use (`INTEGRITY` otherwise). */
+  sha256?: string;
+  /** Download progress when `model` is a URL. */
+  onProgress?: (progress: { loaded: number; total: number }) => void;
+  /** Where to fetch the .wasm file from (defaults to next to the module). */
+  wasmUrl?: string | URL;
+  /** The .wasm bytes, if you already have them. */
+  wasmBinary?: Uint8Array;
+}
+
+/** Filters applied while selecting the top K. */
+export interface Filter {
+  /** Keep items with any of these tags. */
+  tags?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  /** Keep items sold on this channel. */
+  channel?: string;
+  /** `true` (default): only available items; `false`: include unavailable ones. */
+  available?: boolean;
+}
+
+/** A history entry: an item id, or an id with a weight (default 1). */
+export type HistoryEntry = string | { item: string; weight?: number };
+
+export interface RecommendOptions {
+  /** A user vector of the model's dimension. */
+  userVector?: Float32Array | number[];
+  /** Or a history to fold in on the device. */
+  history?: HistoryEntry[];
+  /** How many items (1..100000); fewer come back when fewer qualify. Default 10. */
+  k?: number;
+  /** Drop the history's items from the list (default true). */
+  excludeSeen?: boolean;
+  /** Item ids never to return (unknown ids are ignored). */
+  exclude?: string[];
+  filter?: Filter;
+}
+
+/** Parallel arrays, best first. */
+export interface Recommendations {
+  ids: string[];
+  scores: Float32Array;
+}
+
+export interface ModelInfo {
+  modelVersion: string;
+  dim: number;
+  items: number;
+  dtype: 'F32' | 'F16' | 'I8';
+}
+
+export class Recommender {
+  /** Model facts. */
+  readonly info: ModelInfo;
+  /** The manifest shipped in the bundle. */
+  readonly manifest: Record<string, unknown>;
+  /** Top K for a user vector or a history (folded in on the device). */
+  recommend(options: RecommendOptions): Recommendations;
+  /** Top K for several user vectors; the embeddings are read once for the whole batch. */
+  recommendBatch(userVectors: Array<Float32Array | number[]>, options?: { k?: number; filter?: Filter }): Recommendations[];
+  /** Items closest to `id` by cosine of their embeddings. */
+  similarItems(id: string, k?: number, options?: { filter?: Filter }): Recommendations;
+  /** The user vector a history folds into (implicit-ALS closed form, the bundle's hyperparameters). */
+  foldIn(history: HistoryEntry[]): Float32Array;
+  /** Catalog items the model has no embedding for. */
+  coldItems(): string[];
+  /** The catalog entry of an item. */
+  item(id: string): CatalogItem | undefined;
+  /** Frees wasm memory; later calls throw `DISPOSED`. */
+  dispose(): void;
+}
+
+/** Loads the model (and catalog) and returns a ready Recommender. */
+export function createRecommender(options: CreateOptions): Promise<Recommender>;
+
+/** Starts the wasm core early (optional; createRecommender calls it). */
+export function init(options?: { wasmUrl?: string | URL; wasmBinary?: Uint8Array }): Promise<unknown>;

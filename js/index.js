@@ -1,0 +1,43 @@
+// zhixuan: on-device recommendations. The only public entry point.
+import { ZhixuanError, check } from './errors.js';
+import { init } from './core.js';
+import { readBytes, readCatalogText, verifySha256 } from './model-source.js';
+import { Recommender } from './recommender.js';
+import { checkObject } from './validate.js';
+
+/**
+ * Loads a model bundle (and optionally the catalog) and returns a Recommender
+ * whose calls are synchronous.
+ */
+export async function createRecommender(options) {
+  const { model, catalog, sha256, onProgress, wasmUrl, wasmBinary } = checkObject(options, 'options');
+  if (model === undefined || model === null) throw new TypeError('options.model is required (bytes, URL or file path)');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+  const core = await init({ wasmUrl, wasmBinary });
+  const [bytes, catalogText] = await Promise.all([readBytes(model, 'model', onProgress), readCatalogText(catalog)]);
+  await verifySha256(bytes, sha256, 'model');
+
+  const engine = new core.Engine();
+  const ptr = core._malloc(Math.max(1, bytes.byteLength));
+  if (!ptr) {
+    engine.delete();
+    throw new ZhixuanError('TOO_LARGE', `no memory for a ${bytes.byteLength}-byte model`);
+  }
+  try {
+    core.HEAPU8.set(bytes, ptr);
+    check(engine.load(ptr, bytes.byteLength, catalogText ?? '', catalogText !== null));
+  } catch (error) {
+    engine.delete();
+    throw error;
+  } finally {
+    core._free(ptr);
+  }
+  const entries = new Map();
+  if (catalogText !== null) {
+    const parsed = JSON.parse(catalogText);  // the core validated it already
+    for (const item of Array.isArray(parsed) ? parsed : parsed.items) entries.set(String(item.id), item);
+  }
+  return new Recommender(core, engine, entries);
+}
+
+export { ZhixuanError, Recommender, init };

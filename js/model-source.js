@@ -1,0 +1,86 @@
+// Turns what the caller gives as a model or catalog (bytes, URL, path) into bytes or text.
+import { ZhixuanError } from './errors.js';
+import { isNode, nodeModule } from './core.js';
+
+const MAX_BUNDLE_BYTES = 2 ** 31;
+
+// In a page every string is a URL; in Node only http(s), blob and data URLs are fetched.
+function isRemote(source) {
+  if (!isNode) return true;
+  if (source instanceof URL) return source.protocol !== 'file:';
+  return /^(https?|blob|data):/.test(source);
+}
+
+async function fetchWithProgress(url, onProgress) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ZhixuanError('FETCH_FAILED', `could not fetch ${url}: ${error?.message ?? error}`);
+  }
+  if (!response.ok) throw new ZhixuanError('FETCH_FAILED', `could not fetch ${url}: HTTP ${response.status}`);
+  const total = Number(response.headers.get('content-length')) || 0;
+  if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
+  const chunks = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    if (loaded > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `${url} is larger than 2 GiB`);
+    onProgress({ loaded, total });
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * @param {ArrayBuffer | ArrayBufferView | string | URL} source
+ * @param {string} what  names the argument in errors ("model", "catalog")
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readBytes(source, what, onProgress) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (typeof source === 'string' || source instanceof URL) {
+    if (isRemote(source)) return fetchWithProgress(source, onProgress);
+    const fs = await nodeModule('node:fs/promises');
+    try {
+      return new Uint8Array(await fs.readFile(source));
+    } catch (error) {
+      throw new ZhixuanError('IO', `could not read ${what} file ${source}: ${error.code ?? error.message}`);
+    }
+  }
+  throw new TypeError(`${what} must be an ArrayBuffer, a Uint8Array, a URL or a file path`);
+}
+
+/** Checks a SHA-256 (hex) of the bytes before they are used. */
+export async function verifySha256(bytes, expectedHex, what) {
+  if (expectedHex === undefined) return;
+  if (typeof expectedHex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(expectedHex)) {
+    throw new TypeError(`${what} sha256 must be 64 hex characters`);
+  }
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (hex !== expectedHex.toLowerCase()) {
+    throw new ZhixuanError('INTEGRITY', `${what} sha256 is ${hex}, expected ${expectedHex.toLowerCase()}`);
+  }
+}
+
+/** A catalog as the JSON text the core parses (object, string, bytes or URL). */
+export async function readCatalogText(source) {
+  if (source === undefined || source === null) return null;
+  if (typeof source === 'object' && !(source instanceof URL) && !ArrayBuffer.isView(source) && !(source instanceof ArrayBuffer)) {
+    return JSON.stringify(source);
+  }
+  if (typeof source === 'string' && /^\s*[[{]/.test(source)) return source;
+  return new TextDecoder().decode(await readBytes(source, 'catalog'));
+}

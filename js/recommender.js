@@ -1,0 +1,159 @@
+// The Recommender: one loaded model (+ catalog) in the wasm core. Every call after
+// createRecommender() resolves is synchronous.
+import { ZhixuanError, check } from './errors.js';
+import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
+
+export class Recommender {
+  /** @internal use createRecommender() */
+  constructor(core, engine, catalog) {
+    this._core = core;
+    this._engine = engine;
+    this._catalog = catalog;  // id -> catalog entry, for display
+    this._refreshItems();
+  }
+
+  /** @internal the wasm engine, for the SDK's own modules */
+  _live() {
+    if (!this._engine) throw new ZhixuanError('DISPOSED', 'this recommender was disposed');
+    return this._engine;
+  }
+
+  /** @internal re-reads row order after items were added */
+  _refreshItems() {
+    const info = this._engine.info();
+    this._info = { modelVersion: info.modelVersion, dim: info.dim, items: info.items, dtype: info.dtype };
+    this._manifest = JSON.parse(info.manifest);
+    this._ids = this._engine.itemIds();
+    this._rowOf = new Map(this._ids.map((id, row) => [id, row]));
+    for (const entry of this._catalog.values()) {
+      const row = this._rowOf.get(entry.id);
+      if (row === undefined) continue;
+      for (const alias of Object.values(entry.aliases ?? {})) this._rowOf.set(String(alias), row);
+    }
+  }
+
+  /** @internal maps ids (or channel aliases) to rows; unknown ids throw UNKNOWN_ITEM unless lenient */
+  _rows(ids, name, lenient = false) {
+    const rows = [];
+    for (const id of ids) {
+      const row = this._rowOf.get(id);
+      if (row === undefined) {
+        if (lenient) continue;
+        throw new ZhixuanError('UNKNOWN_ITEM', `${name} names item '${id}', which the model does not know`);
+      }
+      rows.push(row);
+    }
+    return Int32Array.from(rows);
+  }
+
+  /** @internal rows + scores from the core -> public result */
+  _result(top) {
+    return { ids: Array.from(top.rows, (row) => this._ids[row]), scores: top.scores };
+  }
+
+  /** @internal parses `history` (ids or {item, weight}) into rows and weights */
+  _history(history) {
+    if (!Array.isArray(history)) throw new TypeError('history must be an array of item ids or {item, weight} objects');
+    const ids = [];
+    const weights = new Float32Array(history.length);
+    history.forEach((entry, i) => {
+      if (typeof entry === 'string' || typeof entry === 'number') {
+        ids.push(String(entry));
+        weights[i] = 1;
+      } else if (entry && typeof entry === 'object' && (typeof entry.item === 'string' || typeof entry.item === 'number')) {
+        ids.push(String(entry.item));
+        const w = entry.weight ?? 1;
+        if (typeof w !== 'number' || !Number.isFinite(w)) throw new ZhixuanError('INVALID_ARGUMENT', `history[${i}].weight is not a finite number`);
+        weights[i] = w;
+      } else {
+        throw new TypeError(`history[${i}] must be an item id or {item, weight}`);
+      }
+    });
+    return { rows: this._rows(ids, 'history'), weights };
+  }
+
+  /** Model facts: version, dimension, item count, dtype. */
+  get info() {
+    this._live();
+    return { ...this._info };
+  }
+
+  /** The manifest shipped in the bundle. */
+  get manifest() {
+    this._live();
+    return this._manifest;
+  }
+
+  /** Catalog items the model has no embedding for (cold items). */
+  coldItems() {
+    return this._live().coldItems();
+  }
+
+  /** The catalog entry of an item, or undefined. */
+  item(id) {
+    this._live();
+    return this._catalog.get(String(id));
+  }
+
+  /** Folds a history into a user vector (implicit-ALS closed form, the model's hyperparameters). */
+  foldIn(history) {
+    const engine = this._live();
+    const { rows, weights } = this._history(history);
+    return check(engine.foldIn(rows, weights));
+  }
+
+  /**
+   * Top-K for a user vector or a history.
+   * @returns {{ids: string[], scores: Float32Array}}
+   */
+  recommend(options = {}) {
+    const engine = this._live();
+    const { userVector, history, k = 10, excludeSeen = true, exclude, filter } = checkObject(options, 'options');
+    checkK(k);
+    let vector;
+    let seen = new Int32Array(0);
+    if (userVector !== undefined) {
+      vector = checkVector(userVector, this._info.dim, 'userVector');
+    } else if (history !== undefined) {
+      const parsed = this._history(history);
+      vector = check(engine.foldIn(parsed.rows, parsed.weights));
+      seen = parsed.rows;
+    } else {
+      throw new ZhixuanError('INVALID_ARGUMENT', 'recommend needs userVector or history');
+    }
+    const excludeRows = this._rows(checkIdList(exclude, 'exclude'), 'exclude', true);
+    const rows = excludeSeen && seen.length ? Int32Array.from([...seen, ...excludeRows]) : excludeRows;
+    return this._result(check(engine.recommend(vector, k, rows, filterJson(filter))));
+  }
+
+  /**
+   * Top-K for several user vectors at once (the matrix is read once for all).
+   * @param {Float32Array[]} userVectors
+   */
+  recommendBatch(userVectors, options = {}) {
+    const engine = this._live();
+    const { k = 10, filter } = checkObject(options, 'options');
+    checkK(k);
+    if (!Array.isArray(userVectors) || userVectors.length === 0) throw new TypeError('userVectors must be a non-empty array');
+    const dim = this._info.dim;
+    const flat = new Float32Array(userVectors.length * dim);
+    userVectors.forEach((v, i) => flat.set(checkVector(v, dim, `userVectors[${i}]`), i * dim));
+    return check(engine.recommendBatch(flat, userVectors.length, k, filterJson(filter))).map((top) => this._result(top));
+  }
+
+  /** Items most similar to one item (cosine of embeddings). */
+  similarItems(id, k = 10, options = {}) {
+    const engine = this._live();
+    checkK(k);
+    const [row] = this._rows([String(id)], 'similarItems');
+    return this._result(check(engine.similarItems(row, k, filterJson(checkObject(options, 'options').filter))));
+  }
+
+  /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
+  dispose() {
+    if (this._engine) {
+      this._engine.delete();
+      this._engine = null;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the build needs on a fresh Debian 12 machine (or says what to run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v em++ >/dev/null || missing+=(emscripten)
+[ -f /usr/include/eigen3/Eigen/Dense ] || missing+=(libeigen3-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
+[ -f /usr/include/catch2/catch.hpp ] || missing+=(catch2)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "zhixuan: installing ${missing[*]} (apt)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "zhixuan: missing ${missing[*]}. Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "zhixuan: npm ci" >&2
+  npm ci --no-audit --no-fund >/dev/null
+fi

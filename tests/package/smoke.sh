@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Packs the package, installs the tarball into a fresh Node project and
+# recommends from it, exactly as a user would (`import { createRecommender } from 'zhixuan'`).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+mkdir "$work/app"
+cp tests/package/app.mjs "$work/app/app.mjs"
+node --input-type=module -e "
+  import { writeFileSync } from 'node:fs';
+  import { checkerboardBundle } from '$PWD/tests/js/fixtures.js';
+  writeFileSync('$work/app/model.safetensors', checkerboardBundle());"
+cd "$work/app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --silent "$work/$tarball"
+node app.mjs

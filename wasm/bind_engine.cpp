@@ -1,0 +1,18 @@
+// Registrations only: the Engine and its methods.
+#include <emscripten/bind.h>
+
+#include "engine.hpp"
+
+EMSCRIPTEN_BINDINGS(zhixuan_engine) {
+  using zhixuan::wasm::Engine;
+  emscripten::class_<Engine>("Engine")
+      .constructor<>()
+      .function("load", &Engine::Load)
+      .function("info", &Engine::Info)
+      .function("itemIds", &Engine::ItemIds)
+      .function("coldItems", &Engine::ColdItems)
+      .function("foldIn", &Engine::FoldIn)
+      .function("recommend", &Engine::Recommend)
+      .function("recommendBatch", &Engine::RecommendBatch)
+      .function("similarItems", &Engine::SimilarItems);
+}

@@ -1,0 +1,56 @@
+// Conversions at the wasm boundary: statuses to plain JS objects, typed arrays in
+// and out (always copies: memory growth would detach a live heap view).
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "zhixuan/scoring.hpp"
+#include "zhixuan/status.hpp"
+
+namespace zhixuan::wasm {
+
+// {zxError: {code, message}}: the JS wrapper turns it into a ZhixuanError.
+inline emscripten::val ErrorVal(const Status& status) {
+  emscripten::val error = emscripten::val::object();
+  error.set("code", std::string(StatusCodeName(status.code())));
+  error.set("message", status.message());
+  emscripten::val out = emscripten::val::object();
+  out.set("zxError", error);
+  return out;
+}
+
+inline emscripten::val OkVal() { return emscripten::val::object(); }
+inline emscripten::val StatusVal(const Status& status) { return status.ok() ? OkVal() : ErrorVal(status); }
+
+template <typename T>
+emscripten::val CopyOut(const T* data, size_t count) {
+  return emscripten::val(emscripten::typed_memory_view(count, data)).call<emscripten::val>("slice");
+}
+
+template <typename T>
+emscripten::val CopyOut(const std::vector<T>& v) { return CopyOut(v.data(), v.size()); }
+
+template <typename T>
+std::vector<T> CopyIn(const emscripten::val& typed_array) {
+  if (typed_array.isUndefined() || typed_array.isNull()) return {};
+  return emscripten::convertJSArrayToNumberVector<T>(typed_array);
+}
+
+inline emscripten::val TopKVal(const TopK& top) {
+  emscripten::val out = emscripten::val::object();
+  out.set("rows", CopyOut(top.rows));
+  out.set("scores", CopyOut(top.scores));
+  return out;
+}
+
+inline emscripten::val StringArray(const std::vector<std::string>& strings) {
+  emscripten::val out = emscripten::val::array();
+  for (size_t i = 0; i < strings.size(); ++i) out.set(i, strings[i]);
+  return out;
+}
+
+}  // namespace zhixuan::wasm

@@ -1,0 +1,82 @@
+#include "engine.hpp"
+
+#include "convert.hpp"
+
+namespace zhixuan::wasm {
+
+using emscripten::val;
+
+val Engine::Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog) {
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(model_ptr), model_len);
+  if (!model.ok()) return ErrorVal(model.status());
+  std::optional<Catalog> catalog;
+  if (has_catalog) {
+    auto parsed = ParseCatalog(catalog_json);
+    if (!parsed.ok()) return ErrorVal(parsed.status());
+    catalog = std::move(parsed).value();
+  }
+  auto rec = Recommender::Create(std::move(model).value(), std::move(catalog));
+  if (!rec.ok()) return ErrorVal(rec.status());
+  rec_ = std::move(rec).value();
+  return OkVal();
+}
+
+val Engine::Info() const {
+  const Manifest& m = rec_->model().manifest;
+  val out = val::object();
+  out.set("modelVersion", m.model_version);
+  out.set("dim", m.dim);
+  out.set("items", static_cast<double>(rec_->item_count()));
+  out.set("dtype", std::string(DTypeName(rec_->model().items.dtype())));
+  out.set("manifest", m.json);
+  return out;
+}
+
+val Engine::ItemIds() const { return StringArray(rec_->item_ids()); }
+val Engine::ColdItems() const { return StringArray(rec_->cold_items()); }
+
+val Engine::FoldIn(const val& rows, const val& weights) const {
+  std::vector<int32_t> r = CopyIn<int32_t>(rows);
+  std::vector<float> w = CopyIn<float>(weights);
+  if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("history weights and items differ in length"));
+  auto x = rec_->FoldIn({r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())});
+  return x.ok() ? CopyOut(x.value()) : ErrorVal(x.status());
+}
+
+val Engine::Recommend(const val& user_vector, int k, const val& exclude_rows, const std::string& filter_json) const {
+  std::vector<float> user = CopyIn<float>(user_vector);
+  if (static_cast<int>(user.size()) != rec_->dim())
+    return ErrorVal(InvalidArgument("userVector has " + std::to_string(user.size()) + " values, the model needs " +
+                                    std::to_string(rec_->dim())));
+  auto filter = ParseFilterJson(filter_json);
+  if (!filter.ok()) return ErrorVal(filter.status());
+  Query query;
+  query.user_vector = user.data();
+  query.k = k;
+  query.exclude_rows = CopyIn<int32_t>(exclude_rows);
+  query.filter = std::move(filter).value();
+  auto top = rec_->Recommend(query);
+  return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
+}
+
+val Engine::RecommendBatch(const val& user_vectors, int count, int k, const std::string& filter_json) const {
+  std::vector<float> users = CopyIn<float>(user_vectors);
+  if (count <= 0 || users.size() != static_cast<size_t>(count) * rec_->dim())
+    return ErrorVal(InvalidArgument("userVectors must hold count x dim values"));
+  auto filter = ParseFilterJson(filter_json);
+  if (!filter.ok()) return ErrorVal(filter.status());
+  auto batch = rec_->RecommendBatch(users.data(), count, k, filter.value());
+  if (!batch.ok()) return ErrorVal(batch.status());
+  val out = val::array();
+  for (size_t i = 0; i < batch->size(); ++i) out.set(i, TopKVal((*batch)[i]));
+  return out;
+}
+
+val Engine::SimilarItems(int row, int k, const std::string& filter_json) const {
+  auto filter = ParseFilterJson(filter_json);
+  if (!filter.ok()) return ErrorVal(filter.status());
+  auto top = rec_->SimilarItems(row, k, filter.value());
+  return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
+}
+
+}  // namespace zhixuan::wasm

@@ -1,0 +1,39 @@
+// The object JS holds: one loaded recommender. Rooms bind their own functions
+// taking Engine& in wasm/bind_<room>.cpp; per-room device state may hang off it.
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "zhixuan/recommender.hpp"
+
+namespace zhixuan::wasm {
+
+class Engine {
+ public:
+  // Parses the bundle at [model_ptr, model_ptr + model_len) in the wasm heap (the
+  // caller frees it afterwards) and the optional catalog JSON.
+  emscripten::val Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
+
+  bool loaded() const { return rec_ != nullptr; }
+  Recommender& rec() { return *rec_; }
+  const Recommender& rec() const { return *rec_; }
+
+  emscripten::val Info() const;
+  emscripten::val ItemIds() const;
+  emscripten::val ColdItems() const;
+  emscripten::val FoldIn(const emscripten::val& rows, const emscripten::val& weights) const;
+  emscripten::val Recommend(const emscripten::val& user_vector, int k, const emscripten::val& exclude_rows,
+                            const std::string& filter_json) const;
+  emscripten::val RecommendBatch(const emscripten::val& user_vectors, int count, int k,
+                                 const std::string& filter_json) const;
+  emscripten::val SimilarItems(int row, int k, const std::string& filter_json) const;
+
+ private:
+  std::unique_ptr<Recommender> rec_;
+};
+
+}  // namespace zhixuan::wasm
