@@ -28,8 +28,12 @@ const out = resolve(values.out);
 const seed = Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
 if (!values.force && existsSync(join(out, 'meta.json')) && existsSync(join(out, 'model.safetensors'))) {
-  console.log(`demo data already in ${out} (use --force to regenerate)`);
-  process.exit(0);
+  const previous = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+  // A model from the fallback trainer is replaced once the native CLI has been built.
+  if (previous.seed === seed && !(previous.trainedBy === 'fallback' && existsSync(values.trainer))) {
+    console.log(`demo data already in ${out} (model by ${previous.trainedBy}; use --force to regenerate)`);
+    process.exit(0);
+  }
 }
 mkdirSync(out, { recursive: true });
 

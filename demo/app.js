@@ -1,0 +1,354 @@
+// 知选课堂: the course page. It uses zhixuan exactly as an app would (the package's ESM build
+// through an import map), keeps the user's events on the device, and degrades to the catalog's
+// popularity list whenever the model cannot run, with a message saying why.
+import { createRecommender, init } from 'zhixuan';
+import { Engine } from './lib/engine.js';
+import { openStore } from './lib/store.js';
+import { interestChart } from './lib/chart.js';
+
+const params = new URLSearchParams(location.search);
+const MODEL_URL = params.get('model') ?? './data/model.safetensors';
+const CATALOG_URL = params.get('catalog') ?? './data/catalog.json';
+const FED_SERVER = new URL('./fed/', location.href).href;
+const $ = (selector) => document.querySelector(selector);
+const debug = (window.__zx = { timings: {}, source: null, errors: [] });
+
+// The wasm core compiles while the catalog downloads (createRecommender reuses it).
+if (!params.has('worker')) init().catch(() => {});
+
+let engine = null;
+let clusterOfTag = new Map();
+let failure = null;  // why the model is not running, shown on every view
+let storeNotice = null;
+
+// ---------- small DOM helpers ----------
+function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attributes)) {
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : String(v));
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+const priceText = (p) => (p === 0 ? '免费' : `¥${p}`);
+
+function notice(text, kind = 'warn') {
+  const box = $('#notice');
+  box.hidden = !text;
+  box.className = `notice ${kind === 'error' ? 'error' : ''}`;
+  box.textContent = text ?? '';
+}
+function showNotices() {
+  const parts = [failure, storeNotice].filter(Boolean);
+  notice(parts.join(' '), failure ? 'error' : 'warn');
+}
+
+function progress(loaded, total) {
+  const box = $('#progress');
+  box.hidden = false;
+  const fraction = total ? Math.min(1, loaded / total) : 0;
+  box.querySelector('.progress-bar').style.width = `${Math.round(fraction * 100)}%`;
+  box.querySelector('.progress-text').textContent = total
+    ? `正在下载推荐模型 ${(loaded / 1024).toFixed(0)} / ${(total / 1024).toFixed(0)} KB`
+    : `正在下载推荐模型 ${(loaded / 1024).toFixed(0)} KB`;
+}
+
+// A clear sentence for each way the model can fail; the page then serves the popularity list.
+function explainFailure(error) {
+  const code = error?.code ?? '';
+  const detail = error?.message ? `（${code || error.name}: ${error.message}）` : '';
+  const lead = {
+    FETCH_FAILED: '推荐模型下载失败，',
+    MALFORMED_MODEL: '推荐模型文件已损坏，',
+    INTEGRITY: '推荐模型校验失败，',
+    MODEL_MISMATCH: '课程目录与推荐模型的版本不一致，',
+    MALFORMED_CATALOG: '课程目录格式有误，',
+    WASM_LOAD_FAILED: '浏览器未能运行 WebAssembly（可能被禁用），',
+  }[code] ?? '个性化推荐暂不可用，';
+  return `${lead}先为你展示热门课程。${detail}`;
+}
+
+// ---------- course cards ----------
+function cover(item) {
+  const [area = '', topic = area] = item.tags ?? [];
+  return h('div', { class: `cover c-${item.cluster ?? clusterOfTag.get(area) ?? 'career'}` }, h('span', {}, h('b', {}, topic), h('br'), h('small', {}, area)));
+}
+
+function actionButtons(item) {
+  const fav = engine.has('favorite', item.id);
+  const bought = engine.has('purchase', item.id);
+  return h('div', { class: 'actions' },
+    h('button', { class: `fav ${fav ? 'on' : ''}`, type: 'button', 'aria-pressed': String(fav), onclick: (e) => act(e, 'favorite', item.id) }, fav ? '♥ 已收藏' : '♡ 收藏'),
+    h('button', { class: `buy ${bought ? 'on' : ''}`, type: 'button', disabled: bought, onclick: (e) => act(e, 'purchase', item.id) }, bought ? '已购买' : item.price === 0 ? '免费学' : '购买'));
+}
+
+function courseCard(id, reason) {
+  const item = engine.byId.get(id);
+  if (!item) return null;
+  return h('li', { class: 'course', 'data-id': id, onclick: () => openCourse(id) },
+    cover(item),
+    h('div', {},
+      h('h3', {}, item.title),
+      h('div', { class: 'meta' }, h('span', {}, item.teacher ?? ''), h('span', { class: `price ${item.price === 0 ? 'free' : ''}` }, priceText(item.price))),
+      reason ? h('div', { class: 'reason' }, reason) : null,
+      actionButtons(item)));
+}
+
+async function act(event, type, id) {
+  event.stopPropagation();
+  if (type === 'purchase' && engine.has('purchase', id)) return;
+  await engine.track(type, id);
+  await render();
+}
+
+async function openCourse(id) {
+  await engine.track('click', id);
+  location.hash = `#/course/${encodeURIComponent(id)}`;
+}
+
+// ---------- views ----------
+function onboarding() {
+  const chosen = new Set();
+  const tags = [...clusterOfTag.keys()];
+  const chips = tags.map((tag) => h('button', { class: 'chip', type: 'button', 'aria-pressed': 'false', onclick: (e) => {
+    if (chosen.has(tag)) chosen.delete(tag); else chosen.add(tag);
+    e.currentTarget.setAttribute('aria-pressed', String(chosen.has(tag)));
+  } }, tag));
+  return h('section', { class: 'onboarding', id: 'onboarding' },
+    h('p', {}, '你好！选几个感兴趣的方向，马上为你推荐合适的课程：'),
+    h('div', { class: 'chips' }, chips),
+    h('button', { class: 'btn primary', type: 'button', id: 'onboarding-done', onclick: async () => {
+      await engine.setInterests([...chosen]);
+      await engine.store.setSetting('onboarded', true);
+      await render();
+    } }, '开始推荐'),
+    ' ',
+    h('button', { class: 'btn', type: 'button', onclick: async () => { await engine.store.setSetting('onboarded', true); onboardedSkip = true; await render(); } }, '跳过'));
+}
+let onboardedSkip = false;
+
+async function homeView() {
+  const started = performance.now();
+  const { source, items } = await engine.recommend(12);
+  debug.source = source;
+  debug.lastRecommendMs = performance.now() - started;
+  const cold = !engine.events.length && !engine.interests.length && !onboardedSkip && !(await engine.store.getSetting('onboarded'));
+  const list = h('ol', { class: 'list', id: 'rec-list', 'data-source': source }, items.map(({ id, reason }) => courseCard(id, reason)));
+  return [
+    cold ? onboarding() : null,
+    h('h2', {}, '为你推荐', h('small', {}, source === 'model' ? '根据你在本机的学习记录实时计算' : '热门课程')),
+    list,
+  ];
+}
+
+async function courseView(id) {
+  const item = engine.byId.get(id);
+  if (!item) return [h('p', { class: 'empty' }, '没有找到这门课程。'), h('a', { class: 'btn', href: '#/' }, '返回推荐')];
+  const also = await engine.alsoBought(id, 6);
+  return [
+    h('article', { class: 'detail', id: 'course-detail', 'data-id': id },
+      cover(item),
+      h('h1', {}, item.title),
+      h('div', { class: 'meta' }, h('span', {}, `主讲：${item.teacher ?? '—'}`), h('span', {}, `${item.lessons ?? '?'} 节`), h('span', { class: `price ${item.price === 0 ? 'free' : ''}` }, priceText(item.price))),
+      h('p', {}, item.description ?? ''),
+      h('div', { class: 'meta' }, (item.tags ?? []).map((t) => h('span', {}, `#${t}`))),
+      actionButtons(item)),
+    h('h2', {}, '学过这门课的人也买了', h('small', {}, { alsoBought: '根据购买组合', similar: '根据相似学员', popular: '热门课程' }[also.source])),
+    h('ol', { class: 'list', id: 'also-list', 'data-source': also.source }, also.ids.map((other) => courseCard(other))),
+  ];
+}
+
+async function searchView(query) {
+  $('#search-input').value = query;
+  if (!query.trim()) return [h('h2', {}, '搜索'), h('p', { class: 'empty' }, '输入课程名、老师或标签，例如「Python」「考研」「雅思」。')];
+  const { source, ids } = await engine.search(query, 20);
+  return [
+    h('h2', {}, `“${query}” 的搜索结果`, h('small', {}, source === 'sdk' ? '本机语义检索' : '标题匹配')),
+    ids.length ? h('ol', { class: 'list', id: 'search-list' }, ids.map((id) => courseCard(id))) : h('p', { class: 'empty' }, '没有找到相关课程，换个关键词试试。'),
+  ];
+}
+
+async function meView() {
+  const profile = await engine.profile();
+  const f = engine.features;
+  const rec = engine.rec;
+  const ledger = f.federated ? await federatedLedger() : null;
+  const channelNames = { h5: 'H5 页面', web: '网页', app: 'App', 'mini-program': '小程序', 'offline-store': '线下门店' };
+  return [
+    h('h2', {}, '我的画像', h('small', {}, '只保存在这台设备上')),
+    h('section', { class: 'panel', id: 'profile-panel', 'data-source': profile.source },
+      h('h3', {}, '兴趣标签'),
+      profile.tags.length ? interestChart(profile.tags) : h('p', { class: 'small' }, '还没有学习记录。浏览、收藏或购买课程后，这里会显示你的兴趣。'),
+      h('dl', { class: 'facts' },
+        h('dt', {}, '消费层级'), h('dd', { id: 'tier' }, profile.tier ? `${profile.tier}` : '暂无购买'),
+        h('dt', {}, '用户分群'), h('dd', { id: 'segment' }, profile.segment ?? '—'),
+        h('dt', {}, '活跃渠道'), h('dd', {}, profile.channels.length ? profile.channels.map((c) => `${channelNames[c.channel] ?? c.channel} ${c.count} 次`).join('，') : '—'),
+        h('dt', {}, '本机记录'), h('dd', {}, `${engine.events.length} 条行为`),
+        h('dt', {}, '模型版本'), h('dd', { id: 'model-version' }, rec ? (await infoOf(rec)).modelVersion : '未加载'))),
+    h('section', { class: 'panel', id: 'privacy-panel' },
+      h('h3', {}, '隐私'),
+      h('label', { class: 'switch' }, '参与联邦学习（只上传加噪的模型更新）',
+        h('input', { type: 'checkbox', id: 'fed-consent', disabled: !f.federated, checked: !!ledger?.consent, onchange: (e) => setConsent(e.currentTarget.checked) })),
+      h('p', { class: 'small', id: 'epsilon' }, f.federated
+        ? `隐私预算已用 ε = ${Number(ledger?.epsilon ?? 0).toFixed(2)}${ledger?.budget ? ` / ${ledger.budget}` : ''}`
+        : '当前 SDK 版本未提供联邦学习；你的行为数据从不离开本机。'),
+      h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !f.federated, onclick: runRound }, '参与一轮联邦训练'),
+      h('p', { class: 'small', id: 'fed-status' }, ''),
+      h('hr', {}),
+      h('p', { class: 'small' }, '“忘记我”会删除本机保存的全部浏览、收藏、购买记录、兴趣与隐私账本。'),
+      h('button', { class: 'btn danger', type: 'button', id: 'forget', onclick: (e) => confirmForget(e.currentTarget) }, '忘记我')),
+  ];
+}
+
+async function infoOf(rec) {
+  return await rec.info;
+}
+
+async function federatedLedger() {
+  const fed = engine.rec.federated;
+  try {
+    const ledger = typeof fed.ledger === 'function' ? await fed.ledger() : typeof fed.privacy === 'function' ? await fed.privacy() : fed.ledger ?? {};
+    const consent = typeof fed.consent === 'function' ? await fed.consent() : ledger.consent ?? (await engine.store.getSetting('federated')) ?? false;
+    return { consent, epsilon: ledger.epsilon ?? ledger.epsilonSpent ?? ledger.spent ?? 0, budget: ledger.budget ?? ledger.epsilonBudget };
+  } catch {
+    return { consent: (await engine.store.getSetting('federated')) ?? false, epsilon: 0 };
+  }
+}
+
+async function setConsent(on) {
+  await engine.store.setSetting('federated', on);
+  if (typeof engine.rec.federated.setConsent === 'function') await engine.rec.federated.setConsent(on);
+  await render();
+}
+
+async function runRound() {
+  const status = $('#fed-status');
+  const before = (await infoOf(engine.rec)).modelVersion;
+  status.textContent = '正在本机计算模型更新…';
+  try {
+    const result = await engine.rec.federated.participate({ server: FED_SERVER });
+    const after = (await infoOf(engine.rec)).modelVersion;
+    engine.similarCache.clear();
+    status.textContent = `已提交${result?.accepted === false ? '（被拒绝）' : ''}。模型版本：${before} → ${after}`;
+  } catch (error) {
+    status.textContent = `本轮未完成：${error.message}`;
+  }
+  debug.federated = status.textContent;
+}
+
+function confirmForget(button) {
+  button.replaceWith(h('button', { class: 'btn danger', type: 'button', id: 'forget-confirm', onclick: async () => {
+    await engine.forget();
+    onboardedSkip = false;
+    location.hash = '#/';
+    await render();
+    notice('已删除本机的全部记录。');
+  } }, '确认删除全部本机记录'));
+}
+
+// ---------- routing ----------
+let renderSerial = 0;
+let lastPath = null;
+async function render() {
+  const serial = ++renderSerial;
+  const hash = location.hash || '#/';
+  const [path, query = ''] = hash.slice(1).split('?');
+  let tab = 'home';
+  let nodes;
+  try {
+    if (path.startsWith('/course/')) nodes = await courseView(decodeURIComponent(path.slice('/course/'.length)));
+    else if (path === '/search') { tab = 'search'; nodes = await searchView(new URLSearchParams(query).get('q') ?? ''); }
+    else if (path === '/me') { tab = 'me'; nodes = await meView(); }
+    else nodes = await homeView();
+  } catch (error) {
+    console.error(error);
+    debug.errors.push(String(error?.message ?? error));
+    nodes = [h('p', { class: 'notice error' }, `页面出错：${error?.message ?? error}`), h('a', { class: 'btn', href: '#/' }, '返回推荐')];
+  }
+  if (serial !== renderSerial) return;  // a newer render started meanwhile
+  $('#view').replaceChildren(...nodes.flat().filter(Boolean));
+  if (tab !== 'search') $('#search-input').value = '';
+  if (path !== lastPath) window.scrollTo(0, 0);
+  lastPath = path;
+  for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('active', a.dataset.tab === tab);
+  if (!debug.timings.firstList && $('#rec-list')) debug.timings.firstList = performance.now();
+  if (!debug.timings.modelList && $('#rec-list[data-source="model"]')) debug.timings.modelList = performance.now();
+  document.body.dataset.rendered = String(serial);
+}
+
+// ---------- offline ----------
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || params.has('nosw')) return;
+  try {
+    await navigator.serviceWorker.register('./sw.js');
+    const ready = await navigator.serviceWorker.ready;
+    // Everything this visit loaded (page, modules, wasm, catalog, bundle) goes into the offline cache.
+    const urls = [location.href.split('#')[0], ...performance.getEntriesByType('resource').map((e) => e.name)]
+      .filter((u) => u.startsWith(location.origin) && !u.includes('/fed/'));
+    const channel = new MessageChannel();
+    const done = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+    ready.active.postMessage({ type: 'cache', urls }, [channel.port2]);
+    debug.offline = await done;
+  } catch (error) {
+    debug.offline = { error: String(error?.message ?? error) };
+  }
+}
+
+// ---------- start ----------
+async function loadCatalog() {
+  const response = await fetch(CATALOG_URL);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const catalog = await response.json();
+  if (!Array.isArray(catalog.items)) throw new Error('no items');
+  catalog.popular = Array.isArray(catalog.popular) ? catalog.popular : catalog.items.map((i) => i.id);
+  return catalog;
+}
+
+async function start() {
+  let catalog;
+  try {
+    catalog = await loadCatalog();
+    debug.timings.catalog = performance.now();
+  } catch (error) {
+    document.body.dataset.state = 'no-catalog';
+    $('#view').replaceChildren(h('p', { class: 'notice error' }, `课程目录加载失败（${error.message}），请检查网络后重试。`),
+      h('button', { class: 'btn primary', type: 'button', onclick: () => location.reload() }, '重新加载'));
+    return;
+  }
+  clusterOfTag = new Map(catalog.items.map((item) => [item.tags?.[0], item.cluster]));
+  const store = await openStore();
+  if (!store.persistent) storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
+  const events = store.persistent ? await store.allEvents() : [];
+  const interests = (await store.getSetting('interests')) ?? [];
+  engine = new Engine({ rec: null, catalog, store, events, interests });
+  showNotices();
+  await render();  // the popularity list at once, while the model downloads
+
+  try {
+    const rec = await createRecommender({
+      model: MODEL_URL, catalog, worker: params.has('worker'),
+      onProgress: ({ loaded, total }) => progress(loaded, total),
+    });
+    engine.rec = rec;
+    debug.timings.modelReady = performance.now();
+    if (engine.features.interests && interests.length) await rec.setInterests(interests);
+    document.body.dataset.state = 'model';
+  } catch (error) {
+    failure = explainFailure(error);
+    debug.errors.push(`${error?.code ?? ''} ${error?.message ?? error}`);
+    document.body.dataset.state = 'fallback';
+  }
+  $('#progress').hidden = true;
+  showNotices();
+  await render();
+  debug.timings.ready = performance.now();
+  registerServiceWorker();
+}
+
+window.addEventListener('hashchange', () => render());
+$('#search-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  location.hash = `#/search?q=${encodeURIComponent($('#search-input').value)}`;
+});
+start();
