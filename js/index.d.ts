@@ -53,6 +53,8 @@ export interface CreateOptions {
   wasmUrl?: string | URL;
   /** The .wasm bytes, if you already have them. */
   wasmBinary?: Uint8Array;
+  /** Run the recommender in a Web Worker (browsers): same API, every method returns a promise. */
+  worker?: boolean;
 }
 
 /** Filters applied while selecting the top K. */
@@ -119,7 +121,18 @@ export class Recommender {
 }
 
 /** Loads the model (and catalog) and returns a ready Recommender. */
+export function createRecommender(options: CreateOptions & { worker: true }): Promise<WorkerRecommender>;
 export function createRecommender(options: CreateOptions): Promise<Recommender>;
+
+/** Every method of T returning a promise; every property a promise of its value (nested namespaces too). */
+export type Promisified<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : T[K] extends Record<string, (...args: any[]) => any> ? Promisified<T[K]> : Promise<T[K]>;
+};
+
+/** The Recommender of `createRecommender({ worker: true })`: scoring runs in a Web Worker; `dispose()` ends it. */
+export type WorkerRecommender = Promisified<Recommender> & { readonly worker: true };
 
 /** Starts the wasm core early (optional; createRecommender calls it). */
 export function init(options?: { wasmUrl?: string | URL; wasmBinary?: Uint8Array }): Promise<unknown>;

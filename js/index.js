@@ -10,6 +10,11 @@ import { checkObject } from './validate.js';
  * whose calls are synchronous.
  */
 export async function createRecommender(options) {
+  if (options?.worker === true) {
+    // Worker mode: the same API, async, scoring off the main thread (loaded only when asked for).
+    const { createWorkerRecommender } = await import('./worker/client.js');
+    return createWorkerRecommender(options);
+  }
   const { model, catalog, sha256, onProgress, wasmUrl, wasmBinary } = checkObject(options, 'options');
   if (model === undefined || model === null) throw new TypeError('options.model is required (bytes, URL or file path)');
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
