@@ -69,9 +69,12 @@ export class Engine {
     await this.store.forget();
   }
 
+  // The catalog's popularity list; without a model, courses of the chosen interests come first.
   popular(k, exclude = new Set()) {
-    return this.catalog.popular.filter((id) => !exclude.has(id) && this.byId.has(id)).slice(0, k)
-      .map((id) => ({ id, reason: '热门好课 · 很多同学在学' }));
+    const ids = this.catalog.popular.filter((id) => !exclude.has(id) && this.byId.has(id));
+    const liked = ids.filter((id) => this.tagReason(id));
+    return [...liked, ...ids.filter((id) => !this.tagReason(id))].slice(0, k)
+      .map((id) => ({ id, reason: this.tagReason(id) ?? '热门好课 · 很多同学在学' }));
   }
 
   /** The "为你推荐" list: [{ id, reason }]. */
