@@ -13,6 +13,8 @@ echo "== node --test (the built module)"
 node --test tests/js/
 echo "== npm pack -> fresh install"
 bash tests/package/smoke.sh
+echo "== npm pack -> fresh Vite project (vite build + dev server) in Chromium"
+bash tests/package/vite.sh
 if compgen -G "tests/browser/*.test.js" >/dev/null; then
   echo "== Chromium (playwright-core)"
   node --test --test-concurrency=1 tests/browser/
