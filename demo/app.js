@@ -191,9 +191,9 @@ async function meView() {
       h('label', { class: 'switch' }, '参与联邦学习（只上传加噪的模型更新）',
         h('input', { type: 'checkbox', id: 'fed-consent', disabled: !f.federated, checked: !!ledger?.consent, onchange: (e) => setConsent(e.currentTarget.checked) })),
       h('p', { class: 'small', id: 'epsilon' }, f.federated
-        ? `隐私预算已用 ε = ${Number(ledger?.epsilon ?? 0).toFixed(2)}${ledger?.budget ? ` / ${ledger.budget}` : ''}`
+        ? `隐私预算已用 ε = ${Number(ledger?.epsilon ?? 0).toFixed(2)}${ledger?.budget ? ` / ${ledger.budget}` : ''}（${ledger?.rounds ?? 0} 轮）`
         : '当前 SDK 版本未提供联邦学习；你的行为数据从不离开本机。'),
-      h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !f.federated, onclick: runRound }, '参与一轮联邦训练'),
+      h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !f.federated || !ledger?.consent, onclick: runRound }, '参与一轮联邦训练'),
       h('p', { class: 'small', id: 'fed-status' }, ''),
       h('hr', {}),
       h('p', { class: 'small' }, '“忘记我”会删除本机保存的全部浏览、收藏、购买记录、兴趣与隐私账本。'),
@@ -208,33 +208,81 @@ async function infoOf(rec) {
 async function federatedLedger() {
   const fed = engine.rec.federated;
   try {
-    const ledger = typeof fed.ledger === 'function' ? await fed.ledger() : typeof fed.privacy === 'function' ? await fed.privacy() : fed.ledger ?? {};
-    const consent = typeof fed.consent === 'function' ? await fed.consent() : ledger.consent ?? (await engine.store.getSetting('federated')) ?? false;
-    return { consent, epsilon: ledger.epsilon ?? ledger.epsilonSpent ?? ledger.spent ?? 0, budget: ledger.budget ?? ledger.epsilonBudget };
+    const privacy = typeof fed.privacy === 'function' ? await fed.privacy() : {};
+    return { consent: (await fed.consent) === true, epsilon: privacy.epsilonSpent ?? 0, budget: privacy.budget, rounds: privacy.rounds ?? 0 };
   } catch {
-    return { consent: (await engine.store.getSetting('federated')) ?? false, epsilon: 0 };
+    return { consent: false, epsilon: 0 };
   }
+}
+
+// The SDK keeps consent and the privacy ledger in memory; the page stores them with its settings.
+async function saveFederatedState() {
+  const fed = engine.rec?.federated;
+  if (fed && typeof fed.exportState === 'function') await engine.store.setSetting('federatedState', await fed.exportState());
+}
+
+async function restoreFederatedState(rec) {
+  const state = await engine.store.getSetting('federatedState');
+  if (!state || typeof rec.federated?.importState !== 'function') return;
+  try { await rec.federated.importState(state); } catch { /* a ledger from an older SDK: start afresh */ }
 }
 
 async function setConsent(on) {
-  await engine.store.setSetting('federated', on);
-  if (typeof engine.rec.federated.setConsent === 'function') await engine.rec.federated.setConsent(on);
+  try {
+    await engine.rec.federated.setConsent(on);
+    await saveFederatedState();
+  } catch (error) {
+    notice(`无法更改联邦学习设置：${error.message}`);
+  }
   await render();
 }
 
+const ROUND_STATUS = {
+  'no-consent': '未开启联邦学习，本轮跳过。',
+  'privacy-budget': '隐私预算已用完，本设备不再参与。',
+  'no-history': '本机还没有学习记录，本轮跳过。',
+  'model-changed': '服务器模型刚刚更新，请再试一次。',
+};
+
 async function runRound() {
   const status = $('#fed-status');
-  const before = (await infoOf(engine.rec)).modelVersion;
-  status.textContent = '正在本机计算模型更新…';
+  const rec = engine.rec;
+  const before = (await infoOf(rec)).modelVersion;
+  status.textContent = '正在本机计算模型更新（只上传加噪的梯度）…';
   try {
-    const result = await engine.rec.federated.participate({ server: FED_SERVER });
-    const after = (await infoOf(engine.rec)).modelVersion;
-    engine.similarCache.clear();
-    status.textContent = `已提交${result?.accepted === false ? '（被拒绝）' : ''}。模型版本：${before} → ${after}`;
+    const history = [...engine.history()].map(([item, weight]) => ({ item, weight }));
+    const result = await rec.federated.participate({ server: FED_SERVER, history });
+    await saveFederatedState();
+    let text = result?.status === 'submitted'
+      ? `已提交第 ${result.round} 轮更新（${result.bytes} 字节）。`
+      : ROUND_STATUS[result?.reason] ?? `本轮未参与（${result?.reason ?? '未知原因'}）。`;
+    const after = await pickUpServerModel();
+    text += ` 模型版本：${before} → ${after}`;
+    status.textContent = text;
+    debug.federated = { result, before, after };
+    await render();
+    $('#fed-status').textContent = text;
   } catch (error) {
     status.textContent = `本轮未完成：${error.message}`;
+    debug.federated = { error: error.message };
   }
-  debug.federated = status.textContent;
+}
+
+// When the server has aggregated a newer model, load it (the history re-folds on the next list).
+async function pickUpServerModel() {
+  const current = (await infoOf(engine.rec)).modelVersion;
+  const response = await fetch(`${FED_SERVER}v1/round`, { cache: 'no-store' });
+  if (!response.ok) return current;
+  const round = await response.json();
+  if (!round.base_version || round.base_version === current) return current;
+  const old = engine.rec;
+  const state = typeof old.federated?.exportState === 'function' ? await old.federated.exportState() : null;
+  const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog: engine.catalog, worker: params.has('worker') });
+  if (state) await next.federated.importState(state);
+  engine.rec = next;
+  engine.similarCache.clear();
+  await old.dispose();
+  return (await infoOf(next)).modelVersion;
 }
 
 function confirmForget(button) {
@@ -332,6 +380,7 @@ async function start() {
     });
     engine.rec = rec;
     debug.timings.modelReady = performance.now();
+    if (engine.features.federated) await restoreFederatedState(rec);
     if (engine.features.interests && interests.length) await rec.setInterests(interests);
     document.body.dataset.state = 'model';
   } catch (error) {

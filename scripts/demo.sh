@@ -10,10 +10,15 @@ cd "$(dirname "$0")/.."
 node demo/generate/main.mjs
 port=${PORT:-8080}
 serve_args=(--port "$port")
-if [ -d js/server ] && [ -f js/bin/zhixuan.js ]; then
+aggregator_cli=
+[ -f js/server/cli.js ] && aggregator_cli=js/server/cli.js
+[ -f js/bin/zhixuan.js ] && aggregator_cli=js/bin/zhixuan.js
+if [ -n "$aggregator_cli" ]; then
+  # Quorum 1: one phone's round is enough to aggregate, so the page shows the version moving on.
   fed_port=$((port + 1))
   mkdir -p demo/generated/federated
-  node js/bin/zhixuan.js serve --model demo/generated/model.safetensors --data demo/generated/federated --port "$fed_port" &
+  node "$aggregator_cli" serve --model demo/generated/model.safetensors --data demo/generated/federated \
+    --port "$fed_port" --quorum 1 --min-updates 1 &
   aggregator_pid=$!
   trap 'kill "$aggregator_pid" 2>/dev/null || true' EXIT
   serve_args+=(--aggregator "http://127.0.0.1:$fed_port")

@@ -8,7 +8,7 @@
 //   meta.json          seed, sizes, which trainer ran
 // Usage: node demo/generate/main.mjs [--out DIR] [--seed N] [--force]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCatalog } from './catalog.mjs';
@@ -36,6 +36,8 @@ if (!values.force && existsSync(join(out, 'meta.json')) && existsSync(join(out, 
   }
 }
 mkdirSync(out, { recursive: true });
+// The demo aggregation server's state belongs to the old model: start it afresh.
+rmSync(join(out, 'federated'), { recursive: true, force: true });
 
 // Writes through a temporary file so an interrupted run never leaves half a file.
 function writeAtomic(path, data) {

@@ -66,6 +66,7 @@ export class Engine {
     this.interests = [];
     this.similarCache.clear();
     if (this.features.forget) await this.rec.forget();
+    else if (this.features.federated) await this.rec.federated.setConsent(false);  // no round is charged any more
     await this.store.forget();
   }
 

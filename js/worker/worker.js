@@ -4,7 +4,16 @@ import { createRecommender } from '../index.js';
 
 let recommender = null;
 
-// Public methods and properties of an object and of its namespace objects (e.g. `federated`).
+const hasMethods = (value) => {
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value)) return false;
+  for (let proto = Object.getPrototypeOf(value); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (Object.getOwnPropertyNames(proto).some((name) => name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name).value === 'function')) return true;
+  }
+  return false;
+};
+
+// Public methods and properties of an object and of its namespace objects (e.g. `federated`,
+// a getter returning an object with methods).
 function describe(target, prefix = '', depth = 0) {
   const shape = { methods: [], properties: [] };
   const seen = new Set();
@@ -13,16 +22,20 @@ function describe(target, prefix = '', depth = 0) {
       if (name === 'constructor' || name.startsWith('_') || seen.has(name)) continue;
       seen.add(name);
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-      if (typeof descriptor.value === 'function') shape.methods.push(prefix + name);
-      else if (descriptor.get) shape.properties.push(prefix + name);
-      else if (descriptor.value && typeof descriptor.value === 'object' && depth === 0 && !ArrayBuffer.isView(descriptor.value)) {
-        const inner = describe(descriptor.value, `${prefix}${name}.`, depth + 1);
-        if (inner.methods.length) {
-          shape.methods.push(...inner.methods);
-          shape.properties.push(...inner.properties);
-        } else {
-          shape.properties.push(prefix + name);
-        }
+      if (typeof descriptor.value === 'function') {
+        shape.methods.push(prefix + name);
+        continue;
+      }
+      let value = descriptor.value;
+      if (descriptor.get && depth === 0) {
+        try { value = descriptor.get.call(target); } catch { value = undefined; }
+      }
+      if (depth === 0 && hasMethods(value)) {
+        const inner = describe(value, `${prefix}${name}.`, depth + 1);
+        shape.methods.push(...inner.methods);
+        shape.properties.push(...inner.properties);
+      } else if (descriptor.get || value !== undefined) {
+        shape.properties.push(prefix + name);
       }
     }
   }
