@@ -1,7 +1,6 @@
 // 知选课堂: the course page. It uses zhixuan exactly as an app would (the package's ESM build
 // through an import map), keeps the user's events on the device, and degrades to the catalog's
 // popularity list whenever the model cannot run, with a message saying why.
-import { createRecommender, init } from 'zhixuan';
 import { Engine } from './lib/engine.js';
 import { openStore } from './lib/store.js';
 import { interestChart } from './lib/chart.js';
@@ -13,8 +12,11 @@ const FED_SERVER = new URL('./fed/', location.href).href;
 const $ = (selector) => document.querySelector(selector);
 const debug = (window.__zx = { timings: {}, source: null, errors: [] });
 
-// The wasm core compiles while the catalog downloads (createRecommender reuses it).
-if (!params.has('worker')) init().catch(() => {});
+// The package loads in parallel with the catalog, so the popularity list can show before it
+// is parsed; the wasm core starts compiling as soon as it is (createRecommender reuses it).
+const zhixuan = import('zhixuan');
+if (!params.has('worker')) zhixuan.then((m) => m.init()).catch(() => {});
+const createRecommender = async (options) => (await zhixuan).createRecommender(options);
 
 let engine = null;
 let clusterOfTag = new Map();
@@ -371,7 +373,10 @@ async function start() {
   const interests = (await store.getSetting('interests')) ?? [];
   engine = new Engine({ rec: null, catalog, store, events, interests });
   showNotices();
-  await render();  // the popularity list at once, while the model downloads
+  // A new visitor sees the popularity list at once; a returning one waits for the personal list
+  // (a few hundred ms) rather than seeing the list change under their finger.
+  if (!events.length) await render();
+  else $('#view').replaceChildren(h('p', { class: 'empty' }, '正在为你计算推荐…'));
 
   try {
     const rec = await createRecommender({
