@@ -4,7 +4,8 @@
 //   interactions.csv   synthetic learners (user,item,weight,ts), see interactions.mjs
 //   users.json         each synthetic user's latent clusters, tier and channel (for the docs/tests)
 //   model.safetensors  trained by `zhixuan train` (build/native/zhixuan), or by the JS
-//                      fallback trainer while the CLI is not built
+//                      fallback trainer while the CLI is not built; then segments.mjs adds the
+//                      latent clusters as named profile segments
 //   meta.json          seed, sizes, which trainer ran
 // Usage: node demo/generate/main.mjs [--out DIR] [--seed N] [--force]
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { generateCatalog } from './catalog.mjs';
 import { generateInteractions, interactionsCsv, popularityRanking } from './interactions.mjs';
 import { trainFallbackBundle } from './train-fallback.mjs';
+import { addSegments } from './segments.mjs';
 
 const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
 const { values } = parseArgs({
@@ -69,7 +71,14 @@ if (existsSync(values.trainer)) {
 if (trainedBy === 'fallback') {
   writeAtomic(modelPath, trainFallbackBundle(rows, catalog.items.map((item) => item.id), { modelVersion, seed }));
 }
+let segments = false;
+try {
+  writeAtomic(modelPath, await addSegments(readFileSync(modelPath), rows, users));
+  segments = true;
+} catch (error) {
+  console.warn(`segments not added (${error.message}); run \`npm run build\` first for the wasm core`);
+}
 const model = readFileSync(modelPath);
-const meta = { seed, courses: catalog.items.length, users: users.length, interactions: rows.length, trainedBy, modelBytes: model.length };
+const meta = { seed, courses: catalog.items.length, users: users.length, interactions: rows.length, trainedBy, segments, modelBytes: model.length };
 writeAtomic(join(out, 'meta.json'), JSON.stringify(meta, null, 2));
 console.log(`demo data in ${out}: ${meta.courses} courses, ${meta.users} users, ${meta.interactions} interactions, model by ${trainedBy} (${meta.modelBytes} bytes)`);

@@ -225,20 +225,26 @@ function pageProfile(engine) {
   };
 }
 
-// The SDK's profile shape is its room's to define: read what is there, leniently.
+// The SDK's profile (core/src/profile_summary.cpp: tags [{tag, weight, share}], spending {tier},
+// segment {name, index} | null, channels [{channel, count}], recency {total_events}), read
+// leniently so a renamed field falls back to the page's own view instead of breaking the panel.
 function normalizeProfile(p, engine) {
   const fallback = pageProfile(engine);
-  const tags = Array.isArray(p?.tags) ? p.tags.map((t) => (Array.isArray(t) ? { tag: t[0], weight: t[1] } : { tag: t.tag ?? t.name, weight: t.weight ?? t.score ?? 0 })) : fallback.tags;
-  const tierNames = { low: '低', mid: '中', medium: '中', high: '高' };
-  const tierRaw = p?.spendingTier ?? p?.tier;
-  const channels = p?.channels && !Array.isArray(p.channels)
-    ? Object.entries(p.channels).map(([channel, v]) => ({ channel, count: typeof v === 'number' ? v : v?.count ?? 0 }))
-    : p?.channels ?? fallback.channels;
+  const tags = Array.isArray(p?.tags) ? p.tags.map((t) => (Array.isArray(t) ? { tag: t[0], weight: t[1] } : { tag: t.tag ?? t.name, weight: t.weight ?? t.share ?? 0 })) : fallback.tags;
+  const tierNames = { budget: '低', low: '低', mid: '中', medium: '中', premium: '高', high: '高', unknown: null, none: null };
+  const tierRaw = p?.spending?.tier ?? p?.spendingTier ?? p?.tier;
+  const tier = typeof tierRaw === 'string' ? (tierRaw in tierNames ? tierNames[tierRaw] : tierRaw) : fallback.tier;
+  const segment = p?.segment === null ? null
+    : typeof p?.segment === 'string' ? p.segment
+      : p?.segment?.name ?? (Number.isInteger(p?.segment?.index) ? `分群 #${p.segment.index + 1}` : fallback.segment);
+  const channels = Array.isArray(p?.channels) ? p.channels.map((c) => ({ channel: c.channel ?? c.name, count: c.count ?? 0 }))
+    : p?.channels && typeof p.channels === 'object' ? Object.entries(p.channels).map(([channel, v]) => ({ channel, count: typeof v === 'number' ? v : v?.count ?? 0 }))
+      : fallback.channels;
   return {
     tags: tags.filter((t) => t.tag).slice(0, 8),
-    tier: typeof tierRaw === 'string' ? tierNames[tierRaw] ?? tierRaw : tierRaw?.name ?? fallback.tier,
-    segment: typeof p?.segment === 'string' ? p.segment : p?.segment?.name ?? p?.segment?.label ?? fallback.segment,
+    tier,
+    segment,
     channels,
-    events: p?.events ?? p?.eventCount ?? fallback.events,
+    events: p?.recency?.total_events ?? p?.recency?.totalEvents ?? fallback.events,
   };
 }
