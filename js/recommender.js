@@ -23,13 +23,25 @@ export class Recommender {
     const info = this._engine.info();
     this._info = { modelVersion: info.modelVersion, dim: info.dim, items: info.items, dtype: info.dtype };
     this._manifest = JSON.parse(info.manifest);
-    this._ids = this._engine.itemIds();
-    this._rowOf = new Map(this._ids.map((id, row) => [id, row]));
-    for (const entry of this._catalog.values()) {
-      const row = this._rowOf.get(entry.id);
-      if (row === undefined) continue;
-      for (const alias of Object.values(entry.aliases ?? {})) this._rowOf.set(String(alias), row);
+    // The manifest lists the shipped ids in row order: copy them out of wasm only when items
+    // were added on the device. The id -> row map waits for its first use (cold start).
+    const shipped = this._manifest.item_ids;
+    this._ids = Array.isArray(shipped) && shipped.length === info.items ? shipped : this._engine.itemIds();
+    this._rowOfMap = null;
+  }
+
+  /** @internal id (or channel alias) -> row, built on first use */
+  get _rowOf() {
+    if (!this._rowOfMap) {
+      const map = new Map(this._ids.map((id, row) => [id, row]));
+      for (const entry of this._catalog.values()) {
+        const row = map.get(entry.id);
+        if (row === undefined) continue;
+        for (const alias of Object.values(entry.aliases ?? {})) map.set(String(alias), row);
+      }
+      this._rowOfMap = map;
     }
+    return this._rowOfMap;
   }
 
   /** @internal maps ids (or channel aliases) to rows; unknown ids throw UNKNOWN_ITEM unless lenient */

@@ -44,5 +44,6 @@ export function checkIdList(list, name) {
 
 /** Serializes a filter for the core, which validates it and rejects unknown keys. */
 export function filterJson(filter) {
+  if (filter === undefined) return '';  // the core reads '' as "no filter" without parsing JSON
   return JSON.stringify(checkObject(filter, 'filter'));
 }

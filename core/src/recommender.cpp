@@ -137,13 +137,15 @@ StatusOr<TopK> Recommender::Recommend(const Query& query) const {
   if (query.user_vector == nullptr) return InvalidArgument("user vector is missing");
   for (int j = 0; j < dim(); ++j)
     if (!std::isfinite(query.user_vector[j])) return InvalidArgument("user vector contains NaN or Inf");
-  std::vector<uint8_t> allowed = AllowedMask(query.filter);
-  for (int32_t r : query.exclude_rows)
-    if (r >= 0 && r < item_count()) allowed[r] = 0;
-  std::vector<float> scores(static_cast<size_t>(item_count()));
-  ScoreRows(model_.items, query.user_vector, model_.bias.empty() ? nullptr : model_.bias.data(), 0, item_count(),
-            scores.data());
-  return SelectTopK(scores.data(), item_count(), query.k, allowed.data());
+  // Without a catalog or exclusions every row passes: no N-byte mask to build per query.
+  std::vector<uint8_t> allowed;
+  if (catalog_ || !query.exclude_rows.empty()) {
+    allowed = AllowedMask(query.filter);
+    for (int32_t r : query.exclude_rows)
+      if (r >= 0 && r < item_count()) allowed[r] = 0;
+  }
+  return ScoreTopK(model_.items, query.user_vector, model_.bias.empty() ? nullptr : model_.bias.data(), query.k,
+                   allowed.empty() ? nullptr : allowed.data());
 }
 
 StatusOr<std::vector<TopK>> Recommender::RecommendBatch(const float* user_vectors, int count, int k,
@@ -152,14 +154,9 @@ StatusOr<std::vector<TopK>> Recommender::RecommendBatch(const float* user_vector
   if (count <= 0 || count > 4096) return InvalidArgument("batch size must be in 1..4096");
   for (int64_t i = 0; i < int64_t{count} * dim(); ++i)
     if (!std::isfinite(user_vectors[i])) return InvalidArgument("user vector " + std::to_string(i / dim()) + " contains NaN or Inf");
-  const std::vector<uint8_t> allowed = AllowedMask(filter);
-  std::vector<float> scores(static_cast<size_t>(count) * item_count());
-  ScoreRowsBatch(model_.items, user_vectors, count, model_.bias.empty() ? nullptr : model_.bias.data(), scores.data());
-  std::vector<TopK> out;
-  out.reserve(count);
-  for (int q = 0; q < count; ++q)
-    out.push_back(SelectTopK(scores.data() + static_cast<size_t>(q) * item_count(), item_count(), k, allowed.data()));
-  return out;
+  const std::vector<uint8_t> allowed = catalog_ ? AllowedMask(filter) : std::vector<uint8_t>();
+  return ScoreTopKBatch(model_.items, user_vectors, count, model_.bias.empty() ? nullptr : model_.bias.data(), k,
+                        allowed.empty() ? nullptr : allowed.data());
 }
 
 StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filter) const {

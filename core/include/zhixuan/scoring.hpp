@@ -27,4 +27,20 @@ struct TopK {
 // Ties break towards the lower row, so rankings are deterministic across hosts.
 TopK SelectTopK(const float* scores, int64_t n, int k, const uint8_t* allowed);
 
+// ScoreRows over every row fused with SelectTopK: rows are scored a block at a time into a
+// small buffer and only scores beating the current k-th best reach the heap, so no N-sized
+// score array is written or read again. Same result as ScoreRows + SelectTopK, bit for bit.
+TopK ScoreTopK(const ItemMatrix& items, const float* query, const float* bias, int k, const uint8_t* allowed);
+
+// ScoreTopK for `query_count` queries (row-major, query_count x dim), reading each block of
+// rows once for all of them while it is in cache. Same results as one ScoreTopK per query.
+std::vector<TopK> ScoreTopKBatch(const ItemMatrix& items, const float* queries, int query_count, const float* bias,
+                                 int k, const uint8_t* allowed);
+
+// Scores are computed in one documented order on every host, so native and wasm agree
+// bit for bit: lane l of 8 accumulates products j = l (mod 8) in increasing j; then
+// s_l = acc_l + acc_{l+4} and dot = (s_0 + s_2) + (s_1 + s_3); products past the last
+// multiple of 8 are added one by one. F16 rows are widened to float first; I8 rows are
+// summed exactly in int32 against the int16-quantized query, then times (scale[row] * query_scale).
+
 }  // namespace zhixuan

@@ -1,0 +1,139 @@
+// Benchmark data: deterministic Gaussian rows and the three bundle precisions,
+// written the way a server trainer writes them (safetensors + zhixuan.manifest).
+
+// xorshift128+ in doubles is slow; a 32-bit xorshift with Box-Muller pairs is enough here.
+export function gaussian(count, seed) {
+  const out = new Float32Array(count);
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+  for (let i = 0; i < count; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(next()));
+    const t = 2 * Math.PI * next();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+export function transpose(rows, n, dim) {
+  const t = new Float32Array(rows.length);
+  for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) t[j * n + r] = rows[r * dim + j];
+  return t;
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+// Round-to-nearest-even float -> IEEE half (finite inputs of moderate range are all we need).
+function toHalf(value) {
+  f32Scratch[0] = value;
+  const x = u32Scratch[0];
+  const sign = (x >>> 16) & 0x8000;
+  let exp = ((x >>> 23) & 0xff) - 127 + 15;
+  let mant = x & 0x7fffff;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1))) half++;
+    return sign | half;
+  }
+  let half = (exp << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+  return sign | half;
+}
+
+export function quantizeI8(rows, n, dim) {
+  const q = new Int8Array(n * dim);
+  const scales = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let max = 0;
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(rows[r * dim + j]));
+    const scale = max > 0 ? max / 127 : 1;
+    scales[r] = scale;
+    for (let j = 0; j < dim; j++) q[r * dim + j] = Math.max(-127, Math.min(127, Math.round(rows[r * dim + j] / scale)));
+  }
+  return { q, scales };
+}
+
+function writeSafetensors(tensors, metadata) {
+  const header = {};
+  let offset = 0;
+  const names = Object.keys(tensors).sort();
+  for (const name of names) {
+    const t = tensors[name];
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  header.__metadata__ = metadata;
+  let text = JSON.stringify(header);
+  while ((8 + text.length) % 8) text += ' ';
+  const headerBytes = new TextEncoder().encode(text);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let cursor = 8 + headerBytes.length;
+  for (const name of names) {
+    const d = tensors[name].data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), cursor);
+    cursor += d.byteLength;
+  }
+  return out;
+}
+
+// VᵀV in float64, as the trainer ships it (so loading does not recompute it).
+function gram(rows, n, dim) {
+  const g = new Float64Array(dim * dim);
+  for (let r = 0; r < n; r++) {
+    const o = r * dim;
+    for (let a = 0; a < dim; a++) {
+      const va = rows[o + a];
+      for (let b = a; b < dim; b++) g[a * dim + b] += va * rows[o + b];
+    }
+  }
+  const out = new Float32Array(dim * dim);
+  for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) out[a * dim + b] = out[b * dim + a] = g[a * dim + b];
+  return out;
+}
+
+/**
+ * @param {'F32'|'F16'|'I8'} dtype
+ * @param {{withGram?: boolean}} options  ship item_gram (a real bundle does; it spares the device VᵀV)
+ */
+export function makeBundle(rows, n, dim, dtype, { withGram = false } = {}) {
+  const ids = Array.from({ length: n }, (_, i) => `i${i}`);
+  const manifest = JSON.stringify({
+    format_version: 1, model_version: `bench-${n}x${dim}`, dim, item_ids: ids,
+    foldin: { reg: 0.1, alpha: 4, unobserved_weight: 0.1 },
+  });
+  const tensors = {};
+  if (dtype === 'F32') {
+    tensors.item_embeddings = { dtype: 'F32', shape: [n, dim], data: rows };
+  } else if (dtype === 'F16') {
+    const h = new Uint16Array(rows.length);
+    for (let i = 0; i < rows.length; i++) h[i] = toHalf(rows[i]);
+    tensors.item_embeddings = { dtype: 'F16', shape: [n, dim], data: h };
+  } else {
+    const { q, scales } = quantizeI8(rows, n, dim);
+    tensors.item_embeddings = { dtype: 'I8', shape: [n, dim], data: q };
+    tensors.item_scales = { dtype: 'F32', shape: [n], data: scales };
+  }
+  if (withGram) tensors.item_gram = { dtype: 'F32', shape: [dim, dim], data: gram(rows, n, dim) };
+  return writeSafetensors(tensors, { 'zhixuan.manifest': manifest });
+}
+
+export const BYTES_PER_VALUE = { F32: 4, F16: 2, I8: 1 };
+
+// Bytes of embeddings one query reads (I8 also reads its per-row scales).
+export function bytesRead(n, dim, dtype) {
+  return n * dim * BYTES_PER_VALUE[dtype] + (dtype === 'I8' ? n * 4 : 0);
+}

@@ -1,0 +1,135 @@
+// Top-K scoring benchmark: zhixuan (F32, F16, I8 bundles through the public API)
+// side by side with plain JS loops, tfjs-wasm and onnxruntime-web, in one process.
+//
+//   node bench/scoring.bench.mjs [--module DIR] [--sizes 10k,100k,1M] [--dims 64,128]
+//        [--ks 10,100] [--runs 15] [--warmup 3] [--warmup-ms 400] [--batch 16] [--json FILE]
+//
+// --module: folder holding zhixuan-core.{mjs,wasm} (default: the package's dist/).
+// Latency is the median of --runs queries (a different query each) after --warmup.
+import fs from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { bytesRead, gaussian } from './lib/data.mjs';
+import { jsLoopContender, ortContender, tfjsContender, zhixuanContender } from './lib/contenders.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const sizes = (args.sizes ?? '10k,100k,1M').split(',').map(parseCount);
+const dims = (args.dims ?? '64,128').split(',').map(Number);
+const ks = (args.ks ?? '10,100').split(',').map(Number);
+const runs = Number(args.runs ?? 15);
+const warmup = Number(args.warmup ?? 3);
+const warmupMs = Number(args['warmup-ms'] ?? 400);
+const batchSize = Number(args.batch ?? 16);
+const moduleDir = args.module;
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
+  return out;
+}
+function parseCount(s) {
+  const m = /^(\d+)([kKmM]?)$/.exec(s);
+  return Number(m[1]) * ({ k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2]] ?? 1);
+}
+const label = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (x, digits = 3) => (x >= 100 ? x.toFixed(1) : x >= 10 ? x.toFixed(2) : x.toPrecision(digits));
+
+async function timed(fn) {
+  const t0 = performance.now();
+  let out = fn();
+  if (out instanceof Promise) out = await out;
+  return [performance.now() - t0, out];
+}
+
+// Median latency of single queries and of batches (per query), plus the k=10 rows for recall.
+async function measure(contender, queries, k) {
+  // Warm up by count and by time: V8 moves hot wasm from Liftoff to TurboFan in the background.
+  const warmStart = performance.now();
+  for (let i = 0; i < warmup || performance.now() - warmStart < warmupMs; i++) {
+    await timed(() => contender.query(queries[runs + (i % warmup)], k));
+  }
+  const times = [], rows = [];
+  for (let i = 0; i < runs; i++) {
+    const [ms, top] = await timed(() => contender.query(queries[i], k));
+    times.push(ms);
+    rows.push(Array.from(top).slice(0, 10));
+  }
+  let batchMs = null;
+  if (contender.batch && batchSize > 1) {
+    const group = queries.slice(0, batchSize);
+    for (let i = 0; i < 3; i++) await timed(() => contender.batch(group, k));
+    const batchTimes = [];
+    for (let i = 0; i < Math.max(3, Math.ceil(runs / 3)); i++) batchTimes.push((await timed(() => contender.batch(group, k)))[0]);
+    batchMs = median(batchTimes) / batchSize;
+  }
+  return { ms: median(times), batchMs, rows };
+}
+
+function recallAt10(rows, reference) {
+  let hits = 0;
+  rows.forEach((r, i) => { const ref = new Set(reference[i]); hits += r.filter((x) => ref.has(x)).length; });
+  return hits / (rows.length * 10);
+}
+
+const results = [];
+console.log(`# scoring benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`module: ${moduleDir ?? 'package dist/'}; runs ${runs} after ${warmup} warm-up; batch ${batchSize}; ms = median per query\n`);
+
+for (const dim of dims) {
+  for (const n of sizes) {
+    const rows = gaussian(n * dim, 12345 + n + dim);
+    const data = { rows, n, dim };
+    const queries = Array.from({ length: runs + warmup }, (_, i) => gaussian(dim, 999 + i));
+    const contenders = [
+      zhixuanContender('F32', moduleDir), zhixuanContender('F16', moduleDir), zhixuanContender('I8', moduleDir),
+      jsLoopContender(), tfjsContender(), ortContender(),
+    ];
+    const perK = new Map(ks.map((k) => [k, []]));
+    for (const c of contenders) {
+      const [prepMs] = await timed(() => c.prepare(data));
+      for (const k of ks) perK.get(k).push({ name: c.name, dtype: c.dtype, prepMs, ...(await measure(c, queries, k)) });
+      await c.dispose();
+    }
+    console.log(`## N=${label(n)} d=${dim}  (F32 matrix ${(n * dim * 4 / 2 ** 20).toFixed(1)} MiB)`);
+    console.log('| contender | k | ms/query | GB/s read | vs best baseline | batch ms/query | batch vs best baseline batch | recall@10 vs F32 |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const k of ks) {
+      const list = perK.get(k);
+      const reference = list.find((r) => r.name === 'zhixuan F32').rows;
+      const baselines = list.filter((r) => !r.name.startsWith('zhixuan'));
+      const best = baselines.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const batched = baselines.filter((r) => r.batchMs !== null);
+      const bestBatch = batched.length ? batched.reduce((a, b) => (b.batchMs < a.batchMs ? b : a)) : null;
+      for (const r of list) {
+        const gbs = bytesRead(n, dim, r.dtype) / (r.ms / 1e3) / 1e9;
+        const recall = recallAt10(r.rows, reference);
+        const row = {
+          n, dim, k, name: r.name, dtype: r.dtype, ms: r.ms, gbs, batchMs: r.batchMs, recall,
+          bestBaseline: best.name, bestBaselineMs: best.ms, ratio: r.ms / best.ms,
+          bestBatchBaseline: bestBatch?.name, bestBatchMs: bestBatch?.batchMs, prepMs: r.prepMs,
+        };
+        results.push(row);
+        console.log(`| ${r.name} | ${k} | ${fmt(r.ms)} | ${gbs.toFixed(2)} | ${row.ratio.toFixed(2)}× (${best.name} ${fmt(best.ms)} ms) | ` +
+          `${r.batchMs === null ? '—' : fmt(r.batchMs)} | ${r.batchMs === null || !bestBatch ? '—' : `${(r.batchMs / bestBatch.batchMs).toFixed(2)}× (${bestBatch.name} ${fmt(bestBatch.batchMs)})`} | ${recall.toFixed(3)} |`);
+      }
+    }
+    console.log('');
+  }
+}
+
+// ---- the issue's targets, checked on this run's figures ----
+const pick = (n, dim, k, name) => results.find((r) => r.n === n && r.dim === dim && r.k === k && r.name === name);
+console.log('## targets (issue 2)');
+for (const k of ks) {
+  const f32Big = pick(1e6, 64, k, 'zhixuan F32');
+  if (f32Big) {
+    console.log(`- k=${k} F32 1M×64: ${f32Big.gbs.toFixed(2)} GB/s (target ≥ 13), ${fmt(f32Big.ms)} ms vs best baseline ${f32Big.bestBaseline} ${fmt(f32Big.bestBaselineMs)} ms → ${f32Big.ratio.toFixed(2)}× (target ≤ 1) ${f32Big.gbs >= 13 && f32Big.ratio <= 1 ? 'PASS' : 'FAIL'}`);
+    const i8 = pick(1e6, 64, k, 'zhixuan I8');
+    const speedup = i8.bestBaselineMs / i8.ms;
+    console.log(`- k=${k} I8 1M×64: ${fmt(i8.ms)} ms, ${speedup.toFixed(2)}× faster than ${i8.bestBaseline} (target ≥ 3.5), recall@10 ${i8.recall.toFixed(3)} (target ≥ 0.98) ${speedup >= 3.5 && i8.recall >= 0.98 ? 'PASS' : 'FAIL'}`);
+  }
+  const f32Small = pick(1e4, 64, k, 'zhixuan F32');
+  if (f32Small) console.log(`- k=${k} F32 10k×64: ${fmt(f32Small.ms)} ms vs ${f32Small.bestBaseline} ${fmt(f32Small.bestBaselineMs)} ms → ${f32Small.ratio.toFixed(2)}× (target ≤ 0.5) ${f32Small.ratio <= 0.5 ? 'PASS' : 'FAIL'}`);
+}
+if (args.json) fs.writeFileSync(args.json, JSON.stringify(results, null, 1));

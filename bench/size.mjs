@@ -1,0 +1,102 @@
+// Package size: what a page downloads (the runtime JS + the wasm module), each file gzip -9.
+//
+//   node bench/size.mjs [--module DIR] [--rooms BUILD_DIR]
+//
+// --module: folder with zhixuan-core.{mjs,wasm} (default: the package's dist/).
+// --rooms: a configured wasm build dir; relinks its module once without each room's
+//   wasm/bind_<room>.cpp object to show what each room adds (LTO drops the room's core code
+//   with its bindings). Needs NODE_PATH=/usr/share/nodejs for em++.
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { functionSizes, wasmSections } from './lib/wasm-sections.mjs';
+
+const BUDGET = 80 * 1024;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const moduleDir = path.resolve(args.module ?? path.join(repoRoot, 'dist'));
+const gz = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+// The page's runtime: every file js/index.js reaches through static imports (dynamic
+// node-only imports excluded), with the module's glue and its .wasm.
+function runtimeFiles() {
+  const glue = path.join(repoRoot, 'dist', 'zhixuan-core.mjs');
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (file === glue) return;
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]/g)) {
+      visit(path.resolve(path.dirname(file), m[1] ?? m[2]));
+    }
+  };
+  visit(path.join(repoRoot, 'js', 'index.js'));
+  seen.delete(glue);
+  return [...seen, path.join(moduleDir, 'zhixuan-core.mjs'), path.join(moduleDir, 'zhixuan-core.wasm')];
+}
+
+function sizeTable(files) {
+  let raw = 0, zipped = 0;
+  const rows = files.map((f) => {
+    const bytes = fs.readFileSync(f);
+    raw += bytes.length;
+    const g = gz(bytes);
+    zipped += g;
+    return `| ${path.relative(repoRoot, f)} | ${bytes.length} | ${g} |`;
+  });
+  return { rows, raw, zipped };
+}
+
+const { rows, raw, zipped } = sizeTable(runtimeFiles());
+console.log(`# package size (gzip -9 per file) — module ${path.relative(repoRoot, moduleDir) || '.'}`);
+console.log('| file | bytes | gzip -9 |');
+console.log('|---|---|---|');
+rows.forEach((r) => console.log(r));
+console.log(`| **total (page runtime)** | ${raw} | **${zipped} = ${kb(zipped)}** (budget ${kb(BUDGET)}: ${zipped <= BUDGET ? 'PASS' : 'FAIL'}) |`);
+
+
+const wasm = fs.readFileSync(path.join(moduleDir, 'zhixuan-core.wasm'));
+console.log(`\nwasm sections: ${wasmSections(wasm).map((s) => `${s.name} ${s.total}`).join(', ')}`);
+const named = functionSizes(wasm).filter((f) => !/^func\d+$/.test(f.name));
+if (named.length) {
+  console.log('largest functions (module linked with --profiling-funcs):');
+  for (const f of named.sort((a, b) => b.size - a.size).slice(0, 15)) console.log(`  ${f.size}  ${f.name.slice(0, 110)}`);
+}
+
+if (args.rooms) {
+  const buildDir = path.resolve(args.rooms);
+  const dir = path.join(buildDir, 'CMakeFiles', 'zhixuan_wasm.dir');
+  const linkLine = fs.readFileSync(path.join(dir, 'link.txt'), 'utf8').trim();
+  const objects = fs.readFileSync(path.join(dir, 'objects1'), 'utf8').trim().split(/\s+/);
+  const rooms = objects.filter((o) => /bind_(?!engine)[^/]*\.cpp\.o$/.test(o));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-size-'));
+  const link = (objs, name) => {
+    fs.writeFileSync(path.join(out, `${name}.rsp`), objs.join(' '));
+    const target = path.join(out, `${name}.mjs`);
+    const cmd = linkLine.replace(/@CMakeFiles\/zhixuan_wasm\.dir\/objects1/, `@${path.join(out, `${name}.rsp`)}`)
+      .replace(/-o \S+/, `-o ${target}`);
+    execSync(cmd, { cwd: buildDir, stdio: 'inherit', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } });
+    return gz(fs.readFileSync(target)) + gz(fs.readFileSync(target.replace(/\.mjs$/, '.wasm')));
+  };
+  const full = link(objects, 'all');
+  console.log(`\n# what each room's bindings (and the core code they pull in) add, gzip -9 of .wasm + .mjs`);
+  console.log(`| module | gzip -9 | room's share |`);
+  console.log('|---|---|---|');
+  console.log(`| every binding | ${full} | — |`);
+  for (const room of rooms) {
+    const name = path.basename(room).replace(/\.cpp\.o$/, '');
+    try {
+      const without = link(objects.filter((o) => o !== room), `no-${name}`);
+      console.log(`| without ${name} | ${without} | ${full - without} bytes = ${kb(full - without)} |`);
+    } catch {
+      console.log(`| without ${name} | link failed (other objects use it) | — |`);
+    }
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+}
