@@ -82,9 +82,11 @@ export class Engine {
   async recommend(k = 12) {
     const history = this.history();
     if (!this.rec) return { source: 'popular', items: this.popular(k, new Set(history.keys())) };
-    if (this.features.profile) {
+    // The SDK's own profile (and its cold start, once it has one); else the page's history.
+    if (this.features.profile && (history.size || this.features.interests)) {
       const result = await this.rec.recommend({ k, reasons: true });
-      return { source: 'model', items: await this.explain(result, history) };
+      const cold = !history.size;
+      return { source: cold && !this.interests.length ? 'popular' : 'model', items: await this.explain(result, history) };
     }
     if (history.size) {
       const result = await this.rec.recommend({ history: [...history].map(([item, weight]) => ({ item, weight })), k });
