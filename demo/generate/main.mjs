@@ -59,7 +59,7 @@ const modelPath = join(out, 'model.safetensors');
 let trainedBy = 'fallback';
 if (existsSync(values.trainer)) {
   const args = ['train', '--interactions', join(out, 'interactions.csv'), '--catalog', join(out, 'catalog.json'),
-    '--out', `${modelPath}.tmp`, '--dim', '32'];
+    '--out', `${modelPath}.tmp`, '--dim', '32', '--model-version', modelVersion];
   const run = spawnSync(values.trainer, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   if (run.status === 0 && existsSync(`${modelPath}.tmp`)) {
     renameSync(`${modelPath}.tmp`, modelPath);
