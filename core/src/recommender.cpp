@@ -213,4 +213,37 @@ Status Recommender::AppendItems(const std::vector<std::string>& ids, const float
   return Status::Ok();
 }
 
+Status Recommender::AppendCatalogItems(std::vector<CatalogItem> items, const float* rows) {
+  std::vector<std::string> ids;
+  for (const CatalogItem& item : items) {
+    // A catalog item without a row (cold) may be embedded: its entry is replaced.
+    if (row_of_.count(item.id)) return InvalidArgument("item id '" + item.id + "' already exists");
+    for (const auto& alias : item.aliases)
+      if (row_of_.count(alias.second)) return InvalidArgument("alias '" + alias.second + "' of item '" + item.id + "' is already in use");
+    ids.push_back(item.id);
+  }
+  if (!catalog_) catalog_.emplace();
+  std::vector<std::string> added;  // index entries to undo on failure
+  for (const CatalogItem& item : items) {
+    if (catalog_->index.count(item.id)) continue;
+    catalog_->index.emplace(item.id, static_cast<int32_t>(catalog_->items.size() + added.size()));
+    added.push_back(item.id);
+  }
+  Status appended = AppendItems(ids, rows);
+  if (!appended.ok()) {
+    for (const std::string& id : added) catalog_->index.erase(id);
+    return appended;
+  }
+  for (CatalogItem& item : items) {
+    const int32_t slot = catalog_->index.at(item.id);
+    for (const auto& alias : item.aliases) {
+      catalog_->index.emplace(alias.second, slot);
+      row_of_.emplace(alias.second, RowOf(item.id));
+    }
+    if (slot < static_cast<int32_t>(catalog_->items.size())) catalog_->items[slot] = std::move(item);
+    else catalog_->items.push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
 }  // namespace zhixuan

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -27,15 +26,7 @@ float SmoothIdf(int64_t docs, int64_t df) {
 }  // namespace
 
 TokenHash HashToken(std::string_view token) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis
-  for (unsigned char c : token) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  h += 0x9E3779B97F4A7C15ull;  // splitmix64 finalizer: spreads FNV's weak low bits
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  h ^= h >> 31;
+  const uint64_t h = TokenHash64(token);
   return {static_cast<int32_t>(h & (kTextBuckets - 1)), (h >> 63) ? -1.f : 1.f};
 }
 
@@ -50,17 +41,45 @@ float SparseDot(const SparseVector& a, const SparseVector& b) {
   return sum;
 }
 
+namespace {
+
+// The whole tag as one feature ("machine learning" is more than its words): "#" +
+// the tag, ASCII lower-cased, when the tag has more than one token.
+bool WholeTag(const std::string& tag, std::string* out) {
+  if (Tokenize(tag).size() <= 1) return false;
+  *out = "#" + TruncateUtf8(tag, 2 * kMaxTokenBytes);
+  for (char& c : *out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return true;
+}
+
+// TruncateUtf8 without the copy.
+std::string_view CutUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+void AddHashes(std::string_view text, float weight, std::vector<HashedToken>* out) {
+  struct Context {
+    std::vector<HashedToken>* out;
+    float weight;
+  } context{out, weight};
+  ForEachToken(text, TokenizerOptions{}, [](void* c, std::string_view, uint64_t hash) {
+    auto* ctx = static_cast<Context*>(c);
+    ctx->out->push_back({hash, ctx->weight});
+  }, &context);
+}
+
+}  // namespace
+
 std::vector<WeightedToken> ItemTokens(const CatalogItem& item) {
   std::vector<WeightedToken> tokens;
   AddTokens(TruncateUtf8(item.title, kMaxTitleBytes), 1.f, &tokens);
   for (const std::string& tag : item.tags) {
     AddTokens(tag, 1.f, &tokens);
-    // The whole tag as one feature: "machine learning" is more than its words.
-    if (Tokenize(tag).size() > 1) {
-      std::string whole = "#" + TruncateUtf8(tag, 2 * kMaxTokenBytes);
-      for (char& c : whole) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-      tokens.push_back({std::move(whole), 1.f});
-    }
+    std::string whole;
+    if (WholeTag(tag, &whole)) tokens.push_back({std::move(whole), 1.f});
   }
   AddTokens(TruncateUtf8(item.description, kMaxDescriptionBytes), kDescriptionWeight, &tokens);
   return tokens;
@@ -70,6 +89,26 @@ std::vector<WeightedToken> QueryTokens(std::string_view text) {
   std::vector<WeightedToken> tokens;
   AddTokens(text, 1.f, &tokens);
   return tokens;
+}
+
+SparseVector TextFeaturizer::FeaturizeItem(const CatalogItem& item) const {
+  std::vector<HashedToken> tokens;
+  tokens.reserve(32);
+  AddHashes(CutUtf8(item.title, kMaxTitleBytes), 1.f, &tokens);
+  for (const std::string& tag : item.tags) {
+    AddHashes(tag, 1.f, &tokens);
+    std::string whole;
+    if (WholeTag(tag, &whole)) tokens.push_back({TokenHash64(whole), 1.f});
+  }
+  AddHashes(CutUtf8(item.description, kMaxDescriptionBytes), kDescriptionWeight, &tokens);
+  return FeaturizeHashed(std::move(tokens));
+}
+
+SparseVector TextFeaturizer::FeaturizeQuery(std::string_view text) const {
+  std::vector<HashedToken> tokens;
+  tokens.reserve(32);
+  AddHashes(text, 1.f, &tokens);
+  return FeaturizeHashed(std::move(tokens));
 }
 
 TextFeaturizer TextFeaturizer::FromDocumentFrequencies(const std::vector<int32_t>& buckets,
@@ -123,44 +162,54 @@ float TextFeaturizer::Idf(int32_t bucket) const {
 }
 
 SparseVector TextFeaturizer::Featurize(const std::vector<WeightedToken>& tokens) const {
-  // Sum each token's weights in order of first appearance: a fixed order makes the
-  // float sums identical natively and in wasm.
-  std::unordered_map<std::string_view, size_t> slot;
-  std::vector<std::pair<std::string_view, double>> counts;
-  for (const WeightedToken& t : tokens) {
-    auto [it, fresh] = slot.emplace(t.token, counts.size());
-    if (fresh) counts.emplace_back(t.token, 0.0);
-    counts[it->second].second += t.weight;
-  }
+  std::vector<HashedToken> hashed;
+  hashed.reserve(tokens.size());
+  for (const WeightedToken& t : tokens) hashed.push_back({TokenHash64(t.token), t.weight});
+  return FeaturizeHashed(std::move(hashed));
+}
+
+SparseVector TextFeaturizer::FeaturizeHashed(std::vector<HashedToken> tokens) const {
+  // Group equal tokens (by 64-bit hash) and sum their weights; then order by bucket.
+  // Every order here is fixed by the hashes, so the float sums are identical
+  // natively and in wasm.
+  std::stable_sort(tokens.begin(), tokens.end(), [](const HashedToken& a, const HashedToken& b) { return a.hash < b.hash; });
   struct Entry {
     int32_t bucket;
-    size_t order;
+    uint64_t hash;
     double value;
   };
   std::vector<Entry> entries;
-  entries.reserve(counts.size());
-  for (size_t k = 0; k < counts.size(); ++k) {
-    const double c = counts[k].second;
+  entries.reserve(tokens.size());
+  for (size_t k = 0; k < tokens.size();) {
+    double c = 0;
+    size_t e = k;
+    for (; e < tokens.size() && tokens[e].hash == tokens[k].hash; ++e) c += tokens[e].weight;
     const double tf = c > 1.0 ? 1.0 + std::log(c) : c;  // sublinear TF
-    const TokenHash h = HashToken(counts[k].first);
-    entries.push_back({h.bucket, k, h.sign * tf * Idf(h.bucket)});
+    const uint64_t h = tokens[k].hash;
+    const int32_t bucket = static_cast<int32_t>(h & (kTextBuckets - 1));
+    entries.push_back({bucket, h, ((h >> 63) ? -tf : tf) * Idf(bucket)});
+    k = e;
   }
   std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.bucket != b.bucket ? a.bucket < b.bucket : a.order < b.order; });
+            [](const Entry& a, const Entry& b) { return a.bucket != b.bucket ? a.bucket < b.bucket : a.hash < b.hash; });
   SparseVector v;
-  for (const Entry& e : entries) {
-    if (!v.indices.empty() && v.indices.back() == e.bucket) {
-      v.values.back() += static_cast<float>(e.value);
-    } else {
-      v.indices.push_back(e.bucket);
-      v.values.push_back(static_cast<float>(e.value));
+  v.indices.reserve(entries.size());
+  v.values.reserve(entries.size());
+  for (size_t k = 0; k < entries.size();) {
+    double sum = 0;
+    size_t e = k;
+    for (; e < entries.size() && entries[e].bucket == entries[k].bucket; ++e) sum += entries[e].value;
+    if (sum != 0.0) {  // signed collisions may cancel
+      v.indices.push_back(entries[k].bucket);
+      v.values.push_back(static_cast<float>(sum));
     }
+    k = e;
   }
   double norm = 0.0;
   for (float x : v.values) norm += static_cast<double>(x) * x;
-  if (norm <= 0.0) return SparseVector{};  // empty, or signed collisions cancelled out
-  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (float& x : v.values) x *= inv;
+  if (norm <= 0.0) return SparseVector{};
+  const double inv = 1.0 / std::sqrt(norm);
+  for (float& x : v.values) x = static_cast<float>(x * inv);
   return v;
 }
 

@@ -1,8 +1,9 @@
 #include "zhixuan/tokenizer.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
 #include "stopwords.inc"
 
@@ -37,29 +38,35 @@ uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i) {
   return cp;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
+// Writes the UTF-8 of cp at out (room for 4 bytes); returns the byte count.
+int EncodeUtf8(uint32_t cp, char* out) {
   if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    out[0] = static_cast<char>(cp);
+    return 1;
   }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (cp >> 18));
+  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
 }
 
 bool IsCjk(uint32_t cp) {
   return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0x20000 && cp <= 0x2FA1F) ||                            // Han
+         (cp >= 0x20000 && cp <= 0x2FA1F) ||                                  // Han
          (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) ||  // kana
-         (cp >= 0xAC00 && cp <= 0xD7A3);                                 // Hangul syllables
+         (cp >= 0xAC00 && cp <= 0xD7A3);                                      // Hangul syllables
 }
 
 bool IsDigit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
@@ -72,8 +79,9 @@ bool IsLetter(uint32_t cp) {
 
 uint32_t ToLower(uint32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;
-  if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149 && cp < 0x178)
+  if (cp < 0xC0) return cp;
+  if (cp <= 0xDE && cp != 0xD7) return cp + 32;
+  if (cp >= 0x100 && cp < 0x178 && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149)
     return (cp % 2 == 0) ? cp + 1 : cp;  // Latin Extended-A pairs (upper even, lower odd) up to U+0177
   if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;
   if (cp >= 0x410 && cp <= 0x42F) return cp + 32;
@@ -84,16 +92,27 @@ uint32_t ToLower(uint32_t cp) {
 // Fullwidth ASCII (common in Chinese input: "Ｐｙｔｈｏｎ３") folds to ASCII.
 uint32_t FoldWidth(uint32_t cp) { return (cp >= 0xFF01 && cp <= 0xFF5E) ? cp - 0xFEE0 : cp; }
 
-template <size_t N>
-std::unordered_set<std::string> SetOf(const char* const (&words)[N]) {
-  return std::unordered_set<std::string>(std::begin(words), std::end(words));
+uint32_t FirstCodePoint(const char* utf8) {
+  const std::string_view s(utf8);
+  size_t i = 0;
+  return DecodeUtf8(reinterpret_cast<const unsigned char*>(s.data()), s.size(), &i);
 }
 
+// Stopwords as sorted hashes / code points: lookups without building strings.
 struct Stopwords {
-  std::unordered_set<std::string> english = SetOf(stopwords::kEnglish);
-  std::unordered_set<std::string> chinese_chars = SetOf(stopwords::kChineseChars);
-  std::unordered_set<std::string> chinese_words = SetOf(stopwords::kChineseWords);
-  std::unordered_set<std::string> bigram_breakers = SetOf(stopwords::kChineseBigramBreakers);
+  std::vector<uint64_t> english, chinese_words;
+  std::vector<uint32_t> chinese_chars, bigram_breakers;
+
+  Stopwords() {
+    for (const char* w : stopwords::kEnglish) english.push_back(TokenHash64(w));
+    for (const char* w : stopwords::kChineseWords) chinese_words.push_back(TokenHash64(w));
+    for (const char* c : stopwords::kChineseChars) chinese_chars.push_back(FirstCodePoint(c));
+    for (const char* c : stopwords::kChineseBigramBreakers) bigram_breakers.push_back(FirstCodePoint(c));
+    for (auto* v : {&english, &chinese_words}) std::sort(v->begin(), v->end());
+    for (auto* v : {&chinese_chars, &bigram_breakers}) std::sort(v->begin(), v->end());
+  }
+  template <typename T>
+  static bool Has(const std::vector<T>& v, T x) { return std::binary_search(v.begin(), v.end(), x); }
 };
 
 const Stopwords& Lists() {
@@ -101,49 +120,78 @@ const Stopwords& Lists() {
   return lists;
 }
 
-class TokenSink {
+class Emitter {
  public:
-  TokenSink(const TokenizerOptions& options, std::vector<std::string>* out) : options_(options), out_(out) {}
+  Emitter(const TokenizerOptions& options, TokenSink emit, void* context)
+      : options_(options), lists_(Lists()), emit_(emit), context_(context) {}
 
-  bool full() const { return out_->size() >= kMaxTokensPerText; }
+  bool full() const { return count_ >= kMaxTokensPerText; }
 
-  void Word(std::string word) {
-    if (word.empty() || full()) return;
-    if (options_.drop_stopwords && Lists().english.count(word)) return;
-    out_->push_back(std::move(word));
+  void Word(const char* data, size_t size) {
+    if (size == 0 || full()) return;
+    const std::string_view token(data, size);
+    const uint64_t h = TokenHash64(token);
+    if (options_.drop_stopwords && Stopwords::Has(lists_.english, h)) return;
+    Emit(token, h);
   }
 
-  // A run of CJK characters, each as its UTF-8 bytes.
-  void CjkRun(const std::vector<std::string>& chars) {
-    const Stopwords& lists = Lists();
-    for (size_t i = 0; i < chars.size() && !full(); ++i) {
-      if (!options_.drop_stopwords || !lists.chinese_chars.count(chars[i])) out_->push_back(chars[i]);
-      if (!options_.cjk_bigrams || i + 1 >= chars.size() || full()) continue;
-      std::string bigram = chars[i] + chars[i + 1];
+  void CjkRun(const std::vector<uint32_t>& cps) {
+    char buf[8];
+    for (size_t i = 0; i < cps.size() && !full(); ++i) {
+      const int a = EncodeUtf8(cps[i], buf);
+      if (!options_.drop_stopwords || !Stopwords::Has(lists_.chinese_chars, cps[i]))
+        Emit(std::string_view(buf, a), TokenHash64(std::string_view(buf, a)));
+      if (!options_.cjk_bigrams || i + 1 >= cps.size() || full()) continue;
       if (options_.drop_stopwords &&
-          (lists.bigram_breakers.count(chars[i]) || lists.bigram_breakers.count(chars[i + 1]) ||
-           lists.chinese_words.count(bigram)))
+          (Stopwords::Has(lists_.bigram_breakers, cps[i]) || Stopwords::Has(lists_.bigram_breakers, cps[i + 1])))
         continue;
-      out_->push_back(std::move(bigram));
+      const int b = EncodeUtf8(cps[i + 1], buf + a);
+      const std::string_view bigram(buf, a + b);
+      const uint64_t h = TokenHash64(bigram);
+      if (options_.drop_stopwords && Stopwords::Has(lists_.chinese_words, h)) continue;
+      Emit(bigram, h);
     }
   }
 
  private:
+  void Emit(std::string_view token, uint64_t hash) {
+    emit_(context_, token, hash);
+    ++count_;
+  }
+
   const TokenizerOptions& options_;
-  std::vector<std::string>* out_;
+  const Stopwords& lists_;
+  TokenSink emit_;
+  void* context_;
+  size_t count_ = 0;
 };
 
 }  // namespace
 
-bool IsStopword(std::string_view token) {
-  const Stopwords& lists = Lists();
-  const std::string t(token);
-  return lists.english.count(t) || lists.chinese_chars.count(t) || lists.chinese_words.count(t);
+uint64_t TokenHash64(std::string_view token) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis
+  for (unsigned char c : token) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h += 0x9E3779B97F4A7C15ull;  // splitmix64 finalizer: spreads FNV's weak low bits
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
 }
 
-std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions& options) {
-  std::vector<std::string> tokens;
-  TokenSink sink(options, &tokens);
+bool IsStopword(std::string_view token) {
+  const Stopwords& lists = Lists();
+  const uint64_t h = TokenHash64(token);
+  if (Stopwords::Has(lists.english, h) || Stopwords::Has(lists.chinese_words, h)) return true;
+  size_t i = 0;
+  if (token.empty()) return false;
+  const uint32_t cp = DecodeUtf8(reinterpret_cast<const unsigned char*>(token.data()), token.size(), &i);
+  return i == token.size() && Stopwords::Has(lists.chinese_chars, cp);
+}
+
+void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context) {
+  Emitter sink(options, emit, context);
   size_t n = text.size();
   if (n > kMaxTokenizeBytes) {  // cut at a code point boundary
     n = kMaxTokenizeBytes;
@@ -151,12 +199,13 @@ std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions&
   }
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
 
-  std::string word;                // current Latin word or number, lower-cased UTF-8
+  char word[kMaxTokenBytes + 8];  // current Latin word or number, lower-cased UTF-8
+  size_t word_size = 0;
   bool word_has_letter = false;
-  std::vector<std::string> cjk;    // current CJK run
+  std::vector<uint32_t> cjk;  // current CJK run
   auto flush_word = [&] {
-    sink.Word(std::move(word));
-    word.clear();
+    sink.Word(word, word_size);
+    word_size = 0;
     word_has_letter = false;
   };
   auto flush_cjk = [&] {
@@ -168,36 +217,43 @@ std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions&
   while (i < n && !sink.full()) {
     const uint32_t cp = FoldWidth(DecodeUtf8(s, n, &i));
     if (IsCjk(cp)) {
-      flush_word();
-      if (cjk.size() < kMaxTokensPerText) {
-        std::string c;
-        AppendUtf8(cp, &c);
-        cjk.push_back(std::move(c));
-      }
+      if (word_size) flush_word();
+      if (cjk.size() < kMaxTokensPerText) cjk.push_back(cp);
       continue;
     }
-    flush_cjk();
+    if (!cjk.empty()) flush_cjk();
     const bool letter = IsLetter(cp);
     if (letter || IsDigit(cp)) {
-      if (word.size() < kMaxTokenBytes) AppendUtf8(letter ? ToLower(cp) : cp, &word);
+      char bytes[4];
+      const int size = EncodeUtf8(letter ? ToLower(cp) : cp, bytes);
+      if (word_size + size <= kMaxTokenBytes) {
+        for (int b = 0; b < size; ++b) word[word_size++] = bytes[b];
+      }
       word_has_letter |= letter;
       continue;
     }
     // "3.5" stays one number; "c++" and "c#" stay one word.
-    const bool next_is_digit = i < n && IsDigit(s[i]);
-    if (cp == '.' && !word.empty() && !word_has_letter && IsDigit(static_cast<unsigned char>(word.back())) &&
-        next_is_digit) {
-      if (word.size() < kMaxTokenBytes) word.push_back('.');
+    if (cp == '.' && word_size > 0 && !word_has_letter && IsDigit(static_cast<unsigned char>(word[word_size - 1])) &&
+        i < n && IsDigit(s[i])) {
+      if (word_size + 1 <= kMaxTokenBytes) word[word_size++] = '.';
       continue;
     }
-    if ((cp == '+' || cp == '#') && word_has_letter && word.size() <= 2) {
-      word.push_back(static_cast<char>(cp));
+    if ((cp == '+' || cp == '#') && word_has_letter && word_size <= 2) {
+      word[word_size++] = static_cast<char>(cp);
       continue;
     }
-    flush_word();  // anything else separates: spaces, punctuation, emoji, controls, U+FFFD
+    if (word_size) flush_word();  // anything else separates: spaces, punctuation, emoji, controls, U+FFFD
   }
-  flush_word();
+  if (word_size) flush_word();
   flush_cjk();
+}
+
+std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions& options) {
+  std::vector<std::string> tokens;
+  ForEachToken(
+      text, options,
+      [](void* context, std::string_view token, uint64_t) { static_cast<std::vector<std::string>*>(context)->emplace_back(token); },
+      &tokens);
   return tokens;
 }
 

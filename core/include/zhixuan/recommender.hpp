@@ -69,6 +69,12 @@ class Recommender {
 
   // Adds rows (items embedded on the device); ids must be new.
   Status AppendItems(const std::vector<std::string>& ids, const float* rows);
+  // allowed[r] = 1 for rows that pass the filter (for rankings made outside Recommend).
+  std::vector<uint8_t> Allowed(const Filter& filter) const { return AllowedMask(filter); }
+
+  // Adds new catalog entries with their rows (items embedded from text on the device,
+  // see text_search.hpp); ids and aliases must be new. Creates the catalog if none.
+  Status AppendCatalogItems(std::vector<CatalogItem> items, const float* rows);
 
  private:
   Recommender() = default;

@@ -29,13 +29,19 @@ struct SparseVector {
   bool empty() const { return indices.empty(); }
 };
 
-// The hash of a token: bucket in [0, kTextBuckets) and sign (+1 / -1). 64-bit
-// FNV-1a with a splitmix64 finalizer: identical on every host.
+// The hash of a token: bucket = low 18 bits of TokenHash64 (tokenizer.hpp),
+// sign = its top bit (+1 / -1). Identical on every host.
 struct TokenHash {
   int32_t bucket;
   float sign;
 };
 TokenHash HashToken(std::string_view token);
+
+// A token reduced to its 64-bit hash, with the weight of its field.
+struct HashedToken {
+  uint64_t hash;
+  float weight;
+};
 
 // Dot product of two sparse vectors (cosine when both are L2-normalized).
 float SparseDot(const SparseVector& a, const SparseVector& b);
@@ -65,8 +71,10 @@ class TextFeaturizer {
   const std::vector<float>& idf() const { return idf_; }
 
   SparseVector Featurize(const std::vector<WeightedToken>& tokens) const;
-  SparseVector FeaturizeItem(const CatalogItem& item) const { return Featurize(ItemTokens(item)); }
-  SparseVector FeaturizeQuery(std::string_view text) const { return Featurize(QueryTokens(text)); }
+  SparseVector FeaturizeHashed(std::vector<HashedToken> tokens) const;
+  // Same result as Featurize(ItemTokens(item)) / Featurize(QueryTokens(text)), without per-token strings.
+  SparseVector FeaturizeItem(const CatalogItem& item) const;
+  SparseVector FeaturizeQuery(std::string_view text) const;
 
   // The bundle tensors and manifest key of this featurizer's idf (see above).
   void WriteTo(Model* model) const;

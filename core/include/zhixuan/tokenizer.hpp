@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,15 @@ struct TokenizerOptions {
 
 // Tokens in order of appearance (duplicates kept: the featurizer counts them).
 std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions& options = {});
+
+// The 64-bit hash of a token's UTF-8 bytes: FNV-1a with a splitmix64 finalizer
+// (identical on every host). The featurizer derives bucket and sign from it.
+uint64_t TokenHash64(std::string_view token);
+
+// Tokenize without allocating per token: emit(context, token, TokenHash64(token))
+// for every token, in the order and with the rules of Tokenize.
+using TokenSink = void (*)(void* context, std::string_view token, uint64_t hash);
+void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context);
 
 // True for the stopwords the tokenizer drops (a lower-case Latin word, or one or
 // two CJK characters in UTF-8).
