@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from './harness.js';
 import { listIds, openDemo, screenshot, waitForReady } from './demo-helpers.js';
 
-const generated = join(repoRoot, 'demo', 'generated');
+const generated = process.env.ZX_DEMO_DATA ?? join(repoRoot, 'demo', 'generated');
 const send = (status, type, body, headers = {}) => (req, res) => {
   res.writeHead(status, { 'content-type': type, ...headers });
   res.end(body);

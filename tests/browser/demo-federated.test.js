@@ -17,7 +17,7 @@ test('a federated round from the page moves the model version on and sends only 
   if (!existsSync(serverModule) || !wasmHasFederated()) return t.skip('the package has no federated client/server in this build');
   ensureDemoData();
   const { startAggregationServer } = await import(serverModule);
-  const modelBytes = readFileSync(join(repoRoot, 'demo', 'generated', 'model.safetensors'));
+  const modelBytes = readFileSync(join(process.env.ZX_DEMO_DATA ?? join(repoRoot, 'demo', 'generated'), 'model.safetensors'));
   const aggregation = await startAggregationServer({
     modelBytes, dataDir: mkdtempSync(join(tmpdir(), 'zx-demo-fed-')), port: 0, quorum: 1, minUpdates: 1, clip: 1, noiseMultiplier: 0.5,
   });
