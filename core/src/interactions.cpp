@@ -240,7 +240,10 @@ StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table
   for (int32_t u = 0; u < m.by_user.rows; ++u) {
     bool any = false;
     for (int64_t k = m.by_user.offsets[u]; k < m.by_user.offsets[u + 1]; ++k)
-      if (m.by_user.values[k] > 0) any = item_positive[m.by_user.indices[k]] = 1;
+      if (m.by_user.values[k] > 0) {
+        item_positive[m.by_user.indices[k]] = 1;
+        any = true;
+      }
     if (!any) return Status(StatusCode::kMalformedData, "user '" + m.users.ids()[u] + "' has no positive interactions (every weight <= 0)");
   }
   for (int32_t i = 0; i < m.items.size(); ++i)

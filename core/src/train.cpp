@@ -8,7 +8,9 @@
 #include <string>
 
 #include <Eigen/Dense>
+#include <nlohmann/json.hpp>
 
+#include "zhixuan/kmeans.hpp"
 #include "zhixuan/parallel.hpp"
 
 namespace zhixuan {
@@ -116,7 +118,7 @@ SideObjective ItemSide(const TrainParams& p) {
 
 Status CheckParams(const SparseMatrix& by_user, const TrainParams& p) {
   if (p.dim <= 0 || p.dim > kMaxDim) return InvalidArgument("dim must be in 1.." + std::to_string(kMaxDim) + ", got " + std::to_string(p.dim));
-  if (p.epochs < 0 || p.epochs > 10000) return InvalidArgument("epochs must be in 0..10000");
+  if (p.epochs < 1 || p.epochs > 10000) return InvalidArgument("epochs must be in 1..10000");
   const FoldInParams& f = p.foldin;
   for (float v : {f.reg, f.alpha, f.unobserved_weight, f.reg_exponent, p.init_scale})
     if (!std::isfinite(v) || v < 0) return InvalidArgument("reg, alpha, unobserved weight, reg exponent and init scale must be finite and >= 0");
@@ -185,6 +187,45 @@ StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainP
     if (params.on_epoch) params.on_epoch(report);
   }
   return result;
+}
+
+StatusOr<Model> MakeTrainedModel(const InteractionMatrix& data, const TrainResult& result, const TrainParams& params,
+                                 const BundleOptions& options) {
+  const int d = result.dim;
+  const SparseMatrix& x = data.by_user;
+  if (static_cast<int64_t>(result.item_factors.size()) != static_cast<int64_t>(x.cols) * d ||
+      static_cast<int64_t>(result.user_factors.size()) != static_cast<int64_t>(x.rows) * d)
+    return InvalidArgument("trained factors do not match the interaction matrix");
+  auto made = MakeModel(data.items.ids(), result.item_factors.data(), d, options.dtype, params.foldin, options.model_version);
+  if (!made.ok()) return made.status();
+  Model model = std::move(made).value();
+  nlohmann::json manifest = nlohmann::json::object();
+  manifest["training"] = {{"algorithm", "implicit-als"}, {"dim", d}, {"epochs", params.epochs},
+                          {"item_reg", params.item_reg >= 0 ? params.item_reg : params.foldin.reg},
+                          {"users", x.rows}, {"items", x.cols}, {"interactions", x.nnz()}, {"seed", params.seed}};
+  model.manifest.json = manifest.dump();
+
+  std::vector<float> popularity(static_cast<size_t>(x.cols), 0.f);
+  double positives = 0;
+  for (int64_t e = 0; e < x.nnz(); ++e)
+    if (x.values[e] > 0) {
+      popularity[x.indices[e]] += 1.f;
+      positives += 1;
+    }
+  for (float& p : popularity) p = static_cast<float>(p / std::max(1.0, positives));
+  model.extras["item_popularity"] = MakeF32Tensor({x.cols}, popularity.data());
+
+  if (options.segments > 0) {
+    auto km = KMeans(result.user_factors.data(), x.rows, d, options.segments, 25, params.seed, options.threads);
+    if (!km.ok()) return km.status();
+    model.extras["segment_centroids"] = MakeF32Tensor({km->clusters, d}, km->centroids.data());
+  }
+  if (options.also_bought.top_k > 0) {
+    auto table = MineAlsoBought(x, options.also_bought, options.threads);
+    if (!table.ok()) return table.status();
+    AddAlsoBoughtExtras(*table, &model);
+  }
+  return model;
 }
 
 }  // namespace zhixuan

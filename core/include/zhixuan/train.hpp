@@ -13,6 +13,7 @@
 #include <functional>
 #include <vector>
 
+#include "zhixuan/also_bought.hpp"
 #include "zhixuan/bundle.hpp"
 #include "zhixuan/interactions.hpp"
 #include "zhixuan/status.hpp"
@@ -45,7 +46,7 @@ struct TrainResult {
   std::vector<EpochReport> epochs;
 };
 
-// Validates params (dim 1..1024, epochs >= 0, finite non-negative reg/alpha/w0, 0 <= nu <= 2,
+// Validates params (dim 1..1024, epochs 1..10000, finite non-negative reg/alpha/w0, 0 <= nu <= 2,
 // reg or w0 > 0) and trains on a users x items weight matrix.
 StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainParams& params);
 
@@ -57,5 +58,21 @@ double ImplicitAlsLoss(const SparseMatrix& by_user, const TrainResult& factors, 
 // validation users on the server.
 StatusOr<std::vector<float>> SolveUsers(const SparseMatrix& by_user, const std::vector<float>& item_factors, int dim,
                                         const FoldInParams& params, int threads);
+
+// What goes into the shipped bundle besides the embeddings.
+struct BundleOptions {
+  DType dtype = DType::kF32;
+  std::string model_version;
+  int segments = 8;                  // k-means centroids over the training users (0: none)
+  AlsoBoughtOptions also_bought;     // top_k 0: no also-bought table
+  int threads = 0;
+};
+
+// The bundle of a trained model: embeddings in the requested precision, the fold-in params
+// of the user side in the manifest (plus a "training" record of every hyperparameter), and
+// the extras item_popularity [N] F32 (positive counts / total, for cold users),
+// segment_centroids [S, d] F32, and the also-bought CSR table.
+StatusOr<Model> MakeTrainedModel(const InteractionMatrix& data, const TrainResult& result, const TrainParams& params,
+                                 const BundleOptions& options);
 
 }  // namespace zhixuan

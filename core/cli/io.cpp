@@ -1,0 +1,72 @@
+#include "io.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace zhixuan::cli {
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(StatusCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return Status(StatusCode::kIo, "cannot read '" + path + "'");
+  return buffer.str();
+}
+
+Status WriteFileAtomic(const std::string& path, const void* data, size_t size) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(temp.c_str(), "wb");
+  if (f == nullptr) return Status(StatusCode::kIo, "cannot create '" + temp + "': " + std::strerror(errno));
+  const bool written = std::fwrite(data, 1, size, f) == size;
+  const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !flushed || !closed) {
+    std::remove(temp.c_str());
+    return Status(StatusCode::kIo, "cannot write '" + temp + "'");
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    return Status(StatusCode::kIo, "cannot rename '" + temp + "' to '" + path + "': " + reason);
+  }
+  return Status::Ok();
+}
+
+StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  CsvReadOptions options;
+  options.source_name = path;
+  options.min_weight = min_weight;
+  return ParseInteractionsCsv(*text, options);
+}
+
+bool StderrIsTerminal() { return ::isatty(::fileno(stderr)) != 0; }
+
+ProgressBar::ProgressBar(std::string label, int total)
+    : label_(std::move(label)), total_(total), enabled_(StderrIsTerminal()), start_(std::chrono::steady_clock::now()) {}
+
+void ProgressBar::Update(int done, const std::string& note) {
+  if (!enabled_ || total_ <= 0) return;
+  constexpr int kWidth = 30;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta = done > 0 ? elapsed / done * (total_ - done) : 0;
+  const int filled = kWidth * done / total_;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stderr, "\r%s [%s] %d/%d  %.1fs elapsed, ETA %.1fs  %s\033[K", label_.c_str(), bar.c_str(), done, total_,
+               elapsed, eta, note.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::Finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
+}
+
+}  // namespace zhixuan::cli
