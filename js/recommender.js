@@ -2,6 +2,7 @@
 // createRecommender() resolves is synchronous.
 import { ZhixuanError, check } from './errors.js';
 import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
+import { Federated } from './federated/index.js';
 
 export class Recommender {
   /** @internal use createRecommender() */
@@ -159,6 +160,13 @@ export class Recommender {
     checkK(k);
     const [row] = this._rows([String(id)], 'similarItems');
     return this._result(check(engine.similarItems(row, k, filterJson(checkObject(options, 'options').filter))));
+  }
+
+  /** Opt-in federated rounds: consent, privacy ledger, computeUpdate/submit/participate (js/federated). */
+  get federated() {
+    this._live();
+    if (!this._federated) this._federated = new Federated(this);
+    return this._federated;
   }
 
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */

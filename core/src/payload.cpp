@@ -28,7 +28,7 @@ Status Malformed(const std::string& what) { return Status(StatusCode::kMalformed
 
 }  // namespace
 
-uint32_t Crc32(const uint8_t* bytes, size_t size) {
+uint32_t PayloadChecksum(const uint8_t* bytes, size_t size) {
   static const auto table = [] {
     std::array<uint32_t, 256> t{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -95,7 +95,7 @@ StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const st
       }
     }
   }
-  PutU32(out, Crc32(out.data(), out.size()));
+  PutU32(out, PayloadChecksum(out.data(), out.size()));
   return out;
 }
 
@@ -129,7 +129,7 @@ StatusOr<DecodedUpdate> DecodeUpdate(const uint8_t* bytes, size_t size, const De
   if (size < expected) return Malformed("truncated: " + std::to_string(size) + " bytes, header promises " + std::to_string(expected));
   if (size > expected) return Malformed("trailing bytes: " + std::to_string(size) + " bytes, header promises " + std::to_string(expected));
   const uint32_t stored_crc = static_cast<uint32_t>(GetLE(bytes + size - 4, 4));
-  if (Crc32(bytes, size - 4) != stored_crc) return Malformed("CRC-32 mismatch (corrupted)");
+  if (PayloadChecksum(bytes, size - 4) != stored_crc) return Malformed("CRC-32 mismatch (corrupted)");
   h.base_version.assign(reinterpret_cast<const char*>(bytes + kFixedHeaderBytes), version_bytes);
 
   const uint8_t* body = bytes + kFixedHeaderBytes + version_bytes;

@@ -29,7 +29,7 @@ std::vector<float> Ramp(size_t n) {
 }
 
 void FixCrc(std::vector<uint8_t>& bytes) {
-  const uint32_t crc = Crc32(bytes.data(), bytes.size() - 4);
+  const uint32_t crc = PayloadChecksum(bytes.data(), bytes.size() - 4);
   for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
 }
 

@@ -67,6 +67,7 @@ struct DecodeLimits {
 // limits) naming the problem.
 StatusOr<DecodedUpdate> DecodeUpdate(const uint8_t* bytes, size_t size, const DecodeLimits& limits = {});
 
-uint32_t Crc32(const uint8_t* bytes, size_t size);
+// CRC-32 (IEEE) as stored in the trailer.
+uint32_t PayloadChecksum(const uint8_t* bytes, size_t size);
 
 }  // namespace zhixuan

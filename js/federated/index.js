@@ -1,0 +1,162 @@
+// rec.federated: opt-in participation in federated rounds. The user vector is folded in on the
+// device and never leaves it; the only thing sent is the clipped (optionally noised), quantized
+// gradient payload the core builds (core/include/zhixuan/federated.hpp). A privacy ledger
+// (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
+import { ZhixuanError, check } from '../errors.js';
+import { fetchModel, fetchRound, postUpdate, registerClient } from './transport.js';
+
+const DEFAULT_BUDGET = 8;
+
+function randomBytes(n) {
+  const out = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+function configJson(roundConfig) {
+  if (roundConfig === null || typeof roundConfig !== 'object' || Array.isArray(roundConfig)) throw new TypeError('roundConfig must be the object the server publishes');
+  return JSON.stringify(roundConfig);
+}
+
+export class Federated {
+  /** @internal created by Recommender#federated */
+  constructor(recommender) {
+    this._rec = recommender;
+    this._consent = false;
+    this._forgotten = false;
+    this._ledger = null;  // JSON string from the core
+    this._token = null;
+    this._historySource = null;
+  }
+
+  /** Opt in (or out) of federated rounds for this profile. `epsilonBudget`: total epsilon the device accepts. */
+  setConsent(consent, options = {}) {
+    if (typeof consent !== 'boolean') throw new TypeError('consent must be a boolean');
+    const budget = options.epsilonBudget ?? DEFAULT_BUDGET;
+    if (typeof budget !== 'number' || !(budget > 0)) throw new ZhixuanError('INVALID_ARGUMENT', 'epsilonBudget must be a number > 0 (Infinity for none)');
+    if (consent && this._forgotten) this._forgotten = false;  // a fresh opt-in after forget()
+    this._consent = consent;
+    if (consent && !this._ledger) this._ledger = check(this._core().federatedLedgerNew(budget)).ledger;
+  }
+
+  get consent() { return this._consent; }
+
+  /** Where computeUpdate reads the local history when none is passed: () => history array. */
+  setHistorySource(fn) {
+    if (fn !== null && typeof fn !== 'function') throw new TypeError('history source must be a function or null');
+    this._historySource = fn;
+  }
+
+  /** Epsilon spent so far (and what one more round of `roundConfig` would bring it to). */
+  privacy(roundConfig) {
+    if (!this._ledger) return { rounds: 0, epsilonSpent: 0, budget: null };
+    const status = check(this._core().federatedLedgerStatus(this._ledger, configJson(roundConfig ?? { round_id: 0, base_version: 'x' })));
+    return { rounds: status.rounds, epsilonSpent: status.epsilonSpent, budget: status.budget, epsilonAfterNextRound: status.epsilonAfter, affordable: status.affordable };
+  }
+
+  /**
+   * The payload for one round: fold-in, gradient, clip, noise, quantize (all in the core), and
+   * charges the privacy ledger. Throws NO_CONSENT, PRIVACY_BUDGET_SPENT, MODEL_MISMATCH (the
+   * round is for another model version) or INVALID_ARGUMENT (no usable history).
+   * @returns {Uint8Array}
+   */
+  computeUpdate(roundConfig, options = {}) {
+    const engine = this._rec._live();
+    const json = configJson(roundConfig);
+    if (!this._consent) throw new ZhixuanError('NO_CONSENT', 'federated participation needs setConsent(true) first');
+    const status = check(this._core().federatedLedgerStatus(this._ledger, json));
+    if (!status.affordable) {
+      throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${status.epsilonAfter.toFixed(3)}, over the budget ${status.budget}`);
+    }
+    const history = options.history ?? this._historySource?.();
+    if (history === undefined || history === null) throw new ZhixuanError('INVALID_ARGUMENT', 'computeUpdate needs options.history (or setHistorySource)');
+    const { rows, weights } = this._rec._history(history);
+    const update = check(this._core().federatedComputeUpdate(engine, rows, weights, json, randomBytes(16), randomBytes(32)));
+    // Charged when the payload exists: from here on it may leave the device.
+    this._ledger = check(this._core().federatedLedgerCharge(this._ledger, json)).ledger;
+    return update.payload;
+  }
+
+  /** Sends a payload for a round. Resolves to the server's {round, accepted, quorum}. */
+  async submit({ server, roundConfig, payload, fetch: fetchImpl = globalThis.fetch }) {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be the Uint8Array computeUpdate returned');
+    if (!roundConfig || !Number.isSafeInteger(roundConfig.round_id)) throw new TypeError('roundConfig.round_id is required');
+    if (!this._token) this._token = await registerClient(server, fetchImpl);
+    return postUpdate(server, roundConfig.round_id, this._token, payload, fetchImpl);
+  }
+
+  /**
+   * One round end to end: fetch the round, pick up a newer model (re-fold happens on the next
+   * call), check consent and budget, compute, submit. Never throws for a declined round:
+   * resolves {status: 'declined', reason} instead.
+   */
+  async participate({ server, history, fetch: fetchImpl = globalThis.fetch } = {}) {
+    if (!server) throw new TypeError('participate needs { server }');
+    if (!this._consent || this._forgotten) return { status: 'declined', reason: 'no-consent' };
+    let round = await fetchRound(server, fetchImpl);
+    if (round.base_version !== this._rec.info.modelVersion) {
+      const model = await fetchModel(server, fetchImpl);
+      this._replaceModel(model.bytes);
+      if (round.base_version !== this._rec.info.modelVersion) round = await fetchRound(server, fetchImpl);
+      if (round.base_version !== this._rec.info.modelVersion) return { status: 'declined', reason: 'model-changed' };
+    }
+    if (!this._consent || this._forgotten) return { status: 'declined', reason: 'no-consent' };
+    const privacy = this.privacy(round);
+    if (!privacy.affordable) return { status: 'declined', reason: 'privacy-budget', epsilonSpent: privacy.epsilonSpent };
+    let payload;
+    try {
+      payload = this.computeUpdate(round, { history });
+    } catch (error) {
+      if (error instanceof ZhixuanError && error.code === 'INVALID_ARGUMENT') return { status: 'declined', reason: 'no-history' };
+      throw error;
+    }
+    const answer = await this.submit({ server, roundConfig: round, payload, fetch: fetchImpl });
+    return { status: 'submitted', round: round.round_id, accepted: answer.accepted, bytes: payload.byteLength, epsilonSpent: this.privacy(round).epsilonSpent };
+  }
+
+  /** @internal called by Recommender#forget(): consent is withdrawn, no round is charged again. */
+  _forget() {
+    this._consent = false;
+    this._forgotten = true;
+    this._token = null;
+    this._historySource = null;
+  }
+
+  /** Consent, ledger and client token, for the profile's storage. */
+  exportState() {
+    return { consent: this._consent, forgotten: this._forgotten, ledger: this._ledger, token: this._token };
+  }
+
+  importState(state) {
+    if (!state || typeof state !== 'object') throw new TypeError('state must be what exportState returned');
+    if (state.ledger !== null && state.ledger !== undefined) {
+      check(this._core().federatedLedgerStatus(state.ledger, JSON.stringify({ round_id: 0, base_version: 'x' })));  // validates
+    }
+    this._consent = state.consent === true;
+    this._forgotten = state.forgotten === true;
+    this._ledger = state.ledger ?? null;
+    this._token = typeof state.token === 'string' ? state.token : null;
+  }
+
+  _core() { return this._rec._core; }
+
+  // A newer model from the server replaces the engine's; the catalog stays.
+  _replaceModel(bytes) {
+    const core = this._core();
+    const engine = new core.Engine();
+    const ptr = core._malloc(Math.max(1, bytes.byteLength));
+    try {
+      core.HEAPU8.set(bytes, ptr);
+      check(engine.load(ptr, bytes.byteLength, '', false));
+    } catch (error) {
+      engine.delete();
+      throw error;
+    } finally {
+      core._free(ptr);
+    }
+    const old = this._rec._engine;
+    this._rec._engine = engine;
+    this._rec._refreshItems();
+    old?.delete();
+  }
+}

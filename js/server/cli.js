@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `zhixuan serve`: the aggregation server from the command line (also `node js/server/cli.js serve`).
+import { pathToFileURL } from 'node:url';
+import { startAggregationServer } from './server.js';
+
+const OPTIONS = {
+  '--model': ['modelPath', String],
+  '--data': ['dataDir', String],
+  '--host': ['host', String],
+  '--port': ['port', Number],
+  '--quorum': ['quorum', Number],
+  '--min-updates': ['minUpdates', Number],
+  '--deadline-ms': ['deadlineMs', Number],
+  '--clip': ['clip', Number],
+  '--noise': ['noiseMultiplier', Number],
+  '--noise-mode': ['noiseMode', String],
+  '--encoding': ['encoding', String],
+  '--server-lr': ['serverLearningRate', Number],
+  '--sampling-rate': ['samplingRate', Number],
+  '--delta': ['delta', Number],
+  '--window-rows': ['windowRows', Number],
+  '--max-payload-bytes': ['maxPayloadBytes', Number],
+  '--updates-per-client-per-minute': ['updatesPerClientPerMinute', Number],
+  '--requests-per-ip-per-minute': ['requestsPerIpPerMinute', Number],
+  '--registrations-per-ip-per-minute': ['registrationsPerIpPerMinute', Number],
+  '--cors-origin': ['corsOrigins', (v) => v.split(',')],
+};
+
+export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
+  --model M        the first model (ignored when DIR already holds state: the server resumes)
+  --data DIR       SQLite state (WAL): models, rounds, clients, stored updates
+  --host H         (default 127.0.0.1)      --port P   (default 8787, 0 = any free port)
+  --quorum K       aggregate once K updates are stored (default 10)
+  --deadline-ms T  aggregate at the deadline if --min-updates arrived (default 600000), else extend
+  --clip C         L2 bound of one update (default 1)
+  --noise SIGMA    noise multiplier (default 0)     --noise-mode central|local|none (default central)
+  --encoding E     f16 | int8 (default f16)         --server-lr L  FedAvg server learning rate (default 1)
+  --sampling-rate Q  q of the accountant (default quorum / registered clients)
+  --delta D        (default 1e-5)                   --window-rows W  public rotating row window (0 = all)
+  --max-payload-bytes B  (default: the exact size of a valid payload)
+  --updates-per-client-per-minute N, --requests-per-ip-per-minute N, --registrations-per-ip-per-minute N  flood limits
+  --cors-origin O[,O]  page origins allowed to call the server ('*' for any; default none)`;
+
+export function parseServeArgs(argv) {
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const spec = OPTIONS[argv[i]];
+    if (!spec) throw new Error(`unknown option ${argv[i]}\n${SERVE_USAGE}`);
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${argv[i - 1]} needs a value`);
+    const parsed = spec[1](value);
+    if (spec[1] === Number && !Number.isFinite(parsed)) throw new Error(`${argv[i - 1]} needs a number, got '${value}'`);
+    options[spec[0]] = parsed;
+  }
+  if (!options.dataDir) throw new Error(`--data is required\n${SERVE_USAGE}`);
+  return options;
+}
+
+/** Runs `serve` until SIGINT/SIGTERM; prints "listening on URL" once the round is open. */
+export async function runServe(argv) {
+  if (argv.includes('--help')) {
+    console.log(SERVE_USAGE);
+    return;
+  }
+  const options = parseServeArgs(argv);
+  const server = await startAggregationServer({ ...options, log: (m) => console.error(`zhixuan serve: ${m}`) });
+  console.log(`zhixuan serve: listening on ${server.url} (model ${server.model.version}, round ${server.roundRow.id})`);
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command !== 'serve') {
+    console.error(SERVE_USAGE);
+    process.exit(2);
+  }
+  runServe(rest).catch((error) => {
+    console.error(`zhixuan serve: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,365 @@
+// The aggregation server: Node http on 127.0.0.1, state in SQLite (store.js), every payload
+// validated and aggregated by the same C++ core the devices run (wasm in Node, core.js).
+//
+//   GET  /v1/model[?version=V]       the current (or a given) model bundle, safetensors bytes
+//   GET  /v1/round                   the open round's config (JSON)
+//   GET  /v1/status                  model version, round, accepted updates, epsilon spent
+//   POST /v1/clients                 registers a device: {token}
+//   POST /v1/rounds/:id/updates      one update payload (application/octet-stream),
+//                                    Authorization: Bearer <token>; 202 once stored durably
+//
+// Errors are JSON {error: {code, message}} with a status: 400 malformed, 401 unknown client,
+// 404, 409 stale round / wrong version / duplicate / replay, 413 too large, 415, 422 norm over
+// the bound, 429 flood.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { loadCore, withHeapBytes } from './core.js';
+import { RateLimiter } from './rate-limit.js';
+import { Store } from './store.js';
+
+const CORE_STATUS = { MALFORMED_PAYLOAD: 400, INVALID_ARGUMENT: 422, MODEL_MISMATCH: 409, TOO_LARGE: 413 };
+
+export const DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8787,
+  quorum: 10,               // aggregate once this many updates are stored
+  minUpdates: 1,            // at the deadline, aggregate if at least this many, else extend
+  deadlineMs: 10 * 60_000,
+  clip: 1.0,
+  noiseMultiplier: 0.0,
+  noiseMode: 'central',     // 'central' | 'local' | 'none'
+  encoding: 'f16',          // 'f16' | 'int8'
+  serverLearningRate: 1.0,
+  samplingRate: null,       // q for the accountant; null: quorum / registered clients
+  delta: 1e-5,
+  windowRows: 0,            // 0: dense over every row; else a public rotating window of rows
+  updatesPerClientPerMinute: 6,
+  requestsPerIpPerMinute: 6000,
+  registrationsPerIpPerMinute: 600,
+  corsOrigins: [],          // origins of pages allowed to call the server ('*' for any)
+});
+
+class HttpError extends Error {
+  constructor(status, code, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+function coreCall(result) {
+  if (result && result.zxError) {
+    const { code, message } = result.zxError;
+    throw new HttpError(CORE_STATUS[code] ?? 400, code, message);
+  }
+  return result;
+}
+
+function readBody(req, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.resume();
+      reject(new HttpError(413, 'TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${maxBytes}`, { connection: 'close' }));
+      return;
+    }
+    const chunks = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > maxBytes) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) reject(new HttpError(413, 'TOO_LARGE', `body exceeds the limit of ${maxBytes} bytes`));
+      else resolve(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+  });
+}
+
+function corsHeaders(req, origins) {
+  const origin = req.headers.origin;
+  if (!origin || !(origins.includes('*') || origins.includes(origin))) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'GET, POST',
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-expose-headers': 'x-zhixuan-model-version',
+    'access-control-max-age': '600',
+    vary: 'origin',
+  };
+}
+
+function send(res, status, body, headers = {}) {
+  const isBytes = body instanceof Uint8Array;
+  const data = isBytes ? body : Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    'content-type': isBytes ? 'application/octet-stream' : 'application/json; charset=utf-8',
+    'content-length': data.byteLength,
+    'cache-control': 'no-store',
+    ...res.zxCors,
+    ...headers,
+  });
+  res.end(data);
+}
+
+/** The aggregation server; `await server.start()` then `server.url`. */
+export class AggregationServer {
+  constructor(options) {
+    this.options = { ...DEFAULTS, ...options };
+    const o = this.options;
+    if (!o.dataDir) throw new TypeError('dataDir is required');
+    if (!['central', 'local', 'none'].includes(o.noiseMode)) throw new TypeError("noiseMode must be 'central', 'local' or 'none'");
+    if (!['f16', 'int8'].includes(o.encoding)) throw new TypeError("encoding must be 'f16' or 'int8'");
+    for (const key of ['quorum', 'minUpdates', 'deadlineMs', 'updatesPerClientPerMinute', 'requestsPerIpPerMinute', 'registrationsPerIpPerMinute'])
+      if (!Number.isInteger(o[key]) || o[key] < 1) throw new TypeError(`${key} must be an integer >= 1`);
+    if (!Number.isInteger(o.windowRows) || o.windowRows < 0) throw new TypeError('windowRows must be an integer >= 0');
+    this.log = o.log ?? (() => {});
+    this.updateLimiter = new RateLimiter(o.updatesPerClientPerMinute);
+    this.ipLimiter = new RateLimiter(o.requestsPerIpPerMinute);
+    this.registrationLimiter = new RateLimiter(o.registrationsPerIpPerMinute);
+  }
+
+  async start() {
+    const o = this.options;
+    this.core = await loadCore();
+    this.store = new Store(o.dataDir);
+    if (this.store.modelCount() === 0) {
+      if (!o.modelPath && !o.modelBytes) throw new Error('the data directory is empty: --model is required the first time');
+      const bytes = o.modelBytes ?? new Uint8Array(await readFile(o.modelPath));
+      this.store.addModel(this._modelInfo(bytes).modelVersion, bytes);
+    }
+    this.rootVersion = this.store.db.prepare('SELECT version FROM models ORDER BY seq LIMIT 1').get().version;
+    this._loadModel();
+    if (!this.store.openRound()) this._insertRound(this.store.lastRoundId() + 1);
+    this._openRoundFromStore();
+
+    this.http = http.createServer((req, res) => this._handle(req, res));
+    this.http.requestTimeout = 30_000;
+    this.http.headersTimeout = 10_000;
+    await new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(o.port, o.host, resolve);
+    });
+    const { port } = this.http.address();
+    this.url = `http://${o.host}:${port}`;
+    if (this.round.count() >= o.quorum) this._aggregate('quorum (after restart)');
+    return this;
+  }
+
+  async close() {
+    clearTimeout(this.deadlineTimer);
+    if (this.http) await new Promise((resolve) => { this.http.close(resolve); this.http.closeAllConnections?.(); });
+    this.round?.delete();
+    this.store?.close();
+  }
+
+  _modelInfo(bytes) {
+    const engine = new this.core.Engine();
+    try {
+      coreCall(withHeapBytes(this.core, bytes, (ptr, len) => engine.load(ptr, len, '', false)));
+      return engine.info();
+    } catch (error) {
+      throw new Error(`the model bundle is not valid: ${error.message}`);
+    } finally {
+      engine.delete();
+    }
+  }
+
+  _loadModel() {
+    const current = this.store.currentModel();
+    this.model = { version: current.version, bytes: new Uint8Array(current.bytes) };
+    this.model.items = this._modelInfo(this.model.bytes).items;
+  }
+
+  _roundConfig(id) {
+    const o = this.options;
+    const rows = this.model.items;
+    let rowOffset = 0;
+    let rowCount = 0;
+    if (o.windowRows > 0 && o.windowRows < rows) {  // public rotating window, never chosen by a client
+      rowOffset = ((id - 1) * o.windowRows) % rows;
+      rowCount = Math.min(o.windowRows, rows - rowOffset);
+    }
+    const clients = Math.max(1, this.store.clientCount());
+    return {
+      round_id: id,
+      base_version: this.model.version,
+      clip: o.clip,
+      noise_multiplier: o.noiseMode === 'none' ? 0 : o.noiseMultiplier,
+      noise_mode: o.noiseMode,
+      encoding: o.encoding,
+      row_offset: rowOffset,
+      row_count: rowCount,
+      server_learning_rate: o.serverLearningRate,
+      sampling_rate: o.samplingRate ?? Math.min(1, o.quorum / clients),
+      delta: o.delta,
+      quorum: o.quorum,
+    };
+  }
+
+  _insertRound(id) {
+    const config = this._roundConfig(id);
+    this.store.insertRound(id, this.model.version, JSON.stringify(config), Date.now() + this.options.deadlineMs);
+  }
+
+  // Rebuilds the in-memory aggregator from the stored round and its stored updates: after a
+  // restart every acknowledged update is counted exactly once (the table's keys forbid twins).
+  _openRoundFromStore() {
+    const row = this.store.openRound();
+    this.round?.delete();
+    this.round = new this.core.FederatedRound();
+    const opened = coreCall(withHeapBytes(this.core, this.model.bytes, (ptr, len) => this.round.open(ptr, len, row.config, this._maxPayloadGuess())));
+    this.roundRow = row;
+    this.roundConfig = { ...JSON.parse(row.config), ...JSON.parse(opened.config) };
+    this.payloadBytes = opened.payloadBytes;
+    for (const update of this.store.updates(row.id)) {
+      const added = withHeapBytes(this.core, new Uint8Array(update.payload), (ptr, len) => this.round.add(ptr, len));
+      if (added?.zxError) this.log(`stored update of round ${row.id} no longer adds: ${added.zxError.message}`);
+    }
+    this._scheduleDeadline();
+  }
+
+  _maxPayloadGuess() { return this.options.maxPayloadBytes ?? 0; }
+
+  _scheduleDeadline() {
+    clearTimeout(this.deadlineTimer);
+    const wait = Math.max(0, this.roundRow.deadline_at - Date.now());
+    this.deadlineTimer = setTimeout(() => this._onDeadline(), Math.min(wait, 2 ** 31 - 1));
+    this.deadlineTimer.unref?.();
+  }
+
+  _onDeadline() {
+    if (this.round.count() >= this.options.minUpdates) {
+      this._aggregate('deadline');
+    } else {
+      const deadline = Date.now() + this.options.deadlineMs;
+      this.store.extendDeadline(this.roundRow.id, deadline);
+      this.roundRow = this.store.openRound();
+      this._scheduleDeadline();
+    }
+  }
+
+  _aggregate(reason) {
+    const roundId = this.roundRow.id;
+    const accepted = this.round.count();
+    const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
+    try {
+      const { model } = coreCall(this.round.finish(new Uint8Array(randomBytes(32)), nextVersion));
+      const nextId = roundId + 1;
+      const previous = this.model;
+      this.model = { version: nextVersion, bytes: model, items: previous.items };
+      const config = this._roundConfig(nextId);
+      this.store.closeRound({
+        roundId, accepted, nextVersion, modelBytes: model,
+        nextRound: { id: nextId, config: JSON.stringify(config), deadlineAt: Date.now() + this.options.deadlineMs },
+      });
+      this._openRoundFromStore();
+      this.log(`round ${roundId} closed on ${reason} with ${accepted} updates: model ${nextVersion}`);
+    } catch (error) {
+      this._loadModel();  // the transaction did not commit: stay on the stored model and round
+      this.log(`round ${roundId} could not close: ${error.message}`);
+    }
+  }
+
+  _privacy() {
+    const c = this.roundConfig;
+    const closed = this.store.closedRounds();
+    if (c.noise_mode === 'none' || !(c.noise_multiplier > 0)) return { delta: c.delta, perRound: Infinity, total: closed ? Infinity : 0 };
+    const q = c.noise_mode === 'local' ? 1 : c.sampling_rate;
+    const eps = (steps) => coreCall(this.core.federatedEpsilon(q, c.noise_multiplier, steps, c.delta)).epsilon;
+    return { delta: c.delta, samplingRate: q, noiseMultiplier: c.noise_multiplier, perRound: eps(1), total: eps(closed), rounds: closed };
+  }
+
+  async _handle(req, res) {
+    try {
+      const ip = req.socket.remoteAddress ?? '?';
+      const wait = this.ipLimiter.take(ip);
+      if (wait) throw new HttpError(429, 'RATE_LIMITED', 'too many requests from this address', { 'retry-after': Math.ceil(wait / 1000) });
+      const url = new URL(req.url, 'http://localhost');
+      res.zxCors = corsHeaders(req, this.options.corsOrigins);
+      if (req.method === 'OPTIONS') {  // CORS preflight of a page on another origin
+        req.resume();
+        res.writeHead(Object.keys(res.zxCors).length ? 204 : 403, res.zxCors);
+        return res.end();
+      }
+      const route = `${req.method} ${url.pathname}`;
+      if (route === 'GET /v1/model') return this._getModel(url, res);
+      if (route === 'GET /v1/round') return send(res, 200, { ...this.roundConfig, accepted: this.round.count(), payload_bytes: this.payloadBytes, deadline_at: this.roundRow.deadline_at });
+      if (route === 'GET /v1/status') {
+        const last = this.store.lastClosedRound();
+        return send(res, 200, {
+          model_version: this.model.version, round: this.roundRow.id, accepted: this.round.count(), quorum: this.options.quorum,
+          rounds_closed: this.store.closedRounds(), last_closed: last ? { round: last.id, accepted: last.accepted, model_version: last.next_version } : null,
+          privacy: this._privacy(),
+        });
+      }
+      if (route === 'POST /v1/clients') return this._register(ip, req, res);
+      const match = /^\/v1\/rounds\/([^/]+)\/updates$/.exec(url.pathname);
+      if (match && req.method === 'POST') return await this._postUpdate(match[1], req, res);
+      if (match || ['/v1/model', '/v1/round', '/v1/status', '/v1/clients'].includes(url.pathname)) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+      throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
+    } catch (error) {
+      if (!(error instanceof HttpError)) this.log(`internal error: ${error.stack ?? error}`);
+      const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'internal server error');
+      if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+    }
+  }
+
+  _getModel(url, res) {
+    const version = url.searchParams.get('version');
+    const model = version ? this.store.model(version) : { version: this.model.version, bytes: this.model.bytes };
+    if (!model) throw new HttpError(404, 'UNKNOWN_MODEL_VERSION', `no model version '${version}'`);
+    send(res, 200, new Uint8Array(model.bytes), { 'x-zhixuan-model-version': model.version });
+  }
+
+  _register(ip, req, res) {
+    req.resume();
+    const wait = this.registrationLimiter.take(ip);
+    if (wait) throw new HttpError(429, 'RATE_LIMITED', 'too many registrations from this address', { 'retry-after': Math.ceil(wait / 1000) });
+    const token = randomBytes(16).toString('hex');
+    this.store.registerClient(token);
+    send(res, 201, { token });
+  }
+
+  async _postUpdate(roundParam, req, res) {
+    const auth = /^Bearer ([0-9a-f]{32})$/.exec(req.headers.authorization ?? '');
+    if (!auth) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'Authorization: Bearer <client token> is required'); }
+    const token = auth[1];
+    if (!this.store.hasClient(token)) { req.resume(); throw new HttpError(401, 'UNKNOWN_CLIENT', 'this client token is not registered'); }
+    const wait = this.updateLimiter.take(token);
+    if (wait) { req.resume(); throw new HttpError(429, 'RATE_LIMITED', 'too many updates from this client', { 'retry-after': Math.ceil(wait / 1000) }); }
+    if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/octet-stream') {
+      req.resume();
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'updates are application/octet-stream');
+    }
+    const limit = this.options.maxPayloadBytes ?? this.payloadBytes;
+    const body = await readBody(req, limit);
+    // The round may have closed while the body arrived: check against the round open now.
+    const roundId = Number(roundParam);
+    const open = this.roundRow.id;
+    if (!Number.isSafeInteger(roundId)) throw new HttpError(404, 'NOT_FOUND', `'${roundParam}' is not a round id`);
+    if (roundId !== open) {
+      throw new HttpError(409, roundId < open ? 'STALE_ROUND' : 'ROUND_NOT_OPEN', `round ${roundId} is not open (the open round is ${open})`);
+    }
+    if (this.store.hasUpdate(open, token)) throw new HttpError(409, 'DUPLICATE_UPDATE', `this client already sent its update for round ${open}`);
+    const { nonce } = coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.validate(ptr, len)));
+    if (this.store.hasNonce(nonce)) throw new HttpError(409, 'REPLAY', 'this payload (nonce) was already received');
+    this.store.addUpdate(open, token, nonce, body);  // committed (WAL, synchronous=FULL) before the answer
+    coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
+    const accepted = this.round.count();
+    send(res, 202, { round: open, accepted, quorum: this.options.quorum });
+    if (accepted >= this.options.quorum) setImmediate(() => { if (this.roundRow.id === open) this._aggregate('quorum'); });
+  }
+}
+
+/** Starts a server; resolves once it listens. */
+export async function startAggregationServer(options) {
+  const server = new AggregationServer(options);
+  await server.start();
+  return server;
+}
