@@ -139,6 +139,15 @@ Status Profile::Commit(const PreparedEvent& prepared) {
   return Status::Ok();
 }
 
+Status Profile::CommitRecord(const uint8_t* record, size_t size) {
+  auto decoded = DecodeLogRecord(record, size);
+  if (!decoded.ok()) return decoded.status();
+  PreparedEvent prepared;
+  prepared.seq = decoded->seq;
+  prepared.event = std::move(decoded->event);
+  return Commit(prepared);
+}
+
 StatusOr<bool> Profile::Track(const std::string& event_json, double now_ms) {
   auto prepared = Prepare(event_json, now_ms);
   if (!prepared.ok()) return prepared.status();
@@ -225,10 +234,12 @@ Status Profile::Import(const uint8_t* bytes, size_t size) {
   CompactIfNeeded();
   Status s = Refold();
   if (!s.ok()) {
-    std::swap(history_, merged);  // keep the stored profile intact
+    std::swap(history_, merged);  // keep the profile as it was
     Status back = Refold();
     (void)back;
+    return s;
   }
+  ++last_seq_;
   return s;
 }
 

@@ -64,6 +64,8 @@ class Profile {
   // (missing/non-numeric/future ts, huge or out-of-range value, bad channel or id), TOO_LARGE.
   StatusOr<PreparedEvent> Prepare(const std::string& event_json, double now_ms) const;
   Status Commit(const PreparedEvent& prepared);
+  // Commits the log record a Prepare produced (what a host that persisted the bytes hands back).
+  Status CommitRecord(const uint8_t* record, size_t size);
   // Prepare + Commit; true when the event was new.
   StatusOr<bool> Track(const std::string& event_json, double now_ms);
 
@@ -76,7 +78,8 @@ class Profile {
   StatusOr<std::string> SummaryJson(double now_ms);
 
   std::vector<uint8_t> Export() const;
-  // Merges a blob (export or snapshot) into this profile; on error nothing changes.
+  // Merges a blob (export or snapshot) into this profile; on error nothing changes. Takes a
+  // sequence number, so the snapshot written next outranks every older one.
   Status Import(const uint8_t* bytes, size_t size);
   std::vector<uint8_t> Snapshot() const;
   // Replaces the profile by what storage holds (see profile_store.hpp); warnings name skipped parts.
