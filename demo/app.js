@@ -258,7 +258,7 @@ async function runRound() {
     let text = result?.status === 'submitted'
       ? `已提交第 ${result.round} 轮更新（${result.bytes} 字节）。`
       : ROUND_STATUS[result?.reason] ?? `本轮未参与（${result?.reason ?? '未知原因'}）。`;
-    const after = await pickUpServerModel();
+    const after = await pickUpServerModel(result?.status === 'submitted' ? 6 : 1);
     text += ` 模型版本：${before} → ${after}`;
     status.textContent = text;
     debug.federated = { result, before, after };
@@ -271,12 +271,18 @@ async function runRound() {
 }
 
 // When the server has aggregated a newer model, load it (the history re-folds on the next list).
-async function pickUpServerModel() {
+// After a submitted update the server may still be aggregating: ask a few times.
+async function pickUpServerModel(attempts) {
   const current = (await infoOf(engine.rec)).modelVersion;
-  const response = await fetch(`${FED_SERVER}v1/round`, { cache: 'no-store' });
-  if (!response.ok) return current;
-  const round = await response.json();
-  if (!round.base_version || round.base_version === current) return current;
+  let round = null;
+  for (let i = 0; i < attempts; i++) {
+    if (i) await new Promise((resolve) => setTimeout(resolve, 500));
+    const response = await fetch(`${FED_SERVER}v1/round`, { cache: 'no-store' });
+    if (!response.ok) return current;
+    round = await response.json();
+    if (round.base_version && round.base_version !== current) break;
+  }
+  if (!round?.base_version || round.base_version === current) return current;
   const old = engine.rec;
   const state = typeof old.federated?.exportState === 'function' ? await old.federated.exportState() : null;
   const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog: engine.catalog, worker: params.has('worker') });
