@@ -15,6 +15,7 @@ constexpr float kPopularityWeight = 1.0f;
 constexpr float kInterestWeight = 2.0f;
 constexpr float kInterestSemanticShare = 0.5f;
 constexpr float kContextWeight = 0.5f;
+constexpr float kMinReasonScore = 0.1f;  // a weighted interest/context term this large names the item's reason
 
 float Norm(const float* v, int d) {
   double s = 0;
@@ -163,8 +164,10 @@ StatusOr<ExplainedList> ColdStart::Recommend(const Recommender& rec, const Conte
   out.scores = top.scores;
   for (int32_t r : top.rows) {
     const float p = kPopularityWeight * pop[r], in = kInterestWeight * interest[r], cx = kContextWeight * context[r];
-    if (in > 0 && in >= p && in >= cx) out.reasons.push_back("interest:" + used[interest_of[r]]);
-    else if (cx > 0 && cx > p && context_of[r] >= 0) out.reasons.push_back("context:" + context_keys_[context_of[r]]);
+    // The specific reasons win when they made a real difference; popularity is the fallback.
+    (void)p;
+    if (in >= kMinReasonScore && in >= cx) out.reasons.push_back("interest:" + used[interest_of[r]]);
+    else if (cx >= kMinReasonScore && context_of[r] >= 0) out.reasons.push_back("context:" + context_keys_[context_of[r]]);
     else out.reasons.push_back("popular");
   }
   for (const std::string& p : policy) out.policy += (out.policy.empty() ? "" : " + ") + p;

@@ -14,9 +14,25 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr float kDescriptionWeight = 0.5f;
+// A single CJK character says less than a two-character word (学 vs 数学): half weight.
+constexpr float kCjkUnigramWeight = 0.5f;
+
+// One code point of 3 or 4 UTF-8 bytes: the tokenizer only emits those for CJK.
+bool IsCjkUnigram(std::string_view token) {
+  if (token.size() != 3 && token.size() != 4) return false;
+  const auto lead = static_cast<unsigned char>(token[0]);
+  return token.size() == 3 ? (lead & 0xF0) == 0xE0 : (lead & 0xF8) == 0xF0;
+}
+
+float TokenWeight(std::string_view token, float field_weight) {
+  return IsCjkUnigram(token) ? field_weight * kCjkUnigramWeight : field_weight;
+}
 
 void AddTokens(std::string_view text, float weight, std::vector<WeightedToken>* out) {
-  for (std::string& t : Tokenize(text)) out->push_back({std::move(t), weight});
+  for (std::string& t : Tokenize(text)) {
+    const float w = TokenWeight(t, weight);
+    out->push_back({std::move(t), w});
+  }
 }
 
 float SmoothIdf(int64_t docs, int64_t df) {
@@ -65,9 +81,9 @@ void AddHashes(std::string_view text, float weight, std::vector<HashedToken>* ou
     std::vector<HashedToken>* out;
     float weight;
   } context{out, weight};
-  ForEachToken(text, TokenizerOptions{}, [](void* c, std::string_view, uint64_t hash) {
+  ForEachToken(text, TokenizerOptions{}, [](void* c, std::string_view token, uint64_t hash) {
     auto* ctx = static_cast<Context*>(c);
-    ctx->out->push_back({hash, ctx->weight});
+    ctx->out->push_back({hash, TokenWeight(token, ctx->weight)});
   }, &context);
 }
 

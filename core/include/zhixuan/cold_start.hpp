@@ -4,8 +4,9 @@
 //                                                   and the item text + 0.5 x cosine of the
 //                                                   interest's projected direction and the item row
 //          + 0.5 * context(i)                       mean of the matched context log-lifts, clipped to [-1, 1]
-// Reason of an item = its largest positive term: "popular", "interest:<word>",
-// "context:<key>" ("popular" when nothing is positive).
+// Reason of an item: "interest:<word>" when its weighted interest term is >= 0.1 and
+// not below its context term, else "context:<key>" when the context term is >= 0.1,
+// else "popular" (the prior is the fallback, the specific reasons win).
 // Bundle inputs (all optional; the trainer writes item_popularity):
 //   item_popularity  F32 [N]     interactions (or users) per item; appended rows count 0
 //   context_lift     F32 [C, N]  log(p(i | context) / p(i)) per context key

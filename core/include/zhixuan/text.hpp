@@ -6,7 +6,8 @@
 //   manifest "text": {"hash_bits": 18, "docs": <training catalog size>}
 // Without those, every idf is 1 (plain normalized TF).
 // An item's text is its title (weight 1), its tags (weight 1, plus the whole tag
-// as one "#tag" feature) and its description (weight 0.5).
+// as one "#tag" feature) and its description (weight 0.5); a single CJK character
+// counts half of a word (bigram). TF = w for a summed weight w <= 1, else 1 + ln w.
 #pragma once
 
 #include <cstdint>
