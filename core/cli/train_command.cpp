@@ -9,6 +9,7 @@
 #include "io.hpp"
 #include "training_options.hpp"
 #include "zhixuan/catalog.hpp"
+#include "zhixuan/text_projection.hpp"
 
 namespace zhixuan::cli {
 namespace {
@@ -60,6 +61,10 @@ Status Run(const std::vector<std::string>& argv) {
     bundle->model_version = catalog && !catalog->model_version.empty() ? catalog->model_version : DerivedModelVersion(*result);
   auto model = MakeTrainedModel(*data, *result, *params, *bundle);
   if (!model.ok()) return model.status();
+  TextTrainingReport text_report;
+  Status text_status;
+  if (catalog)  // text features + projection: lets the device embed new items from text
+    text_status = AttachTextModel(*catalog, &*model, TextProjectionParams{}, &text_report);
   const std::vector<uint8_t> bytes = SaveModel(*model);
   ZX_RETURN_IF_ERROR(WriteFileAtomic(*out, bytes));
 
@@ -75,6 +80,10 @@ Status Run(const std::vector<std::string>& argv) {
     for (const CatalogItem& item : catalog->items) cold += data->items.Find(item.id) < 0;
     std::printf("catalog: %lld trained items have no catalog entry; %lld catalog items have no interactions (cold)\n",
                 static_cast<long long>(missing), static_cast<long long>(cold));
+    if (!text_status.ok()) std::printf("text model skipped: %s\n", text_status.ToString().c_str());
+    else std::printf("text model: %lld documents, %lld items fitted, %lld buckets, ridge R2 %.3f (%d CG iterations)\n",
+                static_cast<long long>(text_report.documents), static_cast<long long>(text_report.fitted_items),
+                static_cast<long long>(text_report.buckets), text_report.train_r2, text_report.iterations);
   }
   return Status::Ok();
 }
@@ -88,7 +97,8 @@ std::string Usage() {
   return "--interactions FILE.csv --out model.safetensors [--catalog catalog.json] [options]\n"
                     "  --interactions F   CSV with header user,item[,weight|rating][,ts][,type]\n"
                     "  --out M            bundle to write (atomically: temp file + rename)\n"
-                    "  --catalog C        catalog JSON: checked, its model_version adopted, coverage reported\n" +
+                    "  --catalog C        catalog JSON: checked, its model_version adopted, coverage reported;\n"
+                    "                     its text trains the text features and projection (text.hpp)\n" +
          TrainingUsage();
 }
 
