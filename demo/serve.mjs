@@ -20,8 +20,8 @@ const MIME = {
 const DATA_FILES = new Set(['catalog.json', 'model.safetensors']);
 
 // URL path -> file on disk, or null when the path is outside what the page may load.
-function fileFor(pathname, dataDir) {
-  const mounts = [['/zhixuan/js/', join(repoRoot, 'js')], ['/zhixuan/dist/', join(repoRoot, 'dist')], ['/', join(repoRoot, 'demo')]];
+function fileFor(pathname, dataDir, packageDir) {
+  const mounts = [['/zhixuan/js/', join(packageDir, 'js')], ['/zhixuan/dist/', join(packageDir, 'dist')], ['/', join(repoRoot, 'demo')]];
   if (pathname.startsWith('/data/')) {
     const name = pathname.slice('/data/'.length);
     return DATA_FILES.has(name) ? join(dataDir, name) : null;
@@ -51,10 +51,11 @@ function proxy(req, res, body, aggregator, pathname, search) {
 }
 
 /**
- * @param {{ port?: number, dataDir?: string, aggregator?: string, routes?: Record<string, Function> }} options
+ * @param {{ port?: number, dataDir?: string, packageDir?: string, aggregator?: string, routes?: Record<string, Function> }} options
+ *   packageDir: where the package's js/ and dist/ come from (default: this repository);
  *   routes answer chosen paths first (tests use them to serve broken bundles); every request is recorded.
  */
-export async function startDemoServer({ port = 0, dataDir = join(repoRoot, 'demo', 'generated'), aggregator, routes = {} } = {}) {
+export async function startDemoServer({ port = 0, dataDir = join(repoRoot, 'demo', 'generated'), packageDir = repoRoot, aggregator, routes = {} } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -68,7 +69,7 @@ export async function startDemoServer({ port = 0, dataDir = join(repoRoot, 'demo
       res.writeHead(503, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'NO_AGGREGATOR', message: 'no aggregation server runs with this demo' }));
     }
-    const path = fileFor(decodeURIComponent(url.pathname), dataDir);
+    const path = fileFor(decodeURIComponent(url.pathname), dataDir, packageDir);
     if (!path) { res.statusCode = 404; return res.end('not found'); }
     try {
       const file = (await stat(path)).isDirectory() ? join(path, 'index.html') : path;

@@ -10,8 +10,11 @@ import { launchBrowser, repoRoot } from './harness.js';
 import { ensureDemoData, listIds, screenshot, waitForReady } from './demo-helpers.js';
 import { startDemoServer } from '../../demo/serve.mjs';
 
-const serverModule = join(repoRoot, 'js', 'server', 'server.js');
-const wasmHasFederated = () => readFileSync(join(repoRoot, 'dist', 'zhixuan-core.mjs'), 'utf8').includes('federated');
+// ZX_DEMO_PACKAGE: test another copy of the package (its js/ and dist/), e.g. a fresh build.
+const packageDir = process.env.ZX_DEMO_PACKAGE ?? repoRoot;
+const serverModule = join(packageDir, 'js', 'server', 'server.js');
+// Embind names live in the wasm's data section.
+const wasmHasFederated = () => readFileSync(join(packageDir, 'dist', 'zhixuan-core.wasm')).includes('federatedComputeUpdate');
 
 test('a federated round from the page moves the model version on and sends only the payload', async (t) => {
   if (!existsSync(serverModule) || !wasmHasFederated()) return t.skip('the package has no federated client/server in this build');
@@ -21,7 +24,7 @@ test('a federated round from the page moves the model version on and sends only 
   const aggregation = await startAggregationServer({
     modelBytes, dataDir: mkdtempSync(join(tmpdir(), 'zx-demo-fed-')), port: 0, quorum: 1, minUpdates: 1, clip: 1, noiseMultiplier: 0.5,
   });
-  const server = await startDemoServer({ aggregator: aggregation.url });
+  const server = await startDemoServer({ aggregator: aggregation.url, packageDir, dataDir: process.env.ZX_DEMO_DATA });
   const browser = await launchBrowser();
   t.after(async () => { await browser.close(); await server.close(); await aggregation.close(); });
   const page = await browser.context.newPage();

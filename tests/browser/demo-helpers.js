@@ -16,7 +16,7 @@ export function ensureDemoData() {
 /** A demo server + a fresh Chromium profile + a phone-sized page; closed after the test. */
 export async function openDemo(t, { routes, initScript } = {}) {
   ensureDemoData();
-  const server = await startDemoServer({ routes, dataDir: process.env.ZX_DEMO_DATA });
+  const server = await startDemoServer({ routes, dataDir: process.env.ZX_DEMO_DATA, packageDir: process.env.ZX_DEMO_PACKAGE });
   const browser = await launchBrowser();
   t.after(async () => { await browser.close(); await server.close(); });
   const page = await browser.context.newPage();
