@@ -285,10 +285,10 @@ async function pickUpServerModel(attempts) {
   if (!round?.base_version || round.base_version === current) return current;
   const old = engine.rec;
   const state = typeof old.federated?.exportState === 'function' ? await old.federated.exportState() : null;
-  const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog: engine.catalog, worker: params.has('worker') });
+  // The new one first: if it cannot load, the page keeps the old one. Nothing is tracked in between.
+  const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog: engine.catalog, worker: params.has('worker'), channel: 'h5' });
   if (state) await next.federated.importState(state);
-  engine.rec = next;
-  engine.similarCache.clear();
+  await engine.attach(next);
   await old.dispose();
   return (await infoOf(next)).modelVersion;
 }
@@ -385,11 +385,20 @@ async function start() {
   else $('#view').replaceChildren(h('p', { class: 'empty' }, '正在为你计算推荐…'));
 
   try {
-    const rec = await createRecommender({
-      model: MODEL_URL, catalog, worker: params.has('worker'),
+    const options = {
+      model: MODEL_URL, catalog, worker: params.has('worker'), channel: 'h5',
       onProgress: ({ loaded, total }) => progress(loaded, total),
-    });
-    engine.rec = rec;
+    };
+    let rec;
+    try {
+      rec = await createRecommender(options);
+    } catch (error) {
+      // The SDK's profile storage refused (private mode): keep the profile in memory for this visit.
+      if (!['STORAGE', 'IO'].includes(error?.code) && error?.name !== 'SecurityError') throw error;
+      rec = await createRecommender({ ...options, storage: 'memory' });
+      storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
+    }
+    await engine.attach(rec);
     debug.timings.modelReady = performance.now();
     if (engine.features.federated) await restoreFederatedState(rec);
     if (engine.features.interests && interests.length) await rec.setInterests(interests);

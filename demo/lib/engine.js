@@ -24,15 +24,31 @@ export class Engine {
     this.similarCache = new Map();
   }
 
+  /**
+   * Uses a loaded recommender. Whether it keeps a profile is asked, not assumed: the methods
+   * exist on every Recommender, but one made without profile storage answers UNSUPPORTED.
+   */
+  async attach(rec) {
+    this.rec = rec;
+    this.similarCache.clear();
+    this.profileWorks = false;
+    if (has(rec, 'track') && has(rec, 'profile')) {
+      try {
+        await rec.profile();
+        this.profileWorks = true;
+      } catch { /* no profile in this build or this recommender */ }
+    }
+  }
+
   get features() {
     const rec = this.rec;
     return {
       model: !!rec,
-      profile: has(rec, 'track') && has(rec, 'profile'),
+      profile: !!rec && this.profileWorks === true,
       search: has(rec, 'search'),
       alsoBought: has(rec, 'alsoBought'),
       interests: has(rec, 'setInterests'),
-      forget: has(rec, 'forget'),
+      forget: this.profileWorks === true && has(rec, 'forget'),
       federated: !!rec?.federated && has(rec.federated, 'participate'),
     };
   }
@@ -65,9 +81,13 @@ export class Engine {
     this.events = [];
     this.interests = [];
     this.similarCache.clear();
-    if (this.features.forget) await this.rec.forget();
-    else if (this.features.federated) await this.rec.federated.setConsent(false);  // no round is charged any more
-    await this.store.forget();
+    // The page's own records go whatever the SDK answers.
+    try {
+      if (this.features.forget) await this.rec.forget();
+      else if (this.features.federated) await this.rec.federated.setConsent(false);  // no round is charged any more
+    } finally {
+      await this.store.forget();
+    }
   }
 
   // The catalog's popularity list; without a model, courses of the chosen interests come first.
