@@ -56,6 +56,8 @@ function progress(loaded, total) {
     : `正在下载推荐模型 ${(loaded / 1024).toFixed(0)} KB`;
 }
 
+const MODEL_FAILURES = new Set(['FETCH_FAILED', 'MALFORMED_MODEL', 'INTEGRITY', 'MODEL_MISMATCH', 'MALFORMED_CATALOG', 'WASM_LOAD_FAILED', 'TOO_LARGE', 'INVALID_ARGUMENT']);
+
 // A clear sentence for each way the model can fail; the page then serves the popularity list.
 function explainFailure(error) {
   const code = error?.code ?? '';
@@ -393,9 +395,10 @@ async function start() {
     try {
       rec = await createRecommender(options);
     } catch (error) {
-      // The SDK's profile storage refused (private mode): keep the profile in memory for this visit.
-      if (!['STORAGE', 'IO'].includes(error?.code) && error?.name !== 'SecurityError') throw error;
-      rec = await createRecommender({ ...options, storage: 'memory' });
+      // Not the model or the wasm: the SDK's profile storage refused (private mode). Keep the
+      // profile in memory for this visit; if that fails too, the first error is the one to show.
+      if (MODEL_FAILURES.has(error?.code)) throw error;
+      rec = await createRecommender({ ...options, storage: 'memory' }).catch(() => { throw error; });
       storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
     }
     await engine.attach(rec);
