@@ -59,11 +59,16 @@ test('the page shows a list at once, reacts to clicks, keeps them across a reloa
   await page.waitForSelector('#profile-panel svg.chart rect');
   assert.notEqual(await page.textContent('#tier'), '暂无购买');
   await screenshot(page, 'demo-profile');
+  const profileBefore = await page.$$eval('#profile-panel .chart-label, #profile-panel dd', (n) => n.map((x) => x.textContent));
 
-  // Reload: the same list comes back from the device's storage.
+  // Reload: the same list and profile come back from the device's storage.
   await page.goto(`${server.base}/`);
   await waitForReady(page);
   assert.deepEqual(await listIds(page), afterClick);
+  await page.click('.tabs a[data-tab="me"]');
+  await page.waitForSelector('#profile-panel svg.chart rect');
+  assert.deepEqual(await page.$$eval('#profile-panel .chart-label, #profile-panel dd', (n) => n.map((x) => x.textContent)), profileBefore);
+  await page.click('.tabs a[data-tab="home"]');
   const again = await page.evaluate(() => window.__zx.timings);
   console.log(`# reload: first list ${again.firstList.toFixed(0)} ms, personal list ${again.modelList?.toFixed(0)} ms after navigation start`);
 
