@@ -8,11 +8,11 @@ namespace zhixuan::cli {
 
 std::vector<std::string> TrainingValueOptions() {
   return {"dim", "epochs", "reg", "item-reg", "alpha", "w0", "reg-exponent", "threads", "seed", "dtype", "segments",
-          "also-bought-k", "also-bought-min-support", "model-version", "min-rating"};
+          "also-bought-k", "also-bought-min-support", "model-version", "min-rating", "solver", "cg-steps"};
 }
 
 std::string TrainingUsage() {
-  char text[1600];
+  char text[2000];
   std::snprintf(text, sizeof text,
                 "  --dim D            embedding size (default %d)\n"
                 "  --epochs E         ALS sweeps (default %d)\n"
@@ -21,6 +21,8 @@ std::string TrainingUsage() {
                 "  --alpha A          confidence c = 1 + A * weight (default %g)\n"
                 "  --w0 W             weight of every unobserved item (default %g)\n"
                 "  --reg-exponent NU  lambda * (n + w0 * N)^NU, Rendle et al. 2022 (default %g)\n"
+                "  --solver cg|cholesky  item half-step solver (default cg; users are always exact)\n"
+                "  --cg-steps N       conjugate-gradient steps per item and sweep (default 3)\n"
                 "  --threads T        0 = all cores (default 0)\n"
                 "  --seed S           initialisation seed (default 42)\n"
                 "  --min-rating R     keep rows whose weight/rating is >= R (default: all)\n"
@@ -55,6 +57,13 @@ StatusOr<TrainParams> ReadTrainParams(const Args& args) {
   p.foldin.unobserved_weight = *w0;
   p.foldin.reg_exponent = *nu;
   p.threads = *threads;
+  const std::string solver = args.String("solver", "cg");
+  if (solver == "cg") p.item_solver = ItemSolver::kConjugateGradient;
+  else if (solver == "cholesky") p.item_solver = ItemSolver::kCholesky;
+  else return InvalidArgument("--solver must be cg or cholesky, got '" + solver + "'");
+  auto cg_steps = args.Int("cg-steps", 3, 1, 1000);
+  if (!cg_steps.ok()) return cg_steps.status();
+  p.cg_steps = *cg_steps;
   p.seed = static_cast<uint32_t>(*seed);
   if (p.foldin.reg == 0 && p.foldin.unobserved_weight == 0) return InvalidArgument("--reg or --w0 must be > 0");
   return p;
@@ -94,9 +103,10 @@ StatusOr<TrainResult> TrainWithProgress(const SparseMatrix& by_user, TrainParams
 
 std::string DescribeParams(const TrainParams& p) {
   char text[256];
-  std::snprintf(text, sizeof text, "dim=%d epochs=%d reg=%g item_reg=%g alpha=%g w0=%g reg_exponent=%g", p.dim, p.epochs,
-                p.foldin.reg, p.item_reg >= 0 ? p.item_reg : p.foldin.reg, p.foldin.alpha, p.foldin.unobserved_weight,
-                p.foldin.reg_exponent);
+  std::snprintf(text, sizeof text, "dim=%d epochs=%d reg=%g item_reg=%g alpha=%g w0=%g reg_exponent=%g solver=%s", p.dim,
+                p.epochs, p.foldin.reg, p.item_reg >= 0 ? p.item_reg : p.foldin.reg, p.foldin.alpha,
+                p.foldin.unobserved_weight, p.foldin.reg_exponent,
+                p.item_solver == ItemSolver::kCholesky ? "cholesky" : ("cg" + std::to_string(p.cg_steps)).c_str());
   return text;
 }
 

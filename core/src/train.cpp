@@ -87,6 +87,67 @@ Status SolveSide(const SparseMatrix& m, const std::vector<float>& other, int d, 
   return Status::Ok();
 }
 
+// Conjugate-gradient steps on every row's system, warm-started from `out` (which holds the
+// previous sweep's rows): A v = b with A = w0 G + X^T diag(c - w0) X + lambda I, b = X^T c.
+void SolveSideCg(const SparseMatrix& m, const std::vector<float>& other, int d, const SideObjective& s, int threads,
+                 int steps, std::vector<float>* out) {
+  out->resize(static_cast<size_t>(m.rows) * d, 0.f);
+  const Eigen::MatrixXf gram = Gram(other, m.cols, d);
+  const int workers = threads <= 0 ? DefaultThreadCount() : threads;
+  struct Scratch {
+    RowMajor x;
+    Eigen::VectorXf c, r, p, ap, xp;
+  };
+  std::vector<Scratch> scratch(static_cast<size_t>(workers));
+  ParallelFor(0, m.rows, workers, [&](int64_t row_index, int t) {
+    Scratch& sc = scratch[t];
+    const int64_t begin = m.offsets[row_index], end = m.offsets[row_index + 1];
+    int64_t n = 0;
+    for (int64_t k = begin; k < end; ++k)
+      if (1.f + s.alpha * m.values[k] > 0.f) ++n;
+    Eigen::Map<Eigen::VectorXf> v(out->data() + row_index * d, d);
+    if (n == 0) {
+      v.setZero();
+      return;
+    }
+    sc.x.resize(n, d);
+    sc.c.resize(n);
+    int64_t row = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      const float c = 1.f + s.alpha * m.values[k];
+      if (c <= 0.f) continue;
+      sc.x.row(row) = Eigen::Map<const Eigen::RowVectorXf>(other.data() + static_cast<int64_t>(m.indices[k]) * d, d);
+      sc.c[row] = c;
+      ++row;
+    }
+    const float lambda = RowLambda(s, n, m.cols);
+    auto apply = [&](const Eigen::VectorXf& in, Eigen::VectorXf& result) {
+      sc.xp.noalias() = sc.x * in;
+      sc.xp.array() *= sc.c.array() - s.w0;
+      result.noalias() = gram * in;
+      result *= s.w0;
+      result.noalias() += sc.x.transpose() * sc.xp;
+      result += lambda * in;
+    };
+    apply(v, sc.ap);
+    sc.r.noalias() = sc.x.transpose() * sc.c;
+    sc.r -= sc.ap;
+    sc.p = sc.r;
+    float rr = sc.r.squaredNorm();
+    for (int step = 0; step < steps && rr > 1e-20f; ++step) {
+      apply(sc.p, sc.ap);
+      const float pap = sc.p.dot(sc.ap);
+      if (!(pap > 0.f)) break;
+      const float a = rr / pap;
+      v += a * sc.p;
+      sc.r -= a * sc.ap;
+      const float rr_next = sc.r.squaredNorm();
+      sc.p = sc.r + (rr_next / rr) * sc.p;
+      rr = rr_next;
+    }
+  });
+}
+
 // Objective of one side's rows: sum_obs [c (1-p)^2 - w0 p^2] + w0 x^T G x + lambda |x|^2.
 double SideLoss(const SparseMatrix& m, const std::vector<float>& mine, const std::vector<float>& other, int d,
                 const SideObjective& s, bool include_reg) {
@@ -125,6 +186,7 @@ Status CheckParams(const SparseMatrix& by_user, const TrainParams& p) {
   if (f.reg_exponent > 2) return InvalidArgument("reg exponent must be in 0..2");
   if (f.reg == 0 && f.unobserved_weight == 0) return InvalidArgument("reg or the unobserved weight must be > 0");
   if (!std::isfinite(p.item_reg)) return InvalidArgument("item reg must be finite");
+  if (p.cg_steps < 1 || p.cg_steps > 1000) return InvalidArgument("cg steps must be in 1..1000");
   if (by_user.rows == 0 || by_user.cols == 0) return InvalidArgument("no users or no items to train on");
   for (float w : by_user.values)
     if (!std::isfinite(w)) return InvalidArgument("interaction weights must be finite");
@@ -176,7 +238,10 @@ StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainP
     const auto start = std::chrono::steady_clock::now();
     // Items first, users last: the returned user vectors are then exactly the fold-in
     // of each training user on the final item rows.
-    ZX_RETURN_IF_ERROR(SolveSide(by_item, result.user_factors, d, item_side, params.threads, &result.item_factors));
+    if (params.item_solver == ItemSolver::kConjugateGradient)
+      SolveSideCg(by_item, result.user_factors, d, item_side, params.threads, params.cg_steps, &result.item_factors);
+    else
+      ZX_RETURN_IF_ERROR(SolveSide(by_item, result.user_factors, d, item_side, params.threads, &result.item_factors));
     ZX_RETURN_IF_ERROR(SolveSide(by_user, result.item_factors, d, user_side, params.threads, &result.user_factors));
     EpochReport report;
     report.epoch = e;

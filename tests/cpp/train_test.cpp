@@ -44,10 +44,12 @@ TrainParams SmallParams() {
 
 TEST_CASE("ALS never increases its objective on the checkerboard", "[train]") {
   const InteractionMatrix data = CheckerboardInteractions();
-  for (float nu : {0.f, 1.f}) {
-    DYNAMIC_SECTION("reg_exponent " << nu) {
+  for (float nu : {0.f, 1.f})
+  for (ItemSolver solver : {ItemSolver::kCholesky, ItemSolver::kConjugateGradient}) {
+    DYNAMIC_SECTION("reg_exponent " << nu << ", item solver " << (solver == ItemSolver::kCholesky ? "cholesky" : "cg")) {
       TrainParams p = SmallParams();
       p.foldin.reg_exponent = nu;
+      p.item_solver = solver;
       if (nu > 0) p.foldin.reg = p.item_reg = 0.01f;
       auto r = TrainImplicitAls(data.by_user, p);
       REQUIRE(r.ok());
@@ -155,6 +157,7 @@ TEST_CASE("bad training parameters are INVALID_ARGUMENT", "[train][bad-input]") 
   SECTION("negative reg") { p.foldin.reg = -1; }
   SECTION("no regularization at all") { p.foldin.reg = 0; p.foldin.unobserved_weight = 0; }
   SECTION("reg exponent") { p.foldin.reg_exponent = 3; }
+  SECTION("cg steps") { p.cg_steps = 0; }
   auto r = TrainImplicitAls(data.by_user, p);
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.status().code() == StatusCode::kInvalidArgument);
