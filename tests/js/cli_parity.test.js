@@ -1,0 +1,80 @@
+// The native CLI's `zhixuan recommend` and the wasm module's `rec.recommend({history})` must
+// rank identically: both fold in with the same core code (Recommender::FoldIn) and score the
+// same rows. The model comes from the native `zhixuan train` on generated interactions.
+// Needs the native CLI: $ZHIXUAN_CLI, or build/native|release|trainer/zhixuan; skipped otherwise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRecommender } from '../../js/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = [process.env.ZHIXUAN_CLI, ...['native', 'release', 'trainer'].map((d) => path.join(root, 'build', d, 'zhixuan'))]
+  .find((p) => p && fs.existsSync(p));
+
+// Deterministic interactions: 300 users in 6 taste clusters over 400 items (LCG, no Math.random).
+function interactions() {
+  let state = 12345;
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rows = ['user,item'];
+  const histories = new Map();
+  for (let u = 0; u < 300; u++) {
+    const cluster = u % 6;
+    const items = new Set();
+    while (items.size < 12 + Math.floor(next() * 20)) {
+      const inCluster = next() < 0.8;
+      const item = inCluster ? cluster * 60 + Math.floor(next() * 60) : Math.floor(next() * 400);
+      items.add(`m${item}`);
+    }
+    histories.set(`u${u}`, [...items]);
+    for (const item of items) rows.push(`u${u},${item}`);
+  }
+  return { csv: rows.join('\n') + '\n', histories };
+}
+
+test('native `zhixuan recommend` ranks exactly like the wasm module', { skip: !cli && 'native CLI not built' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-parity-'));
+  try {
+    const { csv, histories } = interactions();
+    fs.writeFileSync(path.join(dir, 'train.csv'), csv);
+    const model = path.join(dir, 'model.safetensors');
+    execFileSync(cli, ['train', '--interactions', path.join(dir, 'train.csv'), '--out', model, '--dim', '32',
+      '--epochs', '6', '--threads', '1'], { stdio: 'pipe' });
+    // A sample of users, given as new histories (every 7th user, half of their items).
+    const sample = [...histories.entries()].filter((_, i) => i % 7 === 0)
+      .map(([user, items]) => [`h_${user}`, items.slice(0, Math.ceil(items.length / 2))]);
+    const historyCsv = ['user,item', ...sample.flatMap(([user, items]) => items.map((item) => `${user},${item}`))].join('\n');
+    fs.writeFileSync(path.join(dir, 'history.csv'), historyCsv + '\n');
+    const recs = path.join(dir, 'recs.csv');
+    execFileSync(cli, ['recommend', '--model', model, '--history', path.join(dir, 'history.csv'), '--k', '25',
+      '--out', recs], { stdio: 'pipe' });
+    const native = new Map();
+    const lines = fs.readFileSync(recs, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'user,rank,item,score');
+    for (const line of lines.slice(1)) {
+      const [user, rank, item, score] = line.split(',');
+      if (!native.has(user)) native.set(user, { ids: [], scores: [] });
+      const entry = native.get(user);
+      assert.equal(Number(rank), entry.ids.length + 1);
+      entry.ids.push(item);
+      entry.scores.push(Number(score));
+    }
+    const rec = await createRecommender({ model: fs.readFileSync(model), profile: false });
+    try {
+      assert.equal(native.size, sample.length);
+      for (const [user, items] of sample) {
+        const wasm = rec.recommend({ history: items, k: 25 });
+        const expected = native.get(user);
+        assert.deepEqual(wasm.ids, expected.ids, `ranking of ${user}`);
+        wasm.scores.forEach((s, i) => assert.ok(Math.abs(s - expected.scores[i]) < 1e-4, `score ${i} of ${user}`));
+      }
+    } finally {
+      rec.dispose();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
