@@ -136,3 +136,101 @@ export type WorkerRecommender = Promisified<Recommender> & { readonly worker: tr
 
 /** Starts the wasm core early (optional; createRecommender calls it). */
 export function init(options?: { wasmUrl?: string | URL; wasmBinary?: Uint8Array }): Promise<unknown>;
+
+// ---- The local user profile (js/profile.js, js/storage/) ----
+
+/** Event types; `dismiss` and `refund` lower the item's confidence. */
+export type EventType =
+  | 'view' | 'click' | 'favorite' | 'add_to_cart' | 'purchase' | 'start' | 'complete' | 'rate' | 'dismiss' | 'refund';
+
+/** One interaction from any sales channel. */
+export interface TrackEvent {
+  /** Deduplication key; without one, identical events (same content) count once. */
+  id?: string;
+  type: EventType;
+  /** Canonical item id or a channel-specific alias from the catalog. */
+  item: string;
+  /** web, h5, app, mini-program, offline-store, ... (default: `options.channel`, else 'web'). */
+  channel?: string;
+  /** Milliseconds since the epoch (default: now); future times are `INVALID_ARGUMENT`. */
+  ts?: number;
+  /** rate: stars in [0, rate_scale]; purchase/refund: the amount paid. */
+  value?: number;
+}
+
+/** Why an item is recommended. */
+export type Reason =
+  | { kind: 'item'; item: string; share: number }
+  | { kind: 'tag'; tag: string }
+  | { kind: 'none' };
+
+/** The readable profile (用户画像), computed on the device. */
+export interface UserProfileSummary {
+  model_version: string;
+  /** Top interest tags from catalog tags, decayed weights; share of the total. */
+  tags: Array<{ tag: string; weight: number; share: number }>;
+  /** Average purchase price against the catalog's price quantiles. */
+  spending: { tier: 'budget' | 'mid' | 'premium' | 'unknown'; purchases: number; total: number; average: number | null; quantile: number | null };
+  /** Nearest of the bundle's `segment_centroids`, or null when the bundle ships none. */
+  segment: { index: number; distance: number; name?: string } | null;
+  channels: Array<{ channel: string; count: number; last?: number }>;
+  counts: Partial<Record<EventType, number>>;
+  recency: { first: number | null; last: number | null; days_since_last: number | null; events_7d: number; events_30d: number; total_events: number; raw_events: number; folded_items: number };
+}
+
+/** Where the profile is kept: opaque byte records under string keys. */
+export interface ProfileStorage {
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Resolves once the record is durable. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+  keys(): Promise<string[]>;
+  /** Erases everything of this user. */
+  clear(): Promise<void>;
+}
+
+/** A storage choice created per user id. */
+export interface ProfileStorageFactory {
+  readonly kind: string;
+  create(userId: string): ProfileStorage;
+}
+
+/** IndexedDB (the default in a page or worker): one database per user, `zhixuan-profile:<userId>`. */
+export function indexedDBStorage(options?: { name?: string }): ProfileStorageFactory;
+/** Keeps nothing after the process ends (the default in Node). */
+export function memoryStorage(): ProfileStorage;
+/** Node: one file per record under `<dir>/<userId>/`, written atomically (temp file, fsync, rename). */
+export function directoryStorage(dir: string): ProfileStorageFactory;
+
+export interface CreateOptions {
+  /** Profile storage: 'indexeddb' | 'memory' | a factory | an adapter. Default: IndexedDB in a page, memory elsewhere. */
+  storage?: 'indexeddb' | 'memory' | ProfileStorage | ProfileStorageFactory;
+  /** Whose profile (storage namespace). Default 'default'. */
+  userId?: string;
+  /** Channel of events tracked without one. Default 'web'. */
+  channel?: string;
+  /** `false`: no local profile (recommend then needs userVector or history). */
+  profile?: boolean;
+}
+
+export interface Recommendations {
+  /** With the profile (no userVector/history given): why each item is there. */
+  reasons?: Reason[];
+}
+
+export interface Recommender {
+  /**
+   * Records an interaction: validated (`UNKNOWN_EVENT`, `UNKNOWN_ITEM`, `INVALID_ARGUMENT`), stored,
+   * then folded into the user vector. Resolves `true` once durable, `false` for a duplicate id.
+   * A full disk/quota rejects with `QUOTA_EXCEEDED` and leaves the profile unchanged.
+   */
+  track(event: TrackEvent): Promise<boolean>;
+  /** The readable profile. */
+  profile(): UserProfileSummary;
+  /** Versioned, CRC-checked blob of the profile's events. */
+  exportProfile(): Uint8Array;
+  /** Merges a blob (union of events by id: commutative, associative, idempotent) and stores it. `INTEGRITY` / `MALFORMED_PAYLOAD` / `UNSUPPORTED` on a bad blob. */
+  importProfile(blob: Uint8Array | ArrayBuffer): Promise<void>;
+  /** Erases every local trace (storage included) and withdraws federated consent. */
+  forget(): Promise<void>;
+}

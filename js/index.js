@@ -3,6 +3,7 @@ import { ZhixuanError, check } from './errors.js';
 import { init } from './core.js';
 import { readBytes, readCatalogText, verifySha256 } from './model-source.js';
 import { Recommender } from './recommender.js';
+import { UserProfile } from './profile.js';
 import { checkObject } from './validate.js';
 
 /**
@@ -42,7 +43,18 @@ export async function createRecommender(options) {
     const parsed = JSON.parse(catalogText);  // the core validated it already
     for (const item of Array.isArray(parsed) ? parsed : parsed.items) entries.set(String(item.id), item);
   }
-  return new Recommender(core, engine, entries);
+  const rec = new Recommender(core, engine, entries);
+  if (options.profile !== false) {
+    try {
+      rec._profile = await UserProfile.open(core, engine, options);
+    } catch (error) {
+      rec.dispose();
+      throw error;
+    }
+  }
+  return rec;
 }
 
 export { ZhixuanError, Recommender, init };
+export { memoryStorage, indexedDBStorage } from './storage/index.js';
+export { directoryStorage } from './storage/directory.js';

@@ -131,6 +131,10 @@ export class Recommender {
       const parsed = this._history(history);
       vector = check(engine.foldIn(parsed.rows, parsed.weights));
       seen = parsed.rows;
+    } else if (this._profile) {
+      // The local profile (js/profile.js): seen items excluded, a reason per item.
+      const top = this._profile.recommend(k, filterJson(filter), this._rows(checkIdList(exclude, 'exclude'), 'exclude', true));
+      return { ...this._result(top), reasons: top.reasons };
     } else {
       throw new ZhixuanError('INVALID_ARGUMENT', 'recommend needs userVector or history');
     }
@@ -169,8 +173,44 @@ export class Recommender {
     return this._federated;
   }
 
+  // ---- the local user profile (js/profile.js) ----
+
+  /** @internal the profile, or a clear error when none is attached */
+  _userProfile() {
+    this._live();
+    if (!this._profile) throw new ZhixuanError('UNSUPPORTED', 'this recommender has no profile (createRecommender({ profile: false }))');
+    return this._profile;
+  }
+
+  /** Records an interaction; resolves true once it is stored (false: a duplicate id). */
+  track(event) {
+    return this._userProfile().track(event);
+  }
+
+  /** The readable profile: top tags, spending tier, segment, channels, recency, counts. */
+  profile() {
+    return this._userProfile().summary();
+  }
+
+  /** The profile as a versioned, checksummed blob (merge it on another device with importProfile). */
+  exportProfile() {
+    return this._userProfile().exportBlob();
+  }
+
+  /** Merges an exported profile into this one (union of events by id) and stores it. */
+  importProfile(blob) {
+    return this._userProfile().importBlob(blob);
+  }
+
+  /** Erases every local trace of the profile (storage included) and withdraws federated consent. */
+  async forget() {
+    this._federated?._forget();
+    await this._userProfile().forget();
+  }
+
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
   dispose() {
+    this._profile?.dispose();
     if (this._engine) {
       this._engine.delete();
       this._engine = null;

@@ -1,5 +1,6 @@
 #include "zhixuan/profile.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -164,6 +165,12 @@ void Profile::CompactIfNeeded() {
 double Profile::ItemWeight(const std::string& item) const {
   auto it = item_weight_.find(item);
   return it == item_weight_.end() ? 0.0 : it->second;
+}
+
+std::vector<std::pair<std::string, double>> Profile::ItemWeights() const {
+  std::vector<std::pair<std::string, double>> out(item_weight_.begin(), item_weight_.end());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Status Profile::Refold() {

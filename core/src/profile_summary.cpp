@@ -91,13 +91,14 @@ StatusOr<Reason> Profile::Because(int32_t row) {
   return reason;
 }
 
-StatusOr<ProfileRecommendation> Profile::Recommend(int k, const Filter& filter) {
+StatusOr<ProfileRecommendation> Profile::Recommend(int k, const Filter& filter, const std::vector<int32_t>& exclude_rows) {
   auto x = UserVector();
   if (!x.ok()) return x.status();
   Query q;
   q.user_vector = x->data();
   q.k = k;
   q.exclude_rows = SeenRows();
+  q.exclude_rows.insert(q.exclude_rows.end(), exclude_rows.begin(), exclude_rows.end());
   q.filter = filter;
   auto top = rec_->Recommend(q);
   if (!top.ok()) return top.status();

@@ -77,7 +77,10 @@ test('API arguments: k, unknown items, vectors, filters, disposed', async () => 
   assert.throws(() => rec.recommend({ userVector: new Float32Array(16).fill(Number.POSITIVE_INFINITY) }), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => rec.recommend({ history: ['item0'], filter: { minPrice: -5 } }), (e) => e.code === 'INVALID_ARGUMENT' && /minPrice/.test(e.message));
   assert.throws(() => rec.recommend({ history: ['item0'], filter: 'cheap' }), TypeError);
-  assert.throws(() => rec.recommend({}), (e) => e.code === 'INVALID_ARGUMENT');
+  // Without userVector/history, recommend uses the local profile; with none attached it needs one.
+  const bare = await createRecommender({ model: checkerboardBundle(), profile: false });
+  assert.throws(() => bare.recommend({}), (e) => e.code === 'INVALID_ARGUMENT');
+  bare.dispose();
   assert.throws(() => rec.similarItems('ghost'), (e) => e.code === 'UNKNOWN_ITEM');
   assert.throws(() => rec.recommend({ history: [{ item: 'item0', weight: Number.NaN }] }), (e) => e.code === 'INVALID_ARGUMENT');
   await assert.rejects(createRecommender({}), TypeError);

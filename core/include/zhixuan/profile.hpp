@@ -72,7 +72,8 @@ class Profile {
   StatusOr<std::vector<float>> UserVector();
   // Rows of every item with an event (any type): never recommended back.
   std::vector<int32_t> SeenRows() const;
-  StatusOr<ProfileRecommendation> Recommend(int k, const Filter& filter);
+  // Top-K from the profile's vector; seen rows and `exclude_rows` are left out.
+  StatusOr<ProfileRecommendation> Recommend(int k, const Filter& filter, const std::vector<int32_t>& exclude_rows = {});
   StatusOr<Reason> Because(int32_t row);
   // The readable profile as JSON: tags, spending, segment, channels, recency, counts.
   StatusOr<std::string> SummaryJson(double now_ms);
@@ -91,6 +92,8 @@ class Profile {
 
   // Confidence-weight of one canonical item at the current decay reference (0 if none).
   double ItemWeight(const std::string& item) const;
+  // Every item with events and its weight, sorted by id (a history for other rooms, e.g. federated).
+  std::vector<std::pair<std::string, double>> ItemWeights() const;
 
  private:
   explicit Profile(const Recommender* rec) : rec_(rec) {}
