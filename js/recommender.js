@@ -3,6 +3,7 @@
 import { ZhixuanError, check } from './errors.js';
 import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
 import { Federated } from './federated/index.js';
+import * as text from './text.js';
 
 export class Recommender {
   /** @internal use createRecommender() */
@@ -120,6 +121,7 @@ export class Recommender {
    * @returns {{ids: string[], scores: Float32Array}}
    */
   recommend(options = {}) {
+    if (text.wantsRerank(options)) return text.recommendReranked(this, options);  // {diversity, exploration}
     const engine = this._live();
     const { userVector, history, k = 10, excludeSeen = true, exclude, filter } = checkObject(options, 'options');
     checkK(k);
@@ -131,6 +133,9 @@ export class Recommender {
       const parsed = this._history(history);
       vector = check(engine.foldIn(parsed.rows, parsed.weights));
       seen = parsed.rows;
+    } else if (this._profile && this._core.TextHandle && this._profile.seenRows().length === 0) {
+      // A cold user (no events yet): popularity + onboarding interests + context, explained (js/text.js).
+      return text.recommendCold(this, { k, filter, exclude, context: options.context });
     } else if (this._profile) {
       // The local profile (js/profile.js): seen items excluded, a reason per item.
       const top = this._profile.recommend(k, filterJson(filter), this._rows(checkIdList(exclude, 'exclude'), 'exclude', true));
@@ -164,6 +169,33 @@ export class Recommender {
     checkK(k);
     const [row] = this._rows([String(id)], 'similarItems');
     return this._result(check(engine.similarItems(row, k, filterJson(checkObject(options, 'options').filter))));
+  }
+
+  // ---- content understanding and cold start (js/text.js) ----
+
+  /** Embeds new catalog entries from their text; they are recommendable at once. Returns how many were added. */
+  addItems(items) {
+    return text.addItems(this, items);
+  }
+
+  /** Embeds the catalog items the model has no row for (coldItems()); returns how many. */
+  embedColdItems() {
+    return text.embedColdItems(this);
+  }
+
+  /** Ranks the catalog for a typed query (TF-IDF cosine + a small semantic term). */
+  search(query, options) {
+    return text.search(this, query, options);
+  }
+
+  /** Onboarding interests (e.g. ['python', '考研']) that steer cold-user lists. */
+  setInterests(interests) {
+    text.setInterests(this, interests);
+  }
+
+  /** The list for a user without events, every item explained (also what recommend() gives a new profile). */
+  recommendCold(options) {
+    return text.recommendCold(this, options);
   }
 
   /** Opt-in federated rounds: consent, privacy ledger, computeUpdate/submit/participate (js/federated). */
@@ -211,6 +243,7 @@ export class Recommender {
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
   dispose() {
     this._profile?.dispose();
+    text.disposeText(this);
     if (this._engine) {
       this._engine.delete();
       this._engine = null;

@@ -112,29 +112,45 @@ TopK ReserveTailSlots(const TopK& ranked, const TopK& tail_ranked, const std::ve
   return out;
 }
 
+int RerankPoolSize(int k, int64_t rows) {
+  const int64_t pool = std::max<int64_t>(int64_t{4} * k, int64_t{k} + 50);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({pool, rows, kMaxK})));
+}
+
+StatusOr<TopK> RerankCandidates(const ItemMatrix& items, const TopK& pool, int k, const RerankOptions& options,
+                                const std::vector<uint8_t>& tail) {
+  if (!(options.diversity >= 0 && options.diversity <= 1)) return InvalidArgument("diversity must be in [0, 1]");
+  if (!(options.exploration >= 0 && options.exploration <= 1)) return InvalidArgument("exploration must be in [0, 1]");
+  if (k <= 0 || k > kMaxK) return InvalidArgument("k must be in 1.." + std::to_string(kMaxK));
+  if (pool.rows.size() != pool.scores.size()) return InvalidArgument("candidate rows and scores differ in length");
+  for (size_t i = 0; i < pool.rows.size(); ++i) {
+    if (pool.rows[i] < 0 || pool.rows[i] >= items.rows()) return InvalidArgument("candidate row " + std::to_string(pool.rows[i]) + " is out of range");
+    if (!std::isfinite(pool.scores[i])) return InvalidArgument("candidate scores must be finite");
+  }
+  TopK ranked = MmrRerank(items, pool, k, options.diversity);
+  if (options.exploration <= 0) return ranked;
+  TopK tail_ranked;
+  for (size_t i = 0; i < pool.rows.size(); ++i) {
+    const int32_t r = pool.rows[i];
+    if (r < static_cast<int32_t>(tail.size()) && tail[r]) {
+      tail_ranked.rows.push_back(r);
+      tail_ranked.scores.push_back(pool.scores[i]);
+    }
+  }
+  return ReserveTailSlots(ranked, tail_ranked, tail, k, options.exploration);
+}
+
 StatusOr<TopK> RecommendReranked(const Recommender& rec, const Query& query, const RerankOptions& options,
                                  const std::vector<float>& popularity) {
   if (!(options.diversity >= 0 && options.diversity <= 1)) return InvalidArgument("diversity must be in [0, 1]");
   if (!(options.exploration >= 0 && options.exploration <= 1)) return InvalidArgument("exploration must be in [0, 1]");
   if (options.diversity == 0 && options.exploration == 0) return rec.Recommend(query);
+  if (query.k <= 0 || query.k > kMaxK) return InvalidArgument("k must be in 1.." + std::to_string(kMaxK));
   Query wide = query;
-  if (options.diversity > 0) {
-    const int64_t pool = std::max<int64_t>(int64_t{4} * query.k, int64_t{query.k} + 50);
-    wide.k = static_cast<int>(std::min<int64_t>({pool, rec.item_count(), kMaxK}));
-    wide.k = std::max(wide.k, 1);
-  }
-  auto candidates = rec.Recommend(wide);
-  if (!candidates.ok()) return candidates.status();
-  TopK ranked = options.diversity > 0 ? MmrRerank(rec.model().items, *candidates, query.k, options.diversity)
-                                      : std::move(candidates).value();
-  if (options.exploration <= 0) return ranked;
-  const std::vector<uint8_t> tail = LongTailMask(popularity, rec.item_count());
-  Query tail_query = query;
-  for (int64_t r = 0; r < rec.item_count(); ++r)
-    if (!tail[r]) tail_query.exclude_rows.push_back(static_cast<int32_t>(r));
-  auto tail_ranked = rec.Recommend(tail_query);
-  if (!tail_ranked.ok()) return tail_ranked.status();
-  return ReserveTailSlots(ranked, *tail_ranked, tail, query.k, options.exploration);
+  wide.k = RerankPoolSize(query.k, rec.item_count());
+  auto pool = rec.Recommend(wide);
+  if (!pool.ok()) return pool.status();
+  return RerankCandidates(rec.model().items, *pool, query.k, options, LongTailMask(popularity, rec.item_count()));
 }
 
 }  // namespace zhixuan

@@ -1,17 +1,19 @@
-// Re-ranking after relevance: diversity and exploration of the long tail.
+// Re-ranking after relevance: diversity and exploration of the long tail, over a
+// pool of the max(4k, k + 50) most relevant items (RerankPoolSize).
 // - diversity in [0, 1]: maximal marginal relevance (Carbonell & Goldstein 1998)
-//   over the item embeddings. From the top max(4k, k + 50) candidates, repeatedly
-//   take argmax (1 - diversity) * rel(i) - diversity * max_{j chosen} cos(v_i, v_j),
-//   rel = the relevance score min-max scaled to [0, 1] over the candidates.
+//   over the item embeddings: repeatedly take the pool item maximizing
+//   (1 - diversity) * rel(i) - diversity * max_{j chosen} cos(v_i, v_j),
+//   rel = the relevance score min-max scaled to [0, 1] over the pool.
 //   0 keeps the relevance order; 1 picks the most dissimilar items.
 // - exploration in [0, 1]: reserves round(exploration * k) slots (at least 1 when
 //   exploration > 0) for long-tail items. Long tail: every row outside the head, the
 //   ceil(20%) most popular rows by item_popularity (rows appended on the device count
-//   as tail). The reserved slots go to the most relevant tail items not already in
-//   the list, at evenly spaced positions floor((j + 1) * k / slots) - 1; tail items
-//   the list already holds count towards the quota. Deterministic (no randomness).
-// Without item_popularity in the bundle, exploration has no tail to draw from and
-// is a no-op.
+//   as tail). The slots go to the pool's most relevant tail items not already in the
+//   list; tail items the list already holds count towards the quota. With F fresh tail
+//   items, they take positions floor((j + 1) * k / F) - 1 (j = 0..F-1); the head items
+//   keep their relative order in the other positions and the lowest-ranked ones make
+//   room. Deterministic (no randomness).
+// Without item_popularity in the bundle there is no tail and exploration is a no-op.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,13 @@ TopK MmrRerank(const ItemMatrix& items, const TopK& candidates, int k, float div
 // holds the tail's best items, best first.
 TopK ReserveTailSlots(const TopK& ranked, const TopK& tail_ranked, const std::vector<uint8_t>& tail, int k,
                       float exploration);
+
+// How many relevance-ranked candidates to re-rank for a list of k.
+int RerankPoolSize(int k, int64_t rows);
+
+// MMR to k, then the tail slots, over a relevance-ordered pool (best first).
+StatusOr<TopK> RerankCandidates(const ItemMatrix& items, const TopK& pool, int k, const RerankOptions& options,
+                                const std::vector<uint8_t>& tail);
 
 // Recommend with both applied (popularity: ItemPopularity of cold_start.hpp).
 StatusOr<TopK> RecommendReranked(const Recommender& rec, const Query& query, const RerankOptions& options,

@@ -1,0 +1,190 @@
+// The text room through the public API: addItems, search, setInterests + cold lists,
+// recommend({diversity, exploration}), and the native == wasm featurizer check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRecommender, init, ZhixuanError } from '../../js/index.js';
+import { featurizeText } from '../../js/text.js';
+import { manifest, writeSafetensors } from './fixtures.js';
+
+const throwsCode = (fn, code, pattern) =>
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof ZhixuanError, `expected ZhixuanError, got ${e}`);
+    assert.equal(e.code, code, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+
+// Twelve courses in two clusters: programming (axis 0) and exam prep (axis 1).
+const COURSES = [
+  ['py-basics', 'Python 零基础入门', ['python', '编程'], 0, 120],
+  ['py-data', 'Python 数据分析实战', ['python', '数据分析'], 0, 300],
+  ['java-web', 'Java 后端开发实战', ['java', '编程'], 0, 80],
+  ['cpp-intro', 'C++ 从入门到精通', ['c++', '编程'], 0, 60],
+  ['ml-intro', '机器学习入门', ['python', '机器学习'], 0, 150],
+  ['fe-react', 'React 前端开发', ['前端', '编程'], 0, 40],
+  ['kaoyan-math', '考研数学 强化课', ['考研', '数学'], 1, 500],
+  ['kaoyan-eng', '考研英语 阅读精讲', ['考研', '英语'], 1, 400],
+  ['kaoyan-pol', '考研政治 冲刺', ['考研', '政治'], 1, 250],
+  ['ielts', '雅思口语 突破', ['雅思', '英语'], 1, 90],
+  ['cet6', '英语六级 听力', ['英语', '考试'], 1, 70],
+  ['gaokao', '高中物理 力学', ['高考', '物理'], 1, 30],
+];
+const DIM = 4;
+const catalog = { version: 't1', items: COURSES.map(([id, title, tags], i) => ({ id, title, tags, channels: [i % 2 ? 'web' : 'app'] })) };
+
+// A text projection built by hand from the core's own hashes: a cluster's words point to its axis.
+async function coursesBundle({ withText = true } = {}) {
+  const core = await init();
+  const ids = COURSES.map((c) => c[0]);
+  const rows = new Float32Array(ids.length * DIM);
+  COURSES.forEach(([, , , cluster], i) => { rows[i * DIM + cluster] = 1; rows[i * DIM + 2] = 0.01 * i; });
+  const tensors = {
+    item_embeddings: { dtype: 'F32', shape: [ids.length, DIM], data: rows },
+    item_popularity: { dtype: 'F32', shape: [ids.length], data: Float32Array.from(COURSES.map((c) => c[4])) },
+  };
+  const extra = {};
+  if (withText) {
+    const axisOf = new Map();
+    const words = { 0: ['python', '编程', '爬虫', 'java', '开发'], 1: ['考研', '数学', '英语', '真题'] };
+    for (const [axis, list] of Object.entries(words)) {
+      for (const w of list) {
+        const v = featurizeText(core, w);
+        v.indices.forEach((b, k) => axisOf.set(b, [Number(axis), Math.sign(v.values[k])]));
+      }
+    }
+    const buckets = Int32Array.from([...axisOf.keys()].sort((a, b) => a - b));
+    const w = new Float32Array(buckets.length * DIM);
+    buckets.forEach((b, k) => { const [axis, sign] = axisOf.get(b); w[k * DIM + axis] = 2 * sign; });
+    Object.assign(tensors, {
+      text_buckets: { dtype: 'I32', shape: [buckets.length], data: buckets },
+      text_idf: { dtype: 'F32', shape: [buckets.length], data: new Float32Array(buckets.length).fill(1) },
+      text_projection: { dtype: 'F32', shape: [buckets.length, DIM], data: w },
+      text_projection_bias: { dtype: 'F32', shape: [DIM], data: new Float32Array(DIM) },
+    });
+    extra.text = { hash_bits: 18, docs: ids.length };
+  }
+  return writeSafetensors(tensors, { 'zhixuan.manifest': manifest(ids, DIM, extra) });
+}
+
+const open = async (opts = {}) =>
+  createRecommender({ model: await coursesBundle(opts), catalog: JSON.stringify(catalog), profile: opts.profile ?? false });
+
+test('native == wasm featurizer: same buckets and values for the shared strings', async () => {
+  const core = await init();
+  const fixture = JSON.parse(readFileSync(new URL('./text_fixture.json', import.meta.url), 'utf8'));
+  assert.ok(fixture.cases.length >= 10);
+  for (const c of fixture.cases) {
+    const unit = Uint8Array.from(Buffer.from(c.hex, 'hex'));
+    const bytes = new Uint8Array(unit.length * c.times);
+    for (let t = 0; t < c.times; t++) bytes.set(unit, t * unit.length);
+    const v = featurizeText(core, bytes);
+    assert.deepEqual(Array.from(v.indices), c.indices, `indices of ${c.hex.slice(0, 40)}`);
+    assert.deepEqual(Array.from(v.values), c.values.map(Math.fround), `values of ${c.hex.slice(0, 40)}`);
+  }
+});
+
+test('addItems embeds new courses from text; they are recommendable and searchable at once', async () => {
+  const rec = await open();
+  const before = rec.info.items;
+  assert.equal(rec.addItems([
+    { id: 'py-crawler', title: 'Python 爬虫实战', tags: ['python'] },
+    { id: 'kaoyan-real', title: '考研数学 真题精讲', tags: ['考研'] },
+  ]), 2);
+  assert.equal(rec.info.items, before + 2);
+  assert.equal(rec.item('py-crawler').title, 'Python 爬虫实战');
+  const recs = rec.recommend({ history: ['py-basics', 'java-web'], k: 6 });
+  assert.ok(recs.ids.includes('py-crawler'), recs.ids.join());
+  assert.ok(!recs.ids.slice(0, 5).includes('kaoyan-real'));
+  assert.equal(rec.search('爬虫', { k: 3 }).ids[0], 'py-crawler');
+  assert.ok(rec.similarItems('kaoyan-real', 3).ids.every((id) => id.startsWith('kaoyan')));
+  rec.dispose();
+});
+
+test('addItems bad input: duplicates, existing ids, empty, odd text; nothing half-added', async () => {
+  const rec = await open();
+  const n = rec.info.items;
+  throwsCode(() => rec.addItems([{ id: 'n1', title: 'a' }, { id: 'n1', title: 'b' }]), 'INVALID_ARGUMENT', /twice/);
+  throwsCode(() => rec.addItems([{ id: 'n2', title: 'ok' }, { id: 'py-data', title: 'again' }]), 'INVALID_ARGUMENT', /already exists/);
+  throwsCode(() => rec.addItems([{ id: '', title: 'x' }]), 'INVALID_ARGUMENT');
+  throwsCode(() => rec.addItems([{ id: 'n3', title: 42 }]), 'MALFORMED_CATALOG', /items\[0\].*title/);
+  assert.throws(() => rec.addItems([]), TypeError);
+  assert.throws(() => rec.addItems('nope'), TypeError);
+  assert.equal(rec.info.items, n);
+  const huge = 'Python 课程 '.repeat(80000);  // > 1 MB of UTF-8: truncated as documented
+  assert.equal(rec.addItems([
+    { id: 'huge', title: huge, description: huge },
+    { id: 'emoji', title: '🔥👩‍💻 \u0000\u0001\u007f 课程 \ud800' },
+    { id: 'blank', title: '' },
+  ]), 3);
+  assert.equal(rec.info.items, n + 3);
+  rec.dispose();
+});
+
+test('a bundle without a text projection: addItems is UNSUPPORTED, search still works', async () => {
+  const rec = await open({ withText: false });
+  throwsCode(() => rec.addItems([{ id: 'n1', title: 'Python' }]), 'UNSUPPORTED', /text_projection/);
+  assert.ok(rec.search('考研', { k: 2 }).ids.every((id) => id.startsWith('kaoyan')));
+  rec.dispose();
+});
+
+test('search: Chinese and English queries, filters, bad queries', async () => {
+  const rec = await open();
+  assert.deepEqual(new Set(rec.search('考研', { k: 3 }).ids), new Set(['kaoyan-math', 'kaoyan-eng', 'kaoyan-pol']));
+  const py = rec.search('PYTHON', { k: 3 });
+  assert.ok(py.ids.every((id) => rec.item(id).tags.includes('python')), py.ids.join());
+  assert.ok(py.scores instanceof Float32Array);
+  const web = rec.search('考研', { k: 5, filter: { channel: 'web' } });
+  assert.ok(web.ids.every((id) => rec.item(id).channels.includes('web')));
+  throwsCode(() => rec.search(''), 'INVALID_ARGUMENT', /empty/);
+  throwsCode(() => rec.search('python', { k: 0 }), 'INVALID_ARGUMENT');
+  throwsCode(() => rec.search('python', { filter: { colour: 'red' } }), 'INVALID_ARGUMENT', /unknown key/);
+  assert.throws(() => rec.search(42), TypeError);
+  assert.deepEqual(rec.search('the 的 🔥').ids, []);
+  assert.ok(Array.isArray(rec.search('x'.repeat(1 << 20)).ids));
+  rec.dispose();
+});
+
+test('cold users: popularity prior, onboarding interests and explanations', async () => {
+  const rec = await open({ profile: true });
+  const plain = rec.recommend({ k: 3 });
+  assert.deepEqual(plain.ids, ['kaoyan-math', 'kaoyan-eng', 'py-data']);
+  assert.deepEqual(plain.reasons, [{ kind: 'popular' }, { kind: 'popular' }, { kind: 'popular' }]);
+  assert.equal(plain.policy, 'popularity prior');
+  rec.setInterests(['python', '考研']);
+  const steered = rec.recommend({ k: 6 });
+  const kinds = steered.reasons.map((r) => r.interest);
+  assert.ok(kinds.filter((k) => k === 'python').length >= 2, JSON.stringify(steered));
+  assert.ok(kinds.filter((k) => k === '考研').length >= 2, JSON.stringify(steered));
+  assert.match(steered.policy, /interests \(python, 考研\)/);
+  rec.setInterests(['python']);
+  const py = rec.recommendCold({ k: 2, context: { channel: 'app', hour: 20, device: 'mobile' } });
+  assert.ok(py.ids.every((id) => rec.item(id).tags.includes('python')));
+  throwsCode(() => rec.recommendCold({ context: { hour: 24 } }), 'INVALID_ARGUMENT', /hour/);
+  throwsCode(() => rec.setInterests(new Array(65).fill('x')), 'TOO_LARGE');
+  assert.throws(() => rec.setInterests([1]), TypeError);
+  // Once the user has events, recommend() is the personal list again.
+  await rec.track({ type: 'view', item: 'java-web' });
+  const personal = rec.recommend({ k: 3 });
+  assert.equal(personal.policy, undefined);
+  rec.dispose();
+});
+
+test('recommend({diversity, exploration}) re-ranks: MMR mixes clusters, exploration adds long-tail items', async () => {
+  const rec = await open();
+  const history = ['py-basics'];
+  const plain = rec.recommend({ history, k: 4 });
+  assert.ok(plain.ids.every((id) => COURSES.find((c) => c[0] === id)[3] === 0), plain.ids.join());
+  const mixed = rec.recommend({ history, k: 4, diversity: 0.8 });
+  assert.equal(mixed.ids.length, 4);
+  assert.equal(mixed.ids[0], plain.ids[0]);
+  assert.ok(mixed.ids.some((id) => COURSES.find((c) => c[0] === id)[3] === 1), mixed.ids.join());
+  // Head = the 3 most popular (20% of 12, rounded up): kaoyan-math, kaoyan-eng, py-data.
+  const head = new Set(['kaoyan-math', 'kaoyan-eng', 'py-data']);
+  const explored = rec.recommend({ history, k: 4, exploration: 0.5 });
+  assert.ok(explored.ids.filter((id) => !head.has(id)).length >= 2);
+  throwsCode(() => rec.recommend({ history, diversity: 2 }), 'INVALID_ARGUMENT', /diversity/);
+  throwsCode(() => rec.recommend({ history, exploration: -1 }), 'INVALID_ARGUMENT', /exploration/);
+  rec.dispose();
+  throwsCode(() => rec.search('python'), 'DISPOSED');
+});
