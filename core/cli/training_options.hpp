@@ -14,11 +14,11 @@ namespace zhixuan::cli {
 // (bench/RESULTS.md, "Server side").
 struct TrainingDefaults {
   static constexpr int kDim = 128;
-  static constexpr int kEpochs = 12;
+  static constexpr int kEpochs = 10;
   static constexpr float kReg = 0.01f;
   static constexpr float kItemReg = 0.01f;
   static constexpr float kAlpha = 0.f;
-  static constexpr float kUnobservedWeight = 0.01f;
+  static constexpr float kUnobservedWeight = 0.3f;
   static constexpr float kRegExponent = 1.f;
 };
 
