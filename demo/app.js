@@ -404,7 +404,6 @@ async function start() {
     await engine.attach(rec);
     debug.timings.modelReady = performance.now();
     if (engine.features.federated) await restoreFederatedState(rec);
-    if (engine.features.interests && interests.length) await rec.setInterests(interests);
     document.body.dataset.state = 'model';
   } catch (error) {
     failure = explainFailure(error);

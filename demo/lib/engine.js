@@ -32,11 +32,18 @@ export class Engine {
     this.rec = rec;
     this.similarCache.clear();
     this.profileWorks = false;
+    this.interestsWork = false;
     if (has(rec, 'track') && has(rec, 'profile')) {
       try {
         await rec.profile();
         this.profileWorks = true;
       } catch { /* no profile in this build or this recommender */ }
+    }
+    if (has(rec, 'setInterests')) {
+      try {
+        await rec.setInterests(this.interests);
+        this.interestsWork = true;
+      } catch { /* a bundle or build without the text model */ }
     }
   }
 
@@ -47,7 +54,7 @@ export class Engine {
       profile: !!rec && this.profileWorks === true,
       search: has(rec, 'search'),
       alsoBought: has(rec, 'alsoBought'),
-      interests: has(rec, 'setInterests'),
+      interests: this.interestsWork === true,
       forget: this.profileWorks === true && has(rec, 'forget'),
       federated: !!rec?.federated && has(rec.federated, 'participate'),
     };
@@ -145,7 +152,10 @@ export class Engine {
       if (typeof given === 'string' && given) return { id, reason: given };
       const because = given?.item ?? given?.because;
       if (because && this.byId.has(because)) return { id, reason: this.becauseText(because) };
-      if (given?.tag) return { id, reason: `你关注「${given.tag}」` };
+      if (given?.tag) return { id, reason: `你常看「${given.tag}」类课程` };
+      if (given?.kind === 'interest' && given.interest) return { id, reason: `你关注「${given.interest}」` };
+      if (given?.kind === 'context') return { id, reason: '此刻很多同学在学' };
+      if (given?.kind === 'popular' && !history.size) return { id, reason: this.tagReason(id) ?? '热门好课 · 很多同学在学' };
       let best = null;
       let bestScore = REASON_SIMILARITY_FLOOR;
       for (const [source, sims] of maps) {
@@ -174,9 +184,11 @@ export class Engine {
   }
 
   async search(query, k = 20) {
-    if (this.features.search) {
-      const result = await this.rec.search(query, k);
-      return { source: 'sdk', ids: result.ids };
+    if (this.rec && has(this.rec, 'search')) {
+      try {
+        const result = await this.rec.search(query, { k });
+        return { source: 'sdk', ids: result.ids };
+      } catch { /* no text model in this bundle or build: match titles here */ }
     }
     return { source: 'page', ids: substringSearch(this.catalog, query, k) };
   }
