@@ -74,8 +74,10 @@ function explainFailure(error) {
 }
 
 // ---------- course cards ----------
+const LEVEL_TAGS = new Set(['入门', '进阶', '训练营']);
 function cover(item) {
-  const [area = '', topic = area] = item.tags ?? [];
+  const [area = ''] = item.tags ?? [];
+  const topic = item.tags?.find((tag, i) => i > 0 && !LEVEL_TAGS.has(tag)) ?? area;
   return h('div', { class: `cover c-${item.cluster ?? clusterOfTag.get(area) ?? 'career'}` }, h('span', {}, h('b', {}, topic), h('br'), h('small', {}, area)));
 }
 
