@@ -1,13 +1,14 @@
 // The course page's load in Chromium: navigation start -> first list (popularity or personal)
 // and -> model ready, on a first visit (fresh profile) and on a reload (service worker cache,
 // a returning user with history). Usage: node bench/demo-page.bench.mjs [runs=5]
+// (ZX_DEMO_PACKAGE / ZX_DEMO_DATA: another build of the package / another generated folder)
 import { launchBrowser } from '../tests/browser/harness.js';
 import { ensureDemoData } from '../tests/browser/demo-helpers.js';
 import { startDemoServer } from '../demo/serve.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 ensureDemoData();
-const server = await startDemoServer();
+const server = await startDemoServer({ packageDir: process.env.ZX_DEMO_PACKAGE, dataDir: process.env.ZX_DEMO_DATA });
 const rows = { first: [], reload: [] };
 for (let i = 0; i < runs; i++) {
   const browser = await launchBrowser();
