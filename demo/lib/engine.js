@@ -176,8 +176,11 @@ export class Engine {
     if (!this.rec) return { source: 'popular', ids: this.popular(k, new Set([id])).map((x) => x.id) };
     if (this.features.alsoBought) {
       try {
-        const result = await this.rec.alsoBought(id, k);
-        if (result.ids.length) return { source: 'alsoBought', ids: result.ids };
+        const result = await Promise.resolve().then(() => this.rec.alsoBought(id, k)).catch((error) => {
+          if (error instanceof TypeError) return this.rec.alsoBought(id, { k });  // an options-object signature
+          throw error;
+        });
+        if (result?.ids?.length) return { source: 'alsoBought', ids: result.ids.slice(0, k) };
       } catch { /* a bundle without pairs: fall through to neighbours */ }
     }
     return { source: 'similar', ids: (await this.rec.similarItems(id, k)).ids };
