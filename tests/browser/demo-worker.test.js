@@ -19,6 +19,7 @@ test('worker mode: same lists, errors and lifetime as the main-thread recommende
     const b = direct.recommend({ history, k: 10 });
     const similar = await inWorker.similarItems('c001', 5);
     const info = await inWorker.info;
+    const namespaces = { federated: typeof inWorker.federated?.participate, similarItems: typeof inWorker.similarItems };
     const pending = inWorker.recommend({ history, k: 3 });
     let unknown;
     try { await inWorker.recommend({ history: ['ghost'] }); } catch (e) { unknown = { name: e.name, code: e.code }; }
@@ -32,7 +33,7 @@ test('worker mode: same lists, errors and lifetime as the main-thread recommende
     return {
       same: JSON.stringify(a.ids) === JSON.stringify(b.ids), ids: a.ids, scoresF32: a.scores instanceof Float32Array,
       maxScoreDiff: Math.max(...a.scores.map((s, i) => Math.abs(s - b.scores[i]))),
-      similar: similar.ids.length, info, isPromise: pending instanceof Promise, progress: progress.length, unknown, typeError, disposed, badModel,
+      similar: similar.ids.length, info, namespaces, isPromise: pending instanceof Promise, progress: progress.length, unknown, typeError, disposed, badModel,
     };
   });
   assert.ok(result.same, JSON.stringify(result.ids));
@@ -40,6 +41,8 @@ test('worker mode: same lists, errors and lifetime as the main-thread recommende
   assert.ok(result.scoresF32);
   assert.equal(result.similar, 5);
   assert.equal(result.info.items, 320);
+  // Namespaces behind getters (rec.federated) are proxied too.
+  assert.deepEqual(result.namespaces, { federated: 'function', similarItems: 'function' });
   assert.ok(result.isPromise);
   assert.ok(result.progress > 0);
   assert.deepEqual(result.unknown, { name: 'ZhixuanError', code: 'UNKNOWN_ITEM' });
