@@ -6,8 +6,10 @@ import { openStore } from './lib/store.js';
 import { interestChart } from './lib/chart.js';
 
 const params = new URLSearchParams(location.search);
-const MODEL_URL = params.get('model') ?? './data/model.safetensors';
-const CATALOG_URL = params.get('catalog') ?? './data/catalog.json';
+// ?model= / ?catalog= try another bundle or catalog of this site (other origins are ignored).
+const sameOrigin = (value, fallback) => (value && new URL(value, location.href).origin === location.origin ? value : fallback);
+const MODEL_URL = sameOrigin(params.get('model'), './data/model.safetensors');
+const CATALOG_URL = sameOrigin(params.get('catalog'), './data/catalog.json');
 const FED_SERVER = new URL('./fed/', location.href).href;
 const $ = (selector) => document.querySelector(selector);
 const debug = (window.__zx = { timings: {}, source: null, errors: [] });
