@@ -125,3 +125,27 @@ test('"forget me" leaves nothing in IndexedDB and brings back the onboarding', a
   assert.ok(await page.isVisible('#onboarding'));
   assert.equal(await page.getAttribute('#rec-list', 'data-source'), 'popular');
 });
+
+test('a slow bundle download shows its progress, then the personal page', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('./harness.js');
+  const bytes = readFileSync(join(process.env.ZX_DEMO_DATA ?? join(repoRoot, 'demo', 'generated'), 'model.safetensors'));
+  const slowModel = async (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+    const chunk = Math.ceil(bytes.length / 10);
+    for (let offset = 0; offset < bytes.length; offset += chunk) {
+      res.write(bytes.subarray(offset, offset + chunk));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    res.end();
+  };
+  const { server, page } = await openDemo(t, { routes: { '/data/model.safetensors': slowModel } });
+  await page.goto(`${server.base}/?nosw`);
+  await page.waitForFunction(() => /正在下载推荐模型 \d+ \/ \d+ KB/.test(document.querySelector('#progress .progress-text')?.textContent ?? '')
+    && !document.querySelector('#progress').hidden);
+  await screenshot(page, 'demo-loading');
+  await waitForReady(page);
+  assert.equal(await page.getAttribute('body', 'data-state'), 'model');
+  assert.ok(await page.isHidden('#progress'));
+});
