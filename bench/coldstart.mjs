@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 
 if (process.argv[2] === '--child') {
   const [entry, bundlePath, dim] = process.argv.slice(3);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { createRecommender } = await import(pathToFileURL(entry).href);
   const t1 = performance.now();
@@ -23,7 +24,9 @@ if (process.argv[2] === '--child') {
   const { ids } = rec.recommend({ userVector, k: 10 });
   const t3 = performance.now();
   if (ids.length !== 10) throw new Error('no result');
-  process.stdout.write(JSON.stringify({ importMs: t1 - t0, loadMs: t2 - t1, firstQueryMs: t3 - t2, totalMs: t3 - t0 }));
+  const cpu = process.cpuUsage(cpu0);  // all threads: V8 also compiles wasm in the background
+  process.stdout.write(JSON.stringify({ importMs: t1 - t0, loadMs: t2 - t1, firstQueryMs: t3 - t2, totalMs: t3 - t0,
+    cpuMs: (cpu.user + cpu.system) / 1e3 }));
   process.exit(0);
 }
 
@@ -52,9 +55,9 @@ const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.fl
 const bundleMiB = fs.statSync(bundlePath).size / 2 ** 20;
 console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}), ` +
   `median of ${runs} fresh node processes, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) |');
-console.log('|---|---|---|---|');
+console.log('| import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | process CPU in that time |');
+console.log('|---|---|---|---|---|');
 const total = median('totalMs');
-console.log(`| ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ${total.toFixed(1)} ms ${total <= 50 ? 'PASS' : 'FAIL'} |`);
+console.log(`| ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ${total.toFixed(1)} ms ${total <= 50 ? 'PASS' : 'FAIL'} | ${median('cpuMs').toFixed(1)} ms |`);
 console.log(`all totals: ${samples.map((s) => s.totalMs.toFixed(1)).join(', ')} ms`);
 fs.rmSync(path.dirname(bundlePath), { recursive: true, force: true });
