@@ -31,29 +31,26 @@ void ParallelFor(int64_t begin, int64_t end, int threads, Body&& body, int64_t c
   chunk = std::max<int64_t>(1, chunk);
   const int64_t chunks = (end - begin + chunk - 1) / chunk;
   threads = static_cast<int>(std::min<int64_t>(threads, chunks));
-#ifdef __EMSCRIPTEN__
-  threads = 1;
-#endif
-  if (threads <= 1) {
-    for (int64_t i = begin; i < end; ++i) body(i, 0);
+#ifndef __EMSCRIPTEN__
+  if (threads > 1) {
+    std::atomic<int64_t> next{begin};
+    auto worker = [&](int thread_index) {
+      for (;;) {
+        const int64_t start = next.fetch_add(chunk);
+        if (start >= end) return;
+        const int64_t stop = std::min(end, start + chunk);
+        for (int64_t i = start; i < stop; ++i) body(i, thread_index);
+      }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+    worker(0);
+    for (std::thread& t : pool) t.join();
     return;
   }
-  std::atomic<int64_t> next{begin};
-  auto worker = [&](int thread_index) {
-    for (;;) {
-      const int64_t start = next.fetch_add(chunk);
-      if (start >= end) return;
-      const int64_t stop = std::min(end, start + chunk);
-      for (int64_t i = start; i < stop; ++i) body(i, thread_index);
-    }
-  };
-#ifndef __EMSCRIPTEN__
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
-  worker(0);
-  for (std::thread& t : pool) t.join();
 #endif
+  for (int64_t i = begin; i < end; ++i) body(i, 0);
 }
 
 }  // namespace zhixuan
