@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -183,11 +185,11 @@ StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filte
 }
 
 Status Recommender::AppendItems(const std::vector<std::string>& ids, const float* rows) {
+  std::unordered_set<std::string_view> batch;  // linear, not quadratic: addItems batches can be large
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i].empty() || ids[i].size() > kMaxItemIdBytes) return InvalidArgument("item id is empty or longer than 256 bytes");
     if (row_of_.count(ids[i])) return InvalidArgument("item id '" + ids[i] + "' already exists");
-    for (size_t j = 0; j < i; ++j)
-      if (ids[j] == ids[i]) return InvalidArgument("item id '" + ids[i] + "' appears twice in the batch");
+    if (!batch.insert(ids[i]).second) return InvalidArgument("item id '" + ids[i] + "' appears twice in the batch");
   }
   for (size_t i = 0; i < ids.size() * dim(); ++i)
     if (!std::isfinite(rows[i])) return InvalidArgument("new item embedding contains NaN or Inf");

@@ -186,9 +186,9 @@ SparseVector TextFeaturizer::Featurize(const std::vector<WeightedToken>& tokens)
 
 SparseVector TextFeaturizer::FeaturizeHashed(std::vector<HashedToken> tokens) const {
   // Group equal tokens (by 64-bit hash) and sum their weights; then order by bucket.
-  // Every order here is fixed by the hashes, so the float sums are identical
-  // natively and in wasm.
-  std::stable_sort(tokens.begin(), tokens.end(), [](const HashedToken& a, const HashedToken& b) { return a.hash < b.hash; });
+  // The weights are dyadic (1, 0.5, 0.25), so their sums are exact in any order, and
+  // every other order is fixed by the hashes: the results are identical natively and in wasm.
+  std::sort(tokens.begin(), tokens.end(), [](const HashedToken& a, const HashedToken& b) { return a.hash < b.hash; });
   struct Entry {
     int32_t bucket;
     uint64_t hash;

@@ -203,6 +203,7 @@ void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenS
   size_t word_size = 0;
   bool word_has_letter = false;
   std::vector<uint32_t> cjk;  // current CJK run
+  cjk.reserve(64);
   auto flush_word = [&] {
     sink.Word(word, word_size);
     word_size = 0;
