@@ -162,7 +162,11 @@ export interface TrackEvent {
 export type Reason =
   | { kind: 'item'; item: string; share: number }
   | { kind: 'tag'; tag: string }
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /** Cold users (no events yet; js/text.js): the popularity prior, an onboarding interest, a context prior. */
+  | { kind: 'popular' }
+  | { kind: 'interest'; interest: string }
+  | { kind: 'context'; context: string };
 
 /** The readable profile (用户画像), computed on the device. */
 export interface UserProfileSummary {
@@ -233,4 +237,73 @@ export interface Recommender {
   importProfile(blob: Uint8Array | ArrayBuffer): Promise<void>;
   /** Erases every local trace (storage included) and withdraws federated consent. */
   forget(): Promise<void>;
+}
+
+// ---- Content understanding and cold start (js/text.js) ----
+
+/** Context of a cold user's visit; matched against the bundle's context priors (`context_priors.keys`). */
+export interface VisitContext {
+  /** e.g. 'web', 'mini-program' (key `channel:<channel>`). */
+  channel?: string;
+  /** Local hour 0..23 (key `hour:<hour>`); not read from the clock, pass it. */
+  hour?: number;
+  /** e.g. 'mobile', 'desktop' (key `device:<device>`). */
+  device?: string;
+}
+
+export interface RecommendOptions {
+  /**
+   * 0..1: maximal marginal relevance over the item embeddings, applied to the max(4k, k+50) most
+   * relevant items. 0 (default) keeps the relevance order.
+   */
+  diversity?: number;
+  /**
+   * 0..1: reserves round(exploration * k) slots (at least 1) for long-tail items (outside the 20%
+   * most popular by the bundle's item_popularity), the most relevant ones of the pool, at evenly
+   * spaced positions. 0 (default): none. No popularity in the bundle: no effect.
+   */
+  exploration?: number;
+  /** For a cold user (a profile without events): the visit's context. */
+  context?: VisitContext;
+}
+
+export interface Recommendations {
+  /** Cold-user lists: what the list was built from, e.g. "popularity prior + interests (python)". */
+  policy?: string;
+}
+
+export interface ColdOptions {
+  k?: number;
+  filter?: Filter;
+  exclude?: string[];
+  context?: VisitContext;
+  /** Replaces the interests set with setInterests. */
+  interests?: string[];
+}
+
+export interface Recommender {
+  /**
+   * Embeds catalog entries the model has never seen from their text (title, tags, description) with
+   * the bundle's text projection; they are recommendable, searchable and similar-able at once.
+   * Returns how many were added. All or nothing. `INVALID_ARGUMENT` for duplicate or existing ids,
+   * `MALFORMED_CATALOG` for a bad entry, `UNSUPPORTED` when the bundle has no text projection
+   * (train with `--catalog`). Titles are read up to 4 KiB, descriptions 64 KiB (cut at a character).
+   */
+  addItems(items: CatalogItem[]): number;
+  /** Embeds the catalog's items the model has no row for (see coldItems()); returns how many. */
+  embedColdItems(): number;
+  /**
+   * Ranks the catalog for a typed query: TF-IDF cosine of query and item text (CJK unigrams +
+   * bigrams, lower-cased words, stopwords dropped) plus 0.1 x the cosine of the query's projected
+   * embedding and the item's. `INVALID_ARGUMENT` for an empty query; a query of only stopwords or
+   * symbols gives no results. Read up to 1 KiB.
+   */
+  search(query: string, options?: { k?: number; filter?: Filter }): Recommendations;
+  /** Onboarding interests (tags or words, e.g. ['python', '考研']) that steer cold-user lists. At most 64. */
+  setInterests(interests: string[]): void;
+  /**
+   * The list for a user without events: popularity prior + interests + context priors, with a reason
+   * per item and the policy. recommend() returns this for a profile that has no events yet.
+   */
+  recommendCold(options?: ColdOptions): Recommendations & { reasons: Reason[]; policy: string };
 }

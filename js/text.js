@@ -70,6 +70,15 @@ export function featurizeText(core, text) {
   return core.featurizeText(utf8(text, 'text'));
 }
 
+/** Many strings in one crossing: CSR rows {offsets: Int32Array(n + 1), indices, values}. */
+export function featurizeTexts(core, texts) {
+  if (!Array.isArray(texts)) throw new TypeError('texts must be an array of strings');
+  texts.forEach((t, i) => {
+    if (typeof t !== 'string') throw new TypeError(`texts[${i}] must be a string`);
+  });
+  return core.featurizeTexts(texts);
+}
+
 /**
  * Embeds catalog entries the model has never seen from their text and makes them
  * recommendable at once. All or nothing: on any error no item is added.

@@ -44,6 +44,25 @@ val SparseVal(const SparseVector& v) {
 // {indices: Int32Array, values: Float32Array}: the featurizer without IDF (bytes: UTF-8, any content).
 val FeaturizeText(const val& bytes) { return SparseVal(TextFeaturizer().FeaturizeQuery(BytesOf(bytes))); }
 
+// Many texts in one crossing: {offsets: Int32Array(n + 1), indices, values} (CSR rows).
+val FeaturizeTexts(const val& texts) {
+  const TextFeaturizer featurizer;
+  std::vector<int32_t> offsets{0}, indices;
+  std::vector<float> values;
+  const size_t n = texts["length"].as<size_t>();
+  for (size_t i = 0; i < n; ++i) {
+    const SparseVector v = featurizer.FeaturizeQuery(texts[i].as<std::string>());
+    indices.insert(indices.end(), v.indices.begin(), v.indices.end());
+    values.insert(values.end(), v.values.begin(), v.values.end());
+    offsets.push_back(static_cast<int32_t>(indices.size()));
+  }
+  val out = val::object();
+  out.set("offsets", CopyOut(offsets));
+  out.set("indices", CopyOut(indices));
+  out.set("values", CopyOut(values));
+  return out;
+}
+
 class TextHandle {
  public:
   explicit TextHandle(Engine& engine) : engine_(&engine) {
@@ -179,6 +198,7 @@ class TextHandle {
 EMSCRIPTEN_BINDINGS(zhixuan_text) {
   using zhixuan::wasm::TextHandle;
   emscripten::function("featurizeText", &zhixuan::wasm::FeaturizeText);
+  emscripten::function("featurizeTexts", &zhixuan::wasm::FeaturizeTexts);
   emscripten::class_<TextHandle>("TextHandle")
       .constructor<zhixuan::wasm::Engine&>()
       .function("status", &TextHandle::Status)

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRecommender, init, ZhixuanError } from '../../js/index.js';
-import { featurizeText } from '../../js/text.js';
+import { featurizeText, featurizeTexts } from '../../js/text.js';
 import { manifest, writeSafetensors } from './fixtures.js';
 
 const throwsCode = (fn, code, pattern) =>
@@ -82,6 +82,15 @@ test('native == wasm featurizer: same buckets and values for the shared strings'
     assert.deepEqual(Array.from(v.indices), c.indices, `indices of ${c.hex.slice(0, 40)}`);
     assert.deepEqual(Array.from(v.values), c.values.map(Math.fround), `values of ${c.hex.slice(0, 40)}`);
   }
+  // The batch entry point gives the same rows.
+  const texts = ['Python 数据分析', '', '考研 🔥 the', 'C++ 入门'];
+  const batch = featurizeTexts(core, texts);
+  assert.equal(batch.offsets.length, texts.length + 1);
+  texts.forEach((t, i) => {
+    const one = featurizeText(core, t);
+    assert.deepEqual(Array.from(batch.indices.subarray(batch.offsets[i], batch.offsets[i + 1])), Array.from(one.indices));
+    assert.deepEqual(Array.from(batch.values.subarray(batch.offsets[i], batch.offsets[i + 1])), Array.from(one.values));
+  });
 });
 
 test('addItems embeds new courses from text; they are recommendable and searchable at once', async () => {
