@@ -50,7 +50,6 @@ double Profile::PriceOf(const Event& e) const {
 
 StatusOr<PreparedEvent> Profile::Prepare(const std::string& event_json, double now_ms) const {
   if (event_json.size() > kMaxEventJsonBytes) return Status(StatusCode::kTooLarge, "event is larger than 64 KiB");
-  if (!std::isfinite(now_ms)) return InvalidArgument("now must be a finite time in ms");
   Json j = Json::parse(event_json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("event must be an object {type, item, channel, ts, id?, value?}");
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -58,36 +57,57 @@ StatusOr<PreparedEvent> Profile::Prepare(const std::string& event_json, double n
     if (k != "id" && k != "type" && k != "item" && k != "channel" && k != "ts" && k != "value")
       return BadEvent(k + " is not a known field (id, type, item, channel, ts, value)");
   }
-  PreparedEvent out;
-  Event& e = out.event;
+  EventInput in;
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) return BadEvent("type must be a string");
-  if (!ParseEventType(type->get<std::string>(), &e.type))
-    return Status(StatusCode::kUnknownEvent, "event.type '" + type->get<std::string>() +
-                                                 "' is unknown (view, click, favorite, add_to_cart, purchase, start, "
-                                                 "complete, rate, dismiss, refund)");
+  in.type = type->get<std::string>();
   auto item = j.find("item");
   if (item == j.end()) return BadEvent("item is missing");
   auto item_id = ReadId(*item, "item");
   if (!item_id.ok()) return item_id.status();
-  auto canonical = ResolveItem(*item_id);
-  if (!canonical.ok()) return canonical.status();
-  e.item = std::move(canonical).value();
+  in.item = std::move(item_id).value();
   auto channel = j.find("channel");
-  if (channel == j.end() || !channel->is_string() || channel->get<std::string>().empty() ||
-      channel->get<std::string>().size() > kMaxChannelBytes)
-    return BadEvent("channel must be a non-empty string of at most 64 bytes (web, h5, app, mini-program, ...)");
-  e.channel = channel->get<std::string>();
+  if (channel == j.end() || !channel->is_string()) return BadEvent("channel must be a string (web, h5, app, mini-program, ...)");
+  in.channel = channel->get<std::string>();
   auto ts = j.find("ts");
   if (ts == j.end() || !ts->is_number()) return BadEvent("ts must be a number (ms since the Unix epoch)");
-  e.ts = ts->get<double>();
+  in.ts = ts->get<double>();
+  if (auto value = j.find("value"); value != j.end() && !value->is_null()) {
+    if (!value->is_number()) return BadEvent("value must be a finite number");
+    in.value = value->get<double>();
+    in.has_value = true;
+  }
+  if (auto id = j.find("id"); id != j.end() && !id->is_null()) {
+    auto s = ReadId(*id, "id");
+    if (!s.ok()) return s.status();
+    in.id = std::move(s).value();
+    in.has_id = true;
+  }
+  return Prepare(in, now_ms);
+}
+
+StatusOr<PreparedEvent> Profile::Prepare(const EventInput& in, double now_ms) const {
+  if (!std::isfinite(now_ms)) return InvalidArgument("now must be a finite time in ms");
+  PreparedEvent out;
+  Event& e = out.event;
+  if (!ParseEventType(in.type, &e.type))
+    return Status(StatusCode::kUnknownEvent, "event.type '" + in.type +
+                                                 "' is unknown (view, click, favorite, add_to_cart, purchase, start, "
+                                                 "complete, rate, dismiss, refund)");
+  auto canonical = ResolveItem(in.item);
+  if (!canonical.ok()) return canonical.status();
+  e.item = std::move(canonical).value();
+  if (in.channel.empty() || in.channel.size() > kMaxChannelBytes)
+    return BadEvent("channel must be a non-empty string of at most 64 bytes (web, h5, app, mini-program, ...)");
+  e.channel = in.channel;
+  e.ts = in.ts;
   if (!std::isfinite(e.ts) || e.ts < 0) return BadEvent("ts must be a finite time >= 0 in ms");
   if (e.ts > now_ms + config_.future_tolerance_ms)
     return BadEvent("ts " + std::to_string(static_cast<int64_t>(e.ts)) + " is in the future (now " +
                     std::to_string(static_cast<int64_t>(now_ms)) + "); ts is in ms, not seconds or µs");
-  if (auto value = j.find("value"); value != j.end() && !value->is_null()) {
-    if (!value->is_number() || !std::isfinite(value->get<double>())) return BadEvent("value must be a finite number");
-    e.value = value->get<double>();
+  if (in.has_value) {
+    if (!std::isfinite(in.value)) return BadEvent("value must be a finite number");
+    e.value = in.value;
     if (std::fabs(e.value) > config_.max_value)
       return BadEvent("value " + std::to_string(e.value) + " is beyond the limit " + std::to_string(config_.max_value));
   }
@@ -97,11 +117,9 @@ StatusOr<PreparedEvent> Profile::Prepare(const std::string& event_json, double n
   }
   if ((e.type == EventType::kPurchase || e.type == EventType::kRefund) && e.has_value() && e.value < 0)
     return BadEvent("value (amount) of a purchase or refund must be >= 0");
-  if (auto id = j.find("id"); id != j.end() && !id->is_null()) {
-    auto s = ReadId(*id, "id");
-    if (!s.ok()) return s.status();
-    e.id = std::move(s).value();
-    if (e.id.empty() || e.id.size() > kMaxEventIdBytes) return BadEvent("id must be 1..128 bytes");
+  if (in.has_id) {
+    if (in.id.empty() || in.id.size() > kMaxEventIdBytes) return BadEvent("id must be 1..128 bytes");
+    e.id = in.id;
   } else {
     e.id = ContentEventId(e);
   }

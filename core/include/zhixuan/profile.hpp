@@ -35,6 +35,18 @@ struct PreparedEvent {
   std::vector<uint8_t> record;
 };
 
+// An incoming event as separate fields (hosts that already checked the JS types skip JSON).
+struct EventInput {
+  std::string type;
+  std::string item;     // id or channel alias
+  std::string channel;
+  double ts = 0;
+  std::string id;
+  bool has_id = false;
+  double value = 0;
+  bool has_value = false;
+};
+
 // Why an item is recommended: the history item contributing most to its score, or a shared tag.
 struct Reason {
   enum class Kind { kNone, kItem, kTag };
@@ -63,6 +75,7 @@ class Profile {
   // Validates {id?, type, item, channel, ts, value?}: UNKNOWN_EVENT, UNKNOWN_ITEM, INVALID_ARGUMENT
   // (missing/non-numeric/future ts, huge or out-of-range value, bad channel or id), TOO_LARGE.
   StatusOr<PreparedEvent> Prepare(const std::string& event_json, double now_ms) const;
+  StatusOr<PreparedEvent> Prepare(const EventInput& event, double now_ms) const;
   Status Commit(const PreparedEvent& prepared);
   // Commits the log record a Prepare produced (what a host that persisted the bytes hands back).
   Status CommitRecord(const uint8_t* record, size_t size);
