@@ -238,7 +238,7 @@ class TopKCollector {
   }
 
   TopK Finish() {
-    std::sort_heap(heap_.begin(), heap_.end(), Worse);
+    std::sort_heap(heap_.begin(), heap_.end(), Worse());
     TopK result;
     result.rows.reserve(heap_.size());
     result.scores.reserve(heap_.size());
@@ -250,19 +250,22 @@ class TopKCollector {
   }
 
  private:
-  static bool Worse(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  }
+  // A functor, not a function pointer: the heap operations inline it.
+  struct Worse {
+    bool operator()(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) const {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    }
+  };
 
   void Push(float s, int32_t row) {
     if (!full_) {
       heap_.emplace_back(s, row);
-      std::push_heap(heap_.begin(), heap_.end(), Worse);
+      std::push_heap(heap_.begin(), heap_.end(), Worse());
       full_ = static_cast<int64_t>(heap_.size()) >= k_;
     } else {
-      std::pop_heap(heap_.begin(), heap_.end(), Worse);
+      std::pop_heap(heap_.begin(), heap_.end(), Worse());
       heap_.back() = {s, row};
-      std::push_heap(heap_.begin(), heap_.end(), Worse);
+      std::push_heap(heap_.begin(), heap_.end(), Worse());
     }
     if (full_) threshold_ = heap_.front().first;
   }
