@@ -117,8 +117,15 @@ int RerankPoolSize(int k, int64_t rows) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({pool, rows, kMaxK})));
 }
 
+StatusOr<TopK> TailRanking(const Recommender& rec, const Query& query, const std::vector<uint8_t>& tail) {
+  Query tail_query = query;
+  for (int64_t r = 0; r < rec.item_count(); ++r)
+    if (r >= static_cast<int64_t>(tail.size()) || !tail[r]) tail_query.exclude_rows.push_back(static_cast<int32_t>(r));
+  return rec.Recommend(tail_query);
+}
+
 StatusOr<TopK> RerankCandidates(const ItemMatrix& items, const TopK& pool, int k, const RerankOptions& options,
-                                const std::vector<uint8_t>& tail) {
+                                const std::vector<uint8_t>& tail, const TopK* tail_ranked) {
   if (!(options.diversity >= 0 && options.diversity <= 1)) return InvalidArgument("diversity must be in [0, 1]");
   if (!(options.exploration >= 0 && options.exploration <= 1)) return InvalidArgument("exploration must be in [0, 1]");
   if (k <= 0 || k > kMaxK) return InvalidArgument("k must be in 1.." + std::to_string(kMaxK));
@@ -129,15 +136,16 @@ StatusOr<TopK> RerankCandidates(const ItemMatrix& items, const TopK& pool, int k
   }
   TopK ranked = MmrRerank(items, pool, k, options.diversity);
   if (options.exploration <= 0) return ranked;
-  TopK tail_ranked;
+  if (tail_ranked != nullptr) return ReserveTailSlots(ranked, *tail_ranked, tail, k, options.exploration);
+  TopK pool_tail;
   for (size_t i = 0; i < pool.rows.size(); ++i) {
     const int32_t r = pool.rows[i];
     if (r < static_cast<int32_t>(tail.size()) && tail[r]) {
-      tail_ranked.rows.push_back(r);
-      tail_ranked.scores.push_back(pool.scores[i]);
+      pool_tail.rows.push_back(r);
+      pool_tail.scores.push_back(pool.scores[i]);
     }
   }
-  return ReserveTailSlots(ranked, tail_ranked, tail, k, options.exploration);
+  return ReserveTailSlots(ranked, pool_tail, tail, k, options.exploration);
 }
 
 StatusOr<TopK> RecommendReranked(const Recommender& rec, const Query& query, const RerankOptions& options,
@@ -150,7 +158,11 @@ StatusOr<TopK> RecommendReranked(const Recommender& rec, const Query& query, con
   wide.k = RerankPoolSize(query.k, rec.item_count());
   auto pool = rec.Recommend(wide);
   if (!pool.ok()) return pool.status();
-  return RerankCandidates(rec.model().items, *pool, query.k, options, LongTailMask(popularity, rec.item_count()));
+  const std::vector<uint8_t> tail = LongTailMask(popularity, rec.item_count());
+  if (options.exploration <= 0) return RerankCandidates(rec.model().items, *pool, query.k, options, tail);
+  auto tail_ranked = TailRanking(rec, query, tail);
+  if (!tail_ranked.ok()) return tail_ranked.status();
+  return RerankCandidates(rec.model().items, *pool, query.k, options, tail, &*tail_ranked);
 }
 
 }  // namespace zhixuan

@@ -8,8 +8,8 @@
 // - exploration in [0, 1]: reserves round(exploration * k) slots (at least 1 when
 //   exploration > 0) for long-tail items. Long tail: every row outside the head, the
 //   ceil(20%) most popular rows by item_popularity (rows appended on the device count
-//   as tail). The slots go to the pool's most relevant tail items not already in the
-//   list; tail items the list already holds count towards the quota. With F fresh tail
+//   as tail). The slots go to the most relevant tail items of the whole catalog not
+//   already in the list (from the pool's tail items when no user vector is at hand); tail items the list already holds count towards the quota. With F fresh tail
 //   items, they take positions floor((j + 1) * k / F) - 1 (j = 0..F-1); the head items
 //   keep their relative order in the other positions and the lowest-ranked ones make
 //   room. Deterministic (no randomness).
@@ -47,9 +47,14 @@ TopK ReserveTailSlots(const TopK& ranked, const TopK& tail_ranked, const std::ve
 // How many relevance-ranked candidates to re-rank for a list of k.
 int RerankPoolSize(int k, int64_t rows);
 
-// MMR to k, then the tail slots, over a relevance-ordered pool (best first).
+// MMR to k, then the tail slots, over a relevance-ordered pool (best first). The tail
+// slots are filled from `tail_ranked` (the user's best tail items over the whole catalog,
+// TailRanking) when given, else from the pool's own tail items.
 StatusOr<TopK> RerankCandidates(const ItemMatrix& items, const TopK& pool, int k, const RerankOptions& options,
-                                const std::vector<uint8_t>& tail);
+                                const std::vector<uint8_t>& tail, const TopK* tail_ranked = nullptr);
+
+// The query's best long-tail items over the whole catalog (head rows excluded), best first.
+StatusOr<TopK> TailRanking(const Recommender& rec, const Query& query, const std::vector<uint8_t>& tail);
 
 // Recommend with both applied (popularity: ItemPopularity of cold_start.hpp).
 StatusOr<TopK> RecommendReranked(const Recommender& rec, const Query& query, const RerankOptions& options,
