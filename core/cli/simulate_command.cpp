@@ -132,7 +132,7 @@ Status HttpOk(const StatusOr<HttpResponse>& r, const std::string& what, int expe
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
   options.insert(options.end(), {"split", "rounds", "clients-per-round", "noise", "clip", "noise-mode", "encoding", "server-lr",
-                                 "central-fraction", "sim-seed", "server-script", "node", "data", "out", "window-rows", "delta"});
+                                 "central-fraction", "sim-seed", "server-script", "node", "data", "out", "window-rows", "delta", "max-row-step"});
   auto args = Args::Parse(argv, options, {"in-process"});
   if (!args.ok()) return args.status();
   auto dir = args->Required("split");
@@ -145,6 +145,8 @@ Status Run(const std::vector<std::string>& argv) {
   auto fraction = args->Float("central-fraction", 0.5f, 0.f, 1.f);
   auto sim_seed = args->Int("sim-seed", 1, 0, 2147483647);
   auto window_rows = args->Int("window-rows", 0, 0, 2147483647);
+  auto max_row_step = args->Float("max-row-step", 0.f, 0.f, 1e9f);
+  ZX_RETURN_IF_ERROR(max_row_step.status());
   for (const Status* s : {&rounds.status(), &per_round.status(), &noise.status(), &clip.status(), &server_lr.status(),
                           &fraction.status(), &sim_seed.status(), &window_rows.status()})
     ZX_RETURN_IF_ERROR(*s);
@@ -221,7 +223,7 @@ Status Run(const std::vector<std::string>& argv) {
     ZX_RETURN_IF_ERROR(server.Start({args->String("node", "node"), args->String("server-script", "js/server/cli.js"), "serve",
                                      "--model", model_path, "--data", data_dir, "--port", "0",
                                      "--quorum", std::to_string(*per_round), "--clip", num(*clip), "--noise", num(*noise),
-                                     "--noise-mode", noise_mode, "--encoding", encoding, "--server-lr", num(*server_lr),
+                                     "--noise-mode", noise_mode, "--encoding", encoding, "--server-lr", num(*server_lr), "--max-row-step", num(*max_row_step),
                                      "--sampling-rate", num(q), "--delta", num(delta), "--window-rows", std::to_string(*window_rows),
                                      "--deadline-ms", "3600000", "--updates-per-client-per-minute", "100000",
                                      "--requests-per-ip-per-minute", "10000000", "--registrations-per-ip-per-minute", "10000000"}));
@@ -265,6 +267,7 @@ Status Run(const std::vector<std::string>& argv) {
       config.noise_mode = noise_mode == "none" ? NoiseMode::kNone : noise_mode == "local" ? NoiseMode::kLocal : NoiseMode::kCentral;
       config.encoding = encoding == "int8" ? PayloadEncoding::kInt8 : PayloadEncoding::kF16;
       config.server_learning_rate = *server_lr;
+      config.max_row_step = *max_row_step;
     }
     // K clients drawn uniformly without replacement.
     std::vector<int32_t> pool(users);
@@ -326,8 +329,8 @@ Status Run(const std::vector<std::string>& argv) {
     if (!spent.ok()) return spent.status();
     epsilon = spent->epsilon;
   }
-  std::printf("federated: %d rounds x %d clients, clip %g, noise %g (%s), server lr %g, %s%s: %.1f s, %.3f ms per client update (native), %.0f bytes per payload\n",
-              *rounds, *per_round, *clip, *noise, noise_mode.c_str(), *server_lr, encoding.c_str(), url.empty() ? ", IN-PROCESS (no server)" : "",
+  std::printf("federated: %d rounds x %d clients, clip %g, noise %g (%s), server lr %g, max row step %g, %s%s: %.1f s, %.3f ms per client update (native), %.0f bytes per payload\n",
+              *rounds, *per_round, *clip, *noise, noise_mode.c_str(), *server_lr, *max_row_step, encoding.c_str(), url.empty() ? ", IN-PROCESS (no server)" : "",
               rounds_seconds, 1e3 * update_seconds / std::max<int64_t>(1, updates), static_cast<double>(payload_bytes) / std::max<int64_t>(1, updates));
   std::printf("\n| model | Recall@20 | Recall@50 | NDCG@100 | vs central | epsilon (delta=%.3g) |\n|---|---|---|---|---|---|\n", delta);
   std::printf("| central iALS, all %d users | %.4f | %.4f | %.4f | 100%% | - |\n", users, central_metrics->recall20, central_metrics->recall50, central_metrics->ndcg100);
@@ -353,6 +356,7 @@ std::string Usage() {
          "  --noise-mode M         central | local | none (default: central when --noise > 0)\n"
          "  --clip C               L2 bound of one client's delta (default 1)\n"
          "  --server-lr L          FedAvg server learning rate (default 1)\n"
+         "  --max-row-step S       cap on one row's L2 change per round (default 0 = none)\n"
          "  --encoding E           f16 | int8 (default f16)\n"
          "  --window-rows W        public rotating window of rows per round (default 0 = all rows)\n"
          "  --central-fraction F   share of training users the start model is trained on centrally (default 0.5; 0 = random start)\n"

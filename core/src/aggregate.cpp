@@ -65,9 +65,17 @@ StatusOr<Model> RoundAggregator::Finish(const Model& base, const std::array<uint
   std::vector<float> rows = base.items.ToF32();
   const float step = static_cast<float>(config_.server_learning_rate / static_cast<double>(count_));
   float* window = rows.data() + static_cast<size_t>(config_.row_offset) * dim_;
-  for (size_t i = 0; i < noisy.size(); ++i) {
-    window[i] += step * noisy[i];
-    if (!std::isfinite(window[i])) return Status(StatusCode::kInternal, "aggregated model has a non-finite value");
+  for (uint32_t r = 0; r < config_.row_count; ++r) {
+    float* delta = noisy.data() + static_cast<size_t>(r) * dim_;
+    double norm_sq = 0;
+    for (int j = 0; j < dim_; ++j) norm_sq += static_cast<double>(step * delta[j]) * (step * delta[j]);
+    const double norm = std::sqrt(norm_sq);
+    const float cap = config_.max_row_step > 0 && norm > config_.max_row_step ? static_cast<float>(config_.max_row_step / norm) : 1.f;
+    float* row = window + static_cast<size_t>(r) * dim_;
+    for (int j = 0; j < dim_; ++j) {
+      row[j] += cap * step * delta[j];
+      if (!std::isfinite(row[j])) return Status(StatusCode::kInternal, "aggregated model has a non-finite value");
+    }
   }
   Model next = base;
   next.items = ItemMatrix::FromF32(rows.data(), rows_, dim_, base.items.dtype());

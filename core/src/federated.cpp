@@ -58,6 +58,7 @@ StatusOr<RoundConfig> ParseRoundConfigJson(const std::string& json_text) {
   ZX_ASSIGN(c.clip, NumberField(j, "clip", 1.0, 1e-9, 1e9));
   ZX_ASSIGN(c.noise_multiplier, NumberField(j, "noise_multiplier", 0.0, 0.0, 1e6));
   ZX_ASSIGN(c.server_learning_rate, NumberField(j, "server_learning_rate", 1.0, 0.0, 1e6));
+  ZX_ASSIGN(c.max_row_step, NumberField(j, "max_row_step", 0.0, 0.0, 1e9));
   ZX_ASSIGN(c.sampling_rate, NumberField(j, "sampling_rate", 1.0, 0.0, 1.0));
   ZX_ASSIGN(c.delta, NumberField(j, "delta", 1e-5, 1e-300, 0.999999));
   ZX_ASSIGN(c.row_offset, IntegerField(j, "row_offset", 0, 0xFFFFFFFFull, false));
@@ -90,6 +91,7 @@ std::string RoundConfigToJson(const RoundConfig& c) {
   j["row_offset"] = c.row_offset;
   j["row_count"] = c.row_count;
   j["server_learning_rate"] = c.server_learning_rate;
+  j["max_row_step"] = c.max_row_step;
   j["sampling_rate"] = c.sampling_rate;
   j["delta"] = c.delta;
   return j.dump();
@@ -206,11 +208,9 @@ StatusOr<ClientUpdate> ComputeClientUpdate(const Model& model, const FoldInInput
   const double bound = UpdateNormBound(config, delta.size());
   // Quantization can push the decoded norm a hair over the bound: shrink and re-encode.
   for (int attempt = 0; attempt < 6; ++attempt) {
-    auto bytes = EncodeUpdate(header, delta);
+    double norm = 0;
+    auto bytes = EncodeUpdate(header, delta, &norm);
     if (!bytes.ok()) return bytes.status();
-    auto decoded = DecodeUpdate(bytes->data(), bytes->size(), DecodeLimits{SIZE_MAX, 0xFFFFFFFFu});
-    if (!decoded.ok()) return Status(StatusCode::kInternal, "own payload does not decode: " + decoded.status().message());
-    const double norm = L2Norm(decoded->values);
     if (norm <= bound) {
       out.payload = std::move(bytes).value();
       out.norm_sent = norm;

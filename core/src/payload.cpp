@@ -49,7 +49,7 @@ size_t EncodedPayloadSize(PayloadEncoding encoding, size_t base_version_bytes, u
   return kFixedHeaderBytes + base_version_bytes + body + kCrcBytes;
 }
 
-StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const std::vector<float>& values) {
+StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const std::vector<float>& values, double* decoded_norm) {
   if (header.dim <= 0 || header.dim > kMaxDim) return InvalidArgument("update dim must be in 1..1024");
   if (header.row_count == 0) return InvalidArgument("update row count must be >= 1");
   if (header.base_version.empty() || header.base_version.size() > kMaxBaseVersionBytes)
@@ -74,10 +74,19 @@ StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const st
   out.push_back(static_cast<uint8_t>(header.base_version.size()));
   out.insert(out.end(), header.base_version.begin(), header.base_version.end());
 
+  double norm_sq = 0;
   if (header.encoding == PayloadEncoding::kF16) {
-    for (float v : values) {
+    const size_t body_at = out.size();
+    out.resize(body_at + 2 * cells);
+    uint8_t* body = out.data() + body_at;
+    for (size_t i = 0; i < cells; ++i) {
+      const float v = values[i];
       if (std::fabs(v) > kMaxHalf) return InvalidArgument("update value beyond the f16 range (clip first)");
-      PutU16(out, FloatToHalf(v));
+      const uint16_t half = FloatToHalf(v);
+      body[2 * i] = static_cast<uint8_t>(half);
+      body[2 * i + 1] = static_cast<uint8_t>(half >> 8);
+      const double decoded = HalfToFloat(half);
+      norm_sq += decoded * decoded;
     }
   } else {
     // Symmetric per-row scale: scale = max|v| / 127, q = round(v / scale).
@@ -89,13 +98,17 @@ StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const st
       for (int j = 0; j < header.dim; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
       const float scale = max_abs / 127.f;
       std::memcpy(out.data() + scales_at + 4 * static_cast<size_t>(r), &scale, 4);  // little-endian hosts only (x86, wasm)
+      const float inverse = scale > 0 ? 1.f / scale : 0.f;
       for (int j = 0; j < header.dim; ++j) {
-        const float q = scale > 0 ? std::nearbyint(row[j] / scale) : 0.f;
-        out.push_back(static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -127.f, 127.f))));
+        const float q = std::clamp(std::nearbyint(row[j] * inverse), -127.f, 127.f);
+        out.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
+        const double decoded = scale * q;  // what DecodeUpdate computes
+        norm_sq += decoded * decoded;
       }
     }
   }
   PutU32(out, PayloadChecksum(out.data(), out.size()));
+  if (decoded_norm) *decoded_norm = std::sqrt(norm_sq);
   return out;
 }
 

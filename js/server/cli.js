@@ -16,6 +16,7 @@ const OPTIONS = {
   '--noise-mode': ['noiseMode', String],
   '--encoding': ['encoding', String],
   '--server-lr': ['serverLearningRate', Number],
+  '--max-row-step': ['maxRowStep', Number],
   '--sampling-rate': ['samplingRate', Number],
   '--delta': ['delta', Number],
   '--window-rows': ['windowRows', Number],
@@ -35,6 +36,7 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --clip C         L2 bound of one update (default 1)
   --noise SIGMA    noise multiplier (default 0)     --noise-mode central|local|none (default central)
   --encoding E     f16 | int8 (default f16)         --server-lr L  FedAvg server learning rate (default 1)
+  --max-row-step S cap on one row's L2 change per round (default 0 = none)
   --sampling-rate Q  q of the accountant (default quorum / registered clients)
   --delta D        (default 1e-5)                   --window-rows W  public rotating row window (0 = all)
   --max-payload-bytes B  (default: the exact size of a valid payload)

@@ -31,6 +31,7 @@ export const DEFAULTS = Object.freeze({
   noiseMode: 'central',     // 'central' | 'local' | 'none'
   encoding: 'f16',          // 'f16' | 'int8'
   serverLearningRate: 1.0,
+  maxRowStep: 0,            // cap on one row's L2 change per round (0: none)
   samplingRate: null,       // q for the accountant; null: quorum / registered clients
   delta: 1e-5,
   windowRows: 0,            // 0: dense over every row; else a public rotating window of rows
@@ -196,6 +197,7 @@ export class AggregationServer {
       row_offset: rowOffset,
       row_count: rowCount,
       server_learning_rate: o.serverLearningRate,
+      max_row_step: o.maxRowStep,
       sampling_rate: o.samplingRate ?? Math.min(1, o.quorum / clients),
       delta: o.delta,
       quorum: o.quorum,

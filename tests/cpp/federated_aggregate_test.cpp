@@ -180,3 +180,26 @@ TEST_CASE("a round of real client updates lowers the clients' total loss", "[agg
   REQUIRE(next.ok());
   CHECK(total_loss(*next) < total_loss(model));
 }
+
+TEST_CASE("max_row_step caps each row's change per round", "[aggregate]") {
+  Model model = testing::CheckerboardModel(40, 16);
+  RoundConfig config = Config(model);
+  config.max_row_step = 0.01;
+  auto agg = RoundAggregator::Create(model, config);
+  std::vector<float> values = Constant(0.f);
+  for (int j = 0; j < 16; ++j) values[j] = 0.1f;  // row 0 moves by 0.4 uncapped
+  values[16] = 0.005f;                            // row 1 moves by 0.005: under the cap
+  const auto p = Payload(config, 1, values);
+  REQUIRE(agg->Add(p.data(), p.size()).ok());
+  auto next = agg->Finish(model, Seed(0), "capped");
+  REQUIRE(next.ok());
+  const auto before = model.items.ToF32(), after = next->items.ToF32();
+  auto row_change = [&](int r) {
+    double sq = 0;
+    for (int j = 0; j < 16; ++j) sq += (after[r * 16 + j] - before[r * 16 + j]) * (after[r * 16 + j] - before[r * 16 + j]);
+    return std::sqrt(sq);
+  };
+  CHECK(row_change(0) == Approx(0.01).epsilon(1e-3));
+  CHECK(row_change(1) == Approx(0.005).epsilon(1e-2));
+  CHECK(row_change(2) == 0);
+}

@@ -1,7 +1,8 @@
 // The server side of a round: validate each payload against the open round and the base model,
 // sum the accepted deltas, add the central Gaussian noise (sigma * C on the sum), average, and
 // apply with the server learning rate (FedAvg, McMahan et al. 2017; DP-FedAvg, McMahan et al.
-// 2018): V_window += lr * (sum + noise) / count. The result is the next model version.
+// 2018): V_window += lr * (sum + noise) / count, each row's change capped at max_row_step when
+// set. The result is the next model version.
 #pragma once
 
 #include <array>

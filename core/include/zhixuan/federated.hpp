@@ -39,6 +39,9 @@ struct RoundConfig {
   uint32_t row_offset = 0;         // public window of rows, chosen by the server
   uint32_t row_count = 0;          // 0: every row of the model
   double server_learning_rate = 1.0;
+  // Cap on the L2 change of one row per round (0: none). Rows differ in curvature by their
+  // popularity; the cap keeps popular rows stable while a larger learning rate moves rare ones.
+  double max_row_step = 0.0;
   double sampling_rate = 1.0;      // q of the server's accountant
   double delta = 1e-5;             // delta of the server's accountant
 
@@ -46,7 +49,7 @@ struct RoundConfig {
 };
 
 // Keys: round_id, base_version, clip, noise_multiplier, noise_mode ("none"|"central"|"local"),
-// encoding ("f16"|"int8"), row_offset, row_count, server_learning_rate, sampling_rate, delta.
+// encoding ("f16"|"int8"), row_offset, row_count, server_learning_rate, max_row_step, sampling_rate, delta.
 // round_id and base_version are required; other keys the server adds are ignored.
 StatusOr<RoundConfig> ParseRoundConfigJson(const std::string& json_text);
 std::string RoundConfigToJson(const RoundConfig& config);

@@ -55,7 +55,9 @@ size_t EncodedPayloadSize(PayloadEncoding encoding, size_t base_version_bytes, u
 
 // Quantizes `values` (row_count * dim, finite) into a payload. Values beyond the f16 range
 // or non-finite are an InvalidArgument.
-StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const std::vector<float>& values);
+// `decoded_norm` (optional) receives the L2 norm of what DecodeUpdate will return.
+StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const std::vector<float>& values,
+                                            double* decoded_norm = nullptr);
 
 struct DecodeLimits {
   size_t max_bytes = 64u << 20;
