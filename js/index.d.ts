@@ -110,6 +110,11 @@ export class Recommender {
   recommendBatch(userVectors: Array<Float32Array | number[]>, options?: { k?: number; filter?: Filter }): Recommendations[];
   /** Items closest to `id` by cosine of their embeddings. */
   similarItems(id: string, k?: number, options?: { filter?: Filter }): Recommendations;
+  /**
+   * "People who bought this also bought": partners mined by lift on the server
+   * (scores are lifts). Throws `UNSUPPORTED` when the bundle has no table.
+   */
+  alsoBought(id: string, k?: number): Recommendations;
   /** The user vector a history folds into (implicit-ALS closed form, the bundle's hyperparameters). */
   foldIn(history: HistoryEntry[]): Float32Array;
   /** Catalog items the model has no embedding for. */
@@ -259,8 +264,9 @@ export interface RecommendOptions {
   diversity?: number;
   /**
    * 0..1: reserves round(exploration * k) slots (at least 1) for long-tail items (outside the 20%
-   * most popular by the bundle's item_popularity), the most relevant ones of the pool, at evenly
-   * spaced positions. 0 (default): none. No popularity in the bundle: no effect.
+   * most popular by the bundle's item_popularity): the user's most relevant tail items over the
+   * whole catalog (for cold-user lists: those of the pool), at evenly spaced positions.
+   * 0 (default): none. No popularity in the bundle: no effect.
    */
   exploration?: number;
   /** For a cold user (a profile without events): the visit's context. */

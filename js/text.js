@@ -174,7 +174,24 @@ export function recommendReranked(rec, options) {
   const k = checkK(options.k ?? 10);
   const pool = rec.recommend({ ...options, diversity: 0, exploration: 0, k: handle.poolSize(k) });
   const rows = rec._rows(pool.ids, 'pool');
-  const top = check(handle.rerank(rows, pool.scores, k, diversity, exploration));
+  // Exploration draws from the user's best long-tail items over the whole catalog: it needs
+  // the user vector and what the list must leave out (history, seen items, exclusions).
+  let vector = null;
+  let excluded = [];
+  if (exploration > 0 && !pool.policy) {
+    if (options.userVector !== undefined) {
+      vector = options.userVector;
+    } else if (options.history !== undefined) {
+      vector = rec.foldIn(options.history);
+      if (options.excludeSeen !== false) excluded = Array.from(rec._history(options.history).rows);
+    } else if (rec._profile) {
+      vector = rec._profile.vector();
+      excluded = Array.from(rec._profile.seenRows());
+    }
+    excluded.push(...rec._rows(checkIdList(options.exclude, 'exclude'), 'exclude', true));
+  }
+  const top = check(handle.rerank(rows, pool.scores, k, diversity, exploration, vector ? Float32Array.from(vector) : null,
+    Int32Array.from(excluded), filterJson(options.filter)));
   const out = rec._result(top);
   if (pool.reasons) {
     const reasonOfId = new Map(pool.ids.map((id, i) => [id, pool.reasons[i]]));

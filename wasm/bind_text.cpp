@@ -168,8 +168,11 @@ class TextHandle {
 
   int PoolSize(int k) const { return engine_->loaded() ? RerankPoolSize(k, engine_->rec().item_count()) : k; }
 
-  // Re-ranks a relevance-ordered pool: {rows, scores}.
-  val Rerank(const val& rows, const val& scores, int k, double diversity, double exploration) const {
+  // Re-ranks a relevance-ordered pool: {rows, scores}. With a user vector, the exploration
+  // slots come from the user's best tail items over the whole catalog (excluding
+  // exclude_rows, passing the filter); without one, from the pool.
+  val Rerank(const val& rows, const val& scores, int k, double diversity, double exploration, const val& user_vector,
+             const val& exclude_rows, const std::string& filter_json) const {
     if (!status_.ok()) return ErrorVal(status_);
     TopK pool;
     pool.rows = CopyIn<int32_t>(rows);
@@ -177,9 +180,22 @@ class TextHandle {
     RerankOptions options;
     options.diversity = static_cast<float>(diversity);
     options.exploration = static_cast<float>(exploration);
-    std::vector<float> pop = popularity_;
-    const std::vector<uint8_t> tail = LongTailMask(pop, engine_->rec().item_count());
-    auto top = RerankCandidates(engine_->rec().model().items, pool, k, options, tail);
+    const std::vector<uint8_t> tail = LongTailMask(popularity_, engine_->rec().item_count());
+    std::optional<TopK> tail_ranked;
+    const std::vector<float> vector = CopyIn<float>(user_vector);
+    if (options.exploration > 0 && static_cast<int>(vector.size()) == engine_->rec().dim()) {
+      auto filter = ParseFilterJson(filter_json);
+      if (!filter.ok()) return ErrorVal(filter.status());
+      Query query;
+      query.user_vector = vector.data();
+      query.k = k;
+      query.exclude_rows = CopyIn<int32_t>(exclude_rows);
+      query.filter = *filter;
+      auto ranked = TailRanking(engine_->rec(), query, tail);
+      if (!ranked.ok()) return ErrorVal(ranked.status());
+      tail_ranked = std::move(ranked).value();
+    }
+    auto top = RerankCandidates(engine_->rec().model().items, pool, k, options, tail, tail_ranked ? &*tail_ranked : nullptr);
     if (!top.ok()) return ErrorVal(top.status());
     return TopKVal(*top);
   }
