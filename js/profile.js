@@ -18,16 +18,23 @@ function toBytes(blob, name) {
   throw new TypeError(`${name} must be a Uint8Array or ArrayBuffer (what exportProfile() returned)`);
 }
 
-function eventJson(event, defaultChannel) {
+// Checks the JS types of an event (values are the core's business) and fills the defaults:
+// ts = now, channel = the recommender's channel.
+function eventFields(event, defaultChannel) {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('event must be an object {type, item, channel?, ts?, id?, value?}');
   for (const key of Object.keys(event)) {
     if (!EVENT_KEYS.has(key)) throw new ZhixuanError('INVALID_ARGUMENT', `event.${key} is not a known field (id, type, item, channel, ts, value)`);
   }
-  // ts defaults to now and channel to the recommender's channel; the core checks everything else.
-  const full = { ...event, ts: event.ts ?? Date.now(), channel: event.channel ?? defaultChannel };
-  if (typeof full.ts === 'number' && !Number.isFinite(full.ts)) throw new ZhixuanError('INVALID_ARGUMENT', 'event.ts must be a finite number (ms since the epoch)');
-  if (typeof full.value === 'number' && !Number.isFinite(full.value)) throw new ZhixuanError('INVALID_ARGUMENT', 'event.value must be a finite number');
-  return JSON.stringify(full);
+  const { type, item, id, value } = event;
+  const ts = event.ts ?? Date.now();
+  const channel = event.channel ?? defaultChannel;
+  if (typeof type !== 'string') throw new ZhixuanError('INVALID_ARGUMENT', 'event.type must be a string (view, click, favorite, ...)');
+  if (typeof item !== 'string' && typeof item !== 'number') throw new ZhixuanError('INVALID_ARGUMENT', 'event.item must be an item id');
+  if (typeof channel !== 'string') throw new ZhixuanError('INVALID_ARGUMENT', 'event.channel must be a string');
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) throw new ZhixuanError('INVALID_ARGUMENT', 'event.ts must be a finite number (ms since the epoch)');
+  if (id !== undefined && id !== null && typeof id !== 'string' && typeof id !== 'number') throw new ZhixuanError('INVALID_ARGUMENT', 'event.id must be a string');
+  if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw new ZhixuanError('INVALID_ARGUMENT', 'event.value must be a finite number');
+  return [type, String(item), channel, ts, id === undefined || id === null ? undefined : String(id), value ?? undefined];
 }
 
 export class UserProfile {
@@ -39,6 +46,7 @@ export class UserProfile {
     this._channel = options.channel ?? 'web';
     this._queue = Promise.resolve();
     this._slotSeq = [0, 0];
+    this._snapshotEvery = this._handle.info().snapshotEvery;
     this.warnings = [];
   }
 
@@ -90,16 +98,15 @@ export class UserProfile {
     return run;
   }
 
-  track(event) {
-    const json = eventJson(event, this._channel);
+  async track(event) {
+    const fields = eventFields(event, this._channel);
     return this._serial(async () => {
       const handle = this._live();
-      const prepared = check(handle.prepare(json, Date.now()));
+      const prepared = check(handle.prepare(...fields, Date.now()));
       if (prepared.duplicate) return false;
       await this._storage.put(logKey(prepared.seq), prepared.record);  // durable first ...
-      check(handle.commit(prepared.record));                            // ... then applied
-      const info = handle.info();
-      if (info.lastSeq - Math.max(...this._slotSeq) >= info.snapshotEvery) {
+      check(handle.commit(prepared.seq));                               // ... then applied
+      if (prepared.seq - Math.max(...this._slotSeq) >= this._snapshotEvery) {
         await this._snapshot().catch((error) => console.warn(`zhixuan profile: snapshot skipped (${error.message}); the log keeps every event`));
       }
       return true;

@@ -47,19 +47,43 @@ class ProfileHandle {
 
   val Status() const { return StatusVal(status_); }
 
-  // {duplicate, seq, record: Uint8Array} — persist `record`, then commit(record).
-  val Prepare(const std::string& event_json, double now_ms) const {
+  // {duplicate, seq, record: Uint8Array} — persist `record`, then commit(seq) (or commitRecord).
+  // The fields arrive type-checked by js/profile.js; the core validates their values.
+  val Prepare(const std::string& type, const std::string& item, const std::string& channel, double ts,
+              const val& id, const val& value, double now_ms) {
     if (!profile_) return ErrorVal(status_);
-    auto prepared = profile_->Prepare(event_json, now_ms);
+    EventInput in;
+    in.type = type;
+    in.item = item;
+    in.channel = channel;
+    in.ts = ts;
+    in.has_id = !id.isUndefined() && !id.isNull();
+    if (in.has_id) in.id = id.as<std::string>();
+    in.has_value = !value.isUndefined() && !value.isNull();
+    if (in.has_value) in.value = value.as<double>();
+    auto prepared = profile_->Prepare(in, now_ms);
     if (!prepared.ok()) return ErrorVal(prepared.status());
+    pending_ = std::move(prepared).value();
     val out = val::object();
-    out.set("duplicate", prepared->duplicate);
-    out.set("seq", static_cast<double>(prepared->seq));
-    out.set("record", CopyOut(prepared->record));
+    out.set("duplicate", pending_.duplicate);
+    out.set("seq", static_cast<double>(pending_.seq));
+    out.set("record", CopyOut(pending_.record));
     return out;
   }
 
-  val Commit(const val& record) {
+  // Applies the event prepared last (after its record was made durable).
+  val Commit(double seq) {
+    if (!profile_) return ErrorVal(status_);
+    if (pending_.duplicate || pending_.seq == 0 || static_cast<double>(pending_.seq) != seq)
+      return ErrorVal(zhixuan::Status(StatusCode::kInternal, "commit does not match the prepared event"));
+    zhixuan::Status s = profile_->Commit(pending_);
+    pending_ = PreparedEvent{};
+    pending_.duplicate = true;
+    return StatusVal(s);
+  }
+
+  // Applies a stored log record (any host that kept only the bytes).
+  val CommitRecord(const val& record) {
     if (!profile_) return ErrorVal(status_);
     const std::vector<uint8_t> bytes = CopyIn<uint8_t>(record);
     return StatusVal(profile_->CommitRecord(bytes.data(), bytes.size()));
@@ -172,6 +196,7 @@ class ProfileHandle {
  private:
   zhixuan::Status status_;
   std::unique_ptr<Profile> profile_;
+  PreparedEvent pending_;
 };
 
 }  // namespace
@@ -185,6 +210,7 @@ EMSCRIPTEN_BINDINGS(zhixuan_profile) {
       .function("status", &ProfileHandle::Status)
       .function("prepare", &ProfileHandle::Prepare)
       .function("commit", &ProfileHandle::Commit)
+      .function("commitRecord", &ProfileHandle::CommitRecord)
       .function("vector", &ProfileHandle::Vector)
       .function("seenRows", &ProfileHandle::SeenRows)
       .function("recommend", &ProfileHandle::Recommend)
