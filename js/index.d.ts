@@ -171,7 +171,9 @@ export type Reason =
   /** Cold users (no events yet; js/text.js): the popularity prior, an onboarding interest, a context prior. */
   | { kind: 'popular' }
   | { kind: 'interest'; interest: string }
-  | { kind: 'context'; context: string };
+  | { kind: 'context'; context: string }
+  /** recommend({ exploration }): a long-tail item placed in a reserved slot. */
+  | { kind: 'explore' };
 
 /** The readable profile (用户画像), computed on the device. */
 export interface UserProfileSummary {

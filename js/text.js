@@ -195,7 +195,8 @@ export function recommendReranked(rec, options) {
   const out = rec._result(top);
   if (pool.reasons) {
     const reasonOfId = new Map(pool.ids.map((id, i) => [id, pool.reasons[i]]));
-    out.reasons = out.ids.map((id) => reasonOfId.get(id));
+    // A long-tail item from outside the pool has no relevance reason: it fills an exploration slot.
+    out.reasons = out.ids.map((id) => reasonOfId.get(id) ?? { kind: 'explore' });
   }
   if (pool.policy) out.policy = pool.policy;
   return out;

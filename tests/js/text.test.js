@@ -192,6 +192,14 @@ test('recommend({diversity, exploration}) re-ranks: MMR mixes clusters, explorat
   const head = new Set(['kaoyan-math', 'kaoyan-eng', 'py-data']);
   const explored = rec.recommend({ history, k: 4, exploration: 0.5 });
   assert.ok(explored.ids.filter((id) => !head.has(id)).length >= 2);
+  // Through the profile: every item keeps a reason, exploration slots included.
+  const withProfile = await open({ profile: true });
+  await withProfile.track({ type: 'view', item: 'py-basics' });
+  const profiled = withProfile.recommend({ k: 4, exploration: 0.5 });
+  assert.equal(profiled.reasons.length, profiled.ids.length);
+  assert.ok(profiled.reasons.every((r) => r && typeof r.kind === 'string'));
+  assert.ok(!profiled.ids.includes('py-basics'));
+  withProfile.dispose();
   throwsCode(() => rec.recommend({ history, diversity: 2 }), 'INVALID_ARGUMENT', /diversity/);
   throwsCode(() => rec.recommend({ history, exploration: -1 }), 'INVALID_ARGUMENT', /exploration/);
   rec.dispose();
