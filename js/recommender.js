@@ -171,6 +171,17 @@ export class Recommender {
     return this._result(check(engine.similarItems(row, k, filterJson(checkObject(options, 'options').filter))));
   }
 
+  /**
+   * "Bought together": partners of an item mined by lift on the server (scores are lifts).
+   * Throws UNSUPPORTED when the bundle carries no table.
+   */
+  alsoBought(id, k = 10) {
+    const engine = this._live();
+    checkK(k);
+    const [row] = this._rows([String(id)], 'alsoBought');
+    return this._result(check(engine.alsoBought(row, k)));
+  }
+
   // ---- content understanding and cold start (js/text.js) ----
 
   /** Embeds new catalog entries from their text; they are recommendable at once. Returns how many were added. */

@@ -14,5 +14,6 @@ EMSCRIPTEN_BINDINGS(zhixuan_engine) {
       .function("foldIn", &Engine::FoldIn)
       .function("recommend", &Engine::Recommend)
       .function("recommendBatch", &Engine::RecommendBatch)
-      .function("similarItems", &Engine::SimilarItems);
+      .function("similarItems", &Engine::SimilarItems)
+      .function("alsoBought", &Engine::AlsoBought);
 }

@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include "convert.hpp"
+#include "zhixuan/also_bought.hpp"
 
 namespace zhixuan::wasm {
 
@@ -76,6 +77,12 @@ val Engine::SimilarItems(int row, int k, const std::string& filter_json) const {
   auto filter = ParseFilterJson(filter_json);
   if (!filter.ok()) return ErrorVal(filter.status());
   auto top = rec_->SimilarItems(row, k, filter.value());
+  return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
+}
+
+val Engine::AlsoBought(int row, int k) const {
+  if (k <= 0 || k > kMaxK) return ErrorVal(InvalidArgument("k must be in 1.." + std::to_string(kMaxK)));
+  auto top = zhixuan::AlsoBought(rec_->model(), row, k);
   return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
 }
 

@@ -31,6 +31,7 @@ class Engine {
   emscripten::val RecommendBatch(const emscripten::val& user_vectors, int count, int k,
                                  const std::string& filter_json) const;
   emscripten::val SimilarItems(int row, int k, const std::string& filter_json) const;
+  emscripten::val AlsoBought(int row, int k) const;
 
  private:
   std::unique_ptr<Recommender> rec_;
