@@ -7,7 +7,7 @@
 export type ZhixuanErrorCode =
   | 'INVALID_ARGUMENT' | 'MALFORMED_MODEL' | 'MALFORMED_CATALOG' | 'MODEL_MISMATCH' | 'UNKNOWN_ITEM'
   | 'UNKNOWN_EVENT' | 'MALFORMED_PAYLOAD' | 'INTEGRITY' | 'TOO_LARGE' | 'IO' | 'MALFORMED_DATA'
-  | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE'
+  | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE' | 'QUOTA_EXCEEDED'
   | (string & {});
 
 /** The one error class the SDK throws for bad input and failed loads. */
@@ -314,4 +314,16 @@ export interface Recommender {
    * per item and the policy. recommend() returns this for a profile that has no events yet.
    */
   recommendCold(options?: ColdOptions): Recommendations & { reasons: Reason[]; policy: string };
+}
+
+// ---- federated learning (js/federated) ----
+
+export type { Federated, RoundConfig } from './federated/index.js';
+
+export interface Recommender {
+  /**
+   * Opt-in federated training of the shared item embeddings: consent, the device's privacy
+   * ledger, computeUpdate/submit/participate. Only clipped, noised deltas leave the device.
+   */
+  readonly federated: import('./federated/index.js').Federated;
 }
