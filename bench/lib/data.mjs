@@ -1,6 +1,8 @@
 // Benchmark data: deterministic Gaussian rows and the three bundle precisions,
 // written the way a server trainer writes them (safetensors + zhixuan.manifest).
 
+import { writeSafetensors } from '../../tests/js/fixtures.js';
+
 // xorshift128+ in doubles is slow; a 32-bit xorshift with Box-Muller pairs is enough here.
 export function gaussian(count, seed) {
   const out = new Float32Array(count);
@@ -63,31 +65,6 @@ export function quantizeI8(rows, n, dim) {
     for (let j = 0; j < dim; j++) q[r * dim + j] = Math.max(-127, Math.min(127, Math.round(rows[r * dim + j] / scale)));
   }
   return { q, scales };
-}
-
-function writeSafetensors(tensors, metadata) {
-  const header = {};
-  let offset = 0;
-  const names = Object.keys(tensors).sort();
-  for (const name of names) {
-    const t = tensors[name];
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  header.__metadata__ = metadata;
-  let text = JSON.stringify(header);
-  while ((8 + text.length) % 8) text += ' ';
-  const headerBytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let cursor = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name].data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), cursor);
-    cursor += d.byteLength;
-  }
-  return out;
 }
 
 // VᵀV in float64, as the trainer ships it (so loading does not recompute it).
