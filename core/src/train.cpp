@@ -39,6 +39,27 @@ float RowLambda(const SideObjective& s, int64_t observed, int64_t other_rows) {
   return s.reg * static_cast<float>(std::pow(n_total, s.nu));
 }
 
+// The observed entries of one row with positive confidence: their partner vectors as the
+// rows of x and their confidences in c (entries whose confidence is <= 0 count as unobserved).
+int64_t GatherObserved(const SparseMatrix& m, int64_t r, const std::vector<float>& other, int d,
+                       const SideObjective& s, RowMajor* x, Eigen::VectorXf* c) {
+  const int64_t begin = m.offsets[r], end = m.offsets[r + 1];
+  int64_t n = 0;
+  for (int64_t k = begin; k < end; ++k)
+    if (1.f + s.alpha * m.values[k] > 0.f) ++n;
+  x->resize(n, d);
+  c->resize(n);
+  int64_t row = 0;
+  for (int64_t k = begin; k < end; ++k) {
+    const float confidence = 1.f + s.alpha * m.values[k];
+    if (confidence <= 0.f) continue;
+    x->row(row) = Eigen::Map<const Eigen::RowVectorXf>(other.data() + static_cast<int64_t>(m.indices[k]) * d, d);
+    (*c)[row] = confidence;
+    ++row;
+  }
+  return n;
+}
+
 // Solves every row of `m` (rows x other) against the fixed `other` factors (other x d).
 Status SolveSide(const SparseMatrix& m, const std::vector<float>& other, int d, const SideObjective& s, int threads,
                  std::vector<float>* out) {
@@ -54,22 +75,9 @@ Status SolveSide(const SparseMatrix& m, const std::vector<float>& other, int d, 
   std::atomic<int64_t> failed_row{-1};
   ParallelFor(0, m.rows, workers, [&](int64_t r, int t) {
     Scratch& sc = scratch[t];
-    const int64_t begin = m.offsets[r], end = m.offsets[r + 1];
-    int64_t n = 0;
-    for (int64_t k = begin; k < end; ++k)
-      if (1.f + s.alpha * m.values[k] > 0.f) ++n;
+    const int64_t n = GatherObserved(m, r, other, d, s, &sc.x, &sc.c);
     if (n == 0) return;  // no positives: the zero vector, as in FoldIn
-    sc.x.resize(n, d);
     sc.xw.resize(n, d);
-    sc.c.resize(n);
-    int64_t row = 0;
-    for (int64_t k = begin; k < end; ++k) {
-      const float c = 1.f + s.alpha * m.values[k];
-      if (c <= 0.f) continue;
-      sc.x.row(row) = Eigen::Map<const Eigen::RowVectorXf>(other.data() + static_cast<int64_t>(m.indices[k]) * d, d);
-      sc.c[row] = c;
-      ++row;
-    }
     sc.xw = (sc.c.array() - s.w0).matrix().asDiagonal() * sc.x;
     sc.a = s.w0 * gram;
     sc.a.noalias() += sc.x.transpose() * sc.xw;
@@ -101,24 +109,11 @@ void SolveSideCg(const SparseMatrix& m, const std::vector<float>& other, int d, 
   std::vector<Scratch> scratch(static_cast<size_t>(workers));
   ParallelFor(0, m.rows, workers, [&](int64_t row_index, int t) {
     Scratch& sc = scratch[t];
-    const int64_t begin = m.offsets[row_index], end = m.offsets[row_index + 1];
-    int64_t n = 0;
-    for (int64_t k = begin; k < end; ++k)
-      if (1.f + s.alpha * m.values[k] > 0.f) ++n;
+    const int64_t n = GatherObserved(m, row_index, other, d, s, &sc.x, &sc.c);
     Eigen::Map<Eigen::VectorXf> v(out->data() + row_index * d, d);
     if (n == 0) {
       v.setZero();
       return;
-    }
-    sc.x.resize(n, d);
-    sc.c.resize(n);
-    int64_t row = 0;
-    for (int64_t k = begin; k < end; ++k) {
-      const float c = 1.f + s.alpha * m.values[k];
-      if (c <= 0.f) continue;
-      sc.x.row(row) = Eigen::Map<const Eigen::RowVectorXf>(other.data() + static_cast<int64_t>(m.indices[k]) * d, d);
-      sc.c[row] = c;
-      ++row;
     }
     const float lambda = RowLambda(s, n, m.cols);
     auto apply = [&](const Eigen::VectorXf& in, Eigen::VectorXf& result) {
