@@ -129,6 +129,184 @@ Status HttpOk(const StatusOr<HttpResponse>& r, const std::string& what, int expe
   return Status::Ok();
 }
 
+// What every federated run of one invocation shares; the noise level is per run.
+struct SimulationSettings {
+  int users = 0;
+  int rounds = 0;
+  int per_round = 0;
+  int window_rows = 0;
+  int sim_seed = 0;
+  double clip = 1;
+  double server_lr = 1;
+  double max_row_step = 0;
+  double q = 1;
+  double delta = 0;
+  std::string noise_mode;  // empty: central when sigma > 0, else none
+  std::string encoding;
+  std::string node, server_script, data_dir;
+  bool in_process = false;
+};
+
+struct FederatedOutcome {
+  Metrics metrics;
+  std::string noise_mode;
+  double epsilon = std::numeric_limits<double>::infinity();
+  double seconds = 0;
+  double update_ms = 0;
+  double payload_bytes = 0;
+  Model model;
+};
+
+StatusOr<std::vector<double>> ParseNoiseLevels(const std::string& text) {
+  std::vector<double> levels;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v) || v < 0 || v > 1e6)
+      return InvalidArgument("--noise: '" + item + "' is not a noise multiplier in [0, 1e6] (give one value or a comma-separated list)");
+    levels.push_back(v);
+    at = comma + 1;
+  }
+  if (levels.size() > 16) return InvalidArgument("--noise: at most 16 levels per run");
+  return levels;
+}
+
+// One federated training from `model` (the start) at noise multiplier `sigma`: a fresh server
+// (or the in-process aggregator), the same client sampling for every sigma, then the evaluation.
+StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigma, Model model, const EvalSplit& split) {
+  FederatedOutcome outcome;
+  outcome.noise_mode = !s.noise_mode.empty() ? s.noise_mode : sigma > 0 ? "central" : "none";
+  const SparseMatrix& by_user = split.train.by_user;
+  ServerProcess server;
+  std::string url;
+  if (!s.in_process) {
+    std::string data_dir = s.data_dir;
+    if (data_dir.empty()) {
+      char tmpl[] = "/tmp/zhixuan-simulate-XXXXXX";
+      if (!mkdtemp(tmpl)) return Status(StatusCode::kIo, "mkdtemp failed");
+      data_dir = tmpl;
+    }
+    const std::string model_path = data_dir + "/start.safetensors";
+    ZX_RETURN_IF_ERROR(WriteFileAtomic(model_path, SaveModel(model)));
+    char number[64];
+    auto num = [&](double v) { std::snprintf(number, sizeof number, "%.17g", v); return std::string(number); };
+    ZX_RETURN_IF_ERROR(server.Start({s.node, s.server_script, "serve",
+                                     "--model", model_path, "--data", data_dir, "--port", "0",
+                                     "--quorum", std::to_string(s.per_round), "--clip", num(s.clip), "--noise", num(sigma),
+                                     "--noise-mode", outcome.noise_mode, "--encoding", s.encoding, "--server-lr", num(s.server_lr),
+                                     "--max-row-step", num(s.max_row_step), "--sampling-rate", num(s.q), "--delta", num(s.delta),
+                                     "--window-rows", std::to_string(s.window_rows),
+                                     "--deadline-ms", "3600000", "--updates-per-client-per-minute", "100000",
+                                     "--requests-per-ip-per-minute", "10000000", "--registrations-per-ip-per-minute", "10000000"}));
+    url = server.url();
+    std::printf("sigma %g: aggregation server %s (data %s)\n", sigma, url.c_str(), data_dir.c_str());
+  }
+
+  std::vector<std::string> tokens(s.users);
+  if (!url.empty()) {
+    for (int u = 0; u < s.users; ++u) {
+      auto r = HttpRequest("POST", url + "/v1/clients", {}, "");
+      ZX_RETURN_IF_ERROR(HttpOk(r, "register", 201));
+      tokens[u] = nlohmann::json::parse(r->body)["token"].get<std::string>();
+    }
+  }
+
+  std::mt19937_64 rng(static_cast<uint64_t>(s.sim_seed) * 7919 + 1);
+  double update_seconds = 0;
+  int64_t updates = 0, payload_bytes = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 1; round <= s.rounds; ++round) {
+    RoundConfig config;
+    if (!url.empty()) {
+      auto r = HttpRequest("GET", url + "/v1/round", {}, "");
+      ZX_RETURN_IF_ERROR(HttpOk(r, "round", 200));
+      auto parsed = ParseRoundConfigJson(r->body);
+      if (!parsed.ok()) return parsed.status();
+      config = *parsed;
+      if (config.base_version != model.manifest.model_version) {  // pick up the new version
+        auto m = HttpRequest("GET", url + "/v1/model", {}, "");
+        ZX_RETURN_IF_ERROR(HttpOk(m, "model", 200));
+        auto loaded = LoadModel(reinterpret_cast<const uint8_t*>(m->body.data()), m->body.size());
+        if (!loaded.ok()) return loaded.status();
+        model = std::move(loaded).value();
+      }
+    } else {
+      config.round_id = static_cast<uint64_t>(round);
+      config.base_version = model.manifest.model_version;
+      config.clip = s.clip;
+      config.noise_multiplier = sigma;
+      config.noise_mode = outcome.noise_mode == "none" ? NoiseMode::kNone : outcome.noise_mode == "local" ? NoiseMode::kLocal : NoiseMode::kCentral;
+      config.encoding = s.encoding == "int8" ? PayloadEncoding::kInt8 : PayloadEncoding::kF16;
+      config.server_learning_rate = s.server_lr;
+      config.max_row_step = s.max_row_step;
+    }
+    // K clients drawn uniformly without replacement.
+    std::vector<int32_t> pool(s.users);
+    std::iota(pool.begin(), pool.end(), 0);
+    const int k = std::min(s.per_round, s.users);
+    for (int i = 0; i < k; ++i) std::swap(pool[i], pool[i + static_cast<int>(rng() % static_cast<uint64_t>(s.users - i))]);
+    auto agg = url.empty() ? RoundAggregator::Create(model, config) : StatusOr<RoundAggregator>(Status(StatusCode::kInternal, "unused"));
+    for (int i = 0; i < k; ++i) {
+      const int32_t u = pool[i];
+      FoldInInput input{by_user.indices.data() + by_user.offsets[u], by_user.values.data() + by_user.offsets[u], by_user.RowSize(u)};
+      const auto t0 = std::chrono::steady_clock::now();
+      auto update = ComputeClientUpdate(model, input, config, RandomArray<16>(rng), RandomArray<32>(rng));
+      update_seconds += Since(t0);
+      if (!update.ok()) return Status(update.status().code(), "client " + std::to_string(u) + ": " + update.status().message());
+      ++updates;
+      payload_bytes += static_cast<int64_t>(update->payload.size());
+      if (url.empty()) {
+        ZX_RETURN_IF_ERROR(agg->Add(update->payload.data(), update->payload.size()));
+      } else {
+        auto r = HttpRequest("POST", url + "/v1/rounds/" + std::to_string(config.round_id) + "/updates",
+                             {{"Content-Type", "application/octet-stream"}, {"Authorization", "Bearer " + tokens[u]}},
+                             std::string(update->payload.begin(), update->payload.end()));
+        ZX_RETURN_IF_ERROR(HttpOk(r, "update", 202));
+      }
+    }
+    if (url.empty()) {
+      std::array<uint8_t, 32> seed = RandomArray<32>(rng);
+      auto next = agg->Finish(model, seed, "sim-r" + std::to_string(round));
+      if (!next.ok()) return next.status();
+      model = std::move(next).value();
+    } else {  // the quorum closes the round; wait until the next one is open
+      for (int tries = 0;; ++tries) {
+        auto r = HttpRequest("GET", url + "/v1/round", {}, "");
+        ZX_RETURN_IF_ERROR(HttpOk(r, "round", 200));
+        if (nlohmann::json::parse(r->body)["round_id"].get<uint64_t>() > config.round_id) break;
+        if (tries > 6000) return Status(StatusCode::kIo, "the server did not close round " + std::to_string(config.round_id));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+  if (!url.empty()) {
+    auto m = HttpRequest("GET", url + "/v1/model", {}, "");
+    ZX_RETURN_IF_ERROR(HttpOk(m, "model", 200));
+    auto loaded = LoadModel(reinterpret_cast<const uint8_t*>(m->body.data()), m->body.size());
+    if (!loaded.ok()) return loaded.status();
+    model = std::move(loaded).value();
+  }
+  outcome.seconds = Since(start);
+  outcome.update_ms = 1e3 * update_seconds / std::max<int64_t>(1, updates);
+  outcome.payload_bytes = static_cast<double>(payload_bytes) / std::max<int64_t>(1, updates);
+  auto metrics = EvaluateModel(model, split);
+  if (!metrics.ok()) return metrics.status();
+  outcome.metrics = *metrics;
+  if (outcome.noise_mode != "none" && sigma > 0) {
+    const auto orders = DefaultRdpOrders();
+    auto rdp = ComputeRdpSampledGaussian(outcome.noise_mode == "local" ? 1.0 : s.q, sigma, s.rounds, orders);
+    if (!rdp.ok()) return rdp.status();
+    auto spent = EpsilonFromRdp(orders, *rdp, s.delta);
+    if (!spent.ok()) return spent.status();
+    outcome.epsilon = spent->epsilon;
+  }
+  outcome.model = std::move(model);
+  return outcome;
+}
+
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
   options.insert(options.end(), {"split", "rounds", "clients-per-round", "noise", "clip", "noise-mode", "encoding", "server-lr",
@@ -139,7 +317,7 @@ Status Run(const std::vector<std::string>& argv) {
   if (!dir.ok()) return dir.status();
   auto rounds = args->Int("rounds", 20, 1, 1000000);
   auto per_round = args->Int("clients-per-round", 20, 1, 1000000);
-  auto noise = args->Float("noise", 0.f, 0.f, 1e6f);
+  auto noise_levels = ParseNoiseLevels(args->String("noise", "0"));
   auto clip = args->Float("clip", 1.f, 1e-9f, 1e9f);
   auto server_lr = args->Float("server-lr", 1.f, 0.f, 1e9f);
   auto fraction = args->Float("central-fraction", 0.5f, 0.f, 1.f);
@@ -147,13 +325,18 @@ Status Run(const std::vector<std::string>& argv) {
   auto window_rows = args->Int("window-rows", 0, 0, 2147483647);
   auto max_row_step = args->Float("max-row-step", 0.f, 0.f, 1e9f);
   ZX_RETURN_IF_ERROR(max_row_step.status());
-  for (const Status* s : {&rounds.status(), &per_round.status(), &noise.status(), &clip.status(), &server_lr.status(),
+  ZX_RETURN_IF_ERROR(noise_levels.status());
+  for (const Status* s : {&rounds.status(), &per_round.status(), &clip.status(), &server_lr.status(),
                           &fraction.status(), &sim_seed.status(), &window_rows.status()})
     ZX_RETURN_IF_ERROR(*s);
-  const std::string noise_mode = args->String("noise-mode", *noise > 0 ? "central" : "none");
-  if (noise_mode != "central" && noise_mode != "local" && noise_mode != "none") return InvalidArgument("--noise-mode must be central, local or none");
-  const std::string encoding = args->String("encoding", "f16");
-  if (encoding != "f16" && encoding != "int8") return InvalidArgument("--encoding must be f16 or int8");
+  SimulationSettings settings;
+  settings.noise_mode = args->String("noise-mode", "");
+  if (!settings.noise_mode.empty() && settings.noise_mode != "central" && settings.noise_mode != "local" && settings.noise_mode != "none")
+    return InvalidArgument("--noise-mode must be central, local or none");
+  settings.encoding = args->String("encoding", "f16");
+  if (settings.encoding != "f16" && settings.encoding != "int8") return InvalidArgument("--encoding must be f16 or int8");
+  if (args->Has("data") && noise_levels->size() > 1) return InvalidArgument("--data takes one --noise level (each level needs its own server state)");
+  if (args->Has("out") && noise_levels->size() > 1) return InvalidArgument("--out takes one --noise level");
   auto params = ReadTrainParams(*args);
   if (!params.ok()) return params.status();
 
@@ -205,140 +388,43 @@ Status Run(const std::vector<std::string>& argv) {
   std::printf("references (%.1f s): central iALS on all %d users NDCG@100 %.4f; start model on %d users NDCG@100 %.4f\n",
               Since(start), users, central_metrics->ndcg100, central_users, start_metrics->ndcg100);
 
-  // The server.
-  const double q = std::min(1.0, static_cast<double>(*per_round) / users);
-  ServerProcess server;
-  std::string url;
-  std::string data_dir = args->String("data");
-  if (!args->Has("in-process")) {
-    if (data_dir.empty()) {
-      char tmpl[] = "/tmp/zhixuan-simulate-XXXXXX";
-      if (!mkdtemp(tmpl)) return Status(StatusCode::kIo, "mkdtemp failed");
-      data_dir = tmpl;
-    }
-    const std::string model_path = data_dir + "/start.safetensors";
-    ZX_RETURN_IF_ERROR(WriteFileAtomic(model_path, SaveModel(*model)));
-    char number[64];
-    auto num = [&](double v) { std::snprintf(number, sizeof number, "%.17g", v); return std::string(number); };
-    ZX_RETURN_IF_ERROR(server.Start({args->String("node", "node"), args->String("server-script", "js/server/cli.js"), "serve",
-                                     "--model", model_path, "--data", data_dir, "--port", "0",
-                                     "--quorum", std::to_string(*per_round), "--clip", num(*clip), "--noise", num(*noise),
-                                     "--noise-mode", noise_mode, "--encoding", encoding, "--server-lr", num(*server_lr), "--max-row-step", num(*max_row_step),
-                                     "--sampling-rate", num(q), "--delta", num(delta), "--window-rows", std::to_string(*window_rows),
-                                     "--deadline-ms", "3600000", "--updates-per-client-per-minute", "100000",
-                                     "--requests-per-ip-per-minute", "10000000", "--registrations-per-ip-per-minute", "10000000"}));
-    url = server.url();
-    std::printf("aggregation server %s (data %s)\n", url.c_str(), data_dir.c_str());
+  settings.users = users;
+  settings.rounds = *rounds;
+  settings.per_round = *per_round;
+  settings.window_rows = *window_rows;
+  settings.sim_seed = *sim_seed;
+  settings.clip = *clip;
+  settings.server_lr = *server_lr;
+  settings.max_row_step = *max_row_step;
+  settings.q = std::min(1.0, static_cast<double>(*per_round) / users);
+  settings.delta = delta;
+  settings.node = args->String("node", "node");
+  settings.server_script = args->String("server-script", "js/server/cli.js");
+  settings.data_dir = args->String("data");
+  settings.in_process = args->Has("in-process");
+
+  std::vector<std::pair<double, FederatedOutcome>> runs;
+  for (double sigma : *noise_levels) {
+    auto outcome = RunFederated(settings, sigma, *model, *split);
+    if (!outcome.ok()) return Status(outcome.status().code(), "noise " + std::to_string(sigma) + ": " + outcome.status().message());
+    std::printf("federated, sigma %g (%s): %d rounds x %d clients, clip %g, server lr %g, max row step %g, %s%s: %.1f s, %.3f ms per client update (native), %.0f bytes per payload, NDCG@100 %.4f\n",
+                sigma, outcome->noise_mode.c_str(), *rounds, *per_round, *clip, *server_lr, *max_row_step, settings.encoding.c_str(),
+                settings.in_process ? ", IN-PROCESS (no server)" : "", outcome->seconds, outcome->update_ms, outcome->payload_bytes,
+                outcome->metrics.ndcg100);
+    if (args->Has("out")) ZX_RETURN_IF_ERROR(WriteFileAtomic(args->String("out"), SaveModel(outcome->model)));
+    runs.emplace_back(sigma, std::move(outcome).value());
   }
 
-  std::vector<std::string> tokens(users);
-  if (!url.empty()) {
-    for (int u = 0; u < users; ++u) {
-      auto r = HttpRequest("POST", url + "/v1/clients", {}, "");
-      ZX_RETURN_IF_ERROR(HttpOk(r, "register", 201));
-      tokens[u] = nlohmann::json::parse(r->body)["token"].get<std::string>();
-    }
-  }
-
-  std::mt19937_64 rng(static_cast<uint64_t>(*sim_seed) * 7919 + 1);
-  double update_seconds = 0;
-  int64_t updates = 0, payload_bytes = 0;
-  start = std::chrono::steady_clock::now();
-  for (int round = 1; round <= *rounds; ++round) {
-    RoundConfig config;
-    if (!url.empty()) {
-      auto r = HttpRequest("GET", url + "/v1/round", {}, "");
-      ZX_RETURN_IF_ERROR(HttpOk(r, "round", 200));
-      auto parsed = ParseRoundConfigJson(r->body);
-      if (!parsed.ok()) return parsed.status();
-      config = *parsed;
-      if (config.base_version != model->manifest.model_version) {  // pick up the new version
-        auto m = HttpRequest("GET", url + "/v1/model", {}, "");
-        ZX_RETURN_IF_ERROR(HttpOk(m, "model", 200));
-        auto loaded = LoadModel(reinterpret_cast<const uint8_t*>(m->body.data()), m->body.size());
-        if (!loaded.ok()) return loaded.status();
-        *model = std::move(loaded).value();
-      }
-    } else {
-      config.round_id = static_cast<uint64_t>(round);
-      config.base_version = model->manifest.model_version;
-      config.clip = *clip;
-      config.noise_multiplier = *noise;
-      config.noise_mode = noise_mode == "none" ? NoiseMode::kNone : noise_mode == "local" ? NoiseMode::kLocal : NoiseMode::kCentral;
-      config.encoding = encoding == "int8" ? PayloadEncoding::kInt8 : PayloadEncoding::kF16;
-      config.server_learning_rate = *server_lr;
-      config.max_row_step = *max_row_step;
-    }
-    // K clients drawn uniformly without replacement.
-    std::vector<int32_t> pool(users);
-    std::iota(pool.begin(), pool.end(), 0);
-    const int k = std::min(*per_round, users);
-    for (int i = 0; i < k; ++i) std::swap(pool[i], pool[i + static_cast<int>(rng() % static_cast<uint64_t>(users - i))]);
-    auto agg = url.empty() ? RoundAggregator::Create(*model, config) : StatusOr<RoundAggregator>(Status(StatusCode::kInternal, "unused"));
-    for (int i = 0; i < k; ++i) {
-      const int32_t u = pool[i];
-      FoldInInput input{by_user.indices.data() + by_user.offsets[u], by_user.values.data() + by_user.offsets[u], by_user.RowSize(u)};
-      const auto t0 = std::chrono::steady_clock::now();
-      auto update = ComputeClientUpdate(*model, input, config, RandomArray<16>(rng), RandomArray<32>(rng));
-      update_seconds += Since(t0);
-      if (!update.ok()) return Status(update.status().code(), "client " + std::to_string(u) + ": " + update.status().message());
-      ++updates;
-      payload_bytes += static_cast<int64_t>(update->payload.size());
-      if (url.empty()) {
-        ZX_RETURN_IF_ERROR(agg->Add(update->payload.data(), update->payload.size()));
-      } else {
-        auto r = HttpRequest("POST", url + "/v1/rounds/" + std::to_string(config.round_id) + "/updates",
-                             {{"Content-Type", "application/octet-stream"}, {"Authorization", "Bearer " + tokens[u]}},
-                             std::string(update->payload.begin(), update->payload.end()));
-        ZX_RETURN_IF_ERROR(HttpOk(r, "update", 202));
-      }
-    }
-    if (url.empty()) {
-      std::array<uint8_t, 32> seed = RandomArray<32>(rng);
-      auto next = agg->Finish(*model, seed, "sim-r" + std::to_string(round));
-      if (!next.ok()) return next.status();
-      *model = std::move(next).value();
-    } else {  // the quorum closes the round; wait until the next one is open
-      for (int tries = 0;; ++tries) {
-        auto r = HttpRequest("GET", url + "/v1/round", {}, "");
-        ZX_RETURN_IF_ERROR(HttpOk(r, "round", 200));
-        if (nlohmann::json::parse(r->body)["round_id"].get<uint64_t>() > config.round_id) break;
-        if (tries > 6000) return Status(StatusCode::kIo, "the server did not close round " + std::to_string(config.round_id));
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-  }
-  if (!url.empty()) {
-    auto m = HttpRequest("GET", url + "/v1/model", {}, "");
-    ZX_RETURN_IF_ERROR(HttpOk(m, "model", 200));
-    auto loaded = LoadModel(reinterpret_cast<const uint8_t*>(m->body.data()), m->body.size());
-    if (!loaded.ok()) return loaded.status();
-    *model = std::move(loaded).value();
-  }
-  const double rounds_seconds = Since(start);
-  auto final_metrics = EvaluateModel(*model, *split);
-  if (!final_metrics.ok()) return final_metrics.status();
-  if (args->Has("out")) ZX_RETURN_IF_ERROR(WriteFileAtomic(args->String("out"), SaveModel(*model)));
-
-  double epsilon = std::numeric_limits<double>::infinity();
-  if (noise_mode != "none" && *noise > 0) {
-    const auto orders = DefaultRdpOrders();
-    auto rdp = ComputeRdpSampledGaussian(noise_mode == "local" ? 1.0 : q, *noise, *rounds, orders);
-    if (!rdp.ok()) return rdp.status();
-    auto spent = EpsilonFromRdp(orders, *rdp, delta);
-    if (!spent.ok()) return spent.status();
-    epsilon = spent->epsilon;
-  }
-  std::printf("federated: %d rounds x %d clients, clip %g, noise %g (%s), server lr %g, max row step %g, %s%s: %.1f s, %.3f ms per client update (native), %.0f bytes per payload\n",
-              *rounds, *per_round, *clip, *noise, noise_mode.c_str(), *server_lr, *max_row_step, encoding.c_str(), url.empty() ? ", IN-PROCESS (no server)" : "",
-              rounds_seconds, 1e3 * update_seconds / std::max<int64_t>(1, updates), static_cast<double>(payload_bytes) / std::max<int64_t>(1, updates));
   std::printf("\n| model | Recall@20 | Recall@50 | NDCG@100 | vs central | epsilon (delta=%.3g) |\n|---|---|---|---|---|---|\n", delta);
   std::printf("| central iALS, all %d users | %.4f | %.4f | %.4f | 100%% | - |\n", users, central_metrics->recall20, central_metrics->recall50, central_metrics->ndcg100);
   std::printf("| start: central iALS, %d users | %.4f | %.4f | %.4f | %.1f%% | - |\n", central_users, start_metrics->recall20, start_metrics->recall50,
               start_metrics->ndcg100, 100 * start_metrics->ndcg100 / central_metrics->ndcg100);
-  std::printf("| federated, noise %g %s | %.4f | %.4f | %.4f | %.1f%% | %s |\n", *noise, noise_mode.c_str(), final_metrics->recall20, final_metrics->recall50,
-              final_metrics->ndcg100, 100 * final_metrics->ndcg100 / central_metrics->ndcg100,
-              std::isinf(epsilon) ? "inf" : std::to_string(epsilon).c_str());
+  for (const auto& [sigma, run] : runs) {
+    char epsilon[32] = "inf";
+    if (!std::isinf(run.epsilon)) std::snprintf(epsilon, sizeof epsilon, "%.2f", run.epsilon);
+    std::printf("| federated, noise %g %s | %.4f | %.4f | %.4f | %.1f%% | %s |\n", sigma, run.noise_mode.c_str(), run.metrics.recall20,
+                run.metrics.recall50, run.metrics.ndcg100, 100 * run.metrics.ndcg100 / central_metrics->ndcg100, epsilon);
+  }
   return Status::Ok();
 }
 
@@ -352,7 +438,7 @@ std::string Usage() {
          "  --split DIR            DIR/train.csv (clients), DIR/test_history.csv, DIR/test_target.csv (evaluation)\n"
          "  --rounds R             federated rounds (default 20)\n"
          "  --clients-per-round K  clients sampled uniformly per round; the server's quorum (default 20)\n"
-         "  --noise SIGMA          noise multiplier (stddev SIGMA*C); default 0\n"
+         "  --noise SIGMA[,SIGMA]  noise multiplier (stddev SIGMA*C); default 0. A list runs one federated training per level from the same start\n"
          "  --noise-mode M         central | local | none (default: central when --noise > 0)\n"
          "  --clip C               L2 bound of one client's delta (default 1)\n"
          "  --server-lr L          FedAvg server learning rate (default 1)\n"
