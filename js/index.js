@@ -1,7 +1,7 @@
 // zhixuan: on-device recommendations. The only public entry point.
 import { ZhixuanError, check } from './errors.js';
 import { init } from './core.js';
-import { readBytes, readCatalogText, verifySha256 } from './model-source.js';
+import { readCatalogText, readModelIntoHeap } from './model-source.js';
 import { Recommender } from './recommender.js';
 import { UserProfile } from './profile.js';
 import { checkObject } from './validate.js';
@@ -20,23 +20,19 @@ export async function createRecommender(options) {
   if (model === undefined || model === null) throw new TypeError('options.model is required (bytes, URL or file path)');
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const core = await init({ wasmUrl, wasmBinary });
-  const [bytes, catalogText] = await Promise.all([readBytes(model, 'model', onProgress), readCatalogText(catalog)]);
-  await verifySha256(bytes, sha256, 'model');
-
-  const engine = new core.Engine();
-  const ptr = core._malloc(Math.max(1, bytes.byteLength));
-  if (!ptr) {
-    engine.delete();
-    throw new ZhixuanError('TOO_LARGE', `no memory for a ${bytes.byteLength}-byte model`);
+  const [read, catalogRead] = await Promise.allSettled([readModelIntoHeap(core, model, { sha256, onProgress }), readCatalogText(catalog)]);
+  if (read.status === 'rejected' || catalogRead.status === 'rejected') {
+    if (read.status === 'fulfilled') core._free(read.value.ptr);
+    throw read.status === 'rejected' ? read.reason : catalogRead.reason;
   }
+  const catalogText = catalogRead.value;
+  const engine = new core.Engine();
   try {
-    core.HEAPU8.set(bytes, ptr);
-    check(engine.load(ptr, bytes.byteLength, catalogText ?? '', catalogText !== null));
+    // The engine takes the buffer over (freed with the model, or at once on failure): rows stay where they were read.
+    check(engine.loadAdopting(read.value.ptr, read.value.length, catalogText ?? '', catalogText !== null));
   } catch (error) {
     engine.delete();
     throw error;
-  } finally {
-    core._free(ptr);
   }
   const entries = new Map();
   if (catalogText !== null) {

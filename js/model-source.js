@@ -84,3 +84,56 @@ export async function readCatalogText(source) {
   if (typeof source === 'string' && /^\s*[[{]/.test(source)) return source;
   return new TextDecoder().decode(await readBytes(source, 'catalog'));
 }
+
+/**
+ * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.loadAdopting
+ * (which takes the buffer over). A local file in Node is read straight into the heap:
+ * no JS-side buffer and no second copy (cold start).
+ * @returns {Promise<{ptr: number, length: number}>}
+ */
+export async function readModelIntoHeap(core, source, { sha256, onProgress } = {}) {
+  if (sha256 === undefined && (typeof source === 'string' || source instanceof URL) && !isRemote(source)) {
+    const fs = await nodeModule('node:fs');
+    return readFileIntoHeap(core, fs, source);
+  }
+  const bytes = await readBytes(source, 'model', onProgress);
+  await verifySha256(bytes, sha256, 'model');
+  const ptr = mallocFor(core, bytes.byteLength);
+  core.HEAPU8.set(bytes, ptr);
+  return { ptr, length: bytes.byteLength };
+}
+
+function mallocFor(core, length) {
+  const ptr = core._malloc(Math.max(1, length));
+  if (!ptr) throw new ZhixuanError('TOO_LARGE', `no memory for a ${length}-byte model`);
+  return ptr;
+}
+
+function readFileIntoHeap(core, fs, path) {
+  const fail = (error) => new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
+  let fd;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (error) {
+    throw fail(error);
+  }
+  let ptr = 0;
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `model file ${path} is larger than 2 GiB`);
+    ptr = mallocFor(core, size);
+    const heap = core.HEAPU8;  // after malloc: a grown memory has a new view
+    let done = 0;
+    while (done < size) {
+      const n = fs.readSync(fd, heap, ptr + done, size - done, done);
+      if (n === 0) throw new ZhixuanError('IO', `could not read model file ${path}: it shrank while being read`);
+      done += n;
+    }
+    return { ptr, length: size };
+  } catch (error) {
+    if (ptr) core._free(ptr);
+    throw error instanceof ZhixuanError ? error : fail(error);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

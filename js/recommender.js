@@ -24,12 +24,16 @@ export class Recommender {
   _refreshItems() {
     const info = this._engine.info();
     this._info = { modelVersion: info.modelVersion, dim: info.dim, items: info.items, dtype: info.dtype };
-    this._manifest = JSON.parse(info.manifest);
-    // The manifest lists the shipped ids in row order: copy them out of wasm only when items
-    // were added on the device. The id -> row map waits for its first use (cold start).
-    const shipped = this._manifest.item_ids;
-    this._ids = Array.isArray(shipped) && shipped.length === info.items ? shipped : this._engine.itemIds();
+    // Cold start: the manifest, all ids and the id -> row map leave wasm on first use only.
+    this._manifestCache = undefined;
+    this._idsCache = null;
     this._rowOfMap = null;
+  }
+
+  /** @internal every item id in row order (copied out of wasm once, when first needed) */
+  get _ids() {
+    if (!this._idsCache) this._idsCache = this._live().itemIds();
+    return this._idsCache;
   }
 
   /** @internal id (or channel alias) -> row, built on first use */
@@ -62,7 +66,8 @@ export class Recommender {
 
   /** @internal rows + scores from the core -> public result */
   _result(top) {
-    return { ids: Array.from(top.rows, (row) => this._ids[row]), scores: top.scores };
+    const ids = this._idsCache ? Array.from(top.rows, (row) => this._idsCache[row]) : this._live().itemIdsOf(top.rows);
+    return { ids, scores: top.scores };
   }
 
   /** @internal parses `history` (ids or {item, weight}) into rows and weights */
@@ -94,8 +99,9 @@ export class Recommender {
 
   /** The manifest shipped in the bundle. */
   get manifest() {
-    this._live();
-    return this._manifest;
+    const engine = this._live();
+    if (this._manifestCache === undefined) this._manifestCache = JSON.parse(engine.manifestJson());
+    return this._manifestCache;
   }
 
   /** Catalog items the model has no embedding for (cold items). */

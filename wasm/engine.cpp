@@ -1,5 +1,7 @@
 #include "engine.hpp"
 
+#include <cstdlib>
+
 #include "convert.hpp"
 #include "zhixuan/also_bought.hpp"
 
@@ -8,7 +10,16 @@ namespace zhixuan::wasm {
 using emscripten::val;
 
 val Engine::Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog) {
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(model_ptr), model_len);
+  return Finish(LoadModel(reinterpret_cast<const uint8_t*>(model_ptr), model_len), catalog_json, has_catalog);
+}
+
+val Engine::LoadAdopting(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog) {
+  std::shared_ptr<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(model_ptr),
+                                       [](const uint8_t* p) { std::free(const_cast<uint8_t*>(p)); });
+  return Finish(LoadModel(std::move(bytes), model_len), catalog_json, has_catalog);
+}
+
+val Engine::Finish(StatusOr<Model> model, const std::string& catalog_json, bool has_catalog) {
   if (!model.ok()) return ErrorVal(model.status());
   std::optional<Catalog> catalog;
   if (has_catalog) {
@@ -29,7 +40,18 @@ val Engine::Info() const {
   out.set("dim", m.dim);
   out.set("items", static_cast<double>(rec_->item_count()));
   out.set("dtype", std::string(DTypeName(rec_->model().items.dtype())));
-  out.set("manifest", m.json);
+  return out;
+}
+
+std::string Engine::ManifestJson() const { return rec_->model().manifest.json; }
+
+val Engine::ItemIdsOf(const val& rows) const {
+  const std::vector<int32_t> r = CopyIn<int32_t>(rows);
+  const auto& ids = rec_->item_ids();
+  val out = val::array();
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i] >= 0 && static_cast<size_t>(r[i]) < ids.size()) out.set(i, ids[static_cast<size_t>(r[i])]);
+  }
   return out;
 }
 

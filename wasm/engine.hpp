@@ -17,13 +17,18 @@ class Engine {
   // Parses the bundle at [model_ptr, model_ptr + model_len) in the wasm heap (the
   // caller frees it afterwards) and the optional catalog JSON.
   emscripten::val Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
+  // The same, but the engine takes the malloc'd buffer over (whatever the outcome: the caller
+  // must not free it) and reads the item rows in place instead of copying them.
+  emscripten::val LoadAdopting(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
 
   bool loaded() const { return rec_ != nullptr; }
   Recommender& rec() { return *rec_; }
   const Recommender& rec() const { return *rec_; }
 
-  emscripten::val Info() const;
+  emscripten::val Info() const;          // small facts only (cold start: no manifest copy)
+  std::string ManifestJson() const;      // the manifest as shipped, when JS asks for it
   emscripten::val ItemIds() const;
+  emscripten::val ItemIdsOf(const emscripten::val& rows) const;  // ids of some rows (a result's)
   emscripten::val ColdItems() const;
   emscripten::val FoldIn(const emscripten::val& rows, const emscripten::val& weights) const;
   emscripten::val Recommend(const emscripten::val& user_vector, int k, const emscripten::val& exclude_rows,
@@ -34,6 +39,8 @@ class Engine {
   emscripten::val AlsoBought(int row, int k) const;
 
  private:
+  emscripten::val Finish(StatusOr<Model> model, const std::string& catalog_json, bool has_catalog);
+
   std::unique_ptr<Recommender> rec_;
 };
 

@@ -1,11 +1,13 @@
 #include "zhixuan/bundle.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <unordered_set>
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
+
+#include "zhixuan/json_reader.hpp"
 
 namespace zhixuan {
 namespace {
@@ -13,73 +15,100 @@ namespace {
 using Json = nlohmann::json;
 constexpr const char* kManifestKey = "zhixuan.manifest";
 
-bool ReadFloat(const Json& obj, const char* key, float* out) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return true;
-  if (!it->is_number()) return false;
-  *out = it->get<float>();
+bool ReadFloat(const JsonValue& obj, const char* key, float* out) {
+  const JsonValue value = obj.Find(key);
+  if (!value.exists()) return true;
+  if (!value.is_number()) return false;
+  *out = static_cast<float>(value.as_double());
   return std::isfinite(*out);
 }
 
-Status ParseManifest(const std::string& text, Manifest* m) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return MalformedModel("manifest is not a JSON object");
-  auto version = j.find("format_version");
-  if (version == j.end() || !version->is_number_integer())
-    return MalformedModel("manifest has no integer format_version");
-  m->format_version = version->get<int>();
-  if (m->format_version != kBundleFormatVersion)
-    return Status(StatusCode::kUnsupported, "manifest format_version " + std::to_string(m->format_version) +
+// Parses the manifest's typed fields and indexes the ids (`text` must live until it returns).
+Status ParseManifest(std::string_view text, Manifest* m, RowIndex* id_index) {
+  JsonDocument doc;
+  if (!doc.Parse(text, nullptr) || !doc.root().is_object()) return MalformedModel("manifest is not a JSON object");
+  const JsonValue j = doc.root();
+  const JsonValue version = j.Find("format_version");
+  if (!version.is_integer()) return MalformedModel("manifest has no integer format_version");
+  if (version.as_int64() != kBundleFormatVersion)
+    return Status(StatusCode::kUnsupported, "manifest format_version " + std::to_string(version.as_int64()) +
                                                 " is not supported (this build reads " +
                                                 std::to_string(kBundleFormatVersion) + ")");
-  auto model_version = j.find("model_version");
-  if (model_version != j.end()) {
-    if (!model_version->is_string()) return MalformedModel("manifest model_version is not a string");
-    m->model_version = model_version->get<std::string>();
+  m->format_version = kBundleFormatVersion;
+  const JsonValue model_version = j.Find("model_version");
+  if (model_version.exists()) {
+    if (!model_version.is_string()) return MalformedModel("manifest model_version is not a string");
+    m->model_version = std::string(model_version.as_string());
   }
-  auto dim = j.find("dim");
-  if (dim == j.end() || !dim->is_number_integer()) return MalformedModel("manifest has no integer dim");
-  const int64_t d = dim->get<int64_t>();
+  const JsonValue dim = j.Find("dim");
+  if (!dim.is_integer()) return MalformedModel("manifest has no integer dim");
+  const int64_t d = dim.as_int64();
   if (d <= 0 || d > kMaxDim) return MalformedModel("manifest dim " + std::to_string(d) + " is out of range 1.." + std::to_string(kMaxDim));
   m->dim = static_cast<int>(d);
-  auto ids = j.find("item_ids");
-  if (ids == j.end() || !ids->is_array()) return MalformedModel("manifest has no item_ids array");
-  if (static_cast<int64_t>(ids->size()) > kMaxItems) return Status(StatusCode::kTooLarge, "manifest lists more than 20M items");
-  m->item_ids.reserve(ids->size());
-  std::unordered_set<std::string> seen;
-  seen.reserve(ids->size());
-  for (size_t i = 0; i < ids->size(); ++i) {
-    const Json& id = (*ids)[i];
+  const JsonValue ids = j.Find("item_ids");
+  if (!ids.is_array()) return MalformedModel("manifest has no item_ids array");
+  if (static_cast<int64_t>(ids.size()) > kMaxItems) return Status(StatusCode::kTooLarge, "manifest lists more than 20M items");
+  m->item_ids.reserve(ids.size());
+  size_t i = 0;
+  for (JsonValue id : ids.elements()) {
     if (!id.is_string()) return MalformedModel("manifest item_ids[" + std::to_string(i) + "] is not a string");
-    std::string s = id.get<std::string>();
+    const std::string_view s = id.as_string();
     if (s.empty() || s.size() > kMaxItemIdBytes)
       return MalformedModel("manifest item_ids[" + std::to_string(i) + "] is empty or longer than 256 bytes");
-    if (!seen.insert(s).second) return MalformedModel("manifest item id '" + s + "' appears twice");
-    m->item_ids.push_back(std::move(s));
+    m->item_ids.emplace_back(s);
+    ++i;
   }
-  auto foldin = j.find("foldin");
-  if (foldin != j.end()) {
-    if (!foldin->is_object()) return MalformedModel("manifest foldin is not an object");
+  const int64_t repeat = id_index->Build(m->item_ids);
+  if (repeat >= 0) return MalformedModel("manifest item id '" + m->item_ids[static_cast<size_t>(repeat)] + "' appears twice");
+  const JsonValue foldin = j.Find("foldin");
+  if (foldin.exists()) {
+    if (!foldin.is_object()) return MalformedModel("manifest foldin is not an object");
     FoldInParams& p = m->foldin;
-    if (!ReadFloat(*foldin, "reg", &p.reg) || !ReadFloat(*foldin, "alpha", &p.alpha) ||
-        !ReadFloat(*foldin, "unobserved_weight", &p.unobserved_weight) ||
-        !ReadFloat(*foldin, "reg_exponent", &p.reg_exponent))
+    if (!ReadFloat(foldin, "reg", &p.reg) || !ReadFloat(foldin, "alpha", &p.alpha) ||
+        !ReadFloat(foldin, "unobserved_weight", &p.unobserved_weight) ||
+        !ReadFloat(foldin, "reg_exponent", &p.reg_exponent))
       return MalformedModel("manifest foldin values must be finite numbers");
     if (p.reg < 0 || p.alpha < 0 || p.unobserved_weight < 0 || p.reg_exponent < 0 || p.reg_exponent > 2)
       return MalformedModel("manifest foldin values are out of range (reg, alpha, unobserved_weight >= 0; 0 <= reg_exponent <= 2)");
     if (p.reg == 0 && p.unobserved_weight == 0) return MalformedModel("manifest foldin needs reg > 0 or unobserved_weight > 0");
   }
-  m->json = text;
   return Status::Ok();
+}
+
+// First element of `count` F32 (or F16) values whose exponent bits are all ones (NaN/Inf),
+// or `count`. Integer ops only, in blocks: the all-finite common case is a loop the compiler
+// vectorizes; only a block that holds a bad value is rescanned to name it.
+template <typename Bits>
+size_t FirstNonFinite(const uint8_t* data, size_t count) {
+  constexpr uint32_t kExponent = sizeof(Bits) == 4 ? 0x7f800000u : 0x7c00u;
+  constexpr uint32_t kLowestExponentBit = kExponent & (~kExponent + 1);
+  constexpr uint32_t kCarry = sizeof(Bits) == 4 ? 0x80000000u : 0x8000u;  // set iff the exponent was all ones
+  constexpr size_t kBlock = 4096;
+  for (size_t start = 0; start < count; start += kBlock) {
+    const size_t end = std::min(count, start + kBlock);
+    uint32_t any = 0;
+    for (size_t i = start; i < end; ++i) {
+      Bits bits;
+      std::memcpy(&bits, data + sizeof(Bits) * i, sizeof(Bits));
+      any |= (static_cast<uint32_t>(bits) & kExponent) + kLowestExponentBit;
+    }
+    if ((any & kCarry) == 0) continue;
+    for (size_t i = start; i < end; ++i) {
+      Bits bits;
+      std::memcpy(&bits, data + sizeof(Bits) * i, sizeof(Bits));
+      if ((static_cast<uint32_t>(bits) & kExponent) == kExponent) return i;
+    }
+  }
+  return count;
 }
 
 Status CheckF32Vector(const TensorView& t, int64_t expected, const char* name, std::vector<float>* out) {
   if (t.dtype != DType::kF32 || t.element_count() != expected)
     return MalformedModel(std::string(name) + " must be F32 with " + std::to_string(expected) + " values");
+  if (FirstNonFinite<uint32_t>(t.data, static_cast<size_t>(expected)) != static_cast<size_t>(expected))
+    return MalformedModel(std::string(name) + " contains NaN or Inf");
   out->resize(static_cast<size_t>(expected));
-  std::memcpy(out->data(), t.data, t.size_bytes);
-  for (float v : *out)
-    if (!std::isfinite(v)) return MalformedModel(std::string(name) + " contains NaN or Inf");
+  if (expected > 0) std::memcpy(out->data(), t.data, t.size_bytes);
   return Status::Ok();
 }
 
@@ -94,19 +123,11 @@ Status CheckEmbeddings(const TensorView& t, const TensorView* scales, const Mani
   const size_t n = static_cast<size_t>(t.element_count());
   switch (t.dtype) {
     case DType::kF32:
-      for (size_t i = 0; i < n; ++i) {
-        float v;
-        std::memcpy(&v, t.data + 4 * i, 4);
-        if (!std::isfinite(v)) return MalformedModel("item_embeddings row " + std::to_string(i / m.dim) + " contains NaN or Inf");
-      }
+    case DType::kF16: {
+      const size_t bad = t.dtype == DType::kF32 ? FirstNonFinite<uint32_t>(t.data, n) : FirstNonFinite<uint16_t>(t.data, n);
+      if (bad != n) return MalformedModel("item_embeddings row " + std::to_string(bad / m.dim) + " contains NaN or Inf");
       return Status::Ok();
-    case DType::kF16:
-      for (size_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, t.data + 2 * i, 2);
-        if ((h & 0x7c00u) == 0x7c00u) return MalformedModel("item_embeddings row " + std::to_string(i / m.dim) + " contains NaN or Inf");
-      }
-      return Status::Ok();
+    }
     case DType::kI8: {
       if (scales == nullptr) return MalformedModel("I8 item_embeddings need an item_scales tensor");
       std::vector<float> s;
@@ -138,22 +159,27 @@ std::vector<float> ComputeGram(const ItemMatrix& items) {
   return std::vector<float>(gram.data(), gram.data() + d * d);  // symmetric: layout does not matter
 }
 
-StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size) {
+namespace {
+
+// `backing`, when set, owns `bytes`: the rows are then read in place instead of copied.
+StatusOr<Model> Load(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing) {
   auto parsed = ParseSafetensors(bytes, size);
   if (!parsed.ok()) return parsed.status();
-  const SafetensorsView& file = parsed.value();
+  SafetensorsView& file = parsed.value();
   auto manifest_it = file.metadata.find(kManifestKey);
   if (manifest_it == file.metadata.end())
     return MalformedModel("bundle has no __metadata__['zhixuan.manifest']");
   Model model;
-  ZX_RETURN_IF_ERROR(ParseManifest(manifest_it->second, &model.manifest));
+  ZX_RETURN_IF_ERROR(ParseManifest(manifest_it->second, &model.manifest, &model.id_index));
+  model.manifest.json = std::move(manifest_it->second);
   const Manifest& m = model.manifest;
 
   const TensorView* embeddings = file.find("item_embeddings");
   if (embeddings == nullptr) return MalformedModel("bundle has no item_embeddings tensor");
   const TensorView* scales = file.find("item_scales");
   ZX_RETURN_IF_ERROR(CheckEmbeddings(*embeddings, scales, m));
-  model.items = ItemMatrix::FromTensor(*embeddings, scales);
+  model.items = backing ? ItemMatrix::ViewTensor(*embeddings, scales, std::move(backing))
+                        : ItemMatrix::FromTensor(*embeddings, scales);
 
   if (const TensorView* bias = file.find("item_bias"))
     ZX_RETURN_IF_ERROR(CheckF32Vector(*bias, embeddings->shape[0], "item_bias", &model.bias));
@@ -170,6 +196,15 @@ StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size) {
     model.extras.emplace(name, std::move(t));
   }
   return model;
+}
+
+}  // namespace
+
+StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size) { return Load(bytes, size, nullptr); }
+
+StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size) {
+  const uint8_t* data = bytes.get();
+  return Load(data, size, std::move(bytes));
 }
 
 std::vector<uint8_t> SaveModel(const Model& model) {
@@ -201,11 +236,10 @@ StatusOr<Model> MakeModel(std::vector<std::string> item_ids, const float* rows, 
   model.manifest.dim = dim;
   model.manifest.foldin = foldin;
   model.manifest.model_version = std::move(model_version);
-  std::unordered_set<std::string> seen;
-  for (const std::string& id : item_ids) {
+  for (const std::string& id : item_ids)
     if (id.empty() || id.size() > kMaxItemIdBytes) return InvalidArgument("item id '" + id.substr(0, 64) + "' is empty or too long");
-    if (!seen.insert(id).second) return InvalidArgument("item id '" + id + "' appears twice");
-  }
+  const int64_t repeat = model.id_index.Build(item_ids);
+  if (repeat >= 0) return InvalidArgument("item id '" + item_ids[static_cast<size_t>(repeat)] + "' appears twice");
   const int64_t n = static_cast<int64_t>(item_ids.size());
   for (int64_t i = 0; i < n * dim; ++i)
     if (!std::isfinite(rows[i])) return InvalidArgument("embedding row " + std::to_string(i / dim) + " contains NaN or Inf");

@@ -1,41 +1,41 @@
 #include "zhixuan/catalog.hpp"
 
 #include <cmath>
+#include <map>
+#include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "zhixuan/json_reader.hpp"
 
 namespace zhixuan {
 namespace {
 
-using Json = nlohmann::json;
-
-Status ReadStringList(const Json& item, const char* key, const std::string& where, std::vector<std::string>* out) {
-  auto it = item.find(key);
-  if (it == item.end() || it->is_null()) return Status::Ok();
-  if (!it->is_array()) return MalformedCatalog(where + " field '" + key + "' is not an array of strings");
-  if (it->size() > kMaxTagsPerItem) return MalformedCatalog(where + " has more than 64 " + key);
-  for (const Json& v : *it) {
+Status ReadStringList(const JsonValue& item, const char* key, const std::string& where, std::vector<std::string>* out) {
+  const JsonValue list = item.Find(key);
+  if (!list.exists() || list.is_null()) return Status::Ok();
+  if (!list.is_array()) return MalformedCatalog(where + " field '" + key + "' is not an array of strings");
+  if (list.size() > kMaxTagsPerItem) return MalformedCatalog(where + " has more than 64 " + key);
+  for (JsonValue v : list.elements()) {
     if (!v.is_string()) return MalformedCatalog(where + " field '" + key + "' holds a non-string");
-    out->push_back(TruncateUtf8(v.get<std::string>(), 256));
+    out->push_back(TruncateUtf8(std::string(v.as_string()), 256));
   }
   return Status::Ok();
 }
 
-Status ReadText(const Json& item, const char* key, size_t limit, const std::string& where, std::string* out) {
-  auto it = item.find(key);
-  if (it == item.end() || it->is_null()) return Status::Ok();
-  if (!it->is_string()) return MalformedCatalog(where + " field '" + key + "' is not a string");
-  *out = TruncateUtf8(it->get<std::string>(), limit);
+Status ReadText(const JsonValue& item, const char* key, size_t limit, const std::string& where, std::string* out) {
+  const JsonValue text = item.Find(key);
+  if (!text.exists() || text.is_null()) return Status::Ok();
+  if (!text.is_string()) return MalformedCatalog(where + " field '" + key + "' is not a string");
+  *out = TruncateUtf8(std::string(text.as_string()), limit);
   return Status::Ok();
 }
 
-Status ParseItem(const Json& item, size_t position, CatalogItem* out) {
+Status ParseItem(const JsonValue& item, size_t position, CatalogItem* out) {
   std::string where = "catalog item #" + std::to_string(position);
   if (!item.is_object()) return MalformedCatalog(where + " is not an object");
-  auto id = item.find("id");
-  if (id == item.end()) return MalformedCatalog(where + " has no id");
-  if (id->is_number_integer()) out->id = std::to_string(id->get<int64_t>());
-  else if (id->is_string()) out->id = id->get<std::string>();
+  const JsonValue id = item.Find("id");
+  if (!id.exists()) return MalformedCatalog(where + " has no id");
+  if (id.is_integer()) out->id = std::to_string(id.as_int64());
+  else if (id.is_string()) out->id = std::string(id.as_string());
   else return MalformedCatalog(where + " id is not a string");
   if (out->id.empty() || out->id.size() > 256) return MalformedCatalog(where + " id is empty or longer than 256 bytes");
   where += " ('" + out->id + "')";
@@ -43,24 +43,27 @@ Status ParseItem(const Json& item, size_t position, CatalogItem* out) {
   ZX_RETURN_IF_ERROR(ReadText(item, "description", kMaxDescriptionBytes, where, &out->description));
   ZX_RETURN_IF_ERROR(ReadStringList(item, "tags", where, &out->tags));
   ZX_RETURN_IF_ERROR(ReadStringList(item, "channels", where, &out->channels));
-  auto price = item.find("price");
-  if (price != item.end() && !price->is_null()) {
-    if (!price->is_number() || !std::isfinite(price->get<double>()) || price->get<double>() < 0)
+  const JsonValue price = item.Find("price");
+  if (price.exists() && !price.is_null()) {
+    if (!price.is_number() || !std::isfinite(price.as_double()) || price.as_double() < 0)
       return MalformedCatalog(where + " price is not a finite non-negative number");
-    out->price = price->get<double>();
+    out->price = price.as_double();
   }
-  auto available = item.find("available");
-  if (available != item.end() && !available->is_null()) {
-    if (!available->is_boolean()) return MalformedCatalog(where + " available is not a boolean");
-    out->available = available->get<bool>();
+  const JsonValue available = item.Find("available");
+  if (available.exists() && !available.is_null()) {
+    if (!available.is_bool()) return MalformedCatalog(where + " available is not a boolean");
+    out->available = available.as_bool();
   }
-  auto aliases = item.find("aliases");
-  if (aliases != item.end() && !aliases->is_null()) {
-    if (!aliases->is_object()) return MalformedCatalog(where + " aliases is not an object {channel: id}");
-    for (auto a = aliases->begin(); a != aliases->end(); ++a) {
-      if (!a->is_string() || a->get<std::string>().empty() || a->get<std::string>().size() > 256)
-        return MalformedCatalog(where + " alias for channel '" + a.key() + "' is not a non-empty string id");
-      out->aliases.emplace_back(a.key(), a->get<std::string>());
+  const JsonValue aliases = item.Find("aliases");
+  if (aliases.exists() && !aliases.is_null()) {
+    if (!aliases.is_object()) return MalformedCatalog(where + " aliases is not an object {channel: id}");
+    // By channel name, a repeated channel keeping its last id (the order nlohmann gave).
+    std::map<std::string_view, JsonValue> by_channel;
+    for (const auto& [channel, alias] : aliases.members()) by_channel[channel] = alias;
+    for (const auto& [channel, alias] : by_channel) {
+      if (!alias.is_string() || alias.as_string().empty() || alias.as_string().size() > 256)
+        return MalformedCatalog(where + " alias for channel '" + std::string(channel) + "' is not a non-empty string id");
+      out->aliases.emplace_back(std::string(channel), std::string(alias.as_string()));
     }
   }
   return Status::Ok();
@@ -81,34 +84,39 @@ const CatalogItem* Catalog::find(const std::string& id_or_alias) const {
 }
 
 StatusOr<CatalogItem> ParseCatalogItemJson(const std::string& json_text) {
-  Json j = Json::parse(json_text, nullptr, false);
-  if (j.is_discarded()) return MalformedCatalog("catalog item is not valid JSON");
+  JsonDocument doc;
+  std::string error;
+  if (!doc.Parse(json_text, &error)) return MalformedCatalog("catalog item is not valid JSON (" + error + ")");
   CatalogItem item;
-  ZX_RETURN_IF_ERROR(ParseItem(j, 0, &item));
+  ZX_RETURN_IF_ERROR(ParseItem(doc.root(), 0, &item));
   return item;
 }
 
 StatusOr<Catalog> ParseCatalog(const std::string& json_text) {
   if (json_text.size() > kMaxCatalogBytes) return Status(StatusCode::kTooLarge, "catalog is larger than 256 MiB");
-  Json j = Json::parse(json_text, nullptr, false);
-  if (j.is_discarded()) return MalformedCatalog("catalog is not valid JSON");
+  JsonDocument doc;
+  std::string error;
+  if (!doc.Parse(json_text, &error)) return MalformedCatalog("catalog is not valid JSON (" + error + ")");
+  const JsonValue j = doc.root();
   Catalog catalog;
-  const Json* items = &j;
+  JsonValue items = j;
   if (j.is_object()) {
-    auto it = j.find("items");
-    if (it == j.end() || !it->is_array()) return MalformedCatalog("catalog object has no 'items' array");
-    items = &*it;
-    if (auto v = j.find("version"); v != j.end() && v->is_string()) catalog.version = v->get<std::string>();
-    if (auto v = j.find("model_version"); v != j.end() && v->is_string()) catalog.model_version = v->get<std::string>();
+    items = j.Find("items");
+    if (!items.is_array()) return MalformedCatalog("catalog object has no 'items' array");
+    if (const JsonValue v = j.Find("version"); v.is_string()) catalog.version = std::string(v.as_string());
+    if (const JsonValue v = j.Find("model_version"); v.is_string()) catalog.model_version = std::string(v.as_string());
   } else if (!j.is_array()) {
     return MalformedCatalog("catalog must be an object with 'items' or an array of items");
   }
-  catalog.items.resize(items->size());
-  for (size_t i = 0; i < items->size(); ++i) {
-    ZX_RETURN_IF_ERROR(ParseItem((*items)[i], i, &catalog.items[i]));
+  catalog.items.resize(items.size());
+  catalog.index.reserve(items.size());
+  size_t i = 0;
+  for (JsonValue entry : items.elements()) {
+    ZX_RETURN_IF_ERROR(ParseItem(entry, i, &catalog.items[i]));
     const CatalogItem& item = catalog.items[i];
     if (!catalog.index.emplace(item.id, static_cast<int32_t>(i)).second)
       return MalformedCatalog("catalog id '" + item.id + "' appears twice (or is another item's alias)");
+    ++i;
   }
   for (size_t i = 0; i < catalog.items.size(); ++i) {
     for (const auto& [channel, alias] : catalog.items[i].aliases) {

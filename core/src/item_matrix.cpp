@@ -17,10 +17,28 @@ ItemMatrix ItemMatrix::FromF32(const float* values, int64_t rows, int dim, DType
 }
 
 size_t ItemMatrix::bytes() const {
-  return f32_.size() * 4 + f16_.size() * 2 + i8_.size() + scales_.size() * 4;
+  const size_t values = static_cast<size_t>(rows_) * dim_;
+  return values * DTypeSize(dtype_) + (dtype_ == DType::kI8 ? static_cast<size_t>(rows_) * 4 : 0);
+}
+
+void ItemMatrix::CopyOutView() {
+  if (!view_) return;
+  const size_t n = static_cast<size_t>(rows_) * dim_;
+  switch (dtype_) {
+    case DType::kF32: f32_.assign(f32(), f32() + n); break;
+    case DType::kF16: f16_.assign(f16(), f16() + n); break;
+    default:
+      i8_.assign(i8(), i8() + n);
+      scales_.assign(scales(), scales() + rows_);
+      break;
+  }
+  view_ = nullptr;
+  scales_view_ = nullptr;
+  backing_.reset();
 }
 
 void ItemMatrix::AppendRows(const float* values, int64_t count) {
+  CopyOutView();
   const size_t n = static_cast<size_t>(count) * dim_;
   switch (dtype_) {
     case DType::kF32:
@@ -49,9 +67,18 @@ void ItemMatrix::AppendRows(const float* values, int64_t count) {
 void ItemMatrix::RowToF32(int64_t row, float* out) const {
   const size_t base = static_cast<size_t>(row) * dim_;
   switch (dtype_) {
-    case DType::kF32: std::memcpy(out, f32_.data() + base, dim_ * sizeof(float)); break;
-    case DType::kF16: for (int j = 0; j < dim_; ++j) out[j] = HalfToFloat(f16_[base + j]); break;
-    default: for (int j = 0; j < dim_; ++j) out[j] = scales_[row] * i8_[base + j]; break;
+    case DType::kF32: std::memcpy(out, f32() + base, dim_ * sizeof(float)); break;
+    case DType::kF16: {
+      const uint16_t* h = f16() + base;
+      for (int j = 0; j < dim_; ++j) out[j] = HalfToFloat(h[j]);
+      break;
+    }
+    default: {
+      const int8_t* q = i8() + base;
+      const float scale = scales()[row];
+      for (int j = 0; j < dim_; ++j) out[j] = scale * q[j];
+      break;
+    }
   }
 }
 
@@ -80,17 +107,31 @@ ItemMatrix ItemMatrix::FromTensor(const TensorView& data, const TensorView* scal
   return m;
 }
 
+ItemMatrix ItemMatrix::ViewTensor(const TensorView& data, const TensorView* scales, std::shared_ptr<const uint8_t> backing) {
+  const auto aligned = [](const void* p, size_t alignment) { return reinterpret_cast<uintptr_t>(p) % alignment == 0; };
+  if (!aligned(data.data, DTypeSize(data.dtype)) || (data.dtype == DType::kI8 && !aligned(scales->data, 4)))
+    return FromTensor(data, scales);
+  ItemMatrix m;
+  m.dtype_ = data.dtype;
+  m.rows_ = data.shape[0];
+  m.dim_ = static_cast<int>(data.shape[1]);
+  m.backing_ = std::move(backing);
+  m.view_ = data.data;
+  if (m.dtype_ == DType::kI8) m.scales_view_ = reinterpret_cast<const float*>(scales->data);
+  return m;
+}
+
 TensorData ItemMatrix::ToTensor() const {
   TensorData t;
   t.dtype = dtype_;
   t.shape = {rows_, dim_};
-  const uint8_t* src = dtype_ == DType::kF32   ? reinterpret_cast<const uint8_t*>(f32_.data())
-                       : dtype_ == DType::kF16 ? reinterpret_cast<const uint8_t*>(f16_.data())
-                                               : reinterpret_cast<const uint8_t*>(i8_.data());
-  t.bytes.assign(src, src + bytes() - scales_.size() * 4);
+  const uint8_t* src = dtype_ == DType::kF32   ? reinterpret_cast<const uint8_t*>(f32())
+                       : dtype_ == DType::kF16 ? reinterpret_cast<const uint8_t*>(f16())
+                                               : reinterpret_cast<const uint8_t*>(i8());
+  t.bytes.assign(src, src + static_cast<size_t>(rows_) * dim_ * DTypeSize(dtype_));
   return t;
 }
 
-TensorData ItemMatrix::ScalesTensor() const { return MakeF32Tensor({rows_}, scales_.data()); }
+TensorData ItemMatrix::ScalesTensor() const { return MakeF32Tensor({rows_}, scales()); }
 
 }  // namespace zhixuan

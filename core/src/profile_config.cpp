@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "zhixuan/json_reader.hpp"
+
 namespace zhixuan {
 namespace {
 
@@ -35,11 +37,15 @@ double ProfileConfig::AsOf(double latest_ts) const {
 StatusOr<ProfileConfig> ParseProfileConfig(const std::string& manifest_json) {
   ProfileConfig config;
   if (manifest_json.empty()) return config;
-  Json manifest = Json::parse(manifest_json, nullptr, false);
-  if (manifest.is_discarded() || !manifest.is_object()) return MalformedModel("manifest is not a JSON object");
-  auto p = manifest.find("profile");
-  if (p == manifest.end() || p->is_null()) return config;
-  if (!p->is_object()) return MalformedModel("manifest profile is not an object");
+  // The manifest can be large (every item id): find "profile" with the lean reader, then
+  // hand only that object to nlohmann.
+  JsonDocument manifest;
+  if (!manifest.Parse(manifest_json, nullptr) || !manifest.root().is_object()) return MalformedModel("manifest is not a JSON object");
+  const JsonValue profile = manifest.root().Find("profile");
+  if (!profile.exists() || profile.is_null()) return config;
+  if (!profile.is_object()) return MalformedModel("manifest profile is not an object");
+  const Json profile_json = Json::parse(profile.raw_json(), nullptr, false);
+  const Json* p = &profile_json;
   if (auto w = p->find("weights"); w != p->end() && !w->is_null()) {
     if (!w->is_object()) return MalformedModel("manifest profile.weights is not an object {type: weight}");
     for (auto it = w->begin(); it != w->end(); ++it) {

@@ -5,12 +5,10 @@
 #include <string_view>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
+#include "zhixuan/json_reader.hpp"
 
 namespace zhixuan {
 namespace {
-
-using Json = nlohmann::json;
 
 bool SoldOn(const CatalogItem& item, const std::string& channel) {
   return item.channels.empty() || std::find(item.channels.begin(), item.channels.end(), channel) != item.channels.end();
@@ -22,12 +20,12 @@ bool HasAnyTag(const CatalogItem& item, const std::vector<std::string>& tags) {
   return false;
 }
 
-Status ReadPrice(const Json& j, const char* key, double* out) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return Status::Ok();
-  if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0)
+Status ReadPrice(const JsonValue& j, const char* key, double* out) {
+  const JsonValue price = j.Find(key);
+  if (!price.exists() || price.is_null()) return Status::Ok();
+  if (!price.is_number() || !std::isfinite(price.as_double()) || price.as_double() < 0)
     return InvalidArgument(std::string("filter.") + key + " must be a finite number >= 0");
-  *out = it->get<double>();
+  *out = price.as_double();
   return Status::Ok();
 }
 
@@ -36,31 +34,32 @@ Status ReadPrice(const Json& j, const char* key, double* out) {
 StatusOr<Filter> ParseFilterJson(const std::string& json_text) {
   Filter filter;
   if (json_text.empty()) return filter;
-  Json j = Json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return InvalidArgument("filter must be an object");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& key = it.key();
+  JsonDocument doc;
+  if (!doc.Parse(json_text, nullptr) || !doc.root().is_object()) return InvalidArgument("filter must be an object");
+  const JsonValue j = doc.root();
+  for (const auto& member : j.members()) {
+    const std::string_view key = member.key;
     if (key != "tags" && key != "minPrice" && key != "maxPrice" && key != "channel" && key != "available")
-      return InvalidArgument("filter has unknown key '" + key + "' (known: tags, minPrice, maxPrice, channel, available)");
+      return InvalidArgument("filter has unknown key '" + std::string(key) + "' (known: tags, minPrice, maxPrice, channel, available)");
   }
-  if (auto it = j.find("tags"); it != j.end() && !it->is_null()) {
-    if (!it->is_array()) return InvalidArgument("filter.tags must be an array of strings");
-    for (const Json& t : *it) {
+  if (const JsonValue tags = j.Find("tags"); tags.exists() && !tags.is_null()) {
+    if (!tags.is_array()) return InvalidArgument("filter.tags must be an array of strings");
+    for (JsonValue t : tags.elements()) {
       if (!t.is_string()) return InvalidArgument("filter.tags must be an array of strings");
-      filter.tags.push_back(t.get<std::string>());
+      filter.tags.emplace_back(t.as_string());
     }
   }
   ZX_RETURN_IF_ERROR(ReadPrice(j, "minPrice", &filter.min_price));
   ZX_RETURN_IF_ERROR(ReadPrice(j, "maxPrice", &filter.max_price));
   if (filter.min_price >= 0 && filter.max_price >= 0 && filter.min_price > filter.max_price)
     return InvalidArgument("filter.minPrice is greater than filter.maxPrice");
-  if (auto it = j.find("channel"); it != j.end() && !it->is_null()) {
-    if (!it->is_string()) return InvalidArgument("filter.channel must be a string");
-    filter.channel = it->get<std::string>();
+  if (const JsonValue channel = j.Find("channel"); channel.exists() && !channel.is_null()) {
+    if (!channel.is_string()) return InvalidArgument("filter.channel must be a string");
+    filter.channel = std::string(channel.as_string());
   }
-  if (auto it = j.find("available"); it != j.end() && !it->is_null()) {
-    if (!it->is_boolean()) return InvalidArgument("filter.available must be a boolean");
-    filter.only_available = it->get<bool>();
+  if (const JsonValue available = j.Find("available"); available.exists() && !available.is_null()) {
+    if (!available.is_bool()) return InvalidArgument("filter.available must be a boolean");
+    filter.only_available = available.as_bool();
   }
   return filter;
 }
@@ -71,30 +70,37 @@ StatusOr<std::unique_ptr<Recommender>> Recommender::Create(Model model, std::opt
     return Status(StatusCode::kModelMismatch, "catalog was made for model version '" + catalog->model_version +
                                                   "' but the model is '" + model.manifest.model_version + "'");
   if (model.gram.empty()) model.gram = ComputeGram(model.items);
+  // A model built by hand (not LoadModel/MakeModel) has no index yet; a repeated id keeps its first row.
+  if (model.id_index.size() != model.manifest.item_ids.size()) {
+    RowIndex index;
+    index.Build(model.manifest.item_ids);
+    for (size_t r = index.size(); r < model.manifest.item_ids.size(); ++r) index.Insert(static_cast<int32_t>(r), model.manifest.item_ids);
+    model.id_index = std::move(index);
+  }
   rec->model_ = std::move(model);
   rec->catalog_ = std::move(catalog);
   const auto& ids = rec->model_.manifest.item_ids;
-  rec->row_of_.reserve(ids.size());
-  for (size_t r = 0; r < ids.size(); ++r) rec->row_of_.emplace(ids[r], static_cast<int32_t>(r));
   rec->catalog_index_.assign(ids.size(), -1);
   if (rec->catalog_) {
     for (size_t i = 0; i < rec->catalog_->items.size(); ++i) {
       const CatalogItem& item = rec->catalog_->items[i];
-      auto row = rec->row_of_.find(item.id);
-      if (row == rec->row_of_.end()) {
+      const int32_t row = rec->model_.id_index.Find(item.id, ids);
+      if (row < 0) {
         rec->cold_items_.push_back(item.id);
         continue;
       }
-      rec->catalog_index_[row->second] = static_cast<int32_t>(i);
-      for (const auto& alias : item.aliases) rec->row_of_.emplace(alias.second, row->second);
+      rec->catalog_index_[row] = static_cast<int32_t>(i);
+      for (const auto& alias : item.aliases) rec->alias_rows_.emplace(alias.second, row);
     }
   }
   return rec;
 }
 
 int32_t Recommender::RowOf(const std::string& id) const {
-  auto it = row_of_.find(id);
-  return it == row_of_.end() ? -1 : it->second;
+  const int32_t row = model_.id_index.Find(id, model_.manifest.item_ids);
+  if (row >= 0) return row;
+  auto it = alias_rows_.find(id);
+  return it == alias_rows_.end() ? -1 : it->second;
 }
 
 const CatalogItem* Recommender::CatalogItemOf(int32_t row) const {
@@ -188,7 +194,7 @@ Status Recommender::AppendItems(const std::vector<std::string>& ids, const float
   std::unordered_set<std::string_view> batch;  // linear, not quadratic: addItems batches can be large
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i].empty() || ids[i].size() > kMaxItemIdBytes) return InvalidArgument("item id is empty or longer than 256 bytes");
-    if (row_of_.count(ids[i])) return InvalidArgument("item id '" + ids[i] + "' already exists");
+    if (RowOf(ids[i]) >= 0) return InvalidArgument("item id '" + ids[i] + "' already exists");
     if (!batch.insert(ids[i]).second) return InvalidArgument("item id '" + ids[i] + "' appears twice in the batch");
   }
   for (size_t i = 0; i < ids.size() * dim(); ++i)
@@ -198,8 +204,8 @@ Status Recommender::AppendItems(const std::vector<std::string>& ids, const float
   // device and server user vectors identical.
   for (size_t i = 0; i < ids.size(); ++i) {
     const int32_t row = static_cast<int32_t>(model_.items.rows() + i);
-    row_of_.emplace(ids[i], row);
     model_.manifest.item_ids.push_back(ids[i]);
+    model_.id_index.Insert(row, model_.manifest.item_ids);
     int32_t catalog_index = -1;
     if (catalog_) {
       auto it = catalog_->index.find(ids[i]);
@@ -219,9 +225,9 @@ Status Recommender::AppendCatalogItems(std::vector<CatalogItem> items, const flo
   std::vector<std::string> ids;
   for (const CatalogItem& item : items) {
     // A catalog item without a row (cold) may be embedded: its entry is replaced.
-    if (row_of_.count(item.id)) return InvalidArgument("item id '" + item.id + "' already exists");
+    if (RowOf(item.id) >= 0) return InvalidArgument("item id '" + item.id + "' already exists");
     for (const auto& alias : item.aliases)
-      if (row_of_.count(alias.second)) return InvalidArgument("alias '" + alias.second + "' of item '" + item.id + "' is already in use");
+      if (RowOf(alias.second) >= 0) return InvalidArgument("alias '" + alias.second + "' of item '" + item.id + "' is already in use");
     ids.push_back(item.id);
   }
   if (!catalog_) catalog_.emplace();
@@ -240,7 +246,7 @@ Status Recommender::AppendCatalogItems(std::vector<CatalogItem> items, const flo
     const int32_t slot = catalog_->index.at(item.id);
     for (const auto& alias : item.aliases) {
       catalog_->index.emplace(alias.second, slot);
-      row_of_.emplace(alias.second, RowOf(item.id));
+      alias_rows_.emplace(alias.second, RowOf(item.id));
     }
     if (slot < static_cast<int32_t>(catalog_->items.size())) catalog_->items[slot] = std::move(item);
     else catalog_->items.push_back(std::move(item));

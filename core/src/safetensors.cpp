@@ -6,12 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "zhixuan/json_reader.hpp"
+
 namespace zhixuan {
 namespace {
 
 using Json = nlohmann::json;
 
-bool ParseDType(const std::string& name, DType* out) {
+bool ParseDType(std::string_view name, DType* out) {
   static const std::pair<const char*, DType> kNames[] = {
       {"F32", DType::kF32}, {"F16", DType::kF16}, {"I8", DType::kI8},
       {"I32", DType::kI32}, {"U8", DType::kU8}};
@@ -21,33 +23,25 @@ bool ParseDType(const std::string& name, DType* out) {
   return false;
 }
 
-// Reads a non-negative integer that fits in 63 bits; JSON may hold it as signed or unsigned.
-bool ReadCount(const Json& value, uint64_t* out) {
-  if (value.is_number_unsigned()) { *out = value.get<uint64_t>(); }
-  else if (value.is_number_integer()) {
-    int64_t v = value.get<int64_t>();
-    if (v < 0) return false;
-    *out = static_cast<uint64_t>(v);
-  } else {
-    return false;
-  }
-  return *out <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+// Reads a non-negative integer that fits in 63 bits.
+bool ReadCount(const JsonValue& value, uint64_t* out) {
+  if (!value.is_integer() || value.as_int64() < 0) return false;
+  *out = static_cast<uint64_t>(value.as_int64());
+  return true;
 }
 
-Status ParseTensorEntry(const std::string& name, const Json& entry, const uint8_t* data,
+Status ParseTensorEntry(std::string_view name, const JsonValue& entry, const uint8_t* data,
                         uint64_t data_size, TensorView* out, uint64_t* begin_out) {
-  const std::string where = "safetensors tensor '" + name + "'";
+  const std::string where = "safetensors tensor '" + std::string(name) + "'";
   if (!entry.is_object()) return MalformedModel(where + " is not an object");
-  auto dtype_it = entry.find("dtype");
-  if (dtype_it == entry.end() || !dtype_it->is_string())
-    return MalformedModel(where + " has no dtype string");
-  if (!ParseDType(dtype_it->get<std::string>(), &out->dtype))
-    return MalformedModel(where + " has unsupported dtype '" + dtype_it->get<std::string>() + "'");
-  auto shape_it = entry.find("shape");
-  if (shape_it == entry.end() || !shape_it->is_array() || shape_it->size() > 8)
-    return MalformedModel(where + " has no valid shape array");
+  const JsonValue dtype = entry.Find("dtype");
+  if (!dtype.is_string()) return MalformedModel(where + " has no dtype string");
+  if (!ParseDType(dtype.as_string(), &out->dtype))
+    return MalformedModel(where + " has unsupported dtype '" + std::string(dtype.as_string()) + "'");
+  const JsonValue shape = entry.Find("shape");
+  if (!shape.is_array() || shape.size() > 8) return MalformedModel(where + " has no valid shape array");
   uint64_t elements = 1;
-  for (const Json& dim : *shape_it) {
+  for (JsonValue dim : shape.elements()) {
     uint64_t d = 0;
     if (!ReadCount(dim, &d)) return MalformedModel(where + " has a negative or non-integer dimension");
     if (d != 0 && elements > (std::numeric_limits<uint64_t>::max() >> 4) / d)
@@ -55,11 +49,14 @@ Status ParseTensorEntry(const std::string& name, const Json& entry, const uint8_
     elements *= d;
     out->shape.push_back(static_cast<int64_t>(d));
   }
-  auto offsets_it = entry.find("data_offsets");
+  const JsonValue offsets = entry.Find("data_offsets");
   uint64_t begin = 0, end = 0;
-  if (offsets_it == entry.end() || !offsets_it->is_array() || offsets_it->size() != 2 ||
-      !ReadCount((*offsets_it)[0], &begin) || !ReadCount((*offsets_it)[1], &end))
-    return MalformedModel(where + " has no valid data_offsets [begin, end]");
+  bool offsets_ok = offsets.is_array() && offsets.size() == 2;
+  if (offsets_ok) {
+    auto it = offsets.elements().begin();
+    offsets_ok = ReadCount(*it, &begin) && ReadCount(*++it, &end);
+  }
+  if (!offsets_ok) return MalformedModel(where + " has no valid data_offsets [begin, end]");
   if (begin > end) return MalformedModel(where + " data_offsets begin > end");
   if (end > data_size)
     return MalformedModel(where + " data_offsets end " + std::to_string(end) +
@@ -117,29 +114,34 @@ StatusOr<SafetensorsView> ParseSafetensors(const uint8_t* bytes, size_t size) {
                           " is larger than the file (" + std::to_string(size) + " bytes)");
   if (header_len > kMaxSafetensorsHeaderBytes)
     return Status(StatusCode::kTooLarge, "safetensors header is " + std::to_string(header_len) + " bytes (limit 64 MiB)");
-  const char* header_text = reinterpret_cast<const char*>(bytes + 8);
-  Json header = Json::parse(header_text, header_text + header_len, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded()) return MalformedModel("safetensors header is not valid JSON");
+  const std::string_view header_text(reinterpret_cast<const char*>(bytes + 8), static_cast<size_t>(header_len));
+  JsonDocument doc;
+  std::string error;
+  if (!doc.Parse(header_text, &error)) return MalformedModel("safetensors header is not valid JSON (" + error + ")");
+  const JsonValue header = doc.root();
   if (!header.is_object()) return MalformedModel("safetensors header is not a JSON object");
 
   const uint8_t* data = bytes + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
   SafetensorsView view;
   std::vector<std::pair<uint64_t, std::pair<uint64_t, std::string>>> ranges;  // begin, (end, name)
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      if (!it->is_object()) return MalformedModel("safetensors __metadata__ is not an object");
-      for (auto m = it->begin(); m != it->end(); ++m) {
-        if (!m->is_string()) return MalformedModel("safetensors __metadata__ value '" + m.key() + "' is not a string");
-        view.metadata[m.key()] = m->get<std::string>();
+  for (const auto& [key, value] : header.members()) {
+    if (key == "__metadata__") {
+      if (!value.is_object()) return MalformedModel("safetensors __metadata__ is not an object");
+      for (const auto& [meta_key, meta_value] : value.members()) {
+        if (!meta_value.is_string())
+          return MalformedModel("safetensors __metadata__ value '" + std::string(meta_key) + "' is not a string");
+        view.metadata[std::string(meta_key)] = std::string(meta_value.as_string());
       }
       continue;
     }
     TensorView tensor;
     uint64_t begin = 0;
-    ZX_RETURN_IF_ERROR(ParseTensorEntry(it.key(), *it, data, data_size, &tensor, &begin));
-    if (tensor.size_bytes > 0) ranges.push_back({begin, {begin + tensor.size_bytes, it.key()}});
-    view.tensors.emplace(it.key(), std::move(tensor));
+    ZX_RETURN_IF_ERROR(ParseTensorEntry(key, value, data, data_size, &tensor, &begin));
+    std::string name(key);
+    if (tensor.size_bytes > 0) ranges.push_back({begin, {begin + tensor.size_bytes, name}});
+    if (!view.tensors.emplace(std::move(name), std::move(tensor)).second)
+      return MalformedModel("safetensors header names tensor '" + std::string(key) + "' twice");
   }
   std::sort(ranges.begin(), ranges.end());
   for (size_t i = 1; i < ranges.size(); ++i) {

@@ -111,3 +111,49 @@ TEST_CASE("bundles whose manifest and tensors disagree are rejected", "[bundle][
     REQUIRE(load_code(bytes).rfind("MALFORMED_MODEL", 0) == 0);
   }
 }
+
+TEST_CASE("a bundle adopted without copying loads the same model, aligned or not", "[bundle]") {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kI8}) {
+    Model model = CheckerboardModel(12, 8, dtype);
+    const std::vector<uint8_t> bytes = SaveModel(model);
+    auto copied = LoadModel(bytes.data(), bytes.size());
+    REQUIRE(copied.ok());
+    for (size_t shift : {0, 1}) {  // 1: misaligned rows fall back to a copy
+      INFO(DTypeName(dtype) << " shift " << shift);
+      std::shared_ptr<uint8_t> buffer(new uint8_t[bytes.size() + 8], std::default_delete<uint8_t[]>());
+      std::memcpy(buffer.get() + shift, bytes.data(), bytes.size());
+      std::shared_ptr<const uint8_t> start(buffer, buffer.get() + shift);
+      auto adopted = LoadModel(start, bytes.size());
+      REQUIRE(adopted.ok());
+      REQUIRE(adopted->items.ToF32() == copied->items.ToF32());
+      REQUIRE(adopted->manifest.item_ids == copied->manifest.item_ids);
+      REQUIRE(adopted->gram == copied->gram);
+      REQUIRE(adopted->id_index.Find("item7", adopted->manifest.item_ids) == 7);
+      // Appending copies the viewed rows out first; the old rows stay intact.
+      std::vector<float> row(8, 0.5f);
+      adopted->items.AppendRows(row.data(), 1);
+      std::vector<float> all = adopted->items.ToF32();
+      std::vector<float> before = copied->items.ToF32();
+      REQUIRE(std::equal(before.begin(), before.end(), all.begin()));
+    }
+  }
+}
+
+TEST_CASE("a non-finite value is found wherever it is in the embeddings", "[bundle][bad-input]") {
+  const int items = 300, dim = 20;  // 6000 values: more than one block of the vectorized check
+  std::vector<float> rows = CheckerboardRows(items, dim);
+  auto made = MakeModel(ItemIds(items), rows.data(), dim, DType::kF32, {}, "v");
+  REQUIRE(made.ok());
+  const auto clean = SaveModel(made.value());
+  for (int64_t at : {int64_t{0}, int64_t{4095}, int64_t{4096}, int64_t{items} * dim - 1}) {
+    for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+      auto bytes = clean;
+      auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
+      const size_t offset = static_cast<size_t>(view.find("item_embeddings")->data - bytes.data()) + 4 * static_cast<size_t>(at);
+      std::memcpy(bytes.data() + offset, &bad, 4);
+      auto loaded = LoadModel(bytes.data(), bytes.size());
+      REQUIRE_FALSE(loaded.ok());
+      REQUIRE(loaded.status().message() == "item_embeddings row " + std::to_string(at / dim) + " contains NaN or Inf");
+    }
+  }
+}

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "zhixuan/row_index.hpp"
 #include "zhixuan/item_matrix.hpp"
 #include "zhixuan/safetensors.hpp"
 #include "zhixuan/status.hpp"
@@ -48,10 +50,16 @@ struct Model {
   std::vector<float> bias;  // empty or one per row
   std::vector<float> gram;  // d*d, row-major, V^T V of the dequantized rows
   std::map<std::string, TensorData> extras;
+  // manifest.item_ids -> row: LoadModel builds it while checking for duplicates;
+  // Recommender::Create builds it when it does not cover the id list.
+  RowIndex id_index;
 };
 
 // Parses and validates a bundle; copies what it keeps, so `bytes` may be freed after.
 StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size);
+// Same checks, without copying the item rows: the model adopts `bytes` and reads the
+// rows in place (the buffer lives as long as the rows do).
+StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size);
 
 // Serializes a model; the manifest JSON is regenerated from the typed fields
 // merged over Manifest::json (typed fields win).

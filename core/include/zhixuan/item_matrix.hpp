@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "zhixuan/safetensors.hpp"
@@ -20,10 +21,10 @@ class ItemMatrix {
   int dim() const { return dim_; }
   size_t bytes() const;
 
-  const float* f32() const { return f32_.data(); }
-  const uint16_t* f16() const { return f16_.data(); }
-  const int8_t* i8() const { return i8_.data(); }
-  const float* scales() const { return scales_.data(); }
+  const float* f32() const { return view_ ? static_cast<const float*>(view_) : f32_.data(); }
+  const uint16_t* f16() const { return view_ ? static_cast<const uint16_t*>(view_) : f16_.data(); }
+  const int8_t* i8() const { return view_ ? static_cast<const int8_t*>(view_) : i8_.data(); }
+  const float* scales() const { return scales_view_ ? scales_view_ : scales_.data(); }
 
   // Dequantized copy of one row.
   void RowToF32(int64_t row, float* out) const;
@@ -33,6 +34,10 @@ class ItemMatrix {
 
   // Loader entry: adopts validated tensor bytes (scales only for I8).
   static ItemMatrix FromTensor(const TensorView& data, const TensorView* scales);
+  // Loader entry without a copy: reads the rows (and scales) in place, keeping `backing`
+  // (the buffer the views point into) alive; falls back to FromTensor when they are not
+  // aligned for their type. AppendRows copies them out first.
+  static ItemMatrix ViewTensor(const TensorView& data, const TensorView* scales, std::shared_ptr<const uint8_t> backing);
   TensorData ToTensor() const;
   TensorData ScalesTensor() const;  // I8 only
 
@@ -44,6 +49,11 @@ class ItemMatrix {
   std::vector<uint16_t> f16_;
   std::vector<int8_t> i8_;
   std::vector<float> scales_;
+  // In-place rows of an adopted file buffer (null: the vectors above hold them).
+  std::shared_ptr<const uint8_t> backing_;
+  const void* view_ = nullptr;
+  const float* scales_view_ = nullptr;
+  void CopyOutView();
 };
 
 }  // namespace zhixuan

@@ -84,7 +84,8 @@ class Recommender {
 
   Model model_;
   std::optional<Catalog> catalog_;
-  std::unordered_map<std::string, int32_t> row_of_;  // model ids and their catalog aliases
+  // Rows by name: model ids live in model_.id_index; catalog aliases here (ids win a clash).
+  std::unordered_map<std::string, int32_t> alias_rows_;
   std::vector<int32_t> catalog_index_;                 // row -> catalog item or -1
   std::vector<std::string> cold_items_;
 };

@@ -1,0 +1,39 @@
+// Item id -> row, for the model's id list: one open-addressing table that stores
+// only (hash, row) pairs and compares keys through the id list itself, so loading
+// 100k ids costs one flat allocation and no string copies. Duplicates are found
+// while inserting (the loader's duplicate check and the lookup table are one pass).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zhixuan {
+
+class RowIndex {
+ public:
+  // Indexes ids[0..n); returns the first row whose id repeats an earlier one, or -1.
+  // On a repeat the index holds the rows before it (callers reject the list).
+  int64_t Build(const std::vector<std::string>& ids);
+  // Adds ids[row] (ids must be the list the index was built over); false if already present.
+  bool Insert(int32_t row, const std::vector<std::string>& ids);
+  // Row of `id`, or -1.
+  int32_t Find(std::string_view id, const std::vector<std::string>& ids) const;
+  size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint32_t hash = 0;
+    int32_t row = -1;  // -1: empty
+  };
+  static uint32_t Hash(std::string_view id);
+  void Grow();
+  // Slot holding `id`, or the empty slot where it would go.
+  size_t Probe(std::string_view id, uint32_t hash, const std::vector<std::string>& ids) const;
+
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
+  size_t size_ = 0;
+};
+
+}  // namespace zhixuan

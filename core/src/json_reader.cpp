@@ -1,0 +1,419 @@
+#include "zhixuan/json_reader.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace zhixuan {
+
+class JsonParser {
+ public:
+  JsonParser(std::string_view text, JsonDocument* doc) : p_(text.data()), size_(text.size()), doc_(doc) {}
+
+  bool Run(std::string* error);
+
+ private:
+  using Node = JsonDocument::Node;
+
+  bool Fail(const char* what) {
+    if (error_.empty()) error_ = std::string(what) + " at byte " + std::to_string(pos_);
+    return false;
+  }
+  void SkipSpace() {
+    while (pos_ < size_) {
+      const char c = p_[pos_];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
+      ++pos_;
+    }
+  }
+  bool Expect(char c, const char* what) {
+    SkipSpace();
+    if (pos_ >= size_ || p_[pos_] != c) return Fail(what);
+    ++pos_;
+    return true;
+  }
+  uint32_t Push(JsonType type) {
+    doc_->nodes_.emplace_back();
+    doc_->nodes_.back().type = type;
+    return static_cast<uint32_t>(doc_->nodes_.size() - 1);
+  }
+  bool ParseDocument();
+  bool ParseKey();
+  bool ParseScalar();
+  bool ParseString();
+  bool ParseNumber();
+  bool ParseLiteral(const char* word, size_t length, JsonType type, uint8_t flags);
+  bool ReadHex4(uint32_t* out);
+  bool CheckUtf8Sequence();
+
+  const char* p_;
+  size_t size_;
+  size_t pos_ = 0;
+  JsonDocument* doc_;
+  std::string error_;
+};
+
+namespace {
+
+// SWAR: does any of the 8 bytes need the slow path ('"', '\\', < 0x20, >= 0x80)?
+inline bool HasSpecialByte(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const uint64_t quote = w ^ (kOnes * '"');
+  const uint64_t backslash = w ^ (kOnes * '\\');
+  const uint64_t zero_quote = (quote - kOnes) & ~quote;
+  const uint64_t zero_backslash = (backslash - kOnes) & ~backslash;
+  const uint64_t control = w - kOnes * 0x20;  // borrows out of bytes < 0x20
+  return ((zero_quote | zero_backslash | control | w) & kHigh) != 0;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+}  // namespace
+
+bool JsonParser::ParseKey() {
+  SkipSpace();
+  if (pos_ >= size_ || p_[pos_] != '"') return Fail("expected a string key");
+  return ParseString() && Expect(':', "expected ':' after an object key");
+}
+
+bool JsonParser::Run(std::string* error) {
+  doc_->nodes_.clear();
+  doc_->decoded_.clear();
+  doc_->text_ = std::string_view(p_, size_);
+  bool ok = ParseDocument();
+  if (!ok) {
+    doc_->nodes_.clear();
+    doc_->decoded_.clear();
+    if (error) *error = error_;
+  }
+  return ok;
+}
+
+bool JsonParser::ParseDocument() {
+  if (size_ > std::numeric_limits<uint32_t>::max() - 1) return Fail("JSON text is larger than 4 GiB");
+  doc_->nodes_.reserve(size_ / 16 + 4);
+  if (size_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) pos_ = 3;  // UTF-8 byte order mark
+  std::vector<uint32_t> open;  // containers being filled, innermost last
+  for (;;) {
+    // A value starts here.
+    SkipSpace();
+    if (pos_ >= size_) return Fail("unexpected end of input, expected a value");
+    const char c = p_[pos_];
+    if (c == '{' || c == '[') {
+      if (open.size() >= static_cast<size_t>(kMaxJsonDepth)) return Fail("JSON nests deeper than 256 levels");
+      const uint32_t index = Push(c == '{' ? JsonType::kObject : JsonType::kArray);
+      doc_->nodes_[index].offset = static_cast<uint32_t>(pos_);
+      ++pos_;
+      SkipSpace();
+      if (pos_ < size_ && p_[pos_] == (c == '{' ? '}' : ']')) {
+        ++pos_;
+        doc_->nodes_[index].end = index + 1;  // empty: a completed value, handled below
+        doc_->nodes_[index].integer = static_cast<int64_t>(pos_);
+      } else {
+        open.push_back(index);
+        if (c == '{' && !ParseKey()) return false;
+        continue;
+      }
+    } else if (!ParseScalar()) {
+      return false;
+    }
+    // A value just completed: count it in its container, then a comma or the container's close.
+    for (;;) {
+      if (open.empty()) {
+        SkipSpace();
+        return pos_ == size_ || Fail("unexpected text after the JSON value");
+      }
+      Node& parent = doc_->nodes_[open.back()];
+      ++parent.count;
+      const bool is_object = parent.type == JsonType::kObject;
+      SkipSpace();
+      if (pos_ >= size_) return Fail(is_object ? "unexpected end of input in an object" : "unexpected end of input in an array");
+      const char next = p_[pos_++];
+      if (next == ',') {
+        if (is_object && !ParseKey()) return false;
+        break;  // the next value
+      }
+      if (next != (is_object ? '}' : ']')) {
+        --pos_;
+        return Fail(is_object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+      }
+      parent.end = static_cast<uint32_t>(doc_->nodes_.size());
+      parent.integer = static_cast<int64_t>(pos_);  // the byte past the close
+      open.pop_back();  // the closed container is a completed value of its own parent
+    }
+  }
+}
+
+bool JsonParser::ParseScalar() {
+  const char c = p_[pos_];
+  switch (c) {
+    case '"': return ParseString();
+    case 't': return ParseLiteral("true", 4, JsonType::kBool, JsonDocument::kTrue);
+    case 'f': return ParseLiteral("false", 5, JsonType::kBool, 0);
+    case 'n': return ParseLiteral("null", 4, JsonType::kNull, 0);
+    default:
+      if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber();
+      return Fail("unexpected character, expected a value");
+  }
+}
+
+bool JsonParser::ParseLiteral(const char* word, size_t length, JsonType type, uint8_t flags) {
+  if (size_ - pos_ < length || std::memcmp(p_ + pos_, word, length) != 0) return Fail("invalid literal");
+  const uint32_t index = Push(type);
+  doc_->nodes_[index].flags = flags;
+  doc_->nodes_[index].end = index + 1;
+  pos_ += length;
+  return true;
+}
+
+bool JsonParser::ParseNumber() {
+  const size_t start = pos_;
+  bool negative = false;
+  if (p_[pos_] == '-') { negative = true; ++pos_; }
+  auto digit = [&](size_t i) { return i < size_ && p_[i] >= '0' && p_[i] <= '9'; };
+  if (!digit(pos_)) return Fail("invalid number");
+  uint64_t magnitude = 0;
+  bool overflow = false;
+  if (p_[pos_] == '0') {
+    ++pos_;
+    if (digit(pos_)) return Fail("invalid number (leading zero)");
+  } else {
+    while (digit(pos_)) {
+      const uint64_t d = static_cast<uint64_t>(p_[pos_] - '0');
+      if (magnitude > (std::numeric_limits<uint64_t>::max() - d) / 10) overflow = true;
+      else magnitude = magnitude * 10 + d;
+      ++pos_;
+    }
+  }
+  bool integer = true;
+  if (pos_ < size_ && p_[pos_] == '.') {
+    integer = false;
+    ++pos_;
+    if (!digit(pos_)) return Fail("invalid number (no digit after '.')");
+    while (digit(pos_)) ++pos_;
+  }
+  if (pos_ < size_ && (p_[pos_] == 'e' || p_[pos_] == 'E')) {
+    integer = false;
+    ++pos_;
+    if (pos_ < size_ && (p_[pos_] == '+' || p_[pos_] == '-')) ++pos_;
+    if (!digit(pos_)) return Fail("invalid number (no digit in the exponent)");
+    while (digit(pos_)) ++pos_;
+  }
+  const uint32_t index = Push(JsonType::kNumber);
+  Node& node = doc_->nodes_[index];
+  node.end = index + 1;
+  constexpr uint64_t kMaxInt64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (integer && !overflow && (negative ? magnitude <= kMaxInt64 + 1 : magnitude <= kMaxInt64)) {
+    node.flags = JsonDocument::kInteger;
+    node.integer = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+    return true;
+  }
+  // strtod needs a terminated copy; the lexeme is plain ASCII, so the C locale's rules apply.
+  const size_t length = pos_ - start;
+  char small[64];
+  std::string large;
+  char* copy = small;
+  if (length >= sizeof small) {
+    large.assign(p_ + start, length);
+    copy = large.data();
+  } else {
+    std::memcpy(small, p_ + start, length);
+    small[length] = 0;
+  }
+  const double value = std::strtod(copy, nullptr);
+  if (!std::isfinite(value)) {
+    pos_ = start;
+    return Fail("number is out of the range of a double");
+  }
+  doc_->nodes_[index].number = value;
+  return true;
+}
+
+bool JsonParser::ReadHex4(uint32_t* out) {
+  if (size_ - pos_ < 4) return Fail("truncated \\u escape");
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p_[pos_ + i];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
+    else return Fail("invalid \\u escape");
+  }
+  pos_ += 4;
+  *out = v;
+  return true;
+}
+
+// Checks the multi-byte UTF-8 sequence at pos_ (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+bool JsonParser::CheckUtf8Sequence() {
+  const auto byte = [&](size_t i) { return i < size_ ? static_cast<unsigned char>(p_[i]) : 0u; };
+  const unsigned lead = byte(pos_);
+  unsigned lo = 0x80, hi = 0xBF;
+  size_t extra = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) extra = 1;
+  else if (lead >= 0xE0 && lead <= 0xEF) { extra = 2; if (lead == 0xE0) lo = 0xA0; if (lead == 0xED) hi = 0x9F; }
+  else if (lead >= 0xF0 && lead <= 0xF4) { extra = 3; if (lead == 0xF0) lo = 0x90; if (lead == 0xF4) hi = 0x8F; }
+  else return Fail("invalid UTF-8 in a string");
+  const unsigned second = byte(pos_ + 1);
+  if (second < lo || second > hi) return Fail("invalid UTF-8 in a string");
+  for (size_t i = 2; i <= extra; ++i) {
+    const unsigned b = byte(pos_ + i);
+    if (b < 0x80 || b > 0xBF) return Fail("invalid UTF-8 in a string");
+  }
+  pos_ += extra + 1;
+  return true;
+}
+
+bool JsonParser::ParseString() {
+  ++pos_;  // the opening quote
+  const size_t start = pos_;
+  std::string& decoded = doc_->decoded_;
+  bool escaped = false;  // once an escape is seen, the string is built in `decoded`
+  size_t decoded_start = 0;
+  size_t run = start;  // plain bytes since the last escape, still to be copied when escaped
+  for (;;) {
+    while (pos_ + 8 <= size_) {
+      uint64_t w;
+      std::memcpy(&w, p_ + pos_, 8);
+      if (HasSpecialByte(w)) break;
+      pos_ += 8;
+    }
+    if (pos_ >= size_) return Fail("unterminated string");
+    const unsigned char c = static_cast<unsigned char>(p_[pos_]);
+    if (c == '"') break;
+    if (c < 0x20) return Fail("unescaped control character in a string");
+    if (c >= 0x80) {
+      if (!CheckUtf8Sequence()) return false;
+      continue;
+    }
+    if (c != '\\') {  // plain ASCII: stay on the byte loop up to the special byte that stopped the word
+      ++pos_;
+      while (pos_ < size_) {
+        const unsigned char b = static_cast<unsigned char>(p_[pos_]);
+        if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80) break;
+        ++pos_;
+      }
+      continue;
+    }
+    if (!escaped) {
+      escaped = true;
+      decoded_start = decoded.size();
+    }
+    decoded.append(p_ + run, pos_ - run);
+    ++pos_;
+    if (pos_ >= size_) return Fail("unterminated string");
+    const char e = p_[pos_++];
+    switch (e) {
+      case '"': decoded.push_back('"'); break;
+      case '\\': decoded.push_back('\\'); break;
+      case '/': decoded.push_back('/'); break;
+      case 'b': decoded.push_back('\b'); break;
+      case 'f': decoded.push_back('\f'); break;
+      case 'n': decoded.push_back('\n'); break;
+      case 'r': decoded.push_back('\r'); break;
+      case 't': decoded.push_back('\t'); break;
+      case 'u': {
+        uint32_t cp = 0;
+        if (!ReadHex4(&cp)) return false;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("lone low surrogate in a \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t low = 0;
+          if (size_ - pos_ < 2 || p_[pos_] != '\\' || p_[pos_ + 1] != 'u') return Fail("high surrogate without its low half");
+          pos_ += 2;
+          if (!ReadHex4(&low)) return false;
+          if (low < 0xDC00 || low > 0xDFFF) return Fail("high surrogate without its low half");
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        AppendUtf8(cp, &decoded);
+        break;
+      }
+      default:
+        --pos_;
+        return Fail("invalid escape in a string");
+    }
+    run = pos_;
+  }
+  const uint32_t index = Push(JsonType::kString);
+  Node& node = doc_->nodes_[index];
+  node.end = index + 1;
+  if (escaped) {
+    decoded.append(p_ + run, pos_ - run);
+    node.flags = JsonDocument::kDecoded;
+    node.offset = static_cast<uint32_t>(decoded_start);
+    node.count = static_cast<uint32_t>(decoded.size() - decoded_start);
+  } else {
+    node.offset = static_cast<uint32_t>(start);
+    node.count = static_cast<uint32_t>(pos_ - start);
+  }
+  ++pos_;  // the closing quote
+  return true;
+}
+
+bool JsonDocument::Parse(std::string_view text, std::string* error) {
+  JsonParser parser(text, this);
+  return parser.Run(error);
+}
+
+JsonType JsonValue::type() const { return doc_->nodes_[index_].type; }
+
+bool JsonValue::is_integer() const {
+  return is_number() && (doc_->nodes_[index_].flags & JsonDocument::kInteger);
+}
+
+bool JsonValue::as_bool() const { return is_bool() && (doc_->nodes_[index_].flags & JsonDocument::kTrue); }
+
+double JsonValue::as_double() const {
+  if (!is_number()) return 0;
+  const auto& node = doc_->nodes_[index_];
+  return node.flags & JsonDocument::kInteger ? static_cast<double>(node.integer) : node.number;
+}
+
+int64_t JsonValue::as_int64() const { return is_integer() ? doc_->nodes_[index_].integer : 0; }
+
+std::string_view JsonValue::as_string() const { return is_string() ? doc_->StringOf(doc_->nodes_[index_]) : std::string_view(); }
+
+std::string_view JsonValue::raw_json() const {
+  if (!is_array() && !is_object()) return std::string_view();
+  const auto& node = doc_->nodes_[index_];
+  return doc_->text_.substr(node.offset, static_cast<size_t>(node.integer) - node.offset);
+}
+
+uint32_t JsonValue::size() const { return is_array() || is_object() ? doc_->nodes_[index_].count : 0; }
+
+JsonValue JsonValue::Find(std::string_view key) const {
+  JsonValue found;
+  if (!is_object()) return found;
+  for (const Member& m : members())
+    if (m.key == key) found = m.value;
+  return found;
+}
+
+JsonValue::Range<JsonValue::ElementIterator> JsonValue::elements() const {
+  if (!is_array()) return {ElementIterator(doc_, 0), ElementIterator(doc_, 0)};
+  return {ElementIterator(doc_, index_ + 1), ElementIterator(doc_, doc_->nodes_[index_].end)};
+}
+
+JsonValue::Range<JsonValue::MemberIterator> JsonValue::members() const {
+  if (!is_object()) return {MemberIterator(doc_, 0), MemberIterator(doc_, 0)};
+  return {MemberIterator(doc_, index_ + 1), MemberIterator(doc_, doc_->nodes_[index_].end)};
+}
+
+}  // namespace zhixuan

@@ -1,0 +1,86 @@
+#include "zhixuan/row_index.hpp"
+
+#include <cstring>
+
+namespace zhixuan {
+
+namespace {
+
+// murmur3's 64-bit finalizer: every input bit reaches every output bit.
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
+
+uint32_t RowIndex::Hash(std::string_view id) {
+  // 8 bytes at a time (ids are short: one or two rounds).
+  uint64_t h = id.size();
+  size_t i = 0;
+  for (; i + 8 <= id.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, id.data() + i, 8);
+    h = Mix(h ^ w);
+  }
+  if (i < id.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, id.data() + i, id.size() - i);
+    h = Mix(h ^ w ^ 0x9E3779B97F4A7C15ull);
+  }
+  return static_cast<uint32_t>(h);
+}
+
+size_t RowIndex::Probe(std::string_view id, uint32_t hash, const std::vector<std::string>& ids) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.row < 0 || (s.hash == hash && ids[static_cast<size_t>(s.row)] == id)) return i;
+  }
+}
+
+void RowIndex::Grow() {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot());
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.row < 0) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].row >= 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+int64_t RowIndex::Build(const std::vector<std::string>& ids) {
+  size_t capacity = 16;
+  while (capacity < ids.size() * 2) capacity *= 2;
+  slots_.assign(capacity, Slot());
+  size_ = 0;
+  for (size_t r = 0; r < ids.size(); ++r)
+    if (!Insert(static_cast<int32_t>(r), ids)) return static_cast<int64_t>(r);
+  return -1;
+}
+
+bool RowIndex::Insert(int32_t row, const std::vector<std::string>& ids) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  const std::string& id = ids[static_cast<size_t>(row)];
+  const uint32_t hash = Hash(id);
+  Slot& slot = slots_[Probe(id, hash, ids)];
+  if (slot.row >= 0) return false;
+  slot.hash = hash;
+  slot.row = row;
+  ++size_;
+  return true;
+}
+
+int32_t RowIndex::Find(std::string_view id, const std::vector<std::string>& ids) const {
+  if (slots_.empty()) return -1;
+  return slots_[Probe(id, Hash(id), ids)].row;
+}
+
+}  // namespace zhixuan

@@ -1,0 +1,64 @@
+// The cold-start load path: a local file read straight into the wasm heap and adopted by the
+// core, the manifest and the full id list copied out of wasm only when asked for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRecommender, ZhixuanError } from '../../js/index.js';
+import { checkerboardBundle, i8Bundle, gaussianRows, itemIds, sampleCatalog } from './fixtures.js';
+
+function tempFile(bytes) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-test-'));
+  const file = path.join(dir, 'model.safetensors');
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+test('a bundle read from a file gives the same answers as the same bytes in memory', async () => {
+  for (const bytes of [checkerboardBundle(), i8Bundle(gaussianRows(50, 8, 3), itemIds(50), 8)]) {
+    const file = tempFile(bytes);
+    const fromFile = await createRecommender({ model: file, catalog: sampleCatalog, profile: false });
+    const fromBytes = await createRecommender({ model: bytes, catalog: sampleCatalog, profile: false });
+    const userVector = fromBytes.foldIn(['item1', 'item2']);
+    assert.deepEqual(fromFile.recommend({ userVector, k: 7 }), fromBytes.recommend({ userVector, k: 7 }));
+    assert.deepEqual(fromFile.recommend({ history: ['item0', 'mp-2'], k: 5 }), fromBytes.recommend({ history: ['item0', 'mp-2'], k: 5 }));
+    assert.deepEqual(fromFile.info, fromBytes.info);
+    fromFile.dispose();
+    fromBytes.dispose();
+  }
+});
+
+test('the manifest is parsed on demand and ids come out right before and after the full list', async () => {
+  const rec = await createRecommender({ model: tempFile(checkerboardBundle()), profile: false });
+  assert.equal('manifest' in rec.info, false);
+  const userVector = rec.foldIn(['item0']);
+  const first = rec.recommend({ userVector, k: 5 });  // ids of the result rows only
+  assert.equal(rec.manifest.item_ids.length, 40);
+  assert.equal(rec.manifest.model_version, 'test-1');
+  assert.strictEqual(rec.manifest, rec.manifest);
+  rec.similarItems('item3', 2);  // needs the id -> row map: the full list comes out
+  assert.deepEqual(rec.recommend({ userVector, k: 5 }), first);
+  rec.dispose();
+  assert.throws(() => rec.manifest, (e) => e instanceof ZhixuanError && e.code === 'DISPOSED');
+});
+
+test('a missing, empty or broken model file is a clear error', async () => {
+  const missing = path.join(os.tmpdir(), 'zx-cold-test-does-not-exist.safetensors');
+  await assert.rejects(createRecommender({ model: missing }), (e) => e instanceof ZhixuanError && e.code === 'IO' && e.message.includes('ENOENT'));
+  await assert.rejects(createRecommender({ model: tempFile(new Uint8Array(0)) }), (e) => e.code === 'MALFORMED_MODEL' && /truncated/.test(e.message));
+  const truncated = checkerboardBundle().slice(0, 100);
+  await assert.rejects(createRecommender({ model: tempFile(truncated) }), (e) => e.code === 'MALFORMED_MODEL');
+  // A broken catalog next to a good model: the model's heap buffer is released, the error is the catalog's.
+  await assert.rejects(createRecommender({ model: tempFile(checkerboardBundle()), catalog: '{"items": [' }), (e) => e.code === 'MALFORMED_CATALOG');
+  await assert.rejects(createRecommender({ model: tempFile(checkerboardBundle()), catalog: path.join(os.tmpdir(), 'zx-no-catalog.json') }), (e) => e.code === 'IO');
+});
+
+test('a sha256 check still applies to a file path', async () => {
+  const bytes = checkerboardBundle();
+  const file = tempFile(bytes);
+  const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+  const rec = await createRecommender({ model: file, sha256: digest, profile: false });
+  rec.dispose();
+  await assert.rejects(createRecommender({ model: file, sha256: '0'.repeat(64) }), (e) => e.code === 'INTEGRITY');
+});
