@@ -28,8 +28,8 @@ uint32_t RowIndex::Hash(std::string_view id) {
     h = Mix(h ^ w);
   }
   if (i < id.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, id.data() + i, id.size() - i);
+    uint64_t w = 0;  // the last 1..7 bytes, without a variable-length memcpy call
+    for (size_t k = 0; i + k < id.size(); ++k) w |= static_cast<uint64_t>(static_cast<unsigned char>(id[i + k])) << (8 * k);
     h = Mix(h ^ w ^ 0x9E3779B97F4A7C15ull);
   }
   return static_cast<uint32_t>(h);
@@ -61,8 +61,19 @@ int64_t RowIndex::Build(const std::vector<std::string>& ids) {
   while (capacity < ids.size() * 2) capacity *= 2;
   slots_.assign(capacity, Slot());
   size_ = 0;
-  for (size_t r = 0; r < ids.size(); ++r)
-    if (!Insert(static_cast<int32_t>(r), ids)) return static_cast<int64_t>(r);
+  const size_t mask = slots_.size() - 1;
+  for (size_t r = 0; r < ids.size(); ++r) {  // Insert, inlined: this loop is the load's hot path
+    const std::string& id = ids[r];
+    const uint32_t hash = Hash(id);
+    size_t i = hash & mask;
+    for (;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.row < 0) break;
+      if (s.hash == hash && ids[static_cast<size_t>(s.row)] == id) return static_cast<int64_t>(r);
+    }
+    slots_[i] = Slot{hash, static_cast<int32_t>(r)};
+    ++size_;
+  }
   return -1;
 }
 
