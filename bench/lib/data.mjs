@@ -67,6 +67,13 @@ export function quantizeI8(rows, n, dim) {
   return { q, scales };
 }
 
+// The floats an I8 bundle stands for: int8 * scale[row], rounded to float32 like the core's RowToF32.
+export function dequantizeI8(q, scales, n, dim) {
+  const out = new Float32Array(n * dim);
+  for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = Math.fround(scales[r] * q[r * dim + j]);
+  return out;
+}
+
 // VᵀV in float64, as the trainer ships it (so loading does not recompute it).
 function gram(rows, n, dim) {
   const g = new Float64Array(dim * dim);

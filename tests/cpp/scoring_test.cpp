@@ -94,7 +94,7 @@ float ReferenceScore(const ItemMatrix& m, int64_t row, const float* query) {
   }
   float max_abs = 0.f;
   for (int j = 0; j < d; ++j) max_abs = std::max(max_abs, std::fabs(query[j]));
-  const float q_scale = max_abs > 0.f ? max_abs / 32767.f : 1.f;
+  const float q_scale = max_abs > 0.f ? max_abs / 8191.f : 1.f;
   int32_t acc = 0;
   for (int j = 0; j < d; ++j)
     acc += int32_t{m.i8()[row * d + j]} * static_cast<int16_t>(std::lround(query[j] / q_scale));
@@ -117,6 +117,29 @@ TEST_CASE("scores follow the documented summation order bit for bit on every hos
         INFO("dim " << dim << " dtype " << DTypeName(dtype) << " row " << r);
         REQUIRE(out[r] == ReferenceScore(m, r, query.data()));
       }
+    }
+  }
+}
+
+TEST_CASE("I8 sums stay exact up to the largest dim, at the extremes of rows and query", "[scoring][quantization]") {
+  // Rows of +-127 against a query of +-8191 give the largest |sum| there is (1024 * 127 * 8191 < 2^31);
+  // dims past 64 and not multiples of 64 take the SIMD kernel's 64-value blocks and a partial one.
+  for (int dim : {80, 208, 1024}) {
+    const int n = 9;  // two groups of four rows and a tail row
+    std::vector<float> rows(static_cast<size_t>(n) * dim), query(dim);
+    for (int j = 0; j < dim; ++j) query[j] = (j % 3 == 0) ? -2.f : 2.f;
+    for (int r = 0; r < n; ++r)
+      for (int j = 0; j < dim; ++j) rows[static_cast<size_t>(r) * dim + j] = ((j % 3 == 0) == (r % 2 == 0) ? -0.5f : 0.5f);
+    ItemMatrix m = ItemMatrix::FromF32(rows.data(), n, dim, DType::kI8);
+    std::vector<float> out(n);
+    ScoreRows(m, query.data(), nullptr, 0, n, out.data());
+    const float q_scale = 2.f / 8191.f;
+    for (int r = 0; r < n; ++r) {
+      int64_t exact = 0;
+      for (int j = 0; j < dim; ++j) exact += int64_t{m.i8()[static_cast<size_t>(r) * dim + j]} * (query[j] < 0 ? -8191 : 8191);
+      INFO("dim " << dim << " row " << r);
+      REQUIRE(std::llabs(exact) == int64_t{127} * 8191 * dim);
+      REQUIRE(out[r] == static_cast<float>(exact) * (m.scales()[r] * q_scale));
     }
   }
 }

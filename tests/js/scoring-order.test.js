@@ -19,11 +19,11 @@ function referenceDot(row, q) {
   return sum;
 }
 
-// I8 rows: exact int32 sums against the int16 query (lround(q / (max|q| / 32767))), then times scale * q_scale.
+// I8 rows: exact int32 sums against the quantized query (lround(q / (max|q| / 8191))), then times scale * q_scale.
 function referenceI8(rowQ, scale, q) {
   let max = 0;
   for (const x of q) max = Math.max(max, Math.abs(x));
-  const qScale = max > 0 ? f(max / 32767) : 1;
+  const qScale = max > 0 ? f(max / 8191) : 1;
   let acc = 0;
   for (let j = 0; j < q.length; j++) {
     const x = f(q[j] / qScale);

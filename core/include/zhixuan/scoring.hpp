@@ -41,6 +41,8 @@ std::vector<TopK> ScoreTopKBatch(const ItemMatrix& items, const float* queries, 
 // bit for bit: lane l of 8 accumulates products j = l (mod 8) in increasing j; then
 // s_l = acc_l + acc_{l+4} and dot = (s_0 + s_2) + (s_1 + s_3); products past the last
 // multiple of 8 are added one by one. F16 rows are widened to float first; I8 rows are
-// summed exactly in int32 against the int16-quantized query, then times (scale[row] * query_scale).
+// summed exactly in int32 against the query quantized to integers in [-8191, 8191]
+// (query_scale = max|q| / 8191, q_j = lround(q_j / query_scale)), then times
+// (scale[row] * query_scale).
 
 }  // namespace zhixuan
