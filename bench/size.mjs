@@ -1,9 +1,13 @@
-// Package size: what a page downloads (the runtime JS + the wasm module), each file gzip -9.
+// Package size: what a page downloads (the runtime JS + one wasm module), each file gzip -9.
 //
 //   node bench/size.mjs [--module DIR] [--rooms BUILD_DIR]
 //
-// --module: folder with zhixuan-core.{mjs,wasm} (default: the package's dist/).
-// --rooms: a configured wasm build dir; relinks its module once without each room's
+// Three pages (js/core.js picks the module from createRecommender's `features`):
+//   default  createRecommender({ model })                          zhixuan-core (every room) + the rooms' JS
+//   profile  createRecommender({ model, features: ['profile'] })   zhixuan-core-profile + js/profile.js
+//   lean     createRecommender({ model, features: [] })            zhixuan-core-lean (load, recommend, similar, ...)
+// --module: folder with the modules' .mjs + .wasm (default: the package's dist/).
+// --rooms: a configured wasm build dir; relinks the full module once without each room's
 //   wasm/bind_<room>.cpp object to show what each room adds (LTO drops the room's core code
 //   with its bindings). Needs NODE_PATH=/usr/share/nodejs for em++.
 import { execSync } from 'node:child_process';
@@ -22,24 +26,27 @@ const moduleDir = path.resolve(args.module ?? path.join(repoRoot, 'dist'));
 const gz = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
-// The page's runtime: every file js/index.js reaches through static imports (dynamic
-// node-only imports excluded), with the module's glue and its .wasm.
-function runtimeFiles() {
-  const glue = path.join(repoRoot, 'dist', 'zhixuan-core.mjs');
+// Every file the entries reach through static imports (the glue is imported dynamically,
+// and node-only modules through a computed specifier: neither is followed).
+function staticGraph(entries) {
   const seen = new Set();
   const visit = (file) => {
     if (seen.has(file)) return;
     seen.add(file);
-    if (file === glue) return;
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]/g)) {
       visit(path.resolve(path.dirname(file), m[1] ?? m[2]));
     }
   };
-  visit(path.join(repoRoot, 'js', 'index.js'));
-  seen.delete(glue);
-  return [...seen, path.join(moduleDir, 'zhixuan-core.mjs'), path.join(moduleDir, 'zhixuan-core.wasm')];
+  entries.forEach((e) => visit(path.join(repoRoot, 'js', e)));
+  return [...seen];
 }
+
+const PAGES = [
+  { name: 'default page: createRecommender({ model }) — every room', js: ['index.js', 'profile.js', 'text.js', 'federated/index.js'], module: 'zhixuan-core' },
+  { name: "profile page: createRecommender({ model, features: ['profile'] })", js: ['index.js', 'profile.js'], module: 'zhixuan-core-profile' },
+  { name: 'lean page: createRecommender({ model, features: [] })', js: ['index.js'], module: 'zhixuan-core-lean' },
+];
 
 function sizeTable(files) {
   let raw = 0, zipped = 0;
@@ -53,13 +60,24 @@ function sizeTable(files) {
   return { rows, raw, zipped };
 }
 
-const { rows, raw, zipped } = sizeTable(runtimeFiles());
-console.log(`# package size (gzip -9 per file) — module ${path.relative(repoRoot, moduleDir) || '.'}`);
-console.log('| file | bytes | gzip -9 |');
-console.log('|---|---|---|');
-rows.forEach((r) => console.log(r));
-console.log(`| **total (page runtime)** | ${raw} | **${zipped} = ${kb(zipped)}** (budget ${kb(BUDGET)}: ${zipped <= BUDGET ? 'PASS' : 'FAIL'}) |`);
-
+const totals = [];
+for (const page of PAGES) {
+  const glue = path.join(moduleDir, `${page.module}.mjs`);
+  if (!fs.existsSync(glue)) {
+    console.log(`# ${page.name}: ${path.relative(repoRoot, glue)} is missing (build it first)\n`);
+    continue;
+  }
+  const { rows, raw, zipped } = sizeTable([...staticGraph(page.js), glue, glue.replace(/\.mjs$/, '.wasm')]);
+  console.log(`# ${page.name} (gzip -9 per file) — module ${path.relative(repoRoot, glue)}`);
+  console.log('| file | bytes | gzip -9 |');
+  console.log('|---|---|---|');
+  rows.forEach((r) => console.log(r));
+  console.log(`| **total (page runtime)** | ${raw} | **${zipped} = ${kb(zipped)}** (budget ${kb(BUDGET)}: ${zipped <= BUDGET ? 'PASS' : 'FAIL'}) |\n`);
+  totals.push(`${page.module}: ${kb(zipped)}`);
+}
+const server = path.join(moduleDir, 'zhixuan-server.wasm');
+if (fs.existsSync(server)) console.log(`server module (Node only, not downloaded by pages): zhixuan-server.wasm ${fs.statSync(server).size} bytes, gzip -9 ${gz(fs.readFileSync(server))}`);
+console.log(`summary: ${totals.join(', ')}`);
 
 const wasm = fs.readFileSync(path.join(moduleDir, 'zhixuan-core.wasm'));
 console.log(`\nwasm sections: ${wasmSections(wasm).map((s) => `${s.name} ${s.total}`).join(', ')}`);

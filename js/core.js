@@ -1,15 +1,60 @@
-// Loads the wasm module once (a memoized promise), in a page, a worker or Node.
-import createZhixuanCore from '../dist/zhixuan-core.mjs';
+// Loads a wasm module once per kind (a memoized promise), in a page, a worker or Node.
+//
+// Three page modules, so a page downloads only the rooms it uses (the model lives in the one
+// module the recommender runs on, never twice):
+//   zhixuan-core-lean     load, recommend, fold-in, filters, similarItems, alsoBought
+//   zhixuan-core-profile  + the local profile ('profile')
+//   zhixuan-core          + the text room ('text') and the federated client ('federated')
+// createRecommender picks the smallest one holding `options.features`; without it, every room.
 import { ZhixuanError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-let corePromise = null;
+
+/** The rooms a recommender can ask for beyond the lean core. */
+export const FEATURES = Object.freeze(['profile', 'text', 'federated']);
+
+// Literal specifiers and `new URL(literal, import.meta.url)`: bundlers (Vite) emit each
+// module as its own chunk and asset, fetched only when chosen. Smallest first.
+const MODULES = [
+  {
+    rooms: [],
+    glue: () => import('../dist/zhixuan-core-lean.mjs'),
+    wasm: () => new URL('../dist/zhixuan-core-lean.wasm', import.meta.url),
+  },
+  {
+    rooms: ['profile'],
+    glue: () => import('../dist/zhixuan-core-profile.mjs'),
+    wasm: () => new URL('../dist/zhixuan-core-profile.wasm', import.meta.url),
+  },
+  {
+    rooms: FEATURES,
+    glue: () => import('../dist/zhixuan-core.mjs'),
+    wasm: () => new URL('../dist/zhixuan-core.wasm', import.meta.url),
+  },
+];
+const corePromises = MODULES.map(() => null);
 
 // A specifier the bundler must not try to resolve for the browser build.
 const nodeModule = (name) => import(/* @vite-ignore */ name);
 
-async function readWasmBinary(wasmUrl) {
-  const url = wasmUrl ?? new URL('../dist/zhixuan-core.wasm', import.meta.url);
+/**
+ * The rooms `features` asks for, checked: undefined means every room.
+ * @returns {string[]}
+ */
+export function checkFeatures(features) {
+  if (features === undefined) return [...FEATURES];
+  if (!Array.isArray(features)) throw new TypeError(`options.features must be an array of ${FEATURES.map((f) => `'${f}'`).join(', ')}`);
+  for (const [i, f] of features.entries()) {
+    if (!FEATURES.includes(f)) throw new TypeError(`options.features[${i}] is '${String(f)}': expected one of ${FEATURES.map((x) => `'${x}'`).join(', ')}`);
+  }
+  return [...new Set(features)];
+}
+
+/** Which module serves these rooms: the smallest that holds them all. */
+const moduleFor = (features) => MODULES.findIndex((m) => features.every((f) => m.rooms.includes(f)));
+
+async function readWasmBinary(kind, wasmUrl) {
+  const url = wasmUrl ?? MODULES[kind].wasm();
   if (isNode && String(url).startsWith('file:')) {
     const fs = await nodeModule('node:fs/promises');
     return fs.readFile(url);
@@ -20,24 +65,45 @@ async function readWasmBinary(wasmUrl) {
 }
 
 /**
- * Loads and instantiates the wasm core. Called by createRecommender; call it
- * yourself to choose where the .wasm file comes from.
- * @param {{ wasmUrl?: string | URL, wasmBinary?: Uint8Array }} [options]
+ * Loads and instantiates the wasm core. Called by createRecommender; call it yourself to
+ * start the download early or to choose where the .wasm file comes from (pass the same
+ * `features` as to createRecommender).
+ * @param {{ features?: string[], wasmUrl?: string | URL, wasmBinary?: Uint8Array }} [options]
  */
 export function init(options = {}) {
-  if (!corePromise) {
-    corePromise = (async () => {
+  const kind = moduleFor(checkFeatures(options.features));
+  if (!corePromises[kind]) {
+    corePromises[kind] = (async () => {
       try {
-        const wasmBinary = options.wasmBinary ?? (await readWasmBinary(options.wasmUrl));
+        const [{ default: createZhixuanCore }, wasmBinary] = await Promise.all([
+          MODULES[kind].glue(),
+          options.wasmBinary ?? readWasmBinary(kind, options.wasmUrl),
+        ]);
         return await createZhixuanCore({ wasmBinary, print: () => {}, printErr: (m) => console.warn(`zhixuan: ${m}`) });
       } catch (error) {
-        corePromise = null;  // let a later call retry (e.g. after going back online)
+        corePromises[kind] = null;  // let a later call retry (e.g. after going back online)
         if (error instanceof ZhixuanError) throw error;
         throw new ZhixuanError('WASM_LOAD_FAILED', `the wasm core could not start: ${error?.message ?? error}`);
       }
     })();
   }
-  return corePromise;
+  return corePromises[kind];
+}
+
+/** The JS of the rooms asked for, loaded alongside their module: {profile?, text?, federated?}. */
+export async function loadRooms(features) {
+  const [profile, text, federated] = await Promise.all([
+    features.includes('profile') ? import('./profile.js') : null,
+    features.includes('text') ? import('./text.js') : null,
+    features.includes('federated') ? import('./federated/index.js') : null,
+  ]);
+  return { profile, text, federated };
+}
+
+/** The error for a room used on a recommender created without it. */
+export function featureNotLoaded(feature, what) {
+  return new ZhixuanError('FEATURE_NOT_LOADED',
+    `${what} needs the '${feature}' room: create the recommender with features: [..., '${feature}'] (or without the features option)`);
 }
 
 export { isNode, nodeModule };

@@ -8,7 +8,17 @@ export type ZhixuanErrorCode =
   | 'INVALID_ARGUMENT' | 'MALFORMED_MODEL' | 'MALFORMED_CATALOG' | 'MODEL_MISMATCH' | 'UNKNOWN_ITEM'
   | 'UNKNOWN_EVENT' | 'MALFORMED_PAYLOAD' | 'INTEGRITY' | 'TOO_LARGE' | 'IO' | 'MALFORMED_DATA'
   | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE' | 'QUOTA_EXCEEDED'
+  | 'FEATURE_NOT_LOADED'
   | (string & {});
+
+/**
+ * Rooms beyond the lean core (load, recommend, foldIn, filters, similarItems, alsoBought), each
+ * downloaded only when asked for: `'profile'` (the local profile: track, profile(), recommend()
+ * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
+ * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
+ * new profile) and `'federated'` (`rec.federated`).
+ */
+export type Feature = 'profile' | 'text' | 'federated';
 
 /** The one error class the SDK throws for bad input and failed loads. */
 export class ZhixuanError extends Error {
@@ -51,8 +61,15 @@ export interface CreateOptions {
   onProgress?: (progress: { loaded: number; total: number }) => void;
   /** Where to fetch the .wasm file from (defaults to next to the module). */
   wasmUrl?: string | URL;
-  /** The .wasm bytes, if you already have them. */
+  /** The .wasm bytes, if you already have them (of the module `features` selects). */
   wasmBinary?: Uint8Array;
+  /**
+   * The rooms this page uses; the wasm module downloaded is the smallest holding them (lean,
+   * lean + profile, or every room). Omitted: every room. `[]`: the lean module, under half the
+   * download of the full one; `['profile']`: lean + the local profile. Using a room not asked
+   * for throws `FEATURE_NOT_LOADED` naming this option. Without `'profile'` no profile is attached.
+   */
+  features?: Feature[];
   /** Run the recommender in a Web Worker (browsers): same API, every method returns a promise. */
   worker?: boolean;
 }
@@ -140,7 +157,7 @@ export type Promisified<T> = {
 export type WorkerRecommender = Promisified<Recommender> & { readonly worker: true };
 
 /** Starts the wasm core early (optional; createRecommender calls it). */
-export function init(options?: { wasmUrl?: string | URL; wasmBinary?: Uint8Array }): Promise<unknown>;
+export function init(options?: { features?: Feature[]; wasmUrl?: string | URL; wasmBinary?: Uint8Array }): Promise<unknown>;
 
 // ---- The local user profile (js/profile.js, js/storage/) ----
 

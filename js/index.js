@@ -1,9 +1,8 @@
 // zhixuan: on-device recommendations. The only public entry point.
 import { ZhixuanError, check } from './errors.js';
-import { init } from './core.js';
+import { checkFeatures, init, loadRooms } from './core.js';
 import { readCatalogText, readModelIntoHeap } from './model-source.js';
 import { Recommender } from './recommender.js';
-import { UserProfile } from './profile.js';
 import { checkObject } from './validate.js';
 
 /**
@@ -19,7 +18,8 @@ export async function createRecommender(options) {
   const { model, catalog, sha256, onProgress, wasmUrl, wasmBinary } = checkObject(options, 'options');
   if (model === undefined || model === null) throw new TypeError('options.model is required (bytes, URL or file path)');
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
-  const core = await init({ wasmUrl, wasmBinary });
+  const features = checkFeatures(options.features);  // which module: see js/core.js
+  const [core, rooms] = await Promise.all([init({ features, wasmUrl, wasmBinary }), loadRooms(features)]);
   const [read, catalogRead] = await Promise.allSettled([readModelIntoHeap(core, model, { sha256, onProgress }), readCatalogText(catalog)]);
   if (read.status === 'rejected' || catalogRead.status === 'rejected') {
     if (read.status === 'fulfilled') core._free(read.value.ptr);
@@ -39,10 +39,10 @@ export async function createRecommender(options) {
     const parsed = JSON.parse(catalogText);  // the core validated it already
     for (const item of Array.isArray(parsed) ? parsed : parsed.items) entries.set(String(item.id), item);
   }
-  const rec = new Recommender(core, engine, entries);
-  if (options.profile !== false) {
+  const rec = new Recommender(core, engine, entries, rooms);
+  if (rooms.profile && options.profile !== false) {
     try {
-      rec._profile = await UserProfile.open(core, engine, options);
+      rec._profile = await rooms.profile.UserProfile.open(core, engine, options);
     } catch (error) {
       rec.dispose();
       throw error;

@@ -2,15 +2,15 @@
 // createRecommender() resolves is synchronous.
 import { ZhixuanError, check } from './errors.js';
 import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
-import { Federated } from './federated/index.js';
-import * as text from './text.js';
+import { featureNotLoaded } from './core.js';
 
 export class Recommender {
   /** @internal use createRecommender() */
-  constructor(core, engine, catalog) {
+  constructor(core, engine, catalog, rooms = {}) {
     this._core = core;
     this._engine = engine;
     this._catalog = catalog;  // id -> catalog entry, for display
+    this._rooms = rooms;  // the JS of the rooms loaded with the module: {text?, federated?} (js/core.js)
     this._refreshItems();
   }
 
@@ -18,6 +18,14 @@ export class Recommender {
   _live() {
     if (!this._engine) throw new ZhixuanError('DISPOSED', 'this recommender was disposed');
     return this._engine;
+  }
+
+  /** @internal the JS of a room, or FEATURE_NOT_LOADED naming the option that loads it */
+  _room(feature, what) {
+    this._live();
+    const room = this._rooms[feature];
+    if (!room) throw featureNotLoaded(feature, what);
+    return room;
   }
 
   /** @internal re-reads row order after items were added */
@@ -127,7 +135,9 @@ export class Recommender {
    * @returns {{ids: string[], scores: Float32Array}}
    */
   recommend(options = {}) {
-    if (text.wantsRerank(options)) return text.recommendReranked(this, options);  // {diversity, exploration}
+    if (options && typeof options === 'object' && (options.diversity || options.exploration)) {
+      return this._room('text', 'recommend({diversity, exploration})').recommendReranked(this, options);
+    }
     const engine = this._live();
     const { userVector, history, k = 10, excludeSeen = true, exclude, filter } = checkObject(options, 'options');
     checkK(k);
@@ -139,9 +149,9 @@ export class Recommender {
       const parsed = this._history(history);
       vector = check(engine.foldIn(parsed.rows, parsed.weights));
       seen = parsed.rows;
-    } else if (this._profile && this._core.TextHandle && this._profile.seenRows().length === 0) {
+    } else if (this._profile && this._rooms.text && this._profile.seenRows().length === 0) {
       // A cold user (no events yet): popularity + onboarding interests + context, explained (js/text.js).
-      return text.recommendCold(this, { k, filter, exclude, context: options.context });
+      return this._rooms.text.recommendCold(this, { k, filter, exclude, context: options.context });
     } else if (this._profile) {
       // The local profile (js/profile.js): seen items excluded, a reason per item.
       const top = this._profile.recommend(k, filterJson(filter), this._rows(checkIdList(exclude, 'exclude'), 'exclude', true));
@@ -192,33 +202,32 @@ export class Recommender {
 
   /** Embeds new catalog entries from their text; they are recommendable at once. Returns how many were added. */
   addItems(items) {
-    return text.addItems(this, items);
+    return this._room('text', 'addItems').addItems(this, items);
   }
 
   /** Embeds the catalog items the model has no row for (coldItems()); returns how many. */
   embedColdItems() {
-    return text.embedColdItems(this);
+    return this._room('text', 'embedColdItems').embedColdItems(this);
   }
 
   /** Ranks the catalog for a typed query (TF-IDF cosine + a small semantic term). */
   search(query, options) {
-    return text.search(this, query, options);
+    return this._room('text', 'search').search(this, query, options);
   }
 
   /** Onboarding interests (e.g. ['python', '考研']) that steer cold-user lists. */
   setInterests(interests) {
-    text.setInterests(this, interests);
+    this._room('text', 'setInterests').setInterests(this, interests);
   }
 
   /** The list for a user without events, every item explained (also what recommend() gives a new profile). */
   recommendCold(options) {
-    return text.recommendCold(this, options);
+    return this._room('text', 'recommendCold').recommendCold(this, options);
   }
 
   /** Opt-in federated rounds: consent, privacy ledger, computeUpdate/submit/participate (js/federated). */
   get federated() {
-    this._live();
-    if (!this._federated) this._federated = new Federated(this);
+    if (!this._federated) this._federated = new (this._room('federated', 'rec.federated').Federated)(this);
     return this._federated;
   }
 
@@ -226,8 +235,10 @@ export class Recommender {
 
   /** @internal the profile, or a clear error when none is attached */
   _userProfile() {
-    this._live();
-    if (!this._profile) throw new ZhixuanError('UNSUPPORTED', 'this recommender has no profile (createRecommender({ profile: false }))');
+    if (!this._profile) {
+      this._room('profile', 'the profile (track, profile, exportProfile, importProfile, forget)');
+      throw new ZhixuanError('UNSUPPORTED', 'this recommender has no profile (createRecommender({ profile: false }))');
+    }
     return this._profile;
   }
 
@@ -260,7 +271,7 @@ export class Recommender {
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
   dispose() {
     this._profile?.dispose();
-    text.disposeText(this);
+    this._rooms.text?.disposeText(this);
     if (this._engine) {
       this._engine.delete();
       this._engine = null;

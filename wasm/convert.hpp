@@ -4,6 +4,8 @@
 
 #include <emscripten/val.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +40,16 @@ template <typename T>
 std::vector<T> CopyIn(const emscripten::val& typed_array) {
   if (typed_array.isUndefined() || typed_array.isNull()) return {};
   return emscripten::convertJSArrayToNumberVector<T>(typed_array);
+}
+
+// A typed array of exactly N bytes (nonces, seeds), or INVALID_ARGUMENT naming it.
+template <size_t N>
+StatusOr<std::array<uint8_t, N>> FixedBytes(const emscripten::val& typed_array, const char* name) {
+  std::vector<uint8_t> bytes = CopyIn<uint8_t>(typed_array);
+  if (bytes.size() != N) return InvalidArgument(std::string(name) + " must be " + std::to_string(N) + " bytes");
+  std::array<uint8_t, N> out{};
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
 }
 
 inline emscripten::val TopKVal(const TopK& top) {

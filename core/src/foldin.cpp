@@ -2,38 +2,68 @@
 
 #include <cmath>
 
-#include <Eigen/Dense>
-
 namespace zhixuan {
 
+// A plain Cholesky in double (d <= a few hundred): Eigen's blocked LLT was the largest function
+// of the page's wasm module (16 KB of inlined gemm code for one d x d solve).
 StatusOr<std::vector<float>> FoldIn(const ItemMatrix& items, const std::vector<float>& gram,
                                     const FoldInParams& params, const FoldInInput& input) {
   const int d = items.dim();
   if (static_cast<int64_t>(gram.size()) != int64_t{d} * d) return Status(StatusCode::kInternal, "fold-in gram has the wrong size");
-  Eigen::MatrixXf a = Eigen::Map<const Eigen::MatrixXf>(gram.data(), d, d) * params.unobserved_weight;
-  Eigen::VectorXf b = Eigen::VectorXf::Zero(d);
-  Eigen::VectorXf v(d);
+  // A (lower triangle, column-major: column j holds rows j..d-1) and b.
+  std::vector<double> a(static_cast<size_t>(d) * d);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<double>(gram[i] * params.unobserved_weight);
+  std::vector<double> b(d, 0.0);
+  std::vector<float> v(d);
   int64_t observed = 0;
-  for (int64_t i = 0; i < input.count; ++i) {
-    const int32_t row = input.rows[i];
+  for (int64_t n = 0; n < input.count; ++n) {
+    const int32_t row = input.rows[n];
     if (row < 0 || row >= items.rows()) return InvalidArgument("fold-in history row " + std::to_string(row) + " is out of range");
-    const float weight = input.weights ? input.weights[i] : 1.f;
+    const float weight = input.weights ? input.weights[n] : 1.f;
     if (!std::isfinite(weight)) return InvalidArgument("fold-in weight is NaN or Inf");
     const float confidence = 1.f + params.alpha * weight;
     if (confidence <= 0.f) continue;
     items.RowToF32(row, v.data());
-    a.selfadjointView<Eigen::Lower>().rankUpdate(v, confidence - params.unobserved_weight);
-    b += confidence * v;
+    const double delta = static_cast<double>(confidence - params.unobserved_weight);
+    for (int j = 0; j < d; ++j) {
+      const double s = delta * v[j];
+      double* col = a.data() + static_cast<size_t>(j) * d;
+      for (int i = j; i < d; ++i) col[i] += s * v[i];
+      b[j] += static_cast<double>(confidence) * v[j];
+    }
     ++observed;
   }
   std::vector<float> x(d, 0.f);
   if (observed == 0) return x;
   const double n_total = static_cast<double>(observed) + params.unobserved_weight * static_cast<double>(items.rows());
   const float reg = params.reg * static_cast<float>(std::pow(n_total, params.reg_exponent));
-  a.diagonal().array() += reg;
-  Eigen::LLT<Eigen::MatrixXf, Eigen::Lower> llt(a);
-  if (llt.info() != Eigen::Success) return Status(StatusCode::kInvalidArgument, "fold-in system is not positive definite (raise reg)");
-  Eigen::Map<Eigen::VectorXf>(x.data(), d) = llt.solve(b);
+  for (int k = 0; k < d; ++k) a[static_cast<size_t>(k) * d + k] += reg;
+  // A = L L^T in place, right-looking (inner loops are contiguous axpys).
+  for (int k = 0; k < d; ++k) {
+    double* ck = a.data() + static_cast<size_t>(k) * d;
+    if (!(ck[k] > 0)) return Status(StatusCode::kInvalidArgument, "fold-in system is not positive definite (raise reg)");
+    const double lkk = std::sqrt(ck[k]);
+    const double inv = 1.0 / lkk;
+    ck[k] = lkk;
+    for (int i = k + 1; i < d; ++i) ck[i] *= inv;
+    for (int j = k + 1; j < d; ++j) {
+      double* cj = a.data() + static_cast<size_t>(j) * d;
+      const double ljk = ck[j];
+      for (int i = j; i < d; ++i) cj[i] -= ck[i] * ljk;
+    }
+  }
+  for (int k = 0; k < d; ++k) {  // L y = b
+    const double* ck = a.data() + static_cast<size_t>(k) * d;
+    b[k] /= ck[k];
+    for (int i = k + 1; i < d; ++i) b[i] -= ck[i] * b[k];
+  }
+  for (int k = d - 1; k >= 0; --k) {  // L^T x = y
+    const double* ck = a.data() + static_cast<size_t>(k) * d;
+    double s = b[k];
+    for (int i = k + 1; i < d; ++i) s -= ck[i] * b[i];
+    b[k] = s / ck[k];
+    x[k] = static_cast<float>(b[k]);
+  }
   return x;
 }
 

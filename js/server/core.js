@@ -1,4 +1,5 @@
-// The wasm core in Node for the server: the same module the device runs, loaded with
+// The wasm core in Node for the server: zhixuan-server, the core the devices run with the
+// round's aggregation (wasm/bind_aggregation.cpp) instead of the page's rooms; loaded with
 // wasmBinary read from disk (Node 20's fetch cannot load file paths, TOOLCHAIN trap 3/5).
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +7,7 @@ import path from 'node:path';
 
 let corePromise = null;
 
-/** Directory holding zhixuan-core.{mjs,wasm}: ZHIXUAN_CORE_DIR, else the package's dist/. */
+/** Directory holding zhixuan-server.{mjs,wasm}: ZHIXUAN_CORE_DIR, else the package's dist/. */
 export function coreDir() {
   return process.env.ZHIXUAN_CORE_DIR ?? new URL('../../dist/', import.meta.url).pathname;
 }
@@ -15,10 +16,10 @@ export function loadCore() {
   if (!corePromise) {
     corePromise = (async () => {
       const dir = coreDir();
-      const factory = (await import(pathToFileURL(path.join(dir, 'zhixuan-core.mjs')).href)).default;
-      const wasmBinary = await readFile(path.join(dir, 'zhixuan-core.wasm'));
+      const factory = (await import(pathToFileURL(path.join(dir, 'zhixuan-server.mjs')).href)).default;
+      const wasmBinary = await readFile(path.join(dir, 'zhixuan-server.wasm'));
       const core = await factory({ wasmBinary, print: () => {}, printErr: (m) => console.error(`zhixuan core: ${m}`) });
-      if (typeof core.FederatedRound !== 'function') throw new Error(`the core in ${dir} was built without wasm/bind_federated.cpp`);
+      if (typeof core.FederatedRound !== 'function') throw new Error(`the core in ${dir} was built without wasm/bind_aggregation.cpp`);
       return core;
     })();
     corePromise.catch(() => { corePromise = null; });

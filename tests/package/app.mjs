@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs';
 import { createRecommender, ZhixuanError } from 'zhixuan';
 
 const shipped = readdirSync('node_modules/zhixuan/dist').sort();
-assert.deepEqual(shipped, ['zhixuan-core.mjs', 'zhixuan-core.wasm'], 'the package ships exactly the module and its wasm');
+assert.deepEqual(shipped, ['zhixuan-core-lean.mjs', 'zhixuan-core-lean.wasm', 'zhixuan-core-profile.mjs', 'zhixuan-core-profile.wasm',
+  'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-server.mjs', 'zhixuan-server.wasm'],
+  'the package ships exactly the page modules (lean, profile, full), the server module and their wasm');
 const rec = await createRecommender({ model: './model.safetensors' });
 const { ids, scores } = rec.recommend({ history: ['item0', 'item2'], k: 5 });
 assert.equal(ids.length, 5);
@@ -12,4 +14,10 @@ assert.ok(ids.every((id) => Number(id.slice(4)) % 2 === 0), `checkerboard: even 
 assert.ok(scores instanceof Float32Array);
 assert.throws(() => rec.recommend({ history: ['nope'] }), ZhixuanError);
 rec.dispose();
-console.log('1 passed, 0 failed');
+
+// The lean module (features: []): the same answers; a room it lacks is a clear error.
+const lean = await createRecommender({ model: './model.safetensors', features: [] });
+assert.deepEqual(lean.recommend({ history: ['item0', 'item2'], k: 5 }).ids, ids);
+assert.throws(() => lean.search('python'), (e) => e instanceof ZhixuanError && e.code === 'FEATURE_NOT_LOADED' && /features/.test(e.message));
+lean.dispose();
+console.log('2 passed, 0 failed');

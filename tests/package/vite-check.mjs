@@ -24,6 +24,9 @@ try {
   const wasm = (await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)))
     .filter((p) => p.endsWith('.wasm'));
   assert.ok(wasm.length >= 1, 'the page loaded the wasm');
+  // The page itself asked for the lean module only (the worker loads its own).
+  assert.ok(wasm.some((p) => p.includes('zhixuan-core-lean')), `the page loaded the lean module: ${wasm}`);
+  assert.ok(!wasm.some((p) => /zhixuan-core(-(?!lean)[\w-]*)?\.wasm$/.test(p)), `the page did not load the full module: ${wasm}`);
   if (server.requests.length) assert.ok(wasm.every((p) => p.startsWith('/assets/')), `the wasm came from Vite's assets: ${wasm}`);
   console.log(`${process.argv[3] ?? target} in Chromium: list ${result.ids.join(',')}; worker list ${result.workerIds.join(',')}; wasm ${[...new Set(wasm)].join(', ')}`);
 } finally {

@@ -3,7 +3,8 @@ import { createRecommender } from 'zhixuan';
 
 const report = (window.__result = {});
 try {
-  const rec = await createRecommender({ model: './model.safetensors' });
+  // The lean module (features: []); the worker below takes the default, full one.
+  const rec = await createRecommender({ model: './model.safetensors', features: [] });
   const { ids } = rec.recommend({ history: ['item0', 'item2'], k: 5 });
   document.querySelector('#list').replaceChildren(...ids.map((id) => Object.assign(document.createElement('li'), { textContent: id })));
   report.ids = ids;
