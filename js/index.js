@@ -1,7 +1,7 @@
 // zhixuan: on-device recommendations. The only public entry point.
 import { ZhixuanError, check } from './errors.js';
 import { checkFeatures, init, loadRooms } from './core.js';
-import { readCatalogText, readModelIntoHeap } from './model-source.js';
+import { openModelInHeap, readCatalogText } from './model-source.js';
 import { Recommender } from './recommender.js';
 import { checkObject } from './validate.js';
 
@@ -20,16 +20,18 @@ export async function createRecommender(options) {
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const features = checkFeatures(options.features);  // which module: see js/core.js
   const [core, rooms] = await Promise.all([init({ features, wasmUrl, wasmBinary }), loadRooms(features)]);
-  const [read, catalogRead] = await Promise.allSettled([readModelIntoHeap(core, model, { sha256, onProgress }), readCatalogText(catalog)]);
-  if (read.status === 'rejected' || catalogRead.status === 'rejected') {
-    if (read.status === 'fulfilled') core._free(read.value.ptr);
-    throw read.status === 'rejected' ? read.reason : catalogRead.reason;
-  }
-  const catalogText = catalogRead.value;
+  const catalogRead = readCatalogText(catalog);
+  catalogRead.catch(() => {});  // awaited below; a model error may come first
+  const { ptr, length } = await openModelInHeap(core, model, { sha256, onProgress });
   const engine = new core.Engine();
+  // The engine takes the buffer over (rows are used where they were read) and parses the
+  // header while the catalog may still be on its way.
+  const begun = engine.beginLoad(ptr, length);
+  let catalogText;
   try {
-    // The engine takes the buffer over (freed with the model, or at once on failure): rows stay where they were read.
-    check(engine.loadAdopting(read.value.ptr, read.value.length, catalogText ?? '', catalogText !== null));
+    catalogText = await catalogRead;
+    check(begun);
+    check(engine.finishLoad(catalogText ?? '', catalogText !== null));
   } catch (error) {
     engine.delete();
     throw error;

@@ -86,12 +86,12 @@ export async function readCatalogText(source) {
 }
 
 /**
- * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.loadAdopting
- * (which takes the buffer over). A local file in Node is read straight into the heap:
- * no JS-side buffer and no second copy (cold start).
+ * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.beginLoad (which
+ * takes the buffer over). A local file in Node is read straight into the heap: no JS-side
+ * buffer and no second copy (cold start).
  * @returns {Promise<{ptr: number, length: number}>}
  */
-export async function readModelIntoHeap(core, source, { sha256, onProgress } = {}) {
+export async function openModelInHeap(core, source, { sha256, onProgress } = {}) {
   if (sha256 === undefined && (typeof source === 'string' || source instanceof URL) && !isRemote(source)) {
     const fs = await nodeModule('node:fs');
     return readFileIntoHeap(core, fs, source);
@@ -110,12 +110,12 @@ function mallocFor(core, length) {
 }
 
 function readFileIntoHeap(core, fs, path) {
-  const fail = (error) => new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
+  const ioError = (error) => new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
   let fd;
   try {
     fd = fs.openSync(path, 'r');
   } catch (error) {
-    throw fail(error);
+    throw ioError(error);
   }
   let ptr = 0;
   try {
@@ -123,8 +123,7 @@ function readFileIntoHeap(core, fs, path) {
     if (size > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `model file ${path} is larger than 2 GiB`);
     ptr = mallocFor(core, size);
     const heap = core.HEAPU8;  // after malloc: a grown memory has a new view
-    let done = 0;
-    while (done < size) {
+    for (let done = 0; done < size;) {
       const n = fs.readSync(fd, heap, ptr + done, size - done, done);
       if (n === 0) throw new ZhixuanError('IO', `could not read model file ${path}: it shrank while being read`);
       done += n;
@@ -132,7 +131,7 @@ function readFileIntoHeap(core, fs, path) {
     return { ptr, length: size };
   } catch (error) {
     if (ptr) core._free(ptr);
-    throw error instanceof ZhixuanError ? error : fail(error);
+    throw error instanceof ZhixuanError ? error : ioError(error);
   } finally {
     fs.closeSync(fd);
   }

@@ -13,10 +13,19 @@ val Engine::Load(uintptr_t model_ptr, size_t model_len, const std::string& catal
   return Finish(LoadModel(reinterpret_cast<const uint8_t*>(model_ptr), model_len), catalog_json, has_catalog);
 }
 
-val Engine::LoadAdopting(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog) {
+val Engine::BeginLoad(uintptr_t model_ptr, size_t model_len) {
   std::shared_ptr<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(model_ptr),
                                        [](const uint8_t* p) { std::free(const_cast<uint8_t*>(p)); });
-  return Finish(LoadModel(std::move(bytes), model_len), catalog_json, has_catalog);
+  pending_ = std::make_unique<BundleLoader>();
+  begun_ = pending_->Begin(std::move(bytes), model_len);
+  return StatusVal(begun_);
+}
+
+val Engine::FinishLoad(const std::string& catalog_json, bool has_catalog) {
+  if (!pending_) return ErrorVal(Status(StatusCode::kInternal, "finishLoad without beginLoad"));
+  std::unique_ptr<BundleLoader> loader = std::move(pending_);
+  if (!begun_.ok()) return ErrorVal(begun_);
+  return Finish(loader->Finish(), catalog_json, has_catalog);
 }
 
 val Engine::Finish(StatusOr<Model> model, const std::string& catalog_json, bool has_catalog) {

@@ -17,9 +17,13 @@ class Engine {
   // Parses the bundle at [model_ptr, model_ptr + model_len) in the wasm heap (the
   // caller frees it afterwards) and the optional catalog JSON.
   emscripten::val Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
-  // The same, but the engine takes the malloc'd buffer over (whatever the outcome: the caller
-  // must not free it) and reads the item rows in place instead of copying them.
-  emscripten::val LoadAdopting(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
+  // Cold start in two calls: BeginLoad takes the malloc'd buffer over (whatever the outcome:
+  // the caller must not free it; the engine does) and parses the header and manifest, which
+  // need only the first 8 + header-length bytes, so the host may still be reading the tensor
+  // data into the rest. FinishLoad, once the data is there, checks the tensors (rows are read
+  // in place, not copied) and joins the catalog.
+  emscripten::val BeginLoad(uintptr_t model_ptr, size_t model_len);
+  emscripten::val FinishLoad(const std::string& catalog_json, bool has_catalog);
 
   bool loaded() const { return rec_ != nullptr; }
   Recommender& rec() { return *rec_; }
@@ -42,6 +46,8 @@ class Engine {
   emscripten::val Finish(StatusOr<Model> model, const std::string& catalog_json, bool has_catalog);
 
   std::unique_ptr<Recommender> rec_;
+  std::unique_ptr<BundleLoader> pending_;  // between BeginLoad and FinishLoad (owns the buffer)
+  Status begun_;
 };
 
 }  // namespace zhixuan::wasm

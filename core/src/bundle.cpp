@@ -159,35 +159,44 @@ std::vector<float> ComputeGram(const ItemMatrix& items) {
   return std::vector<float>(gram.data(), gram.data() + d * d);  // symmetric: layout does not matter
 }
 
-namespace {
-
-// `backing`, when set, owns `bytes`: the rows are then read in place instead of copied.
-StatusOr<Model> Load(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing) {
-  auto parsed = ParseSafetensors(bytes, size);
+Status BundleLoader::Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing) {
+  backing_ = std::move(backing);
+  auto parsed = ParseSafetensors(bytes, size);  // the header only: offsets are checked, not followed
   if (!parsed.ok()) return parsed.status();
-  SafetensorsView& file = parsed.value();
-  auto manifest_it = file.metadata.find(kManifestKey);
-  if (manifest_it == file.metadata.end())
+  file_ = std::move(parsed).value();
+  auto manifest_it = file_.metadata.find(kManifestKey);
+  if (manifest_it == file_.metadata.end())
     return MalformedModel("bundle has no __metadata__['zhixuan.manifest']");
-  Model model;
-  ZX_RETURN_IF_ERROR(ParseManifest(manifest_it->second, &model.manifest, &model.id_index));
-  model.manifest.json = std::move(manifest_it->second);
+  ZX_RETURN_IF_ERROR(ParseManifest(manifest_it->second, &model_.manifest, &model_.id_index));
+  model_.manifest.json = std::move(manifest_it->second);
+  begun_ = true;
+  return Status::Ok();
+}
+
+Status BundleLoader::Begin(std::shared_ptr<const uint8_t> bytes, size_t size) {
+  const uint8_t* data = bytes.get();
+  return Begin(data, size, std::move(bytes));
+}
+
+StatusOr<Model> BundleLoader::Finish() {
+  if (!begun_) return Status(StatusCode::kInternal, "BundleLoader::Finish without a successful Begin");
+  begun_ = false;
+  Model model = std::move(model_);
   const Manifest& m = model.manifest;
-
-  const TensorView* embeddings = file.find("item_embeddings");
+  const TensorView* embeddings = file_.find("item_embeddings");
   if (embeddings == nullptr) return MalformedModel("bundle has no item_embeddings tensor");
-  const TensorView* scales = file.find("item_scales");
+  const TensorView* scales = file_.find("item_scales");
   ZX_RETURN_IF_ERROR(CheckEmbeddings(*embeddings, scales, m));
-  model.items = backing ? ItemMatrix::ViewTensor(*embeddings, scales, std::move(backing))
-                        : ItemMatrix::FromTensor(*embeddings, scales);
+  model.items = backing_ ? ItemMatrix::ViewTensor(*embeddings, scales, backing_)
+                         : ItemMatrix::FromTensor(*embeddings, scales);
 
-  if (const TensorView* bias = file.find("item_bias"))
+  if (const TensorView* bias = file_.find("item_bias"))
     ZX_RETURN_IF_ERROR(CheckF32Vector(*bias, embeddings->shape[0], "item_bias", &model.bias));
-  if (const TensorView* gram = file.find("item_gram")) {
+  if (const TensorView* gram = file_.find("item_gram")) {
     if (gram->shape != std::vector<int64_t>{m.dim, m.dim}) return MalformedModel("item_gram must be [dim, dim]");
     ZX_RETURN_IF_ERROR(CheckF32Vector(*gram, int64_t{m.dim} * m.dim, "item_gram", &model.gram));
   }
-  for (const auto& [name, view] : file.tensors) {
+  for (const auto& [name, view] : file_.tensors) {
     if (name == "item_embeddings" || name == "item_scales" || name == "item_bias" || name == "item_gram") continue;
     TensorData t;
     t.dtype = view.dtype;
@@ -198,13 +207,16 @@ StatusOr<Model> Load(const uint8_t* bytes, size_t size, std::shared_ptr<const ui
   return model;
 }
 
-}  // namespace
-
-StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size) { return Load(bytes, size, nullptr); }
+StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size) {
+  BundleLoader loader;
+  ZX_RETURN_IF_ERROR(loader.Begin(bytes, size, nullptr));
+  return loader.Finish();
+}
 
 StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size) {
-  const uint8_t* data = bytes.get();
-  return Load(data, size, std::move(bytes));
+  BundleLoader loader;
+  ZX_RETURN_IF_ERROR(loader.Begin(std::move(bytes), size));
+  return loader.Finish();
 }
 
 std::vector<uint8_t> SaveModel(const Model& model) {

@@ -157,3 +157,28 @@ TEST_CASE("a non-finite value is found wherever it is in the embeddings", "[bund
     }
   }
 }
+
+TEST_CASE("a two-step load reads only the header before Finish", "[bundle]") {
+  Model model = CheckerboardModel(12, 8);
+  const std::vector<uint8_t> bytes = SaveModel(model);
+  uint64_t header = 0;
+  for (int i = 7; i >= 0; --i) header = (header << 8) | bytes[static_cast<size_t>(i)];
+  std::shared_ptr<uint8_t> buffer(new uint8_t[bytes.size()], std::default_delete<uint8_t[]>());
+  std::memcpy(buffer.get(), bytes.data(), 8 + header);
+  std::memset(buffer.get() + 8 + header, 0xFF, bytes.size() - 8 - header);  // data not read yet: NaN bit patterns
+  BundleLoader loader;
+  REQUIRE(loader.Begin(std::shared_ptr<const uint8_t>(buffer), bytes.size()).ok());
+  std::memcpy(buffer.get() + 8 + header, bytes.data() + 8 + header, bytes.size() - 8 - header);  // the data arrives
+  auto loaded = loader.Finish();
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->items.ToF32() == model.items.ToF32());
+
+  SECTION("Finish without a successful Begin is an error, not a crash") {
+    BundleLoader unused;
+    REQUIRE(unused.Finish().status().code() == StatusCode::kInternal);
+    BundleLoader failed;
+    std::vector<uint8_t> bad{1, 2, 3};
+    REQUIRE_FALSE(failed.Begin(bad.data(), bad.size(), nullptr).ok());
+    REQUIRE_FALSE(failed.Finish().ok());
+  }
+}

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, i8Bundle, gaussianRows, itemIds, sampleCatalog } from './fixtures.js';
+import { checkerboardBundle, f32Bundle, i8Bundle, gaussianRows, itemIds, sampleCatalog } from './fixtures.js';
 
 function tempFile(bytes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-test-'));
@@ -61,4 +61,24 @@ test('a sha256 check still applies to a file path', async () => {
   const rec = await createRecommender({ model: file, sha256: digest, profile: false });
   rec.dispose();
   await assert.rejects(createRecommender({ model: file, sha256: '0'.repeat(64) }), (e) => e.code === 'INTEGRITY');
+});
+
+test('several files loading at once load intact', async () => {
+  const n = 20000, dim = 32;
+  const bundles = [1, 2, 3].map((seed) => f32Bundle(gaussianRows(n, dim, seed), itemIds(n), dim));
+  const files = bundles.map(tempFile);
+  const recs = await Promise.all(files.map((model) => createRecommender({ model, profile: false })));
+  const userVector = gaussianRows(1, dim, 9);
+  for (let i = 0; i < recs.length; i++) {
+    const fromBytes = await createRecommender({ model: bundles[i], profile: false });
+    assert.deepEqual(recs[i].recommend({ userVector, k: 20 }), fromBytes.recommend({ userVector, k: 20 }));
+    fromBytes.dispose();
+    recs[i].dispose();
+  }
+});
+
+test('a header length past the end of the file is still MALFORMED_MODEL', async () => {
+  const bytes = checkerboardBundle();
+  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(0, BigInt(bytes.byteLength), true);
+  await assert.rejects(createRecommender({ model: tempFile(bytes) }), (e) => e.code === 'MALFORMED_MODEL' && /larger than the file/.test(e.message));
 });

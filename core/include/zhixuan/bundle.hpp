@@ -61,6 +61,24 @@ StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size);
 // rows in place (the buffer lives as long as the rows do).
 StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size);
 
+// LoadModel in two steps, for hosts that read the tensor data while the header is parsed
+// (cold start): Begin reads only the header (the first 8 + header-length bytes) and the
+// manifest; Finish reads and checks the tensors. `bytes` is adopted as in LoadModel above and
+// stays alive with the loader, whether Begin succeeds or not.
+class BundleLoader {
+ public:
+  Status Begin(std::shared_ptr<const uint8_t> bytes, size_t size);
+  // Without adoption: the rows are copied at Finish; `bytes` must outlive the loader.
+  Status Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing);
+  StatusOr<Model> Finish();  // once, after a successful Begin
+
+ private:
+  std::shared_ptr<const uint8_t> backing_;
+  SafetensorsView file_;
+  Model model_;
+  bool begun_ = false;
+};
+
 // Serializes a model; the manifest JSON is regenerated from the typed fields
 // merged over Manifest::json (typed fields win).
 std::vector<uint8_t> SaveModel(const Model& model);
