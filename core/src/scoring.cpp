@@ -119,7 +119,7 @@ void ScoreF16Simd(const uint16_t* rows, const float* q, int d, int64_t count, fl
 // so one i32x4.dot_i16x8_s each against the query's even and odd values (q16 is permuted per
 // 16-value chunk: 8 even, then 8 odd; see Prepare). The even sums carry a factor 256 and
 // are folded into the total (>> 8, exact) every 64 bytes, before they could overflow:
-// 8 products per lane * 256 * 127 * kQueryMax < 2^31.
+// 8 products per lane * 256 * 128 * kQueryMax < 2^31 (an int8 of -128 included).
 struct I8Sums2 {
   v128_t a, b;  // per row, four int32 partial sums
 };
@@ -177,7 +177,7 @@ void ScoreI8Simd(const int8_t* rows, const int16_t* q16_permuted, const float* s
 #endif  // __wasm_simd128__
 
 // I8 rows take the query quantized to integers in [-kQueryMax, kQueryMax] (its error stays far below
-// the rows' own int8 rounding). The bound keeps every int32 sum exact: |sum| <= 1024 * 127 * kQueryMax
+// the rows' own int8 rounding). The bound keeps every int32 sum exact: |sum| <= 1024 * 128 * kQueryMax
 // < 2^31 for the largest dim, and it is what the SIMD kernel's 256-scaled even sums need (above).
 constexpr int kQueryMax = 8191;
 
