@@ -44,15 +44,20 @@ void ScoreI8Portable(const int8_t* rows, const int16_t* q16, const float* scales
 
 #if defined(__wasm_simd128__)
 
+// Forced: in the release link (LTO, most files -Oz) these per-row helpers were left as calls
+// returning vectors through memory (a profile showed DotI8Rows2 and HorizontalSum4I32 as their
+// own functions, ~20% of an I8 query), though inlined in a plain -O3 build.
+#define ZX_FORCE_INLINE inline __attribute__((always_inline))
+
 // Lane 0 = (v0 + v2) + (v1 + v3): the documented order.
-float HorizontalSum(v128_t v) {
+ZX_FORCE_INLINE float HorizontalSum(v128_t v) {
   v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
   v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
   return wasm_f32x4_extract_lane(v, 0);
 }
 
 // Four horizontal sums at once: lane i = (x0 + x2) + (x1 + x3) of the i-th argument.
-v128_t HorizontalSum4I32(v128_t a, v128_t b, v128_t c, v128_t e) {
+ZX_FORCE_INLINE v128_t HorizontalSum4I32(v128_t a, v128_t b, v128_t c, v128_t e) {
   const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
   const v128_t ce = wasm_i32x4_add(wasm_i32x4_shuffle(c, e, 0, 4, 1, 5), wasm_i32x4_shuffle(c, e, 2, 6, 3, 7));
   return wasm_i32x4_add(wasm_i32x4_shuffle(ab, ce, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, ce, 2, 3, 6, 7));
@@ -126,7 +131,7 @@ struct I8Sums2 {
 
 // Two rows (`a`, stride d) over values [begin, end), end - begin <= 64, folded to plain sums.
 // Two rows per loop, not four: V8 keeps 4 accumulators in registers but spills 8 (12% faster).
-inline I8Sums2 DotI8Rows2(const int8_t* a, int d, const int16_t* q16_permuted, int begin, int end) {
+ZX_FORCE_INLINE I8Sums2 DotI8Rows2(const int8_t* a, int d, const int16_t* q16_permuted, int begin, int end) {
   v128_t ea = wasm_i32x4_splat(0), eb = ea, oa = ea, ob = ea;
   for (int j = begin; j < end; j += 16) {
     const v128_t q_even = wasm_v128_load(q16_permuted + j), q_odd = wasm_v128_load(q16_permuted + j + 8);
@@ -141,7 +146,7 @@ inline I8Sums2 DotI8Rows2(const int8_t* a, int d, const int16_t* q16_permuted, i
 }
 
 // Two rows over all d values: 64-value blocks, running totals only past the first.
-inline I8Sums2 DotI8Rows2All(const int8_t* a, int d, const int16_t* q16_permuted) {
+ZX_FORCE_INLINE I8Sums2 DotI8Rows2All(const int8_t* a, int d, const int16_t* q16_permuted) {
   I8Sums2 t = DotI8Rows2(a, d, q16_permuted, 0, std::min(d, 64));
   for (int block = 64; block < d; block += 64) {
     const I8Sums2 s = DotI8Rows2(a, d, q16_permuted, block, std::min(d, block + 64));
