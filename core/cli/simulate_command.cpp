@@ -215,6 +215,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
   }
 
   std::mt19937_64 rng(static_cast<uint64_t>(s.sim_seed) * 7919 + 1);
+  std::mt19937_64 noise_rng(static_cast<uint64_t>(s.sim_seed) * 104729 + 3);
   double update_seconds = 0;
   int64_t updates = 0, payload_bytes = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -268,7 +269,8 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
       }
     }
     if (url.empty()) {
-      std::array<uint8_t, 32> seed = RandomArray<32>(rng);
+      // Its own stream: the client sampling stays the same as against a server.
+      const std::array<uint8_t, 32> seed = RandomArray<32>(noise_rng);
       auto next = agg->Finish(model, seed, "sim-r" + std::to_string(round));
       if (!next.ok()) return next.status();
       model = std::move(next).value();
