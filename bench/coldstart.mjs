@@ -2,6 +2,7 @@
 // file -> first recommend() result. Median of several processes.
 //
 //   node bench/coldstart.mjs [--module DIR] [--runs 7] [--items 100000] [--dim 64] [--no-gram]
+//        [--features none|profile,text,...]   (none: features: [], the lean page module)
 //
 // The bundle ships item_gram (VᵀV) as a trainer writes it; --no-gram shows the cost of
 // computing it on the device instead.
@@ -13,12 +14,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 if (process.argv[2] === '--child') {
-  const [entry, bundlePath, dim] = process.argv.slice(3);
+  const [entry, bundlePath, dim, featuresArg] = process.argv.slice(3);
+  const features = featuresArg === 'all' ? undefined : featuresArg === 'none' ? [] : featuresArg.split(',');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { createRecommender } = await import(pathToFileURL(entry).href);
   const t1 = performance.now();
-  const rec = await createRecommender({ model: bundlePath });
+  const rec = await createRecommender({ model: bundlePath, features });
   const t2 = performance.now();
   const userVector = new Float32Array(Number(dim)).map((_, j) => Math.sin(j + 1));
   const { ids } = rec.recommend({ userVector, k: 10 });
@@ -49,11 +51,11 @@ const self = fileURLToPath(import.meta.url);
 
 const samples = [];
 for (let i = 0; i < runs; i++) {
-  samples.push(JSON.parse(execFileSync(process.execPath, [self, '--child', entry, bundlePath, String(dim)], { encoding: 'utf8' })));
+  samples.push(JSON.parse(execFileSync(process.execPath, [self, '--child', entry, bundlePath, String(dim), args.features ?? 'all'], { encoding: 'utf8' })));
 }
 const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 const bundleMiB = fs.statSync(bundlePath).size / 2 ** 20;
-console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}), ` +
+console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
   `median of ${runs} fresh node processes, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | process CPU in that time |');
 console.log('|---|---|---|---|---|');

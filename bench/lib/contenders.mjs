@@ -15,11 +15,13 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export function zhixuanEntry(moduleDir) {
   const packageDist = path.join(repoRoot, 'dist');
   if (!moduleDir || path.resolve(moduleDir) === packageDist) return path.join(repoRoot, 'js', 'index.js');
-  // js/core.js imports ../dist/zhixuan-core.mjs: give it a package copy whose dist/ is moduleDir.
+  // js/core.js imports ../dist/zhixuan-*.mjs: give it a package copy whose dist/ is moduleDir's modules.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-bench-'));
   fs.cpSync(path.join(repoRoot, 'js'), path.join(copy, 'js'), { recursive: true });
   fs.mkdirSync(path.join(copy, 'dist'));
-  for (const f of ['zhixuan-core.mjs', 'zhixuan-core.wasm']) fs.copyFileSync(path.join(moduleDir, f), path.join(copy, 'dist', f));
+  for (const f of fs.readdirSync(moduleDir).filter((name) => /^zhixuan-.*\.(mjs|wasm)$/.test(name))) {
+    fs.copyFileSync(path.join(moduleDir, f), path.join(copy, 'dist', f));
+  }
   return path.join(copy, 'js', 'index.js');
 }
 
