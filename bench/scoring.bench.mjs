@@ -1,7 +1,7 @@
 // Top-K scoring benchmark: zhixuan (F32, F16, I8 bundles through the public API)
 // side by side with plain JS loops, tfjs-wasm and onnxruntime-web, in one process.
 //
-//   node bench/scoring.bench.mjs [--module DIR] [--sizes 10k,100k,1M] [--dims 64,128]
+//   node --expose-gc bench/scoring.bench.mjs [--module DIR] [--sizes 10k,100k,1M] [--dims 64,128]
 //        [--ks 10,100] [--runs 15] [--warmup 3] [--warmup-ms 400] [--batch 16] [--json FILE]
 //        [--recall-queries 200]
 //
@@ -51,6 +51,9 @@ async function timed(fn) {
 
 // Median latency of single queries and of batches (per query), plus the k=10 rows for recall.
 async function measure(contender, queries, k) {
+  // The previous size's matrices are garbage now: collect them before timing, or V8's
+  // concurrent marking runs during the first contender's queries (run with --expose-gc).
+  globalThis.gc?.();
   // Warm up by count and by time: V8 moves hot wasm from Liftoff to TurboFan in the background.
   const warmStart = performance.now();
   for (let i = 0; i < warmup || performance.now() - warmStart < warmupMs; i++) {
