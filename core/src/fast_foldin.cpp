@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "zhixuan/cholesky.hpp"
+
 namespace zhixuan {
 
 StatusOr<IncrementalFoldIn> IncrementalFoldIn::Create(const ItemMatrix* items, const std::vector<float>* gram,
@@ -82,7 +84,7 @@ bool IncrementalFoldIn::RankOneFactor(const double* v, double delta) {
   return true;
 }
 
-// Right-looking Cholesky of the lower triangle of A into L; inner loops are contiguous axpys.
+// Refactors A (with the current reg) into L when an update invalidated it.
 Status IncrementalFoldIn::EnsureFactor() {
   const double reg = CurrentReg();
   const int d = dim_;
@@ -93,45 +95,14 @@ Status IncrementalFoldIn::EnsureFactor() {
   }
   if (factor_valid_) return Status::Ok();
   std::copy(a_.begin(), a_.end(), l_.begin());
-  for (int k = 0; k < d; ++k) {
-    double* ck = l_.data() + static_cast<size_t>(k) * d;
-    if (!(ck[k] > 0)) return InvalidArgument("fold-in system is not positive definite (raise reg)");
-    const double lkk = std::sqrt(ck[k]);
-    const double inv = 1.0 / lkk;
-    ck[k] = lkk;
-    for (int i = k + 1; i < d; ++i) ck[i] *= inv;
-    for (int j = k + 1; j < d; ++j) {
-      double* cj = l_.data() + static_cast<size_t>(j) * d;
-      const double ljk = ck[j];
-      for (int i = j; i < d; ++i) cj[i] -= ck[i] * ljk;
-    }
-  }
+  if (!CholeskyFactorInPlace(l_.data(), d)) return InvalidArgument("fold-in system is not positive definite (raise reg)");
   factor_valid_ = true;
   updates_since_refactor_ = 0;
   ++refactor_count_;
   return Status::Ok();
 }
 
-void IncrementalFoldIn::SolveInPlace(double* y) const {
-  const int d = dim_;
-  for (int k = 0; k < d; ++k) {  // L y = rhs, column-oriented
-    const double* col = l_.data() + static_cast<size_t>(k) * d;
-    const double yk = y[k] / col[k];
-    y[k] = yk;
-    for (int i = k + 1; i < d; ++i) y[i] -= col[i] * yk;
-  }
-  for (int k = d - 1; k >= 0; --k) {  // L^T x = y: a dot product down column k
-    const double* col = l_.data() + static_cast<size_t>(k) * d;
-    double s0 = 0, s1 = 0;
-    int i = k + 1;
-    for (; i + 2 <= d; i += 2) {
-      s0 += col[i] * y[i];
-      s1 += col[i + 1] * y[i + 1];
-    }
-    if (i < d) s0 += col[i] * y[i];
-    y[k] = (y[k] - (s0 + s1)) / col[k];
-  }
-}
+void IncrementalFoldIn::SolveInPlace(double* y) const { CholeskySolveInPlace(l_.data(), dim_, y); }
 
 Status IncrementalFoldIn::SetWeight(int32_t row, double weight) {
   if (row < 0 || row >= items_->rows()) return InvalidArgument("fold-in history row " + std::to_string(row) + " is out of range");

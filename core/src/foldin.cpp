@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "zhixuan/cholesky.hpp"
+
 namespace zhixuan {
 
-// A plain Cholesky in double (d <= a few hundred): Eigen's blocked LLT was the largest function
-// of the page's wasm module (16 KB of inlined gemm code for one d x d solve).
 StatusOr<std::vector<float>> FoldIn(const ItemMatrix& items, const std::vector<float>& gram,
                                     const FoldInParams& params, const FoldInInput& input) {
   const int d = items.dim();
@@ -38,32 +38,9 @@ StatusOr<std::vector<float>> FoldIn(const ItemMatrix& items, const std::vector<f
   const double n_total = static_cast<double>(observed) + params.unobserved_weight * static_cast<double>(items.rows());
   const float reg = params.reg * static_cast<float>(std::pow(n_total, params.reg_exponent));
   for (int k = 0; k < d; ++k) a[static_cast<size_t>(k) * d + k] += reg;
-  // A = L L^T in place, right-looking (inner loops are contiguous axpys).
-  for (int k = 0; k < d; ++k) {
-    double* ck = a.data() + static_cast<size_t>(k) * d;
-    if (!(ck[k] > 0)) return Status(StatusCode::kInvalidArgument, "fold-in system is not positive definite (raise reg)");
-    const double lkk = std::sqrt(ck[k]);
-    const double inv = 1.0 / lkk;
-    ck[k] = lkk;
-    for (int i = k + 1; i < d; ++i) ck[i] *= inv;
-    for (int j = k + 1; j < d; ++j) {
-      double* cj = a.data() + static_cast<size_t>(j) * d;
-      const double ljk = ck[j];
-      for (int i = j; i < d; ++i) cj[i] -= ck[i] * ljk;
-    }
-  }
-  for (int k = 0; k < d; ++k) {  // L y = b
-    const double* ck = a.data() + static_cast<size_t>(k) * d;
-    b[k] /= ck[k];
-    for (int i = k + 1; i < d; ++i) b[i] -= ck[i] * b[k];
-  }
-  for (int k = d - 1; k >= 0; --k) {  // L^T x = y
-    const double* ck = a.data() + static_cast<size_t>(k) * d;
-    double s = b[k];
-    for (int i = k + 1; i < d; ++i) s -= ck[i] * b[i];
-    b[k] = s / ck[k];
-    x[k] = static_cast<float>(b[k]);
-  }
+  if (!CholeskyFactorInPlace(a.data(), d)) return Status(StatusCode::kInvalidArgument, "fold-in system is not positive definite (raise reg)");
+  CholeskySolveInPlace(a.data(), d, b.data());
+  for (int k = 0; k < d; ++k) x[k] = static_cast<float>(b[k]);
   return x;
 }
 

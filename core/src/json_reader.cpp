@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "zhixuan/utf8.hpp"
+
 namespace zhixuan {
 
 class JsonParser {
@@ -67,30 +69,6 @@ inline bool HasSpecialByte(uint64_t w) {
   const uint64_t zero_backslash = (backslash - kOnes) & ~backslash;
   const uint64_t control = w - kOnes * 0x20;  // borrows out of bytes < 0x20
   return ((zero_quote | zero_backslash | control | w) & kHigh) != 0;
-}
-
-// Writes the UTF-8 form of a code point (at most 4 bytes); returns its length.
-size_t EncodeUtf8(uint32_t cp, char* out) {
-  if (cp < 0x80) {
-    out[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (cp >> 6));
-    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (cp >> 12));
-    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (cp >> 18));
-  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 4;
 }
 
 }  // namespace

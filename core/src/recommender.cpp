@@ -73,8 +73,7 @@ StatusOr<std::unique_ptr<Recommender>> Recommender::Create(Model model, std::opt
   // A model built by hand (not LoadModel/MakeModel) has no index yet; a repeated id keeps its first row.
   if (model.id_index.size() != model.manifest.item_ids.size()) {
     RowIndex index;
-    index.Build(model.manifest.item_ids);
-    for (size_t r = index.size(); r < model.manifest.item_ids.size(); ++r) index.Insert(static_cast<int32_t>(r), model.manifest.item_ids);
+    for (size_t r = 0; r < model.manifest.item_ids.size(); ++r) index.Insert(static_cast<int32_t>(r), model.manifest.item_ids);
     model.id_index = std::move(index);
   }
   rec->model_ = std::move(model);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "stopwords.inc"
+#include "zhixuan/utf8.hpp"
 
 namespace zhixuan {
 namespace {
@@ -36,30 +37,6 @@ uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { *i += 1; return kReplacement; }
   *i += length;
   return cp;
-}
-
-// Writes the UTF-8 of cp at out (room for 4 bytes); returns the byte count.
-int EncodeUtf8(uint32_t cp, char* out) {
-  if (cp < 0x80) {
-    out[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (cp >> 6));
-    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (cp >> 12));
-    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (cp >> 18));
-  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 4;
 }
 
 bool IsCjk(uint32_t cp) {
