@@ -3,6 +3,8 @@
 //
 //   node bench/coldstart.mjs [--module DIR] [--runs 7] [--items 100000] [--dim 64] [--no-gram]
 //        [--features none|profile,text,...]   (none: features: [], the lean page module)
+//        [--format 2|1]   bundle format: 2 (what `zhixuan train` writes, ids as a tensor) or 1
+//                         (ids in the manifest JSON)
 //
 // The bundle ships item_gram (VᵀV) as a trainer writes it; --no-gram shows the cost of
 // computing it on the device instead.
@@ -43,9 +45,10 @@ const runs = Number(args.runs ?? 7);
 const n = Number(args.items ?? 100000);
 const dim = Number(args.dim ?? 64);
 const withGram = !args['no-gram'];
+const format = Number(args.format ?? 2);
 
 const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-')), 'model.safetensors');
-fs.writeFileSync(bundlePath, makeBundle(gaussian(n * dim, 7), n, dim, 'F32', { withGram }));
+fs.writeFileSync(bundlePath, makeBundle(gaussian(n * dim, 7), n, dim, 'F32', { withGram, format }));
 const entry = zhixuanEntry(args.module);
 const self = fileURLToPath(import.meta.url);
 
@@ -55,7 +58,7 @@ for (let i = 0; i < runs; i++) {
 }
 const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 const bundleMiB = fs.statSync(bundlePath).size / 2 ** 20;
-console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
+console.log(`# cold start — ${n}×${dim} F32 bundle format ${format} (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
   `median of ${runs} fresh node processes, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | process CPU in that time |');
 console.log('|---|---|---|---|---|');

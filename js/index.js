@@ -22,17 +22,36 @@ export async function createRecommender(options) {
   const [core, rooms] = await Promise.all([init({ features, wasmUrl, wasmBinary }), loadRooms(features)]);
   const catalogRead = readCatalogText(catalog);
   catalogRead.catch(() => {});  // awaited below; a model error may come first
-  const { ptr, length } = await openModelInHeap(core, model, { sha256, onProgress });
+  const { ptr, length, reader } = await openModelInHeap(core, model, { sha256, onProgress });
   const engine = new core.Engine();
-  // The engine takes the buffer over (rows are used where they were read) and parses the
-  // header while the catalog may still be on its way.
-  const begun = engine.beginLoad(ptr, length);
+  // The engine takes the buffer over (rows are used where they were read). A file comes in
+  // steps: the header is parsed, the item ids are read and indexed while the thread pool reads
+  // the rows, and the catalog may still be on its way meanwhile.
+  let read = Promise.resolve();
+  let manifestRead;
   let catalogText;
   try {
-    catalogText = await catalogRead;
+    const begun = engine.beginLoad(ptr, length);
+    if (reader) {
+      try {
+        if (!begun.zxError) reader.readNow(begun.idBytesBegin, begun.idBytesEnd);
+        read = reader.readRest(reader.headerEnd + (begun.zxError ? 0 : begun.idBytesEnd - begun.idBytesBegin));
+      } catch (error) {
+        reader.close();
+        throw error;
+      }
+    }
+    manifestRead = begun.zxError ? begun : engine.readManifest();
+    // Settled before anything can free the buffer: the thread pool may still be writing into it.
+    const [readResult, catalogResult] = await Promise.allSettled([read, catalogRead]);
     check(begun);
+    if (readResult.status === 'rejected') throw readResult.reason;
+    check(manifestRead);
+    if (catalogResult.status === 'rejected') throw catalogResult.reason;
+    catalogText = catalogResult.value;
     check(engine.finishLoad(catalogText ?? '', catalogText !== null));
   } catch (error) {
+    await read.catch(() => {});
     engine.delete();
     throw error;
   }

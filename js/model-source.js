@@ -2,7 +2,7 @@
 import { ZhixuanError } from './errors.js';
 import { isNode, nodeModule } from './core.js';
 
-const MAX_BUNDLE_BYTES = 2 ** 31;
+export const MAX_BUNDLE_BYTES = 2 ** 31;
 
 // In a page every string is a URL; in Node only http(s), blob and data URLs are fetched.
 function isRemote(source) {
@@ -87,14 +87,15 @@ export async function readCatalogText(source) {
 
 /**
  * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.beginLoad (which
- * takes the buffer over). A local file in Node is read straight into the heap: no JS-side
- * buffer and no second copy (cold start).
- * @returns {Promise<{ptr: number, length: number}>}
+ * takes the buffer over). A local file in Node is read straight into the heap (no JS-side
+ * buffer, no second copy), and only its header before this returns: `reader` reads the rest
+ * while the core parses (cold start; see createRecommender).
+ * @returns {Promise<{ptr: number, length: number, reader?: ModelFileReader}>}
  */
 export async function openModelInHeap(core, source, { sha256, onProgress } = {}) {
   if (sha256 === undefined && (typeof source === 'string' || source instanceof URL) && !isRemote(source)) {
-    const fs = await nodeModule('node:fs');
-    return readFileIntoHeap(core, fs, source);
+    const [fs, { readHeaderIntoHeap }] = await Promise.all([nodeModule('node:fs'), import('./model-file.js')]);
+    return readHeaderIntoHeap(core, fs, source);
   }
   const bytes = await readBytes(source, 'model', onProgress);
   await verifySha256(bytes, sha256, 'model');
@@ -103,36 +104,8 @@ export async function openModelInHeap(core, source, { sha256, onProgress } = {})
   return { ptr, length: bytes.byteLength };
 }
 
-function mallocFor(core, length) {
+export function mallocFor(core, length) {
   const ptr = core._malloc(Math.max(1, length));
   if (!ptr) throw new ZhixuanError('TOO_LARGE', `no memory for a ${length}-byte model`);
   return ptr;
-}
-
-function readFileIntoHeap(core, fs, path) {
-  const ioError = (error) => new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
-  let fd;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (error) {
-    throw ioError(error);
-  }
-  let ptr = 0;
-  try {
-    const { size } = fs.fstatSync(fd);
-    if (size > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `model file ${path} is larger than 2 GiB`);
-    ptr = mallocFor(core, size);
-    const heap = core.HEAPU8;  // after malloc: a grown memory has a new view
-    for (let done = 0; done < size;) {
-      const n = fs.readSync(fd, heap, ptr + done, size - done, done);
-      if (n === 0) throw new ZhixuanError('IO', `could not read model file ${path}: it shrank while being read`);
-      done += n;
-    }
-    return { ptr, length: size };
-  } catch (error) {
-    if (ptr) core._free(ptr);
-    throw error instanceof ZhixuanError ? error : ioError(error);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

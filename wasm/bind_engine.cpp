@@ -9,6 +9,7 @@ EMSCRIPTEN_BINDINGS(zhixuan_engine) {
       .constructor<>()
       .function("load", &Engine::Load)
       .function("beginLoad", &Engine::BeginLoad)
+      .function("readManifest", &Engine::ReadManifest)
       .function("finishLoad", &Engine::FinishLoad)
       .function("info", &Engine::Info)
       .function("manifestJson", &Engine::ManifestJson)

@@ -18,7 +18,18 @@ val Engine::BeginLoad(uintptr_t model_ptr, size_t model_len) {
                                        [](const uint8_t* p) { std::free(const_cast<uint8_t*>(p)); });
   pending_ = std::make_unique<BundleLoader>();
   begun_ = pending_->Begin(std::move(bytes), model_len);
-  return StatusVal(begun_);
+  if (!begun_.ok()) return ErrorVal(begun_);
+  const auto [ids_begin, ids_end] = pending_->IdTensorBytes();
+  val out = OkVal();
+  out.set("idBytesBegin", static_cast<double>(ids_begin));
+  out.set("idBytesEnd", static_cast<double>(ids_end));
+  return out;
+}
+
+val Engine::ReadManifest() {
+  if (!pending_) return ErrorVal(Status(StatusCode::kInternal, "readManifest without beginLoad"));
+  if (!begun_.ok()) return ErrorVal(begun_);
+  return StatusVal(pending_->ReadManifest());
 }
 
 val Engine::FinishLoad(const std::string& catalog_json, bool has_catalog) {

@@ -17,12 +17,15 @@ class Engine {
   // Parses the bundle at [model_ptr, model_ptr + model_len) in the wasm heap (the
   // caller frees it afterwards) and the optional catalog JSON.
   emscripten::val Load(uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
-  // Cold start in two calls: BeginLoad takes the malloc'd buffer over (whatever the outcome:
-  // the caller must not free it; the engine does) and parses the header and manifest, which
-  // need only the first 8 + header-length bytes, so the host may still be reading the tensor
-  // data into the rest. FinishLoad, once the data is there, checks the tensors (rows are read
+  // Cold start in steps (see BundleLoader): BeginLoad takes the malloc'd buffer over (whatever
+  // the outcome: the caller must not free it; the engine does) and parses the safetensors
+  // header, which needs only the first 8 + header-length bytes; it answers where the item_ids
+  // tensor lies ({idBytesBegin, idBytesEnd}, empty without one). ReadManifest, once those
+  // bytes are in place, reads the manifest and indexes the ids while the host may still be
+  // reading the rows. FinishLoad, once every byte is there, checks the tensors (rows are read
   // in place, not copied) and joins the catalog.
   emscripten::val BeginLoad(uintptr_t model_ptr, size_t model_len);
+  emscripten::val ReadManifest();
   emscripten::val FinishLoad(const std::string& catalog_json, bool has_catalog);
 
   bool loaded() const { return rec_ != nullptr; }

@@ -1,7 +1,7 @@
 // Benchmark data: deterministic Gaussian rows and the three bundle precisions,
 // written the way a server trainer writes them (safetensors + zhixuan.manifest).
 
-import { writeSafetensors } from '../../tests/js/fixtures.js';
+import { idTensor, writeSafetensors } from '../../tests/js/fixtures.js';
 
 // xorshift128+ in doubles is slow; a 32-bit xorshift with Box-Muller pairs is enough here.
 export function gaussian(count, seed) {
@@ -91,15 +91,17 @@ function gram(rows, n, dim) {
 
 /**
  * @param {'F32'|'F16'|'I8'} dtype
- * @param {{withGram?: boolean}} options  ship item_gram (a real bundle does; it spares the device VᵀV)
+ * @param {{withGram?: boolean, format?: 1 | 2}} options  ship item_gram (a real bundle does; it
+ *   spares the device VᵀV); bundle format 2 (what `zhixuan train` writes: ids as a tensor) or 1
+ *   (ids in the manifest)
  */
-export function makeBundle(rows, n, dim, dtype, { withGram = false } = {}) {
+export function makeBundle(rows, n, dim, dtype, { withGram = false, format = 2 } = {}) {
   const ids = Array.from({ length: n }, (_, i) => `i${i}`);
   const manifest = JSON.stringify({
-    format_version: 1, model_version: `bench-${n}x${dim}`, dim, item_ids: ids,
+    format_version: format, model_version: `bench-${n}x${dim}`, dim, ...(format === 1 ? { item_ids: ids } : {}),
     foldin: { reg: 0.1, alpha: 4, unobserved_weight: 0.1 },
   });
-  const tensors = {};
+  const tensors = format === 1 ? {} : { item_ids: idTensor(ids) };
   if (dtype === 'F32') {
     tensors.item_embeddings = { dtype: 'F32', shape: [n, dim], data: rows };
   } else if (dtype === 'F16') {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "zhixuan/tiering.hpp"
 #include "zhixuan/utf8.hpp"
 
 namespace zhixuan {
@@ -18,10 +19,15 @@ class JsonParser {
 
  private:
   using Node = JsonDocument::Node;
+  enum class Step { kMore, kDone, kFailed };
 
   bool Fail(const char* what) {
     if (error_.empty()) error_ = std::string(what) + " at byte " + std::to_string(pos_);
     return false;
+  }
+  Step Failed(const char* what) {
+    Fail(what);
+    return Step::kFailed;
   }
   void SkipSpace() {
     while (pos_ < size_) {
@@ -42,13 +48,20 @@ class JsonParser {
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
   }
   bool ParseDocument();
+  // One value and the separators after it (the document loop's body, a tier unit: see tiering.hpp).
+  ZX_TIER_UNIT Step ParseNextValue();
   bool ParseKey();
   bool ParseScalar();
-  bool ParseString();
-  bool ParseNumber();
+  ZX_TIER_UNIT bool ParseString();
+  // The rest of a string holding escapes, decoded into doc_->decoded_ from pos_.
+  bool DecodeEscapedString(size_t start);
+  // Decodes until the closing quote (kDone) or about `stop` (kMore): a tier unit per chunk.
+  ZX_TIER_UNIT Step DecodeEscapesUntil(size_t stop);
+  char* DecodedSpace(size_t extra);
+  ZX_TIER_UNIT bool ParseNumber();
   bool ParseLiteral(const char* word, size_t length, JsonType type, uint8_t flags);
   bool ReadHex4(uint32_t* out);
-  bool CheckUtf8Sequence();
+  ZX_TIER_UNIT bool CheckUtf8Sequence();
 
   const char* p_;
   size_t size_;
@@ -56,6 +69,7 @@ class JsonParser {
   JsonDocument* doc_;
   std::string error_;
   size_t decoded_used_ = 0;  // bytes of doc_->decoded_ in use (it grows ahead of them)
+  std::vector<uint32_t> open_;  // containers being filled, innermost last
 };
 
 namespace {
@@ -97,54 +111,58 @@ bool JsonParser::ParseDocument() {
   if (size_ > std::numeric_limits<uint32_t>::max() - 1) return Fail("JSON text is larger than 4 GiB");
   doc_->nodes_.reserve(size_ / 16 + 4);
   if (size_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) pos_ = 3;  // UTF-8 byte order mark
-  std::vector<uint32_t> open;  // containers being filled, innermost last
   for (;;) {
-    // A value starts here.
+    const Step step = ParseNextValue();
+    if (step != Step::kMore) return step == Step::kDone;
+  }
+}
+
+JsonParser::Step JsonParser::ParseNextValue() {
+  // A value starts here.
+  SkipSpace();
+  if (pos_ >= size_) return Failed("unexpected end of input, expected a value");
+  const char c = p_[pos_];
+  if (c == '{' || c == '[') {
+    if (open_.size() >= static_cast<size_t>(kMaxJsonDepth)) return Failed("JSON nests deeper than 256 levels");
+    const uint32_t index = Push(c == '{' ? JsonType::kObject : JsonType::kArray);
+    doc_->nodes_[index].offset = static_cast<uint32_t>(pos_);
+    ++pos_;
     SkipSpace();
-    if (pos_ >= size_) return Fail("unexpected end of input, expected a value");
-    const char c = p_[pos_];
-    if (c == '{' || c == '[') {
-      if (open.size() >= static_cast<size_t>(kMaxJsonDepth)) return Fail("JSON nests deeper than 256 levels");
-      const uint32_t index = Push(c == '{' ? JsonType::kObject : JsonType::kArray);
-      doc_->nodes_[index].offset = static_cast<uint32_t>(pos_);
+    if (pos_ < size_ && p_[pos_] == (c == '{' ? '}' : ']')) {
       ++pos_;
-      SkipSpace();
-      if (pos_ < size_ && p_[pos_] == (c == '{' ? '}' : ']')) {
-        ++pos_;
-        doc_->nodes_[index].end = index + 1;  // empty: a completed value, handled below
-        doc_->nodes_[index].integer = static_cast<int64_t>(pos_);
-      } else {
-        open.push_back(index);
-        if (c == '{' && !ParseKey()) return false;
-        continue;
-      }
-    } else if (!ParseScalar()) {
-      return false;
+      doc_->nodes_[index].end = index + 1;  // empty: a completed value, handled below
+      doc_->nodes_[index].integer = static_cast<int64_t>(pos_);
+    } else {
+      open_.push_back(index);
+      if (c == '{' && !ParseKey()) return Step::kFailed;
+      return Step::kMore;
     }
-    // A value just completed: count it in its container, then a comma or the container's close.
-    for (;;) {
-      if (open.empty()) {
-        SkipSpace();
-        return pos_ == size_ || Fail("unexpected text after the JSON value");
-      }
-      Node& parent = doc_->nodes_[open.back()];
-      ++parent.count;
-      const bool is_object = parent.type == JsonType::kObject;
+  } else if (!ParseScalar()) {
+    return Step::kFailed;
+  }
+  // A value just completed: count it in its container, then a comma or the container's close.
+  for (;;) {
+    if (open_.empty()) {
       SkipSpace();
-      if (pos_ >= size_) return Fail(is_object ? "unexpected end of input in an object" : "unexpected end of input in an array");
-      const char next = p_[pos_++];
-      if (next == ',') {
-        if (is_object && !ParseKey()) return false;
-        break;  // the next value
-      }
-      if (next != (is_object ? '}' : ']')) {
-        --pos_;
-        return Fail(is_object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
-      }
-      parent.end = static_cast<uint32_t>(doc_->nodes_.size());
-      parent.integer = static_cast<int64_t>(pos_);  // the byte past the close
-      open.pop_back();  // the closed container is a completed value of its own parent
+      return pos_ == size_ ? Step::kDone : Failed("unexpected text after the JSON value");
     }
+    Node& parent = doc_->nodes_[open_.back()];
+    ++parent.count;
+    const bool is_object = parent.type == JsonType::kObject;
+    SkipSpace();
+    if (pos_ >= size_) return Failed(is_object ? "unexpected end of input in an object" : "unexpected end of input in an array");
+    const char next = p_[pos_++];
+    if (next == ',') {
+      if (is_object && !ParseKey()) return Step::kFailed;
+      return Step::kMore;  // the next value
+    }
+    if (next != (is_object ? '}' : ']')) {
+      --pos_;
+      return Failed(is_object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
+    }
+    parent.end = static_cast<uint32_t>(doc_->nodes_.size());
+    parent.integer = static_cast<int64_t>(pos_);  // the byte past the close
+    open_.pop_back();  // the closed container is a completed value of its own parent
   }
 }
 
@@ -249,23 +267,11 @@ bool JsonParser::ReadHex4(uint32_t* out) {
   return true;
 }
 
-// Checks the multi-byte UTF-8 sequence at pos_ (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+// Checks the multi-byte UTF-8 sequence at pos_ and steps over it.
 bool JsonParser::CheckUtf8Sequence() {
-  const auto byte = [&](size_t i) { return i < size_ ? static_cast<unsigned char>(p_[i]) : 0u; };
-  const unsigned lead = byte(pos_);
-  unsigned lo = 0x80, hi = 0xBF;
-  size_t extra = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) extra = 1;
-  else if (lead >= 0xE0 && lead <= 0xEF) { extra = 2; if (lead == 0xE0) lo = 0xA0; if (lead == 0xED) hi = 0x9F; }
-  else if (lead >= 0xF0 && lead <= 0xF4) { extra = 3; if (lead == 0xF0) lo = 0x90; if (lead == 0xF4) hi = 0x8F; }
-  else return Fail("invalid UTF-8 in a string");
-  const unsigned second = byte(pos_ + 1);
-  if (second < lo || second > hi) return Fail("invalid UTF-8 in a string");
-  for (size_t i = 2; i <= extra; ++i) {
-    const unsigned b = byte(pos_ + i);
-    if (b < 0x80 || b > 0xBF) return Fail("invalid UTF-8 in a string");
-  }
-  pos_ += extra + 1;
+  const size_t length = Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p_ + pos_), size_ - pos_);
+  if (length == 0) return Fail("invalid UTF-8 in a string");
+  pos_ += length;
   return true;
 }
 
@@ -304,26 +310,60 @@ bool JsonParser::ParseString() {
       ++pos_;
     }
   }
-  // Escapes: decode byte by byte into the document's buffer (escape-dense strings, such as a
-  // JSON text inside a JSON string, are the case this loop is for).
+  return DecodeEscapedString(start);
+}
+
+char* JsonParser::DecodedSpace(size_t extra) {
   std::string& decoded = doc_->decoded_;
+  if (decoded_used_ + extra > decoded.size()) decoded.resize(std::max(decoded.size() * 2, decoded_used_ + extra + 256));
+  return &decoded[decoded_used_];
+}
+
+bool JsonParser::DecodeEscapedString(size_t start) {
+  // Escape-dense strings (a JSON text inside a JSON string: the manifest in the safetensors
+  // header) are what this is for. Chunks of 16 KiB keep each call short enough to tier up.
+  constexpr size_t kChunk = 16384;
   const size_t decoded_start = decoded_used_;
-  auto reserve = [&](size_t extra) {
-    if (decoded_used_ + extra > decoded.size()) decoded.resize(std::max(decoded.size() * 2, decoded_used_ + extra + 256));
-  };
-  reserve(pos_ - start);
-  std::memcpy(&decoded[decoded_used_], p_ + start, pos_ - start);
+  std::memcpy(DecodedSpace(pos_ - start), p_ + start, pos_ - start);
   decoded_used_ += pos_ - start;
   for (;;) {
-    if (pos_ >= size_) return Fail("unterminated string");
+    const Step step = DecodeEscapesUntil(std::min(size_, pos_ + kChunk));
+    if (step == Step::kFailed) return false;
+    if (step == Step::kDone) break;
+  }
+  const uint32_t index = Push(JsonType::kString);
+  Node& node = doc_->nodes_[index];
+  node.end = index + 1;
+  node.flags = JsonDocument::kDecoded;
+  node.offset = static_cast<uint32_t>(decoded_start);
+  node.count = static_cast<uint32_t>(decoded_used_ - decoded_start);
+  ++pos_;  // the closing quote
+  return true;
+}
+
+JsonParser::Step JsonParser::DecodeEscapesUntil(size_t stop) {
+  // Decoding never lengthens the text, and one step reads at most 12 bytes past `stop`: room for
+  // the chunk is made once, so the byte loop writes without checks.
+  char* const base = DecodedSpace(stop - pos_ + 16) - decoded_used_;
+  while (pos_ < stop) {
+    char* out = base + decoded_used_;
+    // Plain ASCII runs 8 bytes at a time.
+    if (pos_ + 8 <= size_) {
+      uint64_t w;
+      std::memcpy(&w, p_ + pos_, 8);
+      if (!HasSpecialByte(w)) {
+        std::memcpy(out, &w, 8);
+        decoded_used_ += 8;
+        pos_ += 8;
+        continue;
+      }
+    }
     const unsigned char c = static_cast<unsigned char>(p_[pos_]);
-    if (decoded_used_ + 4 > decoded.size()) reserve(4);
-    char* out = &decoded[decoded_used_];
-    if (c == '"') break;
-    if (c < 0x20) return Fail("unescaped control character in a string");
+    if (c == '"') return Step::kDone;
+    if (c < 0x20) return Failed("unescaped control character in a string");
     if (c >= 0x80) {
       const size_t from = pos_;
-      if (!CheckUtf8Sequence()) return false;
+      if (!CheckUtf8Sequence()) return Step::kFailed;
       std::memcpy(out, p_ + from, pos_ - from);  // at most 4 bytes
       decoded_used_ += pos_ - from;
       continue;
@@ -335,7 +375,7 @@ bool JsonParser::ParseString() {
       continue;
     }
     ++pos_;
-    if (pos_ >= size_) return Fail("unterminated string");
+    if (pos_ >= size_) return Failed("unterminated string");
     const char e = p_[pos_++];
     char simple = 0;
     switch (e) {
@@ -349,14 +389,14 @@ bool JsonParser::ParseString() {
       case 't': simple = '\t'; break;
       case 'u': {
         uint32_t cp = 0;
-        if (!ReadHex4(&cp)) return false;
-        if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("lone low surrogate in a \\u escape");
+        if (!ReadHex4(&cp)) return Step::kFailed;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return Failed("lone low surrogate in a \\u escape");
         if (cp >= 0xD800 && cp <= 0xDBFF) {
           uint32_t low = 0;
-          if (size_ - pos_ < 2 || p_[pos_] != '\\' || p_[pos_ + 1] != 'u') return Fail("high surrogate without its low half");
+          if (size_ - pos_ < 2 || p_[pos_] != '\\' || p_[pos_ + 1] != 'u') return Failed("high surrogate without its low half");
           pos_ += 2;
-          if (!ReadHex4(&low)) return false;
-          if (low < 0xDC00 || low > 0xDFFF) return Fail("high surrogate without its low half");
+          if (!ReadHex4(&low)) return Step::kFailed;
+          if (low < 0xDC00 || low > 0xDFFF) return Failed("high surrogate without its low half");
           cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         }
         decoded_used_ += EncodeUtf8(cp, out);
@@ -364,19 +404,12 @@ bool JsonParser::ParseString() {
       }
       default:
         --pos_;
-        return Fail("invalid escape in a string");
+        return Failed("invalid escape in a string");
     }
     *out = simple;
     ++decoded_used_;
   }
-  const uint32_t index = Push(JsonType::kString);
-  Node& node = doc_->nodes_[index];
-  node.end = index + 1;
-  node.flags = JsonDocument::kDecoded;
-  node.offset = static_cast<uint32_t>(decoded_start);
-  node.count = static_cast<uint32_t>(decoded_used_ - decoded_start);
-  ++pos_;  // the closing quote
-  return true;
+  return pos_ < size_ ? Step::kMore : Failed("unterminated string");
 }
 
 bool JsonDocument::Parse(std::string_view text, std::string* error) {

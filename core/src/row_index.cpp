@@ -1,6 +1,9 @@
 #include "zhixuan/row_index.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include "zhixuan/tiering.hpp"
 
 namespace zhixuan {
 
@@ -39,19 +42,19 @@ size_t RowIndex::Probe(std::string_view id, uint32_t hash, const std::vector<std
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.row < 0 || (s.hash == hash && ids[static_cast<size_t>(s.row)] == id)) return i;
+    if (s.row_plus_one == 0 || (s.hash == hash && ids[s.row_plus_one - 1] == id)) return i;
   }
 }
 
 void RowIndex::Grow() {
   std::vector<Slot> old;
   old.swap(slots_);
-  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot());
+  slots_ = std::vector<Slot>(old.empty() ? 16 : old.size() * 2);  // value-initialized: zeroed
   const size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
-    if (s.row < 0) continue;
+    if (s.row_plus_one == 0) continue;
     size_t i = s.hash & mask;
-    while (slots_[i].row >= 0) i = (i + 1) & mask;
+    while (slots_[i].row_plus_one != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
 }
@@ -59,19 +62,28 @@ void RowIndex::Grow() {
 int64_t RowIndex::Build(const std::vector<std::string>& ids) {
   size_t capacity = 16;
   while (capacity < ids.size() * 2) capacity *= 2;
-  slots_.assign(capacity, Slot());
+  slots_ = std::vector<Slot>(capacity);  // value-initialized: zeroed
   size_ = 0;
+  constexpr size_t kChunk = 4096;
+  for (size_t begin = 0; begin < ids.size(); begin += kChunk) {
+    const int64_t repeat = InsertRows(ids, begin, std::min(ids.size(), begin + kChunk));
+    if (repeat >= 0) return repeat;
+  }
+  return -1;
+}
+
+int64_t RowIndex::InsertRows(const std::vector<std::string>& ids, size_t begin, size_t end) {
   const size_t mask = slots_.size() - 1;
-  for (size_t r = 0; r < ids.size(); ++r) {  // Insert, inlined: this loop is the load's hot path
+  for (size_t r = begin; r < end; ++r) {
     const std::string& id = ids[r];
     const uint32_t hash = Hash(id);
     size_t i = hash & mask;
     for (;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.row < 0) break;
-      if (s.hash == hash && ids[static_cast<size_t>(s.row)] == id) return static_cast<int64_t>(r);
+      if (s.row_plus_one == 0) break;
+      if (s.hash == hash && ids[s.row_plus_one - 1] == id) return static_cast<int64_t>(r);
     }
-    slots_[i] = Slot{hash, static_cast<int32_t>(r)};
+    slots_[i] = Slot{hash, static_cast<uint32_t>(r) + 1};
     ++size_;
   }
   return -1;
@@ -79,19 +91,12 @@ int64_t RowIndex::Build(const std::vector<std::string>& ids) {
 
 bool RowIndex::Insert(int32_t row, const std::vector<std::string>& ids) {
   if ((size_ + 1) * 2 > slots_.size()) Grow();
-  const std::string& id = ids[static_cast<size_t>(row)];
-  const uint32_t hash = Hash(id);
-  Slot& slot = slots_[Probe(id, hash, ids)];
-  if (slot.row >= 0) return false;
-  slot.hash = hash;
-  slot.row = row;
-  ++size_;
-  return true;
+  return InsertRows(ids, static_cast<size_t>(row), static_cast<size_t>(row) + 1) < 0;
 }
 
 int32_t RowIndex::Find(std::string_view id, const std::vector<std::string>& ids) const {
   if (slots_.empty()) return -1;
-  return slots_[Probe(id, Hash(id), ids)].row;
+  return static_cast<int32_t>(slots_[Probe(id, Hash(id), ids)].row_plus_one) - 1;
 }
 
 }  // namespace zhixuan

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "zhixuan/half.hpp"
+#include "zhixuan/tiering.hpp"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -71,7 +72,7 @@ ZX_FORCE_INLINE v128_t HorizontalSum4I32(v128_t a, v128_t b, v128_t c, v128_t e)
 // matrix is beyond the cache (7 GB/s instead of 24, measured natively and in V8 on 100k x 128).
 constexpr int kInterleaveMaxDim = 127;
 
-void ScoreF32Simd(const float* rows, const float* q, int d, int64_t count, float* out) {
+ZX_TIER_UNIT void ScoreF32Simd(const float* rows, const float* q, int d, int64_t count, float* out) {
   int64_t r = 0;
   for (; d <= kInterleaveMaxDim && r + 3 <= count; r += 3) {
     const float* a = rows + r * d;
@@ -103,7 +104,7 @@ void ScoreF32Simd(const float* rows, const float* q, int d, int64_t count, float
 }
 
 // Halves to floats: magnitude bits shifted into float position times 2^112, sign or-ed back.
-void ScoreF16Simd(const uint16_t* rows, const float* q, int d, int64_t count, float* out) {
+ZX_TIER_UNIT void ScoreF16Simd(const uint16_t* rows, const float* q, int d, int64_t count, float* out) {
   const v128_t mag_mask = wasm_i16x8_splat(0x7fff), sign_mask = wasm_i16x8_splat(static_cast<int16_t>(0x8000));
   const v128_t scale = wasm_f32x4_splat(5.192296858534828e+33f);
   for (int64_t r = 0; r < count; ++r) {
@@ -175,7 +176,7 @@ void ScoreI8Rows(const int8_t* rows, const int16_t* q16_permuted, const float* s
   }
 }
 
-void ScoreI8Simd(const int8_t* rows, const int16_t* q16_permuted, const float* scales, float q_scale, int d,
+ZX_TIER_UNIT void ScoreI8Simd(const int8_t* rows, const int16_t* q16_permuted, const float* scales, float q_scale, int d,
                  int64_t count, float* out) {
   if (d <= 64)
     ScoreI8Rows<true>(rows, q16_permuted, scales, q_scale, d, count, out);
@@ -275,7 +276,7 @@ class TopKCollector {
  public:
   TopKCollector(int k, int64_t n) : k_(k) { heap_.reserve(static_cast<size_t>(std::min<int64_t>(k, n))); }
 
-  void Offer(const float* scores, int64_t first_row, int64_t count, const uint8_t* allowed) {
+  ZX_TIER_UNIT void Offer(const float* scores, int64_t first_row, int64_t count, const uint8_t* allowed) {
     int64_t i = 0;
     while (i < count) {
 #if defined(__wasm_simd128__)

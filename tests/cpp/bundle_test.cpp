@@ -12,19 +12,41 @@ using namespace zhixuan::testing;
 
 namespace {
 
-// Rewrites the manifest of a saved bundle (to build hostile variants).
-std::vector<uint8_t> WithManifest(const Model& model, const std::string& manifest) {
+// Rewrites the manifest of a saved bundle (to build hostile variants); `id_tensor` replaces the
+// item_ids tensor (nullptr: none, as in format 1).
+std::vector<uint8_t> WithManifest(const Model& model, const std::string& manifest, const TensorData* id_tensor = nullptr) {
   auto bytes = SaveModel(model);
   auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
   std::map<std::string, TensorData> tensors;
   for (const auto& [name, t] : view.tensors) {
+    if (name == "item_ids") continue;
     TensorData d;
     d.dtype = t.dtype;
     d.shape = t.shape;
     d.bytes.assign(t.data, t.data + t.size_bytes);
     tensors[name] = d;
   }
+  if (id_tensor) tensors["item_ids"] = *id_tensor;
   return WriteSafetensors(tensors, {{"zhixuan.manifest", manifest}});
+}
+
+TensorData IdTensor(const std::string& bytes, DType dtype = DType::kU8) {
+  TensorData t;
+  t.dtype = dtype;
+  t.bytes.assign(bytes.begin(), bytes.end());
+  t.shape = {static_cast<int64_t>(bytes.size() / DTypeSize(dtype))};
+  return t;
+}
+
+std::string ManifestIdsJson(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "\"" : ",\"") + id + "\"";
+  return "[" + out + "]";
+}
+
+std::string LoadError(const std::vector<uint8_t>& b) {
+  auto r = LoadModel(b.data(), b.size());
+  return r.ok() ? std::string("OK") : r.status().ToString();
 }
 
 }  // namespace
@@ -180,5 +202,107 @@ TEST_CASE("a two-step load reads only the header before Finish", "[bundle]") {
     std::vector<uint8_t> bad{1, 2, 3};
     REQUIRE_FALSE(failed.Begin(bad.data(), bad.size(), nullptr).ok());
     REQUIRE_FALSE(failed.Finish().ok());
+  }
+}
+
+TEST_CASE("format 2 ships the ids as a tensor and format 1 bundles still load", "[bundle]") {
+  Model model = CheckerboardModel(10, 8);
+  const auto bytes = SaveModel(model);
+  const auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
+  const std::string manifest = view.metadata.at("zhixuan.manifest");
+  REQUIRE(manifest.find("\"format_version\":2") != std::string::npos);
+  REQUIRE(manifest.find("item_ids") == std::string::npos);
+  const TensorView* ids = view.find("item_ids");
+  REQUIRE(ids != nullptr);
+  REQUIRE(ids->dtype == DType::kU8);
+  std::string expected;
+  for (const std::string& id : model.manifest.item_ids) expected += id + std::string(1, '\0');
+  REQUIRE(std::string(reinterpret_cast<const char*>(ids->data), ids->size_bytes) == expected);
+  auto loaded = LoadModel(bytes.data(), bytes.size());
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->manifest.item_ids == model.manifest.item_ids);
+  REQUIRE(loaded->extras.count("item_ids") == 0);
+
+  const std::string v1 = R"({"format_version":1,"dim":8,"item_ids":)" + ManifestIdsJson(model.manifest.item_ids) + "}";
+  const auto old_bytes = WithManifest(model, v1);
+  auto old = LoadModel(old_bytes.data(), old_bytes.size());
+  REQUIRE(old.ok());
+  REQUIRE(old->manifest.item_ids == model.manifest.item_ids);
+  REQUIRE(old->items.ToF32() == loaded->items.ToF32());
+
+  SECTION("an id holding a 0 byte is saved as format 1 and round-trips") {
+    std::vector<std::string> odd = ItemIds(10);
+    odd[3] = std::string("a\0b", 3);
+    std::vector<float> rows = CheckerboardRows(10, 8);
+    auto with_zero = MakeModel(odd, rows.data(), 8, DType::kF32, {}, "v");
+    REQUIRE(with_zero.ok());
+    const auto saved = SaveModel(with_zero.value());
+    auto back = LoadModel(saved.data(), saved.size());
+    REQUIRE(back.ok());
+    REQUIRE(back->manifest.format_version == 1);
+    REQUIRE(back->manifest.item_ids == odd);
+  }
+}
+
+TEST_CASE("a malformed item_ids tensor is rejected with what is wrong", "[bundle][bad-input]") {
+  Model model = CheckerboardModel(3, 8);
+  const std::string v2 = R"({"format_version":2,"dim":8})";
+  std::string ids;
+  for (const std::string& id : model.manifest.item_ids) ids += id + std::string(1, '\0');
+  const TensorData good = IdTensor(ids);
+  REQUIRE(LoadError(WithManifest(model, v2, &good)) == "OK");
+
+  const auto error_with = [&](const std::string& bytes, DType dtype = DType::kU8) {
+    const TensorData t = IdTensor(bytes, dtype);
+    return LoadError(WithManifest(model, v2, &t));
+  };
+  const std::string id0 = model.manifest.item_ids[0], id1 = model.manifest.item_ids[1];
+  const std::string z(1, '\0');
+  CHECK_THAT(LoadError(WithManifest(model, v2)), Catch::Contains("needs an item_ids tensor"));
+  CHECK_THAT(error_with(std::string(8, 'x'), DType::kF32), Catch::Contains("1-D U8"));
+  CHECK_THAT(error_with(ids.substr(0, ids.size() - 1)), Catch::Contains("does not end with a 0 byte"));
+  CHECK_THAT(error_with(id0 + z + z + id1 + z), Catch::Contains("id 1 is empty"));
+  CHECK_THAT(error_with(id0 + z + std::string(257, 'q') + z + id1 + z), Catch::Contains("id 1 is empty or longer than 256 bytes"));
+  CHECK_THAT(error_with(id0 + z + "\xC3\x28" + z + id1 + z), Catch::Contains("id 1 is not valid UTF-8"));
+  CHECK_THAT(error_with(id0 + z + "\xED\xA0\x80" + z + id1 + z), Catch::Contains("id 1 is not valid UTF-8"));  // a surrogate
+  CHECK_THAT(error_with(id0 + z + id1 + z), Catch::Contains("3 rows but the item_ids tensor lists 2 item ids"));
+  CHECK_THAT(error_with(id0 + z + id1 + z + id0 + z), Catch::Contains("'" + id0 + "' appears twice in the item_ids tensor"));
+  CHECK(LoadError(WithManifest(model, v2, &good)) == "OK");
+  CHECK(error_with(id0 + z + "\xE4\xB8\xAD\xE6\x96\x87" + z + id1 + z) == "OK");  // UTF-8 Chinese ids are fine
+  CHECK_THAT(LoadError(WithManifest(model, R"({"format_version":2,"dim":8,"item_ids":["a","b","c"]})", &good)),
+             Catch::Contains("must not list item_ids"));
+  CHECK_THAT(LoadError(WithManifest(model, R"({"format_version":1,"dim":8,"item_ids":)" +
+                                                 ManifestIdsJson(model.manifest.item_ids) + "}", &good)),
+             Catch::Contains("format 1 bundle lists its ids in the manifest but also has an item_ids tensor"));
+  CHECK_THAT(LoadError(WithManifest(model, R"({"format_version":1,"dim":8})")), Catch::Contains("no item_ids array"));
+}
+
+TEST_CASE("the finite check names the bad row for F32 and F16 rows of SIMD width", "[bundle][bad-input]") {
+  const int items = 2100, dim = 64;  // the SIMD kernel's width; rows across the check's 1024-row blocks
+  const std::vector<float> rows = CheckerboardRows(items, dim);
+  for (DType dtype : {DType::kF32, DType::kF16}) {
+    DYNAMIC_SECTION("dtype " << DTypeName(dtype)) {
+      auto made = MakeModel(ItemIds(items), rows.data(), dim, dtype, {}, "v");
+      REQUIRE(made.ok());
+      const auto clean = SaveModel(made.value());
+      REQUIRE(LoadModel(clean.data(), clean.size()).ok());
+      const size_t value_bytes = dtype == DType::kF32 ? 4 : 2;
+      for (int64_t row : {int64_t{0}, int64_t{1023}, int64_t{1024}, int64_t{1500}, int64_t{items - 1}}) {
+        auto bytes = clean;
+        auto view = ParseSafetensors(bytes.data(), bytes.size()).value();
+        const size_t offset = static_cast<size_t>(view.find("item_embeddings")->data - bytes.data()) +
+                              value_bytes * (static_cast<size_t>(row) * dim + 37);
+        if (dtype == DType::kF32) {
+          const float inf = INFINITY;
+          std::memcpy(bytes.data() + offset, &inf, 4);
+        } else {
+          const uint16_t half_nan = 0x7e00;
+          std::memcpy(bytes.data() + offset, &half_nan, 2);
+        }
+        auto loaded = LoadModel(bytes.data(), bytes.size());
+        REQUIRE_FALSE(loaded.ok());
+        REQUIRE(loaded.status().message() == "item_embeddings row " + std::to_string(row) + " contains NaN or Inf");
+      }
+    }
   }
 }

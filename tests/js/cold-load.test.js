@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, f32Bundle, i8Bundle, gaussianRows, itemIds, sampleCatalog } from './fixtures.js';
+import { checkerboardBundle, checkerboardRows, f32Bundle, f32BundleV2, i8Bundle, gaussianRows, idTensor, itemIds, sampleCatalog, writeSafetensors } from './fixtures.js';
 
 function tempFile(bytes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-test-'));
@@ -27,6 +27,26 @@ test('a bundle read from a file gives the same answers as the same bytes in memo
     fromFile.dispose();
     fromBytes.dispose();
   }
+});
+
+test('a format 2 bundle (ids as a tensor) answers as its format 1 twin, from a file and from bytes', async () => {
+  const ids = itemIds(40);
+  const rows = checkerboardRows(40, 16);
+  const v1 = await createRecommender({ model: f32Bundle(rows, ids, 16), catalog: sampleCatalog, profile: false });
+  for (const model of [f32BundleV2(rows, ids, 16), tempFile(f32BundleV2(rows, ids, 16))]) {
+    const v2 = await createRecommender({ model, catalog: sampleCatalog, profile: false });
+    assert.deepEqual(v2.recommend({ history: ['item0', 'mp-2'], k: 6 }), v1.recommend({ history: ['item0', 'mp-2'], k: 6 }));
+    assert.deepEqual(v2.similarItems('item5', 4), v1.similarItems('item5', 4));
+    assert.equal(v2.manifest.format_version, 2);
+    assert.equal(v2.manifest.item_ids, undefined);
+    v2.dispose();
+  }
+  v1.dispose();
+  const manifest = JSON.stringify({ format_version: 2, model_version: 'bad', dim: 16 });
+  const broken = { ...idTensor(ids), data: idTensor(ids).data.slice(0, -1) };
+  broken.shape = [broken.data.length];
+  const bad = writeSafetensors({ item_embeddings: { dtype: 'F32', shape: [40, 16], data: rows }, item_ids: broken }, { 'zhixuan.manifest': manifest });
+  await assert.rejects(createRecommender({ model: tempFile(bad) }), (e) => e.code === 'MALFORMED_MODEL' && /item_ids tensor does not end with a 0 byte/.test(e.message));
 });
 
 test('the manifest is parsed on demand and ids come out right before and after the full list', async () => {

@@ -61,6 +61,12 @@ export function manifest(ids, dim, extra = {}) {
   });
 }
 
+/** Format 2's id list: a U8 tensor of each id's UTF-8 followed by a 0 byte, in row order. */
+export function idTensor(ids) {
+  const data = new TextEncoder().encode(ids.map((id) => `${id}\0`).join(''));
+  return { dtype: 'U8', shape: [data.length], data };
+}
+
 export function itemIds(n, prefix = 'item') {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 }
@@ -69,6 +75,15 @@ export function f32Bundle(rows, ids, dim, manifestExtra = {}) {
   return writeSafetensors(
     { item_embeddings: { dtype: 'F32', shape: [ids.length, dim], data: rows } },
     { 'zhixuan.manifest': manifest(ids, dim, manifestExtra) },
+  );
+}
+
+/** The same model in bundle format 2: the ids as a tensor, not in the manifest. */
+export function f32BundleV2(rows, ids, dim) {
+  const { item_ids: _, ...rest } = JSON.parse(manifest(ids, dim));
+  return writeSafetensors(
+    { item_embeddings: { dtype: 'F32', shape: [ids.length, dim], data: rows }, item_ids: idTensor(ids) },
+    { 'zhixuan.manifest': JSON.stringify({ ...rest, format_version: 2 }) },
   );
 }
 

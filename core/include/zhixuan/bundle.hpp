@@ -1,18 +1,23 @@
 // The model bundle a server ships: a safetensors file whose tensors are
 //   item_embeddings [N, d] F32 | F16 | I8   (I8 with item_scales [N] F32)
+//   item_ids [bytes] U8      format 2: the N ids in row order, each id's UTF-8 then a 0 byte
 //   item_bias [N] F32        optional
 //   item_gram [d, d] F32     optional (V^T V; computed on load when absent)
 //   any other tensor         kept in Model::extras for the rooms that use it
 // and whose __metadata__["zhixuan.manifest"] is JSON:
-//   {"format_version": 1, "model_version": "...", "dim": d, "item_ids": [...],
+//   {"format_version": 2, "model_version": "...", "dim": d,
 //    "foldin": {"reg": .., "alpha": .., "unobserved_weight": .., "reg_exponent": ..}, ...}
-// Manifest keys this file does not know are kept verbatim (Manifest::json) for other rooms.
+// Format 1 lists the ids in the manifest instead ("item_ids": [...], no item_ids tensor); both
+// load. Format 2 spares the device decoding 100k ids out of a JSON string inside the JSON header
+// (two thirds of a cold start's parse). Manifest keys this file does not know are kept verbatim
+// (Manifest::json) for other rooms.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zhixuan/row_index.hpp"
@@ -22,7 +27,8 @@
 
 namespace zhixuan {
 
-constexpr int kBundleFormatVersion = 1;
+constexpr int kBundleFormatVersion = 2;        // what SaveModel writes
+constexpr int kOldestBundleFormatVersion = 1;  // the oldest LoadModel reads
 constexpr int kMaxDim = 1024;
 constexpr int64_t kMaxItems = 20'000'000;
 constexpr size_t kMaxItemIdBytes = 256;
@@ -39,7 +45,7 @@ struct Manifest {
   int format_version = kBundleFormatVersion;
   std::string model_version;
   int dim = 0;
-  std::vector<std::string> item_ids;
+  std::vector<std::string> item_ids;  // row order (from the manifest or the item_ids tensor)
   FoldInParams foldin;
   std::string json;  // the whole manifest as shipped (other rooms read their keys from it)
 };
@@ -61,26 +67,36 @@ StatusOr<Model> LoadModel(const uint8_t* bytes, size_t size);
 // rows in place (the buffer lives as long as the rows do).
 StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size);
 
-// LoadModel in two steps, for hosts that read the tensor data while the header is parsed
-// (cold start): Begin reads only the header (the first 8 + header-length bytes) and the
-// manifest; Finish reads and checks the tensors. `bytes` is adopted as in LoadModel above and
-// stays alive with the loader, whether Begin succeeds or not.
+// LoadModel in steps, for hosts that read the file while it is parsed (cold start):
+//   Begin         the safetensors header (the first 8 + header-length bytes) only;
+//   IdTensorBytes where the format 2 item_ids tensor lies, so the host can read it next;
+//   ReadManifest  the manifest and the ids (format 1: from the manifest; format 2: from the
+//                 item_ids tensor, whose bytes must be in place) and the id table, while the
+//                 rows may still be arriving;
+//   Finish        once every byte is in place: the tensors (calls ReadManifest if nobody did).
+// `bytes` is adopted as in LoadModel above and stays alive with the loader, whether Begin
+// succeeds or not.
 class BundleLoader {
  public:
   Status Begin(std::shared_ptr<const uint8_t> bytes, size_t size);
   // Without adoption: the rows are copied at Finish; `bytes` must outlive the loader.
   Status Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing);
-  StatusOr<Model> Finish();  // once, after a successful Begin
+  // [begin, end) byte offsets of the item_ids tensor in the file, or {0, 0} without one.
+  std::pair<size_t, size_t> IdTensorBytes() const;
+  Status ReadManifest();      // after a successful Begin; once (later calls return OK)
+  StatusOr<Model> Finish();   // once, after a successful Begin
 
  private:
   std::shared_ptr<const uint8_t> backing_;
+  const uint8_t* file_start_ = nullptr;
   SafetensorsView file_;
   Model model_;
   bool begun_ = false;
+  bool manifest_read_ = false;
 };
 
-// Serializes a model; the manifest JSON is regenerated from the typed fields
-// merged over Manifest::json (typed fields win).
+// Serializes a model (format 2; format 1 if an id holds a 0 byte); the manifest JSON is
+// regenerated from the typed fields merged over Manifest::json (typed fields win).
 std::vector<uint8_t> SaveModel(const Model& model);
 
 // Builds a model from F32 rows (the trainer's and converter's entry point).

@@ -1,0 +1,130 @@
+// Node only (a page never reads local files): a model file read straight into the wasm heap,
+// the header first and the rest while the core parses (cold start; see createRecommender).
+import { ZhixuanError } from './errors.js';
+import { MAX_BUNDLE_BYTES, mallocFor } from './model-source.js';
+
+const ioError = (path, error) => error instanceof ZhixuanError ? error
+  : new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
+
+/**
+ * Mallocs the whole file's size in the heap and reads its header there; `reader` reads the rest.
+ * @returns {{ptr: number, length: number, reader: ModelFileReader}}
+ */
+export function readHeaderIntoHeap(core, fs, path) {
+  let fd;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  let ptr = 0;
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `model file ${path} is larger than 2 GiB`);
+    const prefix = Buffer.alloc(8);
+    const headerEnd = fs.readSync(fd, prefix, 0, 8, 0) === 8 ? Math.min(size, 8 + Number(prefix.readBigUInt64LE(0))) : size;
+    ptr = mallocFor(core, size);
+    const reader = new ModelFileReader(core, fs, fd, path, ptr, size);
+    reader.readNow(0, headerEnd);
+    reader.headerEnd = headerEnd;
+    return { ptr, length: size, reader };
+  } catch (error) {
+    if (ptr) core._free(ptr);
+    fs.closeSync(fd);
+    throw ioError(path, error);
+  }
+}
+
+// What parsing a manifest may allocate, per byte of header and id tensor (ids, their JSON
+// nodes, the id table: about 8 for short ids), plus a margin; at most PARSE_HEAP_CAP (beyond
+// it the heap may grow during the read, which then reads again).
+const PARSE_HEAP_FACTOR = 16;
+const PARSE_HEAP_MARGIN = 4 << 20;
+const PARSE_HEAP_CAP = 256 << 20;
+
+/**
+ * Reads a model file into its heap buffer: some ranges now (the header, then the item ids),
+ * the rest on libuv's thread pool while the core parses. The heap must not grow while the
+ * pool writes into it (a grown heap is a new buffer: in place on 64-bit hosts, but that is
+ * not promised), so readRest first claims what the parse will allocate, and reads again if
+ * the heap grew anyway.
+ */
+class ModelFileReader {
+  constructor(core, fs, fd, path, ptr, size) {
+    Object.assign(this, { core, fs, fd, path, ptr, size });
+    this.done = [];  // [begin, end) ranges already read
+    this.headerEnd = 0;
+    this.closed = false;
+  }
+
+  /** Reads [begin, end) of the file now (clamped to the file). */
+  readNow(begin, end) {
+    begin = Math.max(0, begin);
+    end = Math.min(this.size, end);
+    for (let at = begin; at < end;) {
+      const n = this.fs.readSync(this.fd, this.core.HEAPU8, this.ptr + at, end - at, at);
+      if (n === 0) throw new ZhixuanError('IO', `could not read model file ${this.path}: it shrank while being read`);
+      at += n;
+    }
+    if (end > begin) this.done.push([begin, end]);
+  }
+
+  /** The ranges not read yet, in file order. */
+  missing() {
+    const ranges = [];
+    let at = 0;
+    for (const [begin, end] of [...this.done].sort((x, y) => x[0] - y[0])) {
+      if (begin > at) ranges.push([at, begin]);
+      at = Math.max(at, end);
+    }
+    if (at < this.size) ranges.push([at, this.size]);
+    return ranges;
+  }
+
+  /**
+   * Starts reading everything not read yet; the promise settles (never before the pool is done
+   * with the buffer) once it is all in place. `parsedBytes`: header + id tensor size.
+   */
+  readRest(parsedBytes) {
+    const { core } = this;
+    const reserve = core._malloc(Math.min(PARSE_HEAP_CAP, PARSE_HEAP_FACTOR * parsedBytes + PARSE_HEAP_MARGIN));
+    if (reserve) core._free(reserve);
+    const ranges = this.missing();
+    const heapAtStart = core.HEAPU8.buffer;
+    const pending = Promise.all(ranges.map(([begin, end]) => this.#readAsync(begin, end))).then(() => null, (error) => error);
+    return (async () => {
+      try {
+        const error = await pending;
+        if (core.HEAPU8.buffer !== heapAtStart) for (const [begin, end] of ranges) this.readNow(begin, end);
+        else if (error) throw error;
+      } catch (error) {
+        throw ioError(this.path, error);
+      } finally {
+        this.close();
+      }
+    })();
+  }
+
+  close() {
+    if (!this.closed) this.fs.closeSync(this.fd);
+    this.closed = true;
+  }
+
+  #readAsync(begin, end) {
+    return new Promise((resolve, reject) => {
+      const step = (at) => {
+        if (at >= end) return resolve();
+        try {
+          this.fs.read(this.fd, this.core.HEAPU8, this.ptr + at, end - at, at, (error, n) => {
+            if (error) return reject(error);
+            if (n === 0) return reject(new ZhixuanError('IO', `could not read model file ${this.path}: it shrank while being read`));
+            step(at + n);
+          });
+        } catch (error) {
+          reject(error);
+        }
+      };
+      step(begin);
+    });
+  }
+}
