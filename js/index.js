@@ -19,10 +19,12 @@ export async function createRecommender(options) {
   if (model === undefined || model === null) throw new TypeError('options.model is required (bytes, URL or file path)');
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const features = checkFeatures(options.features);  // which module: see js/core.js
-  const [core, rooms] = await Promise.all([init({ features, wasmUrl, wasmBinary }), loadRooms(features)]);
+  // The core compiles while the model and the catalog are fetched (or the file opened).
+  const coreReady = init({ features, wasmUrl, wasmBinary });
   const catalogRead = readCatalogText(catalog);
   catalogRead.catch(() => {});  // awaited below; a model error may come first
-  const { ptr, length, reader } = await openModelInHeap(core, model, { sha256, onProgress });
+  const [core, rooms, { ptr, length, reader }] = await Promise.all([
+    coreReady, loadRooms(features), openModelInHeap(coreReady, model, { sha256, onProgress })]);
   const engine = new core.Engine();
   // The engine takes the buffer over (rows are used where they were read). A file comes in
   // steps: the header is parsed, the item ids are read and indexed while the thread pool reads

@@ -87,18 +87,21 @@ export async function readCatalogText(source) {
 
 /**
  * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.beginLoad (which
- * takes the buffer over). A local file in Node is read straight into the heap (no JS-side
- * buffer, no second copy), and only its header before this returns: `reader` reads the rest
- * while the core parses (cold start; see createRecommender).
+ * takes the buffer over). The model is fetched (or the file opened) while the core is still
+ * compiling. A local file in Node is read straight into the heap (no JS-side buffer, no second
+ * copy), and only its header before this returns: `reader` reads the rest while the core
+ * parses (cold start; see createRecommender).
+ * @param {Promise<object>} coreReady  the wasm core, once initialized
  * @returns {Promise<{ptr: number, length: number, reader?: ModelFileReader}>}
  */
-export async function openModelInHeap(core, source, { sha256, onProgress } = {}) {
+export async function openModelInHeap(coreReady, source, { sha256, onProgress } = {}) {
   if (sha256 === undefined && (typeof source === 'string' || source instanceof URL) && !isRemote(source)) {
-    const [fs, { readHeaderIntoHeap }] = await Promise.all([nodeModule('node:fs'), import('./model-file.js')]);
+    const [fs, { readHeaderIntoHeap }, core] = await Promise.all([nodeModule('node:fs'), import('./model-file.js'), coreReady]);
     return readHeaderIntoHeap(core, fs, source);
   }
   const bytes = await readBytes(source, 'model', onProgress);
   await verifySha256(bytes, sha256, 'model');
+  const core = await coreReady;
   const ptr = mallocFor(core, bytes.byteLength);
   core.HEAPU8.set(bytes, ptr);
   return { ptr, length: bytes.byteLength };
