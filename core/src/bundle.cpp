@@ -71,15 +71,17 @@ ZX_TIER_UNIT Status AppendTensorIds(const char* text, size_t size, size_t* pos, 
   return Status::Ok();
 }
 
-Status ReadTensorIds(const TensorView& t, int64_t expected, std::vector<std::string>* out) {
+// `rows`: item_embeddings' row count, the number of ids expected (they are counted later).
+Status ReadTensorIds(const TensorView& t, size_t rows, std::vector<std::string>* out) {
   if (t.dtype != DType::kU8 || t.shape.size() != 1)
     return MalformedModel("item_ids tensor must be 1-D U8 (each id's UTF-8 bytes, then a 0 byte)");
   const char* text = reinterpret_cast<const char*>(t.data);
   const size_t size = t.size_bytes;
   if (size > 0 && text[size - 1] != 0) return MalformedModel("item_ids tensor does not end with a 0 byte");
-  out->reserve(static_cast<size_t>(expected));
+  out->reserve(std::min(rows, size / 2));  // an id takes at least 2 bytes
   size_t pos = 0;
-  Status appended = AppendTensorIds(text, size, &pos, out);  // two call sites: see ReadManifestIds
+  // Two call sites on purpose: wasm-opt inlines a function with one caller (tiering.hpp).
+  Status appended = AppendTensorIds(text, size, &pos, out);
   while (appended.ok() && pos < size) appended = AppendTensorIds(text, size, &pos, out);
   return appended;
 }
@@ -278,8 +280,14 @@ std::pair<size_t, size_t> BundleLoader::IdTensorBytes() const {
 
 Status BundleLoader::ReadManifest() {
   if (!begun_) return Status(StatusCode::kInternal, "BundleLoader::ReadManifest without a successful Begin");
-  if (manifest_read_) return Status::Ok();
-  manifest_read_ = true;
+  if (!manifest_read_) {
+    manifest_read_ = true;
+    manifest_status_ = ReadManifestOnce();
+  }
+  return manifest_status_;
+}
+
+Status BundleLoader::ReadManifestOnce() {
   auto manifest_it = file_.metadata.find(kManifestKey);
   Manifest& m = model_.manifest;
   ZX_RETURN_IF_ERROR(ParseManifest(manifest_it->second, &m, &model_.id_index));
@@ -291,8 +299,10 @@ Status BundleLoader::ReadManifest() {
   }
   if (id_tensor == nullptr) return MalformedModel("a format 2 bundle needs an item_ids tensor");
   const TensorView* embeddings = file_.find("item_embeddings");
-  const int64_t rows = embeddings == nullptr || embeddings->shape.empty() ? 0 : embeddings->shape[0];
-  ZX_RETURN_IF_ERROR(ReadTensorIds(*id_tensor, std::min<int64_t>(rows, id_tensor->size_bytes / 2), &m.item_ids));
+  if (embeddings == nullptr) return MalformedModel("bundle has no item_embeddings tensor");
+  const int64_t rows = embeddings->shape.empty() ? 0 : embeddings->shape[0];
+  if (rows > kMaxItems) return Status(StatusCode::kTooLarge, "item_embeddings has more than 20M rows");
+  ZX_RETURN_IF_ERROR(ReadTensorIds(*id_tensor, static_cast<size_t>(rows), &m.item_ids));
   const int64_t repeat = model_.id_index.Build(m.item_ids);
   if (repeat >= 0) return MalformedModel("item id '" + m.item_ids[static_cast<size_t>(repeat)] + "' appears twice in the item_ids tensor");
   return Status::Ok();

@@ -195,6 +195,15 @@ TEST_CASE("a two-step load reads only the header before Finish", "[bundle]") {
   REQUIRE(loaded.ok());
   REQUIRE(loaded->items.ToF32() == model.items.ToF32());
 
+  SECTION("a failed ReadManifest fails Finish too") {
+    BundleLoader twice;
+    const std::vector<uint8_t> duplicate = WithManifest(model, R"({"format_version":1,"dim":8,"item_ids":["a","a","b","c","d","e","f","g","h","i","j","k"]})");
+    REQUIRE(twice.Begin(duplicate.data(), duplicate.size(), nullptr).ok());
+    REQUIRE_THAT(twice.ReadManifest().ToString(), Catch::Contains("appears twice"));
+    REQUIRE_THAT(twice.ReadManifest().ToString(), Catch::Contains("appears twice"));
+    REQUIRE_THAT(twice.Finish().status().ToString(), Catch::Contains("appears twice"));
+  }
+
   SECTION("Finish without a successful Begin is an error, not a crash") {
     BundleLoader unused;
     REQUIRE(unused.Finish().status().code() == StatusCode::kInternal);
@@ -267,6 +276,7 @@ TEST_CASE("a malformed item_ids tensor is rejected with what is wrong", "[bundle
   CHECK_THAT(error_with(id0 + z + "\xED\xA0\x80" + z + id1 + z), Catch::Contains("id 1 is not valid UTF-8"));  // a surrogate
   CHECK_THAT(error_with(id0 + z + id1 + z), Catch::Contains("3 rows but the item_ids tensor lists 2 item ids"));
   CHECK_THAT(error_with(id0 + z + id1 + z + id0 + z), Catch::Contains("'" + id0 + "' appears twice in the item_ids tensor"));
+  CHECK_THAT(error_with(ids + "extra" + z), Catch::Contains("3 rows but the item_ids tensor lists 4 item ids"));
   CHECK(LoadError(WithManifest(model, v2, &good)) == "OK");
   CHECK(error_with(id0 + z + "\xE4\xB8\xAD\xE6\x96\x87" + z + id1 + z) == "OK");  // UTF-8 Chinese ids are fine
   CHECK_THAT(LoadError(WithManifest(model, R"({"format_version":2,"dim":8,"item_ids":["a","b","c"]})", &good)),

@@ -83,7 +83,7 @@ class BundleLoader {
   Status Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing);
   // [begin, end) byte offsets of the item_ids tensor in the file, or {0, 0} without one.
   std::pair<size_t, size_t> IdTensorBytes() const;
-  Status ReadManifest();      // after a successful Begin; once (later calls return OK)
+  Status ReadManifest();      // after a successful Begin; later calls return the first one's status
   StatusOr<Model> Finish();   // once, after a successful Begin
 
  private:
@@ -93,6 +93,9 @@ class BundleLoader {
   Model model_;
   bool begun_ = false;
   bool manifest_read_ = false;
+  Status manifest_status_;
+
+  Status ReadManifestOnce();
 };
 
 // Serializes a model (format 2; format 1 if an id holds a 0 byte); the manifest JSON is
