@@ -27,23 +27,18 @@ export async function createRecommender(options) {
     coreReady, loadRooms(features), openModelInHeap(coreReady, model, { sha256, onProgress })]);
   const engine = new core.Engine();
   // The engine takes the buffer over (rows are used where they were read). A file comes in
-  // steps: the header is parsed, the item ids are read and indexed while the thread pool reads
-  // the rows, and the catalog may still be on its way meanwhile.
+  // steps (js/model-file.js): the core parses while the thread pool reads the rows, and the
+  // catalog may still be on its way meanwhile.
   let read = Promise.resolve();
-  let manifestRead;
   let catalogText;
   try {
-    const begun = engine.beginLoad(ptr, length);
+    let begun, manifestRead;
     if (reader) {
-      try {
-        if (!begun.zxError) reader.readNow(begun.idBytesBegin, begun.idBytesEnd);
-        read = reader.readRest(reader.headerEnd + (begun.zxError ? 0 : begun.idBytesEnd - begun.idBytesBegin));
-      } catch (error) {
-        reader.close();
-        throw error;
-      }
+      ({ begun, manifestRead, read } = reader.loadInto(engine));
+    } else {
+      begun = engine.beginLoad(ptr, length);
+      manifestRead = begun.zxError ? begun : engine.readManifest();
     }
-    manifestRead = begun.zxError ? begun : engine.readManifest();
     // Settled before anything can free the buffer: the thread pool may still be writing into it.
     const [readResult, catalogResult] = await Promise.allSettled([read, catalogRead]);
     check(begun);

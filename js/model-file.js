@@ -41,6 +41,9 @@ export function readHeaderIntoHeap(core, fs, path) {
 const PARSE_HEAP_FACTOR = 16;
 const PARSE_HEAP_MARGIN = 4 << 20;
 const PARSE_HEAP_CAP = 256 << 20;
+// A header this large (a format 1 manifest lists every id in it) is parsed while the rest of
+// the file is read; a smaller one is parsed first, so the item ids can be read next.
+const PARSE_WHILE_READING_HEADER_BYTES = 256 << 10;
 
 /**
  * Reads a model file into its heap buffer: some ranges now (the header, then the item ids),
@@ -55,6 +58,33 @@ class ModelFileReader {
     this.done = [];  // [begin, end) ranges already read
     this.headerEnd = 0;
     this.closed = false;
+  }
+
+  /**
+   * Starts the engine's load of this file: its header parsed, then the item ids read and
+   * indexed while the pool reads the rows (or, for a large header, the header parsed while
+   * the pool reads everything).
+   * @returns {{begun: object, manifestRead: object, read: Promise<void>}}  the engine's answers
+   *   (status objects) and the read, which settles once the pool is done with the buffer
+   */
+  loadInto(engine) {
+    let read = null;
+    try {
+      if (this.headerEnd > PARSE_WHILE_READING_HEADER_BYTES) {
+        read = this.readRest(this.headerEnd);
+        const begun = engine.beginLoad(this.ptr, this.size);
+        // A format 2 file's ids may still be arriving: finishLoad reads the manifest then.
+        const idsPending = !begun.zxError && begun.idBytesEnd > begun.idBytesBegin;
+        return { begun, manifestRead: begun.zxError || idsPending ? begun : engine.readManifest(), read };
+      }
+      const begun = engine.beginLoad(this.ptr, this.size);
+      if (!begun.zxError) this.readNow(begun.idBytesBegin, begun.idBytesEnd);
+      read = this.readRest(this.headerEnd + (begun.zxError ? 0 : begun.idBytesEnd - begun.idBytesBegin));
+      return { begun, manifestRead: begun.zxError ? begun : engine.readManifest(), read };
+    } catch (error) {
+      if (!read) this.close();  // once reading, readRest closes the file when the pool is done
+      throw error;
+    }
   }
 
   /** Reads [begin, end) of the file now (clamped to the file). */

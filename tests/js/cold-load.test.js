@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, checkerboardRows, f32Bundle, f32BundleV2, i8Bundle, gaussianRows, idTensor, itemIds, sampleCatalog, writeSafetensors } from './fixtures.js';
+import { checkerboardBundle, checkerboardRows, f32Bundle, f32BundleV2, i8Bundle, gaussianRows, idTensor, itemIds, manifest, sampleCatalog, writeSafetensors } from './fixtures.js';
 
 function tempFile(bytes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-test-'));
@@ -47,6 +47,29 @@ test('a format 2 bundle (ids as a tensor) answers as its format 1 twin, from a f
   broken.shape = [broken.data.length];
   const bad = writeSafetensors({ item_embeddings: { dtype: 'F32', shape: [40, 16], data: rows }, item_ids: broken }, { 'zhixuan.manifest': manifest });
   await assert.rejects(createRecommender({ model: tempFile(bad) }), (e) => e.code === 'MALFORMED_MODEL' && /item_ids tensor does not end with a 0 byte/.test(e.message));
+});
+
+test('a large header is parsed while the rows are read, in both formats', async () => {
+  const ids = itemIds(30000);  // a format 1 manifest of 30k ids: a header over 256 KB
+  const rows = gaussianRows(30000, 8, 5);
+  const big = { notes: 'x'.repeat(300 << 10) };  // a format 2 manifest made large by other keys
+  const v2 = (() => {
+    const { item_ids: _, ...rest } = JSON.parse(manifest(ids, 8, big));
+    return writeSafetensors({ item_embeddings: { dtype: 'F32', shape: [ids.length, 8], data: rows }, item_ids: idTensor(ids) },
+      { 'zhixuan.manifest': JSON.stringify({ ...rest, format_version: 2 }) });
+  })();
+  const inMemory = await createRecommender({ model: f32Bundle(rows, ids, 8), profile: false });
+  const expected = inMemory.recommend({ history: ['item7', 'item29999'], k: 8 });
+  for (const bytes of [f32Bundle(rows, ids, 8), v2]) {
+    const rec = await createRecommender({ model: tempFile(bytes), profile: false });
+    assert.deepEqual(rec.recommend({ history: ['item7', 'item29999'], k: 8 }), expected);
+    assert.equal(rec.info.items, 30000);
+    rec.dispose();
+  }
+  inMemory.dispose();
+  const duplicate = [...ids];
+  duplicate[29999] = 'item3';
+  await assert.rejects(createRecommender({ model: tempFile(f32Bundle(rows, duplicate, 8)) }), (e) => e.code === 'MALFORMED_MODEL' && /'item3' appears twice/.test(e.message));
 });
 
 test('the manifest is parsed on demand and ids come out right before and after the full list', async () => {
