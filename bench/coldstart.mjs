@@ -3,8 +3,12 @@
 //
 //   node bench/coldstart.mjs [--module DIR] [--runs 7] [--items 100000] [--dim 64] [--no-gram]
 //        [--features none|profile,text,...]   (none: features: [], the lean page module)
-//        [--format 2|1]   bundle format: 2 (what `zhixuan train` writes, ids as a tensor) or 1
-//                         (ids in the manifest JSON)
+//        [--format 2|1|2,1]   bundle format: 2 (what `zhixuan train` writes, ids as a tensor)
+//                             or 1 (ids in the manifest JSON); a list measures each
+//        [--against DIR]      also measure another checkout (DIR/js/index.js with its built
+//                             dist/, e.g. a `git worktree` of an older commit)
+// Variants are measured in turn, process by process, so a machine that speeds up or slows
+// down mid-run treats them alike.
 //
 // The bundle ships item_gram (VᵀV) as a trainer writes it; --no-gram shows the cost of
 // computing it on the device instead.
@@ -45,24 +49,45 @@ const runs = Number(args.runs ?? 7);
 const n = Number(args.items ?? 100000);
 const dim = Number(args.dim ?? 64);
 const withGram = !args['no-gram'];
-const format = Number(args.format ?? 2);
-
-const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-')), 'model.safetensors');
-fs.writeFileSync(bundlePath, makeBundle(gaussian(n * dim, 7), n, dim, 'F32', { withGram, format }));
-const entry = zhixuanEntry(args.module);
+const formats = String(args.format ?? 2).split(',').map(Number);
 const self = fileURLToPath(import.meta.url);
+const entries = [['this tree', zhixuanEntry(args.module)]];
+if (args.against) entries.push([`against ${args.against}`, path.join(path.resolve(args.against), 'js', 'index.js')]);
 
-const samples = [];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-'));
+const rows = gaussian(n * dim, 7);
+const bundles = new Map(formats.map((format) => {
+  const file = path.join(dir, `model-format${format}.safetensors`);
+  fs.writeFileSync(file, makeBundle(rows, n, dim, 'F32', { withGram, format }));
+  return [format, file];
+}));
+const variants = entries.flatMap(([label, entry]) => formats.map((format) => ({ label, entry, format, samples: [], error: null })));
 for (let i = 0; i < runs; i++) {
-  samples.push(JSON.parse(execFileSync(process.execPath, [self, '--child', entry, bundlePath, String(dim), args.features ?? 'all'], { encoding: 'utf8' })));
+  for (const v of variants) {
+    if (v.error) continue;
+    try {
+      const out = execFileSync(process.execPath, [self, '--child', v.entry, bundles.get(v.format), String(dim), args.features ?? 'all'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      v.samples.push(JSON.parse(out));
+    } catch (error) {
+      v.error = String(error.stderr ?? error.message).split('\n').find((line) => /^\w*Error( \[\w+\])?: /.test(line)) ?? 'failed';
+    }
+  }
 }
-const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-const bundleMiB = fs.statSync(bundlePath).size / 2 ** 20;
-console.log(`# cold start — ${n}×${dim} F32 bundle format ${format} (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
-  `median of ${runs} fresh node processes, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | process CPU in that time |');
-console.log('|---|---|---|---|---|');
-const total = median('totalMs');
-console.log(`| ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ${total.toFixed(1)} ms ${total <= 50 ? 'PASS' : 'FAIL'} | ${median('cpuMs').toFixed(1)} ms |`);
-console.log(`all totals: ${samples.map((s) => s.totalMs.toFixed(1)).join(', ')} ms`);
-fs.rmSync(path.dirname(bundlePath), { recursive: true, force: true });
+const bundleMiB = fs.statSync(bundles.get(formats[0])).size / 2 ** 20;
+console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
+  `median of ${runs} fresh node processes per variant, in turn; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log('| variant | bundle format | import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | fastest | process CPU |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const v of variants) {
+  if (v.error) {
+    console.log(`| ${v.label} | ${v.format} | fails: ${v.error} | | | | | |`);
+    continue;
+  }
+  const median = (key) => v.samples.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(v.samples.length / 2)];
+  const total = median('totalMs');
+  const fastest = Math.min(...v.samples.map((x) => x.totalMs));
+  console.log(`| ${v.label} | ${v.format} | ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ` +
+    `${total.toFixed(1)} ms ${total <= 50 ? 'PASS' : 'FAIL'} | ${fastest.toFixed(1)} ms | ${median('cpuMs').toFixed(1)} ms |`);
+}
+fs.rmSync(dir, { recursive: true, force: true });
