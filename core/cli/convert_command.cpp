@@ -14,7 +14,7 @@ bool EndsWith(const std::string& s, const std::string& tail) {
 }
 
 Status Run(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, {"factors", "ids", "out", "dtype", "reg", "alpha", "w0", "reg-exponent", "model-version"}, {});
+  auto args = Args::Parse(argv, {"factors", "ids", "out", "dtype", "reg", "alpha", "w0", "reg-exponent", "model-version", "bundle-format"}, {});
   if (!args.ok()) return args.status();
   auto factors_path = args->Required("factors");
   auto out = args->Required("out");
@@ -25,7 +25,8 @@ Status Run(const std::vector<std::string>& argv) {
   auto alpha = args->Float("alpha", TrainingDefaults::kAlpha, 0, 1e9f);
   auto w0 = args->Float("w0", TrainingDefaults::kUnobservedWeight, 0, 1e9f);
   auto nu = args->Float("reg-exponent", TrainingDefaults::kRegExponent, 0, 2);
-  for (const Status* s : {&reg.status(), &alpha.status(), &w0.status(), &nu.status()}) ZX_RETURN_IF_ERROR(*s);
+  auto format = args->Int("bundle-format", kBundleFormatVersion, kOldestBundleFormatVersion, kBundleFormatVersion);
+  for (const Status* s : {&reg.status(), &alpha.status(), &w0.status(), &nu.status(), &format.status()}) ZX_RETURN_IF_ERROR(*s);
   foldin.reg = *reg;
   foldin.alpha = *alpha;
   foldin.unobserved_weight = *w0;
@@ -61,6 +62,7 @@ Status Run(const std::vector<std::string>& argv) {
   auto model = ModelFromFactors(std::move(factors).value(), std::move(ids), dtype, foldin,
                                 args->String("model-version", "converted"));
   if (!model.ok()) return model.status();
+  model->manifest.format_version = *format;
   const std::vector<uint8_t> out_bytes = SaveModel(*model);
   ZX_RETURN_IF_ERROR(WriteFileAtomic(*out, out_bytes));
   std::printf("converted %lld items x %d dims from %s -> %s (%zu bytes, %s)\n", static_cast<long long>(rows), dim,
@@ -80,7 +82,8 @@ std::string Usage() {
          "  --ids F        one item id per line, in row order (required for .npy)\n"
          "  --dtype        f32|f16|i8 (default f32)\n"
          "  --reg --alpha --w0 --reg-exponent   the fold-in objective the factors were trained with\n"
-         "  --model-version V  (default 'converted')\n";
+         "  --model-version V  (default 'converted')\n"
+         "  --bundle-format 2|1  1: ids in the manifest, for devices whose SDK predates 2 (default 2)\n";
 }
 
 }  // namespace

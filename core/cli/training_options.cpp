@@ -8,7 +8,8 @@ namespace zhixuan::cli {
 
 std::vector<std::string> TrainingValueOptions() {
   return {"dim", "epochs", "reg", "item-reg", "alpha", "w0", "reg-exponent", "threads", "seed", "dtype", "segments",
-          "also-bought-k", "also-bought-min-support", "model-version", "min-rating", "solver", "cg-steps"};
+          "also-bought-k", "also-bought-min-support", "model-version", "min-rating", "solver", "cg-steps",
+          "bundle-format"};
 }
 
 std::string TrainingUsage() {
@@ -30,7 +31,8 @@ std::string TrainingUsage() {
                 "  --segments S       k-means segment centroids (default 8, 0 = none)\n"
                 "  --also-bought-k K  also-bought partners per item (default 20, 0 = none)\n"
                 "  --also-bought-min-support M  baskets both items must share (default 3)\n"
-                "  --model-version V  (default: derived from the factors)\n",
+                "  --model-version V  (default: derived from the factors)\n"
+                "  --bundle-format 2|1  1: ids in the manifest, for devices whose SDK predates 2 (default 2)\n",
                 TrainingDefaults::kDim, TrainingDefaults::kEpochs, TrainingDefaults::kReg, TrainingDefaults::kItemReg,
                 TrainingDefaults::kAlpha, TrainingDefaults::kUnobservedWeight, TrainingDefaults::kRegExponent);
   return text;
@@ -80,7 +82,10 @@ StatusOr<BundleOptions> ReadBundleOptions(const Args& args) {
   auto k = args.Int("also-bought-k", 20, 0, 1000);
   auto support = args.Int("also-bought-min-support", 3, 1, 1 << 30);
   auto threads = args.Int("threads", 0, 0, 1024);
-  for (const Status* s : {&segments.status(), &k.status(), &support.status(), &threads.status()}) ZX_RETURN_IF_ERROR(*s);
+  auto format = args.Int("bundle-format", kBundleFormatVersion, kOldestBundleFormatVersion, kBundleFormatVersion);
+  for (const Status* s : {&segments.status(), &k.status(), &support.status(), &threads.status(), &format.status()})
+    ZX_RETURN_IF_ERROR(*s);
+  o.format_version = *format;
   o.segments = *segments;
   o.also_bought.top_k = *k;
   o.also_bought.min_support = *support;

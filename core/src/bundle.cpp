@@ -354,8 +354,10 @@ StatusOr<Model> LoadModel(std::shared_ptr<const uint8_t> bytes, size_t size) {
 
 std::vector<uint8_t> SaveModel(const Model& model) {
   const Manifest& m = model.manifest;
-  // Format 2 (ids as a tensor) unless an id holds a 0 byte, which only format 1 can carry.
-  const bool ids_in_tensor = std::none_of(m.item_ids.begin(), m.item_ids.end(),
+  // The model's format (a loaded model keeps its own; a new one is format 2), but format 1 for
+  // an id holding a 0 byte, which only format 1 can carry.
+  const bool ids_in_tensor = m.format_version >= 2 &&
+                             std::none_of(m.item_ids.begin(), m.item_ids.end(),
                                           [](const std::string& id) { return id.find('\0') != std::string::npos; });
   Json j = Json::parse(m.json.empty() ? std::string("{}") : m.json, nullptr, false);
   if (!j.is_object()) j = Json::object();

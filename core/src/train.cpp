@@ -259,6 +259,7 @@ StatusOr<Model> MakeTrainedModel(const InteractionMatrix& data, const TrainResul
   auto made = MakeModel(data.items.ids(), result.item_factors.data(), d, options.dtype, params.foldin, options.model_version);
   if (!made.ok()) return made.status();
   Model model = std::move(made).value();
+  model.manifest.format_version = options.format_version;
   nlohmann::json manifest = nlohmann::json::object();
   manifest["training"] = {{"algorithm", "implicit-als"}, {"dim", d}, {"epochs", params.epochs},
                           {"item_reg", params.item_reg >= 0 ? params.item_reg : params.foldin.reg},

@@ -239,6 +239,18 @@ TEST_CASE("format 2 ships the ids as a tensor and format 1 bundles still load", 
   REQUIRE(old->manifest.item_ids == model.manifest.item_ids);
   REQUIRE(old->items.ToF32() == loaded->items.ToF32());
 
+  SECTION("a model keeps its format when saved again: a server re-ships what its devices read") {
+    REQUIRE(old->manifest.format_version == 1);
+    const auto resaved = SaveModel(old.value());
+    const auto resaved_view = ParseSafetensors(resaved.data(), resaved.size()).value();
+    REQUIRE(resaved_view.find("item_ids") == nullptr);
+    REQUIRE(resaved_view.metadata.at("zhixuan.manifest").find("\"format_version\":1") != std::string::npos);
+    auto again = LoadModel(resaved.data(), resaved.size());
+    REQUIRE(again.ok());
+    REQUIRE(again->manifest.item_ids == model.manifest.item_ids);
+    REQUIRE(loaded->manifest.format_version == 2);
+  }
+
   SECTION("an id holding a 0 byte is saved as format 1 and round-trips") {
     std::vector<std::string> odd = ItemIds(10);
     odd[3] = std::string("a\0b", 3);

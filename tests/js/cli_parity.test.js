@@ -78,3 +78,30 @@ test('native `zhixuan recommend` ranks exactly like the wasm module', { skip: !c
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('`zhixuan train --bundle-format 1` writes the ids in the manifest for older devices; both formats rank alike', { skip: !cli && 'native CLI not built' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-format-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'train.csv'), interactions().csv);
+    const train = (out, extra) => execFileSync(cli, ['train', '--interactions', path.join(dir, 'train.csv'), '--out', out,
+      '--dim', '16', '--epochs', '3', '--threads', '1', ...extra], { stdio: 'pipe' });
+    const v1 = path.join(dir, 'v1.safetensors');
+    const v2 = path.join(dir, 'v2.safetensors');
+    train(v1, ['--bundle-format', '1']);
+    train(v2, []);
+    const [old, current] = await Promise.all([v1, v2].map((model) => createRecommender({ model, profile: false })));
+    try {
+      assert.equal(old.manifest.format_version, 1);
+      assert.equal(old.manifest.item_ids.length, current.info.items);
+      assert.equal(current.manifest.format_version, 2);
+      assert.equal(current.manifest.item_ids, undefined);
+      assert.deepEqual(old.recommend({ history: ['m1', 'm2', 'm3'], k: 10 }), current.recommend({ history: ['m1', 'm2', 'm3'], k: 10 }));
+    } finally {
+      old.dispose();
+      current.dispose();
+    }
+    assert.throws(() => train(path.join(dir, 'bad.safetensors'), ['--bundle-format', '3']), (e) => /bundle-format/.test(String(e.stderr)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

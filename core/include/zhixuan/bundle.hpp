@@ -98,8 +98,9 @@ class BundleLoader {
   Status ReadManifestOnce();
 };
 
-// Serializes a model (format 2; format 1 if an id holds a 0 byte); the manifest JSON is
-// regenerated from the typed fields merged over Manifest::json (typed fields win).
+// Serializes a model in Manifest::format_version (2 for a new model; a loaded one keeps its
+// own; 1 whenever an id holds a 0 byte); the manifest JSON is regenerated from the typed
+// fields merged over Manifest::json (typed fields win).
 std::vector<uint8_t> SaveModel(const Model& model);
 
 // Builds a model from F32 rows (the trainer's and converter's entry point).

@@ -75,6 +75,7 @@ struct BundleOptions {
   int segments = 8;                  // k-means centroids over the training users (0: none)
   AlsoBoughtOptions also_bought;     // top_k 0: no also-bought table
   int threads = 0;
+  int format_version = kBundleFormatVersion;  // 1 for devices whose SDK predates format 2
 };
 
 // The bundle of a trained model: embeddings in the requested precision, the fold-in params
