@@ -121,7 +121,9 @@ class ModelFileReader {
     if (reserve) core._free(reserve);
     const ranges = this.missing();
     const heapAtStart = core.HEAPU8.buffer;
-    const pending = Promise.all(ranges.map(([begin, end]) => this.#readAsync(begin, end))).then(() => null, (error) => error);
+    // Every range settled (not just the first failure): only then is the pool done with the buffer.
+    const pending = Promise.allSettled(ranges.map(([begin, end]) => this.#readAsync(begin, end)))
+      .then((results) => results.find((r) => r.status === 'rejected')?.reason ?? null);
     return (async () => {
       try {
         const error = await pending;
