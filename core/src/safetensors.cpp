@@ -171,12 +171,21 @@ TensorData MakeI32Tensor(std::vector<int64_t> shape, const int32_t* values) {
 
 std::vector<uint8_t> WriteSafetensors(const std::map<std::string, TensorData>& tensors,
                                       const std::map<std::string, std::string>& metadata) {
+  // Data in order of element size, widest first (then by name), as the safetensors library
+  // writes it: every tensor then starts aligned to its own element size, so an F32 tensor after
+  // an odd-length U8 one (the item ids) cannot push the rows or scales off their alignment.
+  std::vector<const std::pair<const std::string, TensorData>*> order;
+  for (const auto& entry : tensors) order.push_back(&entry);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    return DTypeSize(a->second.dtype) > DTypeSize(b->second.dtype);
+  });
   Json header = Json::object();
   uint64_t offset = 0;
-  for (const auto& [name, tensor] : tensors) {
-    header[name] = {{"dtype", DTypeName(tensor.dtype)},
-                    {"shape", tensor.shape},
-                    {"data_offsets", {offset, offset + tensor.bytes.size()}}};
+  for (const auto* entry : order) {
+    const TensorData& tensor = entry->second;
+    header[entry->first] = {{"dtype", DTypeName(tensor.dtype)},
+                            {"shape", tensor.shape},
+                            {"data_offsets", {offset, offset + tensor.bytes.size()}}};
     offset += tensor.bytes.size();
   }
   if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -187,7 +196,8 @@ std::vector<uint8_t> WriteSafetensors(const std::map<std::string, TensorData>& t
   for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(len >> (8 * i));
   std::memcpy(out.data() + 8, text.data(), text.size());
   uint8_t* cursor = out.data() + 8 + text.size();
-  for (const auto& [name, tensor] : tensors) {
+  for (const auto* entry : order) {
+    const TensorData& tensor = entry->second;
     if (!tensor.bytes.empty()) std::memcpy(cursor, tensor.bytes.data(), tensor.bytes.size());
     cursor += tensor.bytes.size();
   }

@@ -151,6 +151,16 @@ TEST_CASE("a bundle adopted without copying loads the same model, aligned or not
       REQUIRE(adopted->manifest.item_ids == copied->manifest.item_ids);
       REQUIRE(adopted->gram == copied->gram);
       REQUIRE(adopted->id_index.Find("item7", adopted->manifest.item_ids) == 7);
+      if (shift == 0) {  // the rows (and I8's scales) are read where they lie: no copy
+        const auto inside = [&](const void* p) {
+          return p >= static_cast<const void*>(buffer.get()) && p < static_cast<const void*>(buffer.get() + bytes.size());
+        };
+        const void* rows = dtype == DType::kF32 ? static_cast<const void*>(adopted->items.f32())
+                           : dtype == DType::kF16 ? static_cast<const void*>(adopted->items.f16())
+                                                  : static_cast<const void*>(adopted->items.i8());
+        REQUIRE(inside(rows));
+        if (dtype == DType::kI8) REQUIRE(inside(adopted->items.scales()));
+      }
       // Appending copies the viewed rows out first; the old rows stay intact.
       std::vector<float> row(8, 0.5f);
       adopted->items.AppendRows(row.data(), 1);

@@ -1,9 +1,12 @@
 // Test fixtures written independently of the core: a safetensors writer as a
 // Python trainer would produce, and the checkerboard model.
+// Data widest element first, then by name, as the safetensors library orders it (every tensor
+// starts aligned to its element size).
 export function writeSafetensors(tensors, metadata = {}) {
   const header = {};
   let offset = 0;
-  const names = Object.keys(tensors).sort();
+  const width = (name) => tensors[name].data.BYTES_PER_ELEMENT ?? 1;
+  const names = Object.keys(tensors).sort((a, b) => width(b) - width(a) || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
     const t = tensors[name];
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };

@@ -52,7 +52,8 @@ struct TensorData {
 TensorData MakeF32Tensor(std::vector<int64_t> shape, const float* values);
 TensorData MakeI32Tensor(std::vector<int64_t> shape, const int32_t* values);
 
-// Serializes tensors (sorted by name, 8-byte aligned data) with metadata.
+// Serializes tensors with metadata: the data section starts 8-byte aligned and holds the
+// tensors widest element first, then by name, so each starts aligned to its element size.
 std::vector<uint8_t> WriteSafetensors(const std::map<std::string, TensorData>& tensors,
                                       const std::map<std::string, std::string>& metadata);
 
