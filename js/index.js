@@ -36,8 +36,7 @@ export async function createRecommender(options) {
     if (reader) {
       ({ begun, manifestRead, read } = reader.loadInto(engine));
     } else {
-      begun = engine.beginLoad(ptr, length);
-      manifestRead = begun.zxError ? begun : engine.readManifest();
+      begun = manifestRead = engine.beginLoad(ptr, length);  // finishLoad reads the manifest
     }
     // Settled before anything can free the buffer: the thread pool may still be writing into it.
     const [readResult, catalogResult] = await Promise.allSettled([read, catalogRead]);

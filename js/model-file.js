@@ -5,6 +5,7 @@ import { MAX_BUNDLE_BYTES, mallocFor } from './model-source.js';
 
 const ioError = (path, error) => error instanceof ZhixuanError ? error
   : new ZhixuanError('IO', `could not read model file ${path}: ${error.code ?? error.message}`);
+const shrank = (path) => new ZhixuanError('IO', `could not read model file ${path}: it shrank while being read`);
 
 /**
  * Mallocs the whole file's size in the heap and reads its header there; `reader` reads the rest.
@@ -24,9 +25,8 @@ export function readHeaderIntoHeap(core, fs, path) {
     const prefix = Buffer.alloc(8);
     const headerEnd = fs.readSync(fd, prefix, 0, 8, 0) === 8 ? Math.min(size, 8 + Number(prefix.readBigUInt64LE(0))) : size;
     ptr = mallocFor(core, size);
-    const reader = new ModelFileReader(core, fs, fd, path, ptr, size);
+    const reader = new ModelFileReader(core, fs, fd, path, ptr, size, headerEnd);
     reader.readNow(0, headerEnd);
-    reader.headerEnd = headerEnd;
     return { ptr, length: size, reader };
   } catch (error) {
     if (ptr) core._free(ptr);
@@ -53,10 +53,9 @@ const PARSE_WHILE_READING_HEADER_BYTES = 256 << 10;
  * the heap grew anyway.
  */
 class ModelFileReader {
-  constructor(core, fs, fd, path, ptr, size) {
-    Object.assign(this, { core, fs, fd, path, ptr, size });
+  constructor(core, fs, fd, path, ptr, size, headerEnd) {
+    Object.assign(this, { core, fs, fd, path, ptr, size, headerEnd });
     this.done = [];  // [begin, end) ranges already read
-    this.headerEnd = 0;
     this.closed = false;
   }
 
@@ -93,7 +92,7 @@ class ModelFileReader {
     end = Math.min(this.size, end);
     for (let at = begin; at < end;) {
       const n = this.fs.readSync(this.fd, this.core.HEAPU8, this.ptr + at, end - at, at);
-      if (n === 0) throw new ZhixuanError('IO', `could not read model file ${this.path}: it shrank while being read`);
+      if (n === 0) throw shrank(this.path);
       at += n;
     }
     if (end > begin) this.done.push([begin, end]);
@@ -149,7 +148,7 @@ class ModelFileReader {
         try {
           this.fs.read(this.fd, this.core.HEAPU8, this.ptr + at, end - at, at, (error, n) => {
             if (error) return reject(error);
-            if (n === 0) return reject(new ZhixuanError('IO', `could not read model file ${this.path}: it shrank while being read`));
+            if (n === 0) return reject(shrank(this.path));
             step(at + n);
           });
         } catch (error) {

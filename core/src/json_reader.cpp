@@ -61,7 +61,7 @@ class JsonParser {
   ZX_TIER_UNIT bool ParseNumber();
   bool ParseLiteral(const char* word, size_t length, JsonType type, uint8_t flags);
   bool ReadHex4(uint32_t* out);
-  ZX_TIER_UNIT bool CheckUtf8Sequence();
+  bool CheckUtf8Sequence();
 
   const char* p_;
   size_t size_;
