@@ -32,6 +32,7 @@ test('a federated round from the page moves the model version on and sends only 
   await page.goto(`${server.base}/?nosw`);
   await waitForReady(page);
   await page.click('#onboarding button:text-is("跳过")');
+  await page.waitForSelector('#onboarding', { state: 'detached' });
   const favourites = [];
   for (let i = 0; i < 3; i++) {
     const [first] = await listIds(page);

@@ -57,6 +57,7 @@ test('the course page runs on worker mode', async (t) => {
   await waitForReady(page);
   assert.equal(await page.getAttribute('body', 'data-state'), 'model');
   await page.click('#onboarding button:text-is("跳过")');
+  await page.waitForSelector('#onboarding', { state: 'detached' });
   const [first] = await listIds(page);
   await page.click(`#rec-list li[data-id="${first}"] button.fav`);
   await page.waitForSelector('#rec-list[data-source="model"]');

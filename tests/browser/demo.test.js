@@ -32,6 +32,7 @@ test('the page shows a list at once, reacts to clicks, keeps them across a reloa
   await screenshot(page, 'demo-search');
   const pythonCourse = (await listIds(page, '#search-list'))[0];
   await page.click(`#search-list li[data-id="${pythonCourse}"] button.fav`);
+  await page.waitForSelector(`#search-list li[data-id="${pythonCourse}"] button.fav[aria-pressed="true"]`);
   await page.click('.tabs a[data-tab="home"]');
   await page.waitForSelector('#rec-list[data-source="model"] li.course');
   const afterFavourite = await listIds(page);
@@ -108,6 +109,8 @@ test('"forget me" leaves nothing in IndexedDB and brings back the onboarding', a
   await waitForReady(page);
   await page.click('#onboarding .chip:text-is("理财")');
   await page.click('#onboarding-done');
+  // The click re-renders the list for the chosen interest; read it only once that has happened.
+  await page.waitForSelector('#onboarding', { state: 'detached' });
   const [first] = await listIds(page);
   await page.click(`#rec-list li[data-id="${first}"] button.fav`);
   await page.waitForFunction((id) => !document.querySelector(`#rec-list li[data-id="${id}"]`), first);
