@@ -59,9 +59,11 @@ inline emscripten::val TopKVal(const TopK& top) {
   return out;
 }
 
-inline emscripten::val StringArray(const std::vector<std::string>& strings) {
+// A JS array of strings from std::vector<std::string> or IdList.
+template <typename Strings>
+emscripten::val StringArray(const Strings& strings) {
   emscripten::val out = emscripten::val::array();
-  for (size_t i = 0; i < strings.size(); ++i) out.set(i, strings[i]);
+  for (size_t i = 0; i < strings.size(); ++i) out.set(i, std::string(strings[i]));
   return out;
 }
 

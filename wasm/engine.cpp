@@ -70,7 +70,7 @@ val Engine::ItemIdsOf(const val& rows) const {
   const auto& ids = rec_->item_ids();
   val out = val::array();
   for (size_t i = 0; i < r.size(); ++i) {
-    if (r[i] >= 0 && static_cast<size_t>(r[i]) < ids.size()) out.set(i, ids[static_cast<size_t>(r[i])]);
+    if (r[i] >= 0 && static_cast<size_t>(r[i]) < ids.size()) out.set(i, std::string(ids[static_cast<size_t>(r[i])]));
   }
   return out;
 }

@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
       // Text similarity to the history.
       std::vector<float> mean_scores((*rec)->item_count(), 0.f), max_scores((*rec)->item_count(), -1.f);
       for (int32_t c : candidates) {
-        const SparseVector& cv = text[(*rec)->item_ids()[c]];
+        const SparseVector& cv = text[std::string((*rec)->item_ids()[c])];
         for (const std::string& h : lists.history) {
           const float s = SparseDot(cv, text[h]);
           mean_scores[c] += s;

@@ -29,7 +29,7 @@ bool ReadFloat(const JsonValue& obj, const char* key, float* out) {
 
 // Copies up to 4096 ids from *next on (a tier unit: see tiering.hpp).
 ZX_TIER_UNIT Status AppendItemIds(JsonValue::ElementIterator* next, JsonValue::ElementIterator end,
-                                  std::vector<std::string>* ids) {
+                                  IdList* ids) {
   for (int left = 4096; left > 0 && *next != end; --left, ++*next) {
     const JsonValue id = **next;
     const size_t i = ids->size();
@@ -37,16 +37,16 @@ ZX_TIER_UNIT Status AppendItemIds(JsonValue::ElementIterator* next, JsonValue::E
     const std::string_view s = id.as_string();
     if (s.empty() || s.size() > kMaxItemIdBytes)
       return MalformedModel("manifest item_ids[" + std::to_string(i) + "] is empty or longer than 256 bytes");
-    ids->emplace_back(s);
+    ids->push_back(s);
   }
   return Status::Ok();
 }
 
 // Format 1: the ids are the manifest's item_ids array.
-Status ReadManifestIds(const JsonValue& ids, std::vector<std::string>* out) {
+Status ReadManifestIds(const JsonValue& ids, IdList* out) {
   if (!ids.is_array()) return MalformedModel("manifest has no item_ids array");
   if (static_cast<int64_t>(ids.size()) > kMaxItems) return Status(StatusCode::kTooLarge, "manifest lists more than 20M items");
-  out->reserve(ids.size());
+  out->reserve(ids.size(), 0);
   auto next = ids.elements().begin();
   const auto end = ids.elements().end();
   // Two call sites on purpose: wasm-opt inlines a function with one caller (tiering.hpp).
@@ -57,33 +57,38 @@ Status ReadManifestIds(const JsonValue& ids, std::vector<std::string>* out) {
 
 // Format 2: the ids are the item_ids tensor, U8 [bytes]: each id's UTF-8, then a 0 byte, in
 // row order (no JSON to decode twice: the cold start's largest cost with format 1).
-// Appends up to 4096 ids from *pos on (a tier unit: see tiering.hpp); text ends with a 0 byte.
-ZX_TIER_UNIT Status AppendTensorIds(const char* text, size_t size, size_t* pos, std::vector<std::string>* ids) {
+// Checks up to 4096 ids from *pos on and notes where each starts (a tier unit: see
+// tiering.hpp); text ends with a 0 byte.
+ZX_TIER_UNIT Status CheckTensorIds(const char* text, size_t size, size_t* pos, std::vector<size_t>* starts) {
   for (int left = 4096; left > 0 && *pos < size; --left) {
     const char* id = text + *pos;
     const size_t length = static_cast<size_t>(static_cast<const char*>(std::memchr(id, 0, size - *pos)) - id);
     if (length == 0 || length > kMaxItemIdBytes || !IsValidUtf8(id, length))
-      return MalformedModel("item_ids tensor: id " + std::to_string(ids->size()) +
+      return MalformedModel("item_ids tensor: id " + std::to_string(starts->size()) +
                             (length == 0 || length > kMaxItemIdBytes ? " is empty or longer than 256 bytes" : " is not valid UTF-8"));
-    ids->emplace_back(id, length);
+    starts->push_back(*pos);
     *pos += length + 1;
   }
   return Status::Ok();
 }
 
 // `rows`: item_embeddings' row count, the number of ids expected (they are counted later).
-Status ReadTensorIds(const TensorView& t, size_t rows, std::vector<std::string>* out) {
+Status ReadTensorIds(const TensorView& t, size_t rows, IdList* out) {
   if (t.dtype != DType::kU8 || t.shape.size() != 1)
     return MalformedModel("item_ids tensor must be 1-D U8 (each id's UTF-8 bytes, then a 0 byte)");
   const char* text = reinterpret_cast<const char*>(t.data);
   const size_t size = t.size_bytes;
   if (size > 0 && text[size - 1] != 0) return MalformedModel("item_ids tensor does not end with a 0 byte");
-  out->reserve(std::min(rows, size / 2));  // an id takes at least 2 bytes
+  std::vector<size_t> starts;
+  starts.reserve(std::min(rows, size / 2));  // an id takes at least 2 bytes
   size_t pos = 0;
   // Two call sites on purpose: wasm-opt inlines a function with one caller (tiering.hpp).
-  Status appended = AppendTensorIds(text, size, &pos, out);
-  while (appended.ok() && pos < size) appended = AppendTensorIds(text, size, &pos, out);
-  return appended;
+  Status checked = CheckTensorIds(text, size, &pos, &starts);
+  while (checked.ok() && pos < size) checked = CheckTensorIds(text, size, &pos, &starts);
+  ZX_RETURN_IF_ERROR(checked);
+  // The tensor is the packed list already: one copy.
+  *out = IdList::FromPacked(std::string(text, size), std::move(starts));
+  return Status::Ok();
 }
 
 // Parses the manifest's typed fields, and reads and indexes format 1's ids (`text` must live
@@ -116,7 +121,7 @@ Status ParseManifest(std::string_view text, Manifest* m, RowIndex* id_index) {
   } else {
     ZX_RETURN_IF_ERROR(ReadManifestIds(ids, &m->item_ids));
     const int64_t repeat = id_index->Build(m->item_ids);
-    if (repeat >= 0) return MalformedModel("manifest item id '" + m->item_ids[static_cast<size_t>(repeat)] + "' appears twice");
+    if (repeat >= 0) return MalformedModel("manifest item id '" + std::string(m->item_ids[static_cast<size_t>(repeat)]) + "' appears twice");
   }
   const JsonValue foldin = j.Find("foldin");
   if (foldin.exists()) {
@@ -304,7 +309,7 @@ Status BundleLoader::ReadManifestOnce() {
   if (rows > kMaxItems) return Status(StatusCode::kTooLarge, "item_embeddings has more than 20M rows");
   ZX_RETURN_IF_ERROR(ReadTensorIds(*id_tensor, static_cast<size_t>(rows), &m.item_ids));
   const int64_t repeat = model_.id_index.Build(m.item_ids);
-  if (repeat >= 0) return MalformedModel("item id '" + m.item_ids[static_cast<size_t>(repeat)] + "' appears twice in the item_ids tensor");
+  if (repeat >= 0) return MalformedModel("item id '" + std::string(m.item_ids[static_cast<size_t>(repeat)]) + "' appears twice in the item_ids tensor");
   return Status::Ok();
 }
 
@@ -356,16 +361,14 @@ std::vector<uint8_t> SaveModel(const Model& model) {
   const Manifest& m = model.manifest;
   // The model's format (a loaded model keeps its own; a new one is format 2), but format 1 for
   // an id holding a 0 byte, which only format 1 can carry.
-  const bool ids_in_tensor = m.format_version >= 2 &&
-                             std::none_of(m.item_ids.begin(), m.item_ids.end(),
-                                          [](const std::string& id) { return id.find('\0') != std::string::npos; });
+  const bool ids_in_tensor = m.format_version >= 2 && !m.item_ids.any_id_holds_zero_byte();
   Json j = Json::parse(m.json.empty() ? std::string("{}") : m.json, nullptr, false);
   if (!j.is_object()) j = Json::object();
   j["format_version"] = ids_in_tensor ? kBundleFormatVersion : 1;
   j["model_version"] = m.model_version;
   j["dim"] = m.dim;
   if (ids_in_tensor) j.erase("item_ids");
-  else j["item_ids"] = m.item_ids;
+  else j["item_ids"] = m.item_ids.ToStrings();
   j["foldin"] = {{"reg", m.foldin.reg}, {"alpha", m.foldin.alpha},
                  {"unobserved_weight", m.foldin.unobserved_weight}, {"reg_exponent", m.foldin.reg_exponent}};
 
@@ -373,10 +376,7 @@ std::vector<uint8_t> SaveModel(const Model& model) {
   if (ids_in_tensor) {
     TensorData ids;
     ids.dtype = DType::kU8;
-    for (const std::string& id : m.item_ids) {
-      ids.bytes.insert(ids.bytes.end(), id.begin(), id.end());
-      ids.bytes.push_back(0);
-    }
+    ids.bytes.assign(m.item_ids.packed().begin(), m.item_ids.packed().end());
     ids.shape = {static_cast<int64_t>(ids.bytes.size())};
     tensors[kIdTensor] = std::move(ids);
   }
@@ -399,12 +399,13 @@ StatusOr<Model> MakeModel(std::vector<std::string> item_ids, const float* rows, 
   model.manifest.model_version = std::move(model_version);
   for (const std::string& id : item_ids)
     if (id.empty() || id.size() > kMaxItemIdBytes) return InvalidArgument("item id '" + id.substr(0, 64) + "' is empty or too long");
-  const int64_t repeat = model.id_index.Build(item_ids);
+  IdList ids(item_ids);
+  const int64_t repeat = model.id_index.Build(ids);
   if (repeat >= 0) return InvalidArgument("item id '" + item_ids[static_cast<size_t>(repeat)] + "' appears twice");
-  const int64_t n = static_cast<int64_t>(item_ids.size());
+  const int64_t n = static_cast<int64_t>(ids.size());
   for (int64_t i = 0; i < n * dim; ++i)
     if (!std::isfinite(rows[i])) return InvalidArgument("embedding row " + std::to_string(i / dim) + " contains NaN or Inf");
-  model.manifest.item_ids = std::move(item_ids);
+  model.manifest.item_ids = std::move(ids);
   model.items = ItemMatrix::FromF32(rows, n, dim, dtype);
   model.gram = ComputeGram(model.items);
   return model;

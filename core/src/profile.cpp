@@ -37,7 +37,7 @@ StatusOr<std::string> Profile::ResolveItem(const std::string& id) const {
     if (const CatalogItem* item = catalog->find(id)) return item->id;
   }
   const int32_t row = rec_->RowOf(id);
-  if (row >= 0) return rec_->item_ids()[row];
+  if (row >= 0) return std::string(rec_->item_ids()[row]);
   return Status(StatusCode::kUnknownItem, "event.item '" + id + "' is in neither the model nor the catalog");
 }
 

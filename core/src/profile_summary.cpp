@@ -74,7 +74,7 @@ StatusOr<Reason> Profile::Because(int32_t row) {
   }
   if (best_row >= 0) {
     reason.kind = Reason::Kind::kItem;
-    reason.item = item_of_row_.count(best_row) ? item_of_row_.at(best_row) : rec_->item_ids()[best_row];
+    reason.item = item_of_row_.count(best_row) ? item_of_row_.at(best_row) : std::string(rec_->item_ids()[best_row]);
     reason.share = best / positive;
     return reason;
   }

@@ -38,7 +38,7 @@ uint32_t RowIndex::Hash(std::string_view id) {
   return static_cast<uint32_t>(h);
 }
 
-size_t RowIndex::Probe(std::string_view id, uint32_t hash, const std::vector<std::string>& ids) const {
+size_t RowIndex::Probe(std::string_view id, uint32_t hash, const IdList& ids) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
@@ -59,7 +59,7 @@ void RowIndex::Grow() {
   }
 }
 
-int64_t RowIndex::Build(const std::vector<std::string>& ids) {
+int64_t RowIndex::Build(const IdList& ids) {
   size_t capacity = 16;
   while (capacity < ids.size() * 2) capacity *= 2;
   slots_ = std::vector<Slot>(capacity);  // value-initialized: zeroed
@@ -72,10 +72,10 @@ int64_t RowIndex::Build(const std::vector<std::string>& ids) {
   return -1;
 }
 
-int64_t RowIndex::InsertRows(const std::vector<std::string>& ids, size_t begin, size_t end) {
+int64_t RowIndex::InsertRows(const IdList& ids, size_t begin, size_t end) {
   const size_t mask = slots_.size() - 1;
   for (size_t r = begin; r < end; ++r) {
-    const std::string& id = ids[r];
+    const std::string_view id = ids[r];
     const uint32_t hash = Hash(id);
     size_t i = hash & mask;
     for (;; i = (i + 1) & mask) {
@@ -89,12 +89,12 @@ int64_t RowIndex::InsertRows(const std::vector<std::string>& ids, size_t begin, 
   return -1;
 }
 
-bool RowIndex::Insert(int32_t row, const std::vector<std::string>& ids) {
+bool RowIndex::Insert(int32_t row, const IdList& ids) {
   if ((size_ + 1) * 2 > slots_.size()) Grow();
   return InsertRows(ids, static_cast<size_t>(row), static_cast<size_t>(row) + 1) < 0;
 }
 
-int32_t RowIndex::Find(std::string_view id, const std::vector<std::string>& ids) const {
+int32_t RowIndex::Find(std::string_view id, const IdList& ids) const {
   if (slots_.empty()) return -1;
   return static_cast<int32_t>(slots_[Probe(id, Hash(id), ids)].row_plus_one) - 1;
 }

@@ -93,7 +93,7 @@ StatusOr<std::map<std::string, TensorData>> TrainTextProjection(const Catalog& c
 
   // 2. Rows: catalog items the model has embeddings for.
   std::unordered_map<std::string, int32_t> model_row;
-  for (size_t r = 0; r < model.manifest.item_ids.size(); ++r) model_row.emplace(model.manifest.item_ids[r], static_cast<int32_t>(r));
+  for (size_t r = 0; r < model.manifest.item_ids.size(); ++r) model_row.emplace(std::string(model.manifest.item_ids[r]), static_cast<int32_t>(r));
   std::vector<Eigen::Triplet<double>> triplets;
   std::vector<int32_t> rows_used;
   for (const CatalogItem& item : catalog.items) {

@@ -38,9 +38,9 @@ TensorData IdTensor(const std::string& bytes, DType dtype = DType::kU8) {
   return t;
 }
 
-std::string ManifestIdsJson(const std::vector<std::string>& ids) {
+std::string ManifestIdsJson(const IdList& ids) {
   std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "\"" : ",\"") + id + "\"";
+  for (std::string_view id : ids) out += (out.empty() ? "\"" : ",\"") + std::string(id) + "\"";
   return "[" + out + "]";
 }
 
@@ -104,7 +104,7 @@ TEST_CASE("bundles whose manifest and tensors disagree are rejected", "[bundle][
   }
   SECTION("dim differs") {
     std::string m = R"({"format_version":1,"dim":4,"item_ids":[)";
-    for (int i = 0; i < 10; ++i) m += (i ? ",\"" : "\"") + model.manifest.item_ids[i] + "\"";
+    for (int i = 0; i < 10; ++i) m += (i ? ",\"" : "\"") + std::string(model.manifest.item_ids[i]) + "\"";
     m += "]}";
     REQUIRE(load_code(WithManifest(model, m)).find("dim 8 but the manifest says 4") != std::string::npos);
   }
@@ -235,7 +235,7 @@ TEST_CASE("format 2 ships the ids as a tensor and format 1 bundles still load", 
   REQUIRE(ids != nullptr);
   REQUIRE(ids->dtype == DType::kU8);
   std::string expected;
-  for (const std::string& id : model.manifest.item_ids) expected += id + std::string(1, '\0');
+  for (std::string_view id : model.manifest.item_ids) expected += std::string(id) + std::string(1, '\0');
   REQUIRE(std::string(reinterpret_cast<const char*>(ids->data), ids->size_bytes) == expected);
   auto loaded = LoadModel(bytes.data(), bytes.size());
   REQUIRE(loaded.ok());
@@ -279,7 +279,7 @@ TEST_CASE("a malformed item_ids tensor is rejected with what is wrong", "[bundle
   Model model = CheckerboardModel(3, 8);
   const std::string v2 = R"({"format_version":2,"dim":8})";
   std::string ids;
-  for (const std::string& id : model.manifest.item_ids) ids += id + std::string(1, '\0');
+  for (std::string_view id : model.manifest.item_ids) ids += std::string(id) + std::string(1, '\0');
   const TensorData good = IdTensor(ids);
   REQUIRE(LoadError(WithManifest(model, v2, &good)) == "OK");
 
@@ -287,7 +287,7 @@ TEST_CASE("a malformed item_ids tensor is rejected with what is wrong", "[bundle
     const TensorData t = IdTensor(bytes, dtype);
     return LoadError(WithManifest(model, v2, &t));
   };
-  const std::string id0 = model.manifest.item_ids[0], id1 = model.manifest.item_ids[1];
+  const std::string id0(model.manifest.item_ids[0]), id1(model.manifest.item_ids[1]);
   const std::string z(1, '\0');
   CHECK_THAT(LoadError(WithManifest(model, v2)), Catch::Contains("needs an item_ids tensor"));
   CHECK_THAT(error_with(std::string(8, 'x'), DType::kF32), Catch::Contains("1-D U8"));

@@ -36,7 +36,7 @@ Room MakeRoom(Model model) {
   return room;
 }
 
-std::string IdAt(const Room& room, const ExplainedList& list, size_t i) { return room.rec->item_ids()[list.rows[i]]; }
+std::string IdAt(const Room& room, const ExplainedList& list, size_t i) { return std::string(room.rec->item_ids()[list.rows[i]]); }
 
 // context_lift: the mini-program boosts gaokao-phys; hour 21 boosts cet6.
 Model WithContextPriors(Model model) {

@@ -26,10 +26,11 @@ std::vector<float> ExactVector(const Recommender& rec, const Profile& p) {
   std::vector<int32_t> rows;
   std::vector<float> weights;
   for (int32_t r = 0; r < rec.item_count(); ++r) {
-    const double w = p.ItemWeight(rec.item_ids()[r]);
+    const std::string id(rec.item_ids()[r]);
+    const double w = p.ItemWeight(id);
     bool seen = false;
-    for (const Event& e : p.history().events()) seen |= e.item == rec.item_ids()[r];
-    if (!seen && !p.history().aggregates().count(rec.item_ids()[r])) continue;
+    for (const Event& e : p.history().events()) seen |= e.item == id;
+    if (!seen && !p.history().aggregates().count(id)) continue;
     rows.push_back(r);
     weights.push_back(static_cast<float>(w));
   }

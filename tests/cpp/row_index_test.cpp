@@ -8,7 +8,7 @@
 using namespace zhixuan;
 
 TEST_CASE("the row index finds every id and reports the first repeat", "[row_index]") {
-  std::vector<std::string> ids;
+  IdList ids;
   for (int i = 0; i < 5000; ++i) ids.push_back(i % 3 ? "item-" + std::to_string(i) : std::string(40, 'a') + std::to_string(i));
   RowIndex index;
   REQUIRE(index.Build(ids) == -1);
@@ -26,7 +26,7 @@ TEST_CASE("the row index finds every id and reports the first repeat", "[row_ind
     REQUIRE(index.Find("item-1", ids) == 1);
   }
   SECTION("a repeated id is named by its row") {
-    std::vector<std::string> repeated{"a", "b", "c", "b", "a"};
+    const IdList repeated(std::vector<std::string>{"a", "b", "c", "b", "a"});
     RowIndex r;
     REQUIRE(r.Build(repeated) == 3);
   }

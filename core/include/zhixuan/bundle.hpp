@@ -20,8 +20,9 @@
 #include <utility>
 #include <vector>
 
-#include "zhixuan/row_index.hpp"
+#include "zhixuan/id_list.hpp"
 #include "zhixuan/item_matrix.hpp"
+#include "zhixuan/row_index.hpp"
 #include "zhixuan/safetensors.hpp"
 #include "zhixuan/status.hpp"
 
@@ -45,7 +46,7 @@ struct Manifest {
   int format_version = kBundleFormatVersion;
   std::string model_version;
   int dim = 0;
-  std::vector<std::string> item_ids;  // row order (from the manifest or the item_ids tensor)
+  IdList item_ids;  // row order (from the manifest or the item_ids tensor)
   FoldInParams foldin;
   std::string json;  // the whole manifest as shipped (other rooms read their keys from it)
 };

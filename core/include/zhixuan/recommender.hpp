@@ -50,7 +50,7 @@ class Recommender {
   const Catalog* catalog() const { return catalog_ ? &*catalog_ : nullptr; }
   int dim() const { return model_.manifest.dim; }
   int64_t item_count() const { return model_.items.rows(); }
-  const std::vector<std::string>& item_ids() const { return model_.manifest.item_ids; }
+  const IdList& item_ids() const { return model_.manifest.item_ids; }
   // Row of a model id or catalog alias; -1 when unknown or cold.
   int32_t RowOf(const std::string& id) const;
   // Catalog items the model has no row for.

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <vector>
 
+#include "zhixuan/id_list.hpp"
 #include "zhixuan/tiering.hpp"
 
 namespace zhixuan {
@@ -17,11 +17,11 @@ class RowIndex {
  public:
   // Indexes ids[0..n); returns the first row whose id repeats an earlier one, or -1.
   // On a repeat the index holds the rows before it (callers reject the list).
-  int64_t Build(const std::vector<std::string>& ids);
+  int64_t Build(const IdList& ids);
   // Adds ids[row] (ids must be the list the index was built over); false if already present.
-  bool Insert(int32_t row, const std::vector<std::string>& ids);
+  bool Insert(int32_t row, const IdList& ids);
   // Row of `id`, or -1.
-  int32_t Find(std::string_view id, const std::vector<std::string>& ids) const;
+  int32_t Find(std::string_view id, const IdList& ids) const;
   size_t size() const { return size_; }
 
  private:
@@ -35,10 +35,10 @@ class RowIndex {
   // Adds ids[begin..end) to a table with room for them; returns the first repeated row or -1.
   // Build calls it per chunk, Insert per id: a tier unit (see tiering.hpp), so it must keep
   // both callers (wasm-opt inlines a function with one caller whatever its attributes).
-  ZX_TIER_UNIT int64_t InsertRows(const std::vector<std::string>& ids, size_t begin, size_t end);
+  ZX_TIER_UNIT int64_t InsertRows(const IdList& ids, size_t begin, size_t end);
   void Grow();
   // Slot holding `id`, or the empty slot where it would go.
-  size_t Probe(std::string_view id, uint32_t hash, const std::vector<std::string>& ids) const;
+  size_t Probe(std::string_view id, uint32_t hash, const IdList& ids) const;
 
   std::vector<Slot> slots_;  // power-of-two size, at most half full
   size_t size_ = 0;
