@@ -5,6 +5,8 @@
 //        [--features none|profile,text,...]   (none: features: [], the lean page module)
 //        [--format 2|1|2,1]   bundle format: 2 (what `zhixuan train` writes, ids as a tensor)
 //                             or 1 (ids in the manifest JSON); a list measures each
+//        [--ids short|sku|uuid|short,uuid]   the ids' shape (bench/lib/data.mjs itemIds):
+//                             i123, course-2024-0000123 or a UUID; a list measures each
 //        [--against DIR]      also measure another checkout (DIR/js/index.js with its built
 //                             dist/, e.g. a `git worktree` of an older commit)
 // Variants are measured in turn, process by process, so a machine that speeds up or slows
@@ -50,23 +52,24 @@ const n = Number(args.items ?? 100000);
 const dim = Number(args.dim ?? 64);
 const withGram = !args['no-gram'];
 const formats = String(args.format ?? 2).split(',').map(Number);
+const idStyles = String(args.ids ?? 'short').split(',');
 const self = fileURLToPath(import.meta.url);
 const entries = [['this tree', zhixuanEntry(args.module)]];
 if (args.against) entries.push([`against ${args.against}`, path.join(path.resolve(args.against), 'js', 'index.js')]);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-'));
 const rows = gaussian(n * dim, 7);
-const bundles = new Map(formats.map((format) => {
-  const file = path.join(dir, `model-format${format}.safetensors`);
-  fs.writeFileSync(file, makeBundle(rows, n, dim, 'F32', { withGram, format }));
-  return [format, file];
+const bundles = formats.flatMap((format) => idStyles.map((ids) => {
+  const file = path.join(dir, `model-format${format}-${ids}.safetensors`);
+  fs.writeFileSync(file, makeBundle(rows, n, dim, 'F32', { withGram, format, ids }));
+  return { format, ids, file };
 }));
-const variants = entries.flatMap(([label, entry]) => formats.map((format) => ({ label, entry, format, samples: [], error: null })));
+const variants = entries.flatMap(([label, entry]) => bundles.map((bundle) => ({ label, entry, bundle, samples: [], error: null })));
 for (let i = 0; i < runs; i++) {
   for (const v of variants) {
     if (v.error) continue;
     try {
-      const out = execFileSync(process.execPath, [self, '--child', v.entry, bundles.get(v.format), String(dim), args.features ?? 'all'],
+      const out = execFileSync(process.execPath, [self, '--child', v.entry, v.bundle.file, String(dim), args.features ?? 'all'],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       v.samples.push(JSON.parse(out));
     } catch (error) {
@@ -74,20 +77,20 @@ for (let i = 0; i < runs; i++) {
     }
   }
 }
-const bundleMiB = fs.statSync(bundles.get(formats[0])).size / 2 ** 20;
+const bundleMiB = fs.statSync(bundles[0].file).size / 2 ** 20;
 console.log(`# cold start — ${n}×${dim} F32 bundle (${bundleMiB.toFixed(1)} MiB, item_gram ${withGram ? 'shipped' : 'computed on load'}, features ${args.features ?? 'all (default)'}), ` +
   `median of ${runs} fresh node processes per variant, in turn; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| variant | bundle format | import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | fastest | process CPU |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| variant | bundle format | ids | import | createRecommender (wasm init + read + parse) | first recommend | total (target ≤ 50 ms) | fastest | process CPU |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const v of variants) {
   if (v.error) {
-    console.log(`| ${v.label} | ${v.format} | fails: ${v.error} | | | | | |`);
+    console.log(`| ${v.label} | ${v.bundle.format} | ${v.bundle.ids} | fails: ${v.error} | | | | | |`);
     continue;
   }
   const median = (key) => v.samples.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(v.samples.length / 2)];
   const total = median('totalMs');
   const fastest = Math.min(...v.samples.map((x) => x.totalMs));
-  console.log(`| ${v.label} | ${v.format} | ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ` +
+  console.log(`| ${v.label} | ${v.bundle.format} | ${v.bundle.ids} | ${median('importMs').toFixed(1)} ms | ${median('loadMs').toFixed(1)} ms | ${median('firstQueryMs').toFixed(2)} ms | ` +
     `${total.toFixed(1)} ms ${total <= 50 ? 'PASS' : 'FAIL'} | ${fastest.toFixed(1)} ms | ${median('cpuMs').toFixed(1)} ms |`);
 }
 fs.rmSync(dir, { recursive: true, force: true });

@@ -41,6 +41,11 @@ export function readHeaderIntoHeap(core, fs, path) {
 const PARSE_HEAP_FACTOR = 16;
 const PARSE_HEAP_MARGIN = 4 << 20;
 const PARSE_HEAP_CAP = 256 << 20;
+// The rows are read in pieces, one per pool thread (libuv starts 4): reading into fresh heap
+// pages is mostly page faults, which the cores take in parallel (4 pieces: a 100k x 64 cold
+// start 4-5 ms faster than 1, 8 pieces 3 ms).
+const READ_PIECES = 4;
+const READ_PIECE_MIN_BYTES = 4 << 20;
 // A header this large (a format 1 manifest lists every id in it) is parsed while the rest of
 // the file is read; a smaller one is parsed first, so the item ids can be read next.
 const PARSE_WHILE_READING_HEADER_BYTES = 256 << 10;
@@ -118,7 +123,11 @@ class ModelFileReader {
     const { core } = this;
     const reserve = core._malloc(Math.min(PARSE_HEAP_CAP, PARSE_HEAP_FACTOR * parsedBytes + PARSE_HEAP_MARGIN));
     if (reserve) core._free(reserve);
-    const ranges = this.missing();
+    const ranges = this.missing().flatMap(([begin, end]) => {
+      const pieces = Math.max(1, Math.min(READ_PIECES, Math.floor((end - begin) / READ_PIECE_MIN_BYTES)));
+      const step = Math.ceil((end - begin) / pieces);
+      return Array.from({ length: pieces }, (_, i) => [begin + i * step, Math.min(end, begin + (i + 1) * step)]);
+    });
     const heapAtStart = core.HEAPU8.buffer;
     // Every range settled (not just the first failure): only then is the pool done with the buffer.
     const pending = Promise.allSettled(ranges.map(([begin, end]) => this.#readAsync(begin, end)))

@@ -3,16 +3,21 @@
 
 import { idTensor, writeSafetensors } from '../../tests/js/fixtures.js';
 
-// xorshift128+ in doubles is slow; a 32-bit xorshift with Box-Muller pairs is enough here.
-export function gaussian(count, seed) {
-  const out = new Float32Array(count);
+// xorshift128+ in doubles is slow; a 32-bit xorshift is enough here. Uniform in (0, 1).
+function seededRandom(seed) {
   let s = seed >>> 0 || 1;
-  const next = () => {
+  return () => {
     s ^= s << 13; s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5; s >>>= 0;
     return (s + 0.5) / 4294967296;
   };
+}
+
+// Box-Muller pairs.
+export function gaussian(count, seed) {
+  const out = new Float32Array(count);
+  const next = seededRandom(seed);
   for (let i = 0; i < count; i += 2) {
     const r = Math.sqrt(-2 * Math.log(next()));
     const t = 2 * Math.PI * next();
@@ -90,13 +95,29 @@ function gram(rows, n, dim) {
 }
 
 /**
- * @param {'F32'|'F16'|'I8'} dtype
- * @param {{withGram?: boolean, format?: 1 | 2}} options  ship item_gram (a real bundle does; it
- *   spares the device VᵀV); bundle format 2 (what `zhixuan train` writes: ids as a tensor) or 1
- *   (ids in the manifest)
+ * Item ids in one of the shapes catalogs use: 'short' (`i123`), 'sku' (`course-2024-0000123`,
+ * 19 bytes) or 'uuid' (36 bytes). Ids longer than 10 bytes are past libc++'s short-string
+ * buffer in wasm32, so each costs the device an allocation unless the core avoids it.
  */
-export function makeBundle(rows, n, dim, dtype, { withGram = false, format = 2 } = {}) {
-  const ids = Array.from({ length: n }, (_, i) => `i${i}`);
+export function itemIds(n, style = 'short') {
+  if (style === 'short') return Array.from({ length: n }, (_, i) => `i${i}`);
+  if (style === 'sku') return Array.from({ length: n }, (_, i) => `course-2024-${String(i).padStart(7, '0')}`);
+  if (style === 'uuid') {
+    const rand = seededRandom(11);
+    const hex = (digits) => Array.from({ length: digits }, () => Math.floor(rand() * 16).toString(16)).join('');
+    return Array.from({ length: n }, () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`);
+  }
+  throw new Error(`unknown id style '${style}' (short, sku or uuid)`);
+}
+
+/**
+ * @param {'F32'|'F16'|'I8'} dtype
+ * @param {{withGram?: boolean, format?: 1 | 2, ids?: 'short'|'sku'|'uuid'}} options  ship
+ *   item_gram (a real bundle does; it spares the device VᵀV); bundle format 2 (what `zhixuan
+ *   train` writes: ids as a tensor) or 1 (ids in the manifest); the ids' shape (itemIds)
+ */
+export function makeBundle(rows, n, dim, dtype, { withGram = false, format = 2, ids: idStyle = 'short' } = {}) {
+  const ids = itemIds(n, idStyle);
   const manifest = JSON.stringify({
     format_version: format, model_version: `bench-${n}x${dim}`, dim, ...(format === 1 ? { item_ids: ids } : {}),
     foldin: { reg: 0.1, alpha: 4, unobserved_weight: 0.1 },

@@ -29,6 +29,19 @@ test('a bundle read from a file gives the same answers as the same bytes in memo
   }
 });
 
+test('a file large enough to be read in pieces on several pool threads arrives whole', async () => {
+  const n = 80000, dim = 64;  // 20.5 MB of rows: four pieces
+  const bytes = f32BundleV2(gaussianRows(n, dim, 5), itemIds(n), dim);
+  const fromFile = await createRecommender({ model: tempFile(bytes), profile: false });
+  const fromBytes = await createRecommender({ model: bytes, profile: false });
+  // Every row's score: a piece read short or at the wrong offset changes some.
+  const userVector = new Float32Array(dim).map((_, j) => Math.cos(j));
+  const all = (rec) => rec.recommend({ userVector, k: n });
+  assert.deepEqual(all(fromFile), all(fromBytes));
+  fromFile.dispose();
+  fromBytes.dispose();
+});
+
 test('a format 2 bundle (ids as a tensor) answers as its format 1 twin, from a file and from bytes', async () => {
   const ids = itemIds(40);
   const rows = checkerboardRows(40, 16);
