@@ -208,18 +208,31 @@ bool JsonParser::ParseNumber() {
     }
   }
   bool integer = true;
+  // For the fast path below: every digit as one integer, and the power of ten it is scaled by.
+  constexpr uint64_t kExactDoubleInt = uint64_t{1} << 53;
+  uint64_t mantissa = magnitude;
+  bool mantissa_exact = !overflow && magnitude <= kExactDoubleInt;
+  int64_t exponent10 = 0;
   if (pos_ < size_ && p_[pos_] == '.') {
     integer = false;
     ++pos_;
     if (!digit(pos_)) return Fail("invalid number (no digit after '.')");
-    while (digit(pos_)) ++pos_;
+    for (; digit(pos_); ++pos_) {
+      if (!mantissa_exact) continue;
+      mantissa = mantissa * 10 + static_cast<uint64_t>(p_[pos_] - '0');  // < 2^57: no overflow
+      mantissa_exact = mantissa <= kExactDoubleInt;
+      --exponent10;
+    }
   }
   if (pos_ < size_ && (p_[pos_] == 'e' || p_[pos_] == 'E')) {
     integer = false;
     ++pos_;
-    if (pos_ < size_ && (p_[pos_] == '+' || p_[pos_] == '-')) ++pos_;
+    bool negative_exponent = false;
+    if (pos_ < size_ && (p_[pos_] == '+' || p_[pos_] == '-')) negative_exponent = p_[pos_++] == '-';
     if (!digit(pos_)) return Fail("invalid number (no digit in the exponent)");
-    while (digit(pos_)) ++pos_;
+    int64_t written = 0;
+    for (; digit(pos_); ++pos_) written = std::min<int64_t>(written * 10 + (p_[pos_] - '0'), 100000);
+    exponent10 += negative_exponent ? -written : written;
   }
   const uint32_t index = Push(JsonType::kNumber);
   Node& node = doc_->nodes_[index];
@@ -228,6 +241,17 @@ bool JsonParser::ParseNumber() {
   if (integer && !overflow && (negative ? magnitude <= kMaxInt64 + 1 : magnitude <= kMaxInt64)) {
     node.flags = JsonDocument::kInteger;
     node.integer = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+    return true;
+  }
+  // Clinger's fast path: an integer up to 2^53 and a power of ten up to 1e22 are both exact
+  // doubles, so one multiply or divide rounds correctly. Prices, scores and hyperparameters
+  // take it; only the rest run strtod (in wasm, musl's strtod is soft-float long double code).
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (mantissa_exact && exponent10 >= -22 && exponent10 <= 22) {
+    double value = static_cast<double>(mantissa);
+    value = exponent10 < 0 ? value / kPow10[-exponent10] : value * kPow10[exponent10];
+    doc_->nodes_[index].number = negative ? -value : value;
     return true;
   }
   // strtod needs a terminated copy; the lexeme is plain ASCII, so the C locale's rules apply.

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "zhixuan/json_reader.hpp"
 
@@ -134,4 +137,31 @@ TEST_CASE("the JSON reader gives the text of an array or object as written", "[j
   REQUIRE(doc.root().Find("big").raw_json() == "[1,2,3]");
   REQUIRE(doc.root().Find("s").raw_json().empty());
   REQUIRE(doc.root().raw_json() == text);
+}
+
+TEST_CASE("the JSON reader's numbers are strtod's, bit for bit, on and off its fast path", "[json]") {
+  // Decimals of every digit count and exponent near the fast path's edges (2^53, 1e±22).
+  std::vector<std::string> numbers = {"0.1", "-0.0", "0.30000000000000004", "9007199254740993.5", "9007199254740992.0",
+                                      "1e22", "1e23", "1.5e-22", "4.9e-324", "1.7976931348623157e308", "123456789012345678901.5",
+                                      "0.000000000000000000000001", "199.00", "-3.25E+2", "2.5e-3"};
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  const auto next = [&state] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+  for (int i = 0; i < 20000; ++i) {
+    // Up to 21 digits, split into an integer part ("0" when empty) and a fraction.
+    const std::string digits = std::to_string(next() % 10000000000ull + 1) + std::to_string(next() % 100000000000ull);
+    const std::string kept = digits.substr(0, 1 + next() % digits.size());
+    const size_t point = next() % (kept.size() + 1);
+    std::string text = std::string(next() % 2 ? "-" : "") + (point == 0 ? "0" : kept.substr(0, point));
+    if (point < kept.size()) text += "." + kept.substr(point);
+    if (next() % 2) text += "e" + std::to_string(static_cast<int>(next() % 61) - 30);
+    numbers.push_back(text);
+  }
+  for (const std::string& text : numbers) {
+    JsonDocument doc;
+    REQUIRE(doc.Parse("[" + text + "]", nullptr));
+    const double expected = std::strtod(text.c_str(), nullptr);
+    const double got = (*doc.root().elements().begin()).as_double();
+    INFO(text);
+    REQUIRE(std::memcmp(&got, &expected, sizeof got) == 0);
+  }
 }
