@@ -7,7 +7,7 @@
 //                             or 1 (ids in the manifest JSON); a list measures each
 //        [--ids short|sku|uuid|short,uuid]   the ids' shape (bench/lib/data.mjs itemIds):
 //                             i123, course-2024-0000123 or a UUID; a list measures each
-//        [--against DIR]      also measure another checkout (DIR/js/index.js with its built
+//        [--against DIR]      also measure another checkout (its esm/ or js/ entry with its built
 //                             dist/, e.g. a `git worktree` of an older commit)
 // Variants are measured in turn, process by process, so a machine that speeds up or slows
 // down mid-run treats them alike.
@@ -41,7 +41,7 @@ if (process.argv[2] === '--child') {
 }
 
 const { gaussian, makeBundle } = await import('./lib/data.mjs');
-const { zhixuanEntry } = await import('./lib/contenders.mjs');
+const { packageEntry, zhixuanEntry } = await import('./lib/contenders.mjs');
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
   const key = process.argv[i].replace(/^--/, '');
@@ -55,7 +55,7 @@ const formats = String(args.format ?? 2).split(',').map(Number);
 const idStyles = String(args.ids ?? 'short').split(',');
 const self = fileURLToPath(import.meta.url);
 const entries = [['this tree', zhixuanEntry(args.module)]];
-if (args.against) entries.push([`against ${args.against}`, path.join(path.resolve(args.against), 'js', 'index.js')]);
+if (args.against) entries.push([`against ${args.against}`, packageEntry(path.resolve(args.against))]);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-'));
 const rows = gaussian(n * dim, 7);

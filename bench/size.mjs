@@ -1,10 +1,11 @@
-// Package size: what a page downloads (the runtime JS + one wasm module), each file gzip -9.
+// Package size: what a page downloads (the bundled API from esm/, one wasm module and its
+// glue), each file gzip -9.
 //
 //   node bench/size.mjs [--module DIR] [--rooms BUILD_DIR]
 //
 // Three pages (js/core.js picks the module from createRecommender's `features`):
-//   default  createRecommender({ model })                          zhixuan-core (every room) + the rooms' JS
-//   profile  createRecommender({ model, features: ['profile'] })   zhixuan-core-profile + js/profile.js
+//   default  createRecommender({ model })                          zhixuan-core (every room) + the rooms' chunks
+//   profile  createRecommender({ model, features: ['profile'] })   zhixuan-core-profile + esm/profile.js
 //   lean     createRecommender({ model, features: [] })            zhixuan-core-lean (load, recommend, similar, ...)
 // --module: folder with the modules' .mjs + .wasm (default: the package's dist/).
 // --rooms: a configured wasm build dir; relinks the full module once without each room's
@@ -38,12 +39,12 @@ function staticGraph(entries) {
       visit(path.resolve(path.dirname(file), m[1] ?? m[2]));
     }
   };
-  entries.forEach((e) => visit(path.join(repoRoot, 'js', e)));
+  entries.forEach((e) => visit(path.join(repoRoot, 'esm', e)));
   return [...seen];
 }
 
 const PAGES = [
-  { name: 'default page: createRecommender({ model }) — every room', js: ['index.js', 'profile.js', 'text.js', 'federated/index.js'], module: 'zhixuan-core' },
+  { name: 'default page: createRecommender({ model }) — every room', js: ['index.js', 'profile.js', 'text.js', 'federated.js'], module: 'zhixuan-core' },
   { name: "profile page: createRecommender({ model, features: ['profile'] })", js: ['index.js', 'profile.js'], module: 'zhixuan-core-profile' },
   { name: 'lean page: createRecommender({ model, features: [] })', js: ['index.js'], module: 'zhixuan-core-lean' },
 ];
@@ -60,6 +61,7 @@ function sizeTable(files) {
   return { rows, raw, zipped };
 }
 
+if (!fs.existsSync(path.join(repoRoot, 'esm', 'index.js'))) throw new Error('esm/index.js is missing: run `npm run build` (or node scripts/bundle-js.mjs) first');
 const totals = [];
 for (const page of PAGES) {
   const glue = path.join(moduleDir, `${page.module}.mjs`);

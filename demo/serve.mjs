@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Serves the course page on localhost, laid out as a deployed app would be:
 //   /                 demo/ (index.html, app.js, style.css, sw.js, lib/)
-//   /zhixuan/js/…     the package's ESM (js/), /zhixuan/dist/… its wasm build (dist/)
+//   /zhixuan/esm/…    the package's ESM bundle (esm/), /zhixuan/dist/… its wasm build (dist/)
 //   /data/…           the generated catalog and model (only those two files)
 //   /fed/…            proxied to the aggregation server when one runs (--aggregator URL)
 // No request leaves the machine. Usage: node demo/serve.mjs [--port 8080] [--aggregator URL]
@@ -21,7 +21,7 @@ const DATA_FILES = new Set(['catalog.json', 'model.safetensors']);
 
 // URL path -> file on disk, or null when the path is outside what the page may load.
 function fileFor(pathname, dataDir, packageDir) {
-  const mounts = [['/zhixuan/js/', join(packageDir, 'js')], ['/zhixuan/dist/', join(packageDir, 'dist')], ['/', join(repoRoot, 'demo')]];
+  const mounts = [['/zhixuan/esm/', join(packageDir, 'esm')], ['/zhixuan/dist/', join(packageDir, 'dist')], ['/', join(repoRoot, 'demo')]];
   if (pathname.startsWith('/data/')) {
     const name = pathname.slice('/data/'.length);
     return DATA_FILES.has(name) ? join(dataDir, name) : null;
@@ -52,7 +52,7 @@ function proxy(req, res, body, aggregator, pathname, search) {
 
 /**
  * @param {{ port?: number, dataDir?: string, packageDir?: string, aggregator?: string, routes?: Record<string, Function> }} options
- *   packageDir: where the package's js/ and dist/ come from (default: this repository);
+ *   packageDir: where the package's esm/ and dist/ come from (default: this repository);
  *   routes answer chosen paths first (tests use them to serve broken bundles); every request is recorded.
  */
 export async function startDemoServer({ port = 0, dataDir = join(repoRoot, 'demo', 'generated'), packageDir = repoRoot, aggregator, routes = {} } = {}) {

@@ -17,3 +17,6 @@ wasm_dir=build/wasm-$flavour
 emcmake cmake -S . -B "$wasm_dir" -DCMAKE_BUILD_TYPE=$build_type \
   -DCMAKE_CROSSCOMPILING_EMULATOR="node;--no-experimental-fetch" -DZX_DIST_DIR="$PWD/$([ "$flavour" = debug ] && echo build/wasm-debug/dist || echo dist)" >/dev/null
 cmake --build "$wasm_dir" -j"$jobs"
+
+# The JS API bundled (js/ -> esm/, what the package exports).
+node scripts/bundle-js.mjs

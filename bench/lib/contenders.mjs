@@ -11,18 +11,30 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 // ---- zhixuan, through the public API; `moduleDir` holds zhixuan-core.{mjs,wasm} ----
 
-/** The package entry (js/index.js) that loads the module in `moduleDir` (default: the package's dist/). */
+/**
+ * The entry a package checkout exports: its bundle (esm/index.js, what `npm run build` makes
+ * and the package ships), or js/index.js in a checkout from before the bundle.
+ */
+export function packageEntry(dir) {
+  const bundled = path.join(dir, 'esm', 'index.js');
+  return fs.existsSync(bundled) ? bundled : path.join(dir, 'js', 'index.js');
+}
+
+/** The package entry that loads the module in `moduleDir` (default: the package's dist/). */
 export function zhixuanEntry(moduleDir) {
   const packageDist = path.join(repoRoot, 'dist');
-  if (!moduleDir || path.resolve(moduleDir) === packageDist) return path.join(repoRoot, 'js', 'index.js');
-  // js/core.js imports ../dist/zhixuan-*.mjs: give it a package copy whose dist/ is moduleDir's modules.
+  if (!moduleDir || path.resolve(moduleDir) === packageDist) return packageEntry(repoRoot);
+  // The entry imports ../dist/zhixuan-*.mjs: give it a package copy whose dist/ is moduleDir's modules.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-bench-'));
-  fs.cpSync(path.join(repoRoot, 'js'), path.join(copy, 'js'), { recursive: true });
+  for (const dir of ['js', 'esm']) {
+    if (fs.existsSync(path.join(repoRoot, dir))) fs.cpSync(path.join(repoRoot, dir), path.join(copy, dir), { recursive: true });
+  }
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(copy, 'package.json'));
   fs.mkdirSync(path.join(copy, 'dist'));
   for (const f of fs.readdirSync(moduleDir).filter((name) => /^zhixuan-.*\.(mjs|wasm)$/.test(name))) {
     fs.copyFileSync(path.join(moduleDir, f), path.join(copy, 'dist', f));
   }
-  return path.join(copy, 'js', 'index.js');
+  return packageEntry(copy);
 }
 
 let zhixuanApi = null;

@@ -10,7 +10,7 @@ import { launchBrowser, repoRoot } from './harness.js';
 import { ensureDemoData, listIds, screenshot, waitForReady } from './demo-helpers.js';
 import { startDemoServer } from '../../demo/serve.mjs';
 
-// ZX_DEMO_PACKAGE: test another copy of the package (its js/ and dist/), e.g. a fresh build.
+// ZX_DEMO_PACKAGE: test another copy of the package (its esm/, js/server and dist/), e.g. a fresh build.
 const packageDir = process.env.ZX_DEMO_PACKAGE ?? repoRoot;
 const serverModule = join(packageDir, 'js', 'server', 'server.js');
 // Embind names live in the wasm's data section.

@@ -9,7 +9,7 @@ test('worker mode: same lists, errors and lifetime as the main-thread recommende
   await page.goto(`${server.base}/?nosw`);
   await waitForReady(page);
   const result = await page.evaluate(async () => {
-    const { createRecommender } = await import('./zhixuan/js/index.js');
+    const { createRecommender } = await import('./zhixuan/esm/index.js');
     const catalog = await (await fetch('./data/catalog.json')).json();
     const progress = [];
     const inWorker = await createRecommender({ worker: true, model: './data/model.safetensors', catalog, onProgress: (p) => progress.push(p.loaded) });

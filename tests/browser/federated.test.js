@@ -32,7 +32,7 @@ test('a round from a page sends only the opaque payload: no event, item id or us
   const page = await browser.context.newPage();
   await page.goto(`${pages.base}/build/browser-fixtures/fed.html`);
   await page.evaluate(async () => {
-    const { createRecommender } = await import('/js/index.js');
+    const { createRecommender } = await import('/esm/index.js');
     window.rec = await createRecommender({ model: '/build/browser-fixtures/fed.safetensors' });
   });
 

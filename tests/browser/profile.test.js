@@ -27,7 +27,7 @@ async function setup(t) {
 // In the page: load the recommender with the default (IndexedDB) storage.
 const OPEN = `
   window.openRec = async (userId) => {
-    const { createRecommender } = await import('/js/index.js');
+    const { createRecommender } = await import('/esm/index.js');
     return createRecommender({ model: '/build/browser-fixtures/profile-cb.safetensors',
       catalog: '/build/browser-fixtures/profile-catalog.json', userId });
   };`;

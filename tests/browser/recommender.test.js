@@ -17,7 +17,7 @@ test('a page imports the ESM build, loads a bundle by URL and recommends', async
   const page = await browser.context.newPage();
   await page.goto(`${server.base}/build/browser-fixtures/page.html`);
   const result = await page.evaluate(async () => {
-    const { createRecommender } = await import('/js/index.js');
+    const { createRecommender } = await import('/esm/index.js');
     const progress = [];
     const rec = await createRecommender({ model: '/build/browser-fixtures/cb.safetensors', onProgress: (p) => progress.push(p.loaded) });
     const list = rec.recommend({ history: ['item0', 'item2'], k: 5 });

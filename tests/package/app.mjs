@@ -7,6 +7,12 @@ const shipped = readdirSync('node_modules/zhixuan/dist').sort();
 assert.deepEqual(shipped, ['zhixuan-core-lean.mjs', 'zhixuan-core-lean.wasm', 'zhixuan-core-profile.mjs', 'zhixuan-core-profile.wasm',
   'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-server.mjs', 'zhixuan-server.wasm'],
   'the package ships exactly the page modules (lean, profile, full), the server module and their wasm');
+// The API is the bundle (esm/): one module a page loads at once, one chunk per part loaded on demand.
+assert.ok(import.meta.resolve('zhixuan').endsWith('/node_modules/zhixuan/esm/index.js'), import.meta.resolve('zhixuan'));
+assert.deepEqual(readdirSync('node_modules/zhixuan/esm').sort(),
+  ['client.js', 'federated.js', 'index.js', 'model-file.js', 'profile.js', 'text.js', 'worker.js']);
+assert.deepEqual(readdirSync('node_modules/zhixuan/js').sort(), ['bin', 'federated', 'index.d.ts', 'server'],
+  'js/ ships only the types, the CLI and the aggregation server');
 const rec = await createRecommender({ model: './model.safetensors' });
 const { ids, scores } = rec.recommend({ history: ['item0', 'item2'], k: 5 });
 assert.equal(ids.length, 5);
