@@ -53,15 +53,40 @@ export function checkFeatures(features) {
 /** Which module serves these rooms: the smallest that holds them all. */
 const moduleFor = (features) => MODULES.findIndex((m) => features.every((f) => m.rooms.includes(f)));
 
-async function readWasmBinary(kind, wasmUrl) {
+/**
+ * Compiles the wasm module while its glue is imported; a page compiles it as it downloads
+ * (compileStreaming, which needs the server to send application/wasm).
+ * @returns {Promise<WebAssembly.Module>}
+ */
+async function compileWasm(kind, { wasmUrl, wasmBinary }) {
+  if (wasmBinary) return WebAssembly.compile(wasmBinary);
   const url = wasmUrl ?? MODULES[kind].wasm();
   if (isNode && String(url).startsWith('file:')) {
     const fs = await nodeModule('node:fs/promises');
-    return fs.readFile(url);
+    return WebAssembly.compile(await fs.readFile(url));
   }
   const response = await fetch(url);
   if (!response.ok) throw new ZhixuanError('WASM_LOAD_FAILED', `could not fetch ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const type = response.headers.get('content-type') ?? '';
+  if (typeof WebAssembly.compileStreaming === 'function' && type.split(';')[0].trim() === 'application/wasm') {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/** Runs the glue's factory on an already compiled module (its instantiateWasm hook). */
+function instantiateCore(createZhixuanCore, module) {
+  let instantiateFailed;
+  const failure = new Promise((resolve, reject) => { instantiateFailed = reject; });
+  const core = createZhixuanCore({
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module), instantiateFailed);
+      return {};  // the exports arrive through receiveInstance
+    },
+    print: () => {},
+    printErr: (m) => console.warn(`zhixuan: ${m}`),
+  });
+  return Promise.race([core, failure]);
 }
 
 /**
@@ -75,11 +100,8 @@ export function init(options = {}) {
   if (!corePromises[kind]) {
     corePromises[kind] = (async () => {
       try {
-        const [{ default: createZhixuanCore }, wasmBinary] = await Promise.all([
-          MODULES[kind].glue(),
-          options.wasmBinary ?? readWasmBinary(kind, options.wasmUrl),
-        ]);
-        return await createZhixuanCore({ wasmBinary, print: () => {}, printErr: (m) => console.warn(`zhixuan: ${m}`) });
+        const [{ default: createZhixuanCore }, module] = await Promise.all([MODULES[kind].glue(), compileWasm(kind, options)]);
+        return await instantiateCore(createZhixuanCore, module);
       } catch (error) {
         corePromises[kind] = null;  // let a later call retry (e.g. after going back online)
         if (error instanceof ZhixuanError) throw error;

@@ -34,3 +34,32 @@ test('a page imports the ESM build, loads a bundle by URL and recommends', async
   assert.deepEqual(result.bad, { name: 'ZhixuanError', code: 'UNKNOWN_ITEM' });
   assert.equal(result.corrupt, 'MALFORMED_MODEL');
 });
+
+test('a page compiles the wasm module as it downloads, falls back without application/wasm, and names a missing one', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const wasm = readFileSync(join(repoRoot, 'dist', 'zhixuan-core-lean.wasm'));
+  const dir = join(repoRoot, 'build', 'browser-fixtures');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'cb.safetensors'), checkerboardBundle());
+  await writeFile(join(dir, 'page.html'), '<!doctype html><meta charset="utf-8"><title>zx</title>');
+  // A server that labels .wasm files as plain bytes (compileStreaming refuses those).
+  const server = await startStaticServer({ routes: {
+    '/octet/core.wasm': (req, res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(wasm); },
+  } });
+  const browser = await launchBrowser();
+  t.after(async () => { await browser.close(); await server.close(); });
+  const page = await browser.context.newPage();
+  await page.goto(`${server.base}/build/browser-fixtures/page.html`);
+  const result = await page.evaluate(async () => {
+    const { createRecommender } = await import('/esm/index.js');
+    const model = '/build/browser-fixtures/cb.safetensors';
+    let missing;
+    try { await createRecommender({ model, features: [], wasmUrl: '/nowhere/core.wasm' }); } catch (e) { missing = { code: e.code, message: e.message }; }
+    const rec = await createRecommender({ model, features: [], wasmUrl: '/octet/core.wasm' });
+    return { missing, ids: rec.recommend({ history: ['item0', 'item2'], k: 3 }).ids };
+  });
+  assert.equal(result.missing.code, 'WASM_LOAD_FAILED');
+  assert.match(result.missing.message, /\/nowhere\/core\.wasm: HTTP 404/);
+  assert.equal(result.ids.length, 3);
+  assert.ok(server.requests.some((r) => r.path === '/octet/core.wasm'));
+});
