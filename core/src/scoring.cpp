@@ -103,20 +103,22 @@ ZX_TIER_UNIT void ScoreF32Simd(const float* rows, const float* q, int d, int64_t
   }
 }
 
-// Halves to floats: magnitude bits shifted into float position times 2^112, sign or-ed back.
+// Halves to floats (finite: the loader checked): each half sign-extended to 32 bits and shifted
+// left by 13 puts its sign at bit 31 and its exponent and mantissa below bit 28, with copies of
+// the sign at bits 28-30 that the mask clears; that float times 2^112 is the half's value (a
+// subnormal half included), and the product keeps the sign.
 ZX_TIER_UNIT void ScoreF16Simd(const uint16_t* rows, const float* q, int d, int64_t count, float* out) {
-  const v128_t mag_mask = wasm_i16x8_splat(0x7fff), sign_mask = wasm_i16x8_splat(static_cast<int16_t>(0x8000));
+  const v128_t keep = wasm_i32x4_splat(static_cast<int32_t>(0x8FFFE000u));
   const v128_t scale = wasm_f32x4_splat(5.192296858534828e+33f);
   for (int64_t r = 0; r < count; ++r) {
     const uint16_t* row = rows + r * d;
     v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
     for (int j = 0; j < d; j += 8) {
-      v128_t h = wasm_v128_load(row + j);
-      v128_t mag = wasm_v128_and(h, mag_mask), sign = wasm_v128_and(h, sign_mask);
-      v128_t lo = wasm_f32x4_mul(wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(mag), 13), scale);
-      v128_t hi = wasm_f32x4_mul(wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(mag), 13), scale);
-      lo = wasm_v128_or(lo, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(sign), 16));
-      hi = wasm_v128_or(hi, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(sign), 16));
+      const v128_t h = wasm_v128_load(row + j);
+      v128_t lo = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), keep);
+      v128_t hi = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), keep);
+      lo = wasm_f32x4_mul(lo, scale);
+      hi = wasm_f32x4_mul(hi, scale);
       acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(lo, wasm_v128_load(q + j)));
       acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(hi, wasm_v128_load(q + j + 4)));
     }

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "fixtures.hpp"
+#include "zhixuan/half.hpp"
 #include "zhixuan/scoring.hpp"
 
 using namespace zhixuan;
@@ -117,6 +118,27 @@ TEST_CASE("scores follow the documented summation order bit for bit on every hos
         INFO("dim " << dim << " dtype " << DTypeName(dtype) << " row " << r);
         REQUIRE(out[r] == ReferenceScore(m, r, query.data()));
       }
+    }
+  }
+}
+
+TEST_CASE("the F16 kernel widens every finite half exactly: signs, zeros, subnormals, the largest", "[scoring][f16]") {
+  // Every finite half, eight to a row; a one-hot query reads one column's halves back.
+  std::vector<float> values;
+  for (uint32_t h = 0; h < 0x10000; ++h)
+    if ((h & 0x7C00) != 0x7C00) values.push_back(HalfToFloat(static_cast<uint16_t>(h)));
+  const int dim = 8;
+  const int64_t n = static_cast<int64_t>(values.size()) / dim;
+  REQUIRE(values.size() == static_cast<size_t>(n * dim));
+  ItemMatrix m = ItemMatrix::FromF32(values.data(), n, dim, DType::kF16);
+  std::vector<float> out(static_cast<size_t>(n));
+  for (int column = 0; column < dim; ++column) {
+    std::vector<float> query(dim, 0.f);
+    query[column] = 1.f;
+    ScoreRows(m, query.data(), nullptr, 0, n, out.data());
+    for (int64_t r = 0; r < n; ++r) {
+      INFO("row " << r << " column " << column);
+      REQUIRE(out[static_cast<size_t>(r)] == values[static_cast<size_t>(r * dim + column)]);
     }
   }
 }
