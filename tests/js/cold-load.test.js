@@ -42,6 +42,36 @@ test('a file large enough to be read in pieces on several pool threads arrives w
   fromBytes.dispose();
 });
 
+test('if the heap grows while the pool reads into it, the rows are read again into the new heap', async () => {
+  const { readHeaderIntoHeap } = await import('../../js/model-file.js');
+  const bytes = f32BundleV2(gaussianRows(20000, 64, 9), itemIds(20000), 64);  // 5 MB: two pieces
+  const file = tempFile(bytes);
+  // A stand-in core: a heap that a parse can outgrow (a grown wasm heap is a new buffer).
+  let heap = new Uint8Array(bytes.length + (1 << 20));
+  let top = 16;
+  const core = {
+    get HEAPU8() { return heap; },
+    _malloc(n) { const at = top; top += n; return at; },
+    _free() {},
+  };
+  // The pool's reads land a turn later, into the buffer they were handed.
+  let syncReads = 0;
+  const slowFs = {
+    ...fs,
+    read: (...args) => setImmediate(() => fs.read(...args)),
+    readSync: (...args) => { syncReads++; return fs.readSync(...args); },
+  };
+  const { ptr, reader } = readHeaderIntoHeap(core, slowFs, file);
+  const read = reader.readRest(reader.headerEnd);
+  const before = syncReads;
+  const grown = new Uint8Array(heap.length * 2);
+  grown.set(heap);  // the rows are not in yet
+  heap = grown;
+  await read;
+  assert.ok(syncReads > before, 'the missing ranges were read again');
+  assert.ok(Buffer.from(heap.subarray(ptr, ptr + bytes.length)).equals(Buffer.from(bytes)));
+});
+
 test('a format 2 bundle (ids as a tensor) answers as its format 1 twin, from a file and from bytes', async () => {
   const ids = itemIds(40);
   const rows = checkerboardRows(40, 16);
