@@ -105,20 +105,19 @@ ZX_TIER_UNIT void ScoreF32Simd(const float* rows, const float* q, int d, int64_t
 
 // Halves to floats (finite: the loader checked): each half sign-extended to 32 bits and shifted
 // left by 13 puts its sign at bit 31 and its exponent and mantissa below bit 28, with copies of
-// the sign at bits 28-30 that the mask clears; that float times 2^112 is the half's value (a
-// subnormal half included), and the product keeps the sign.
-ZX_TIER_UNIT void ScoreF16Simd(const uint16_t* rows, const float* q, int d, int64_t count, float* out) {
+// the sign at bits 28-30 that the mask clears. That float is the half's value times 2^-112,
+// exactly (a subnormal half included), so it meets the query times 2^112 (Prepare): the product
+// is the same real number as half * query, rounded the same way.
+ZX_TIER_UNIT void ScoreF16Simd(const uint16_t* rows, const float* q_times_2_112, int d, int64_t count, float* out) {
   const v128_t keep = wasm_i32x4_splat(static_cast<int32_t>(0x8FFFE000u));
-  const v128_t scale = wasm_f32x4_splat(5.192296858534828e+33f);
+  const float* q = q_times_2_112;
   for (int64_t r = 0; r < count; ++r) {
     const uint16_t* row = rows + r * d;
     v128_t acc0 = wasm_f32x4_splat(0), acc1 = acc0;
     for (int j = 0; j < d; j += 8) {
       const v128_t h = wasm_v128_load(row + j);
-      v128_t lo = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), keep);
-      v128_t hi = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), keep);
-      lo = wasm_f32x4_mul(lo, scale);
-      hi = wasm_f32x4_mul(hi, scale);
+      const v128_t lo = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_low_i16x8(h), 13), keep);
+      const v128_t hi = wasm_v128_and(wasm_i32x4_shl(wasm_i32x4_extend_high_i16x8(h), 13), keep);
       acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(lo, wasm_v128_load(q + j)));
       acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(hi, wasm_v128_load(q + j + 4)));
     }
@@ -196,6 +195,7 @@ constexpr int kQueryMax = 8191;
 // The query in the form the matrix's kernel wants.
 struct PreparedQuery {
   const float* f32 = nullptr;
+  std::vector<float> f32_times_2_112;  // F16 with SIMD: the query scaled to meet the rows' halves
   std::vector<int16_t> q16;           // I8: the quantized query, in row order
   std::vector<int16_t> q16_permuted;  // I8 with SIMD: per 16-value chunk, the 8 even values then the 8 odd
   float q_scale = 1.f;
@@ -204,6 +204,19 @@ struct PreparedQuery {
 PreparedQuery Prepare(const ItemMatrix& items, const float* query) {
   PreparedQuery p;
   p.f32 = query;
+#if defined(__wasm_simd128__)
+  // |query| < 2^15 keeps query * 2^112 finite; a larger query (no fold-in makes one) takes the
+  // portable loop, same scores.
+  if (items.dtype() == DType::kF16 && items.dim() % 8 == 0) {
+    const int d = items.dim();
+    float max_abs = 0.f;
+    for (int j = 0; j < d; ++j) max_abs = std::max(max_abs, std::fabs(query[j]));
+    if (max_abs < 32768.f) {
+      p.f32_times_2_112.resize(d);
+      for (int j = 0; j < d; ++j) p.f32_times_2_112[j] = query[j] * 5.192296858534828e+33f;  // 2^112: exact
+    }
+  }
+#endif
   if (items.dtype() == DType::kI8) {
     const int d = items.dim();
     float max_abs = 0.f;
@@ -242,7 +255,7 @@ void ScoreBlock(const ItemMatrix& items, const PreparedQuery& query, const float
     case DType::kF16: {
       const uint16_t* rows = items.f16() + begin * d;
 #if defined(__wasm_simd128__)
-      if (d % 8 == 0) { ScoreF16Simd(rows, query.f32, d, count, out); break; }
+      if (!query.f32_times_2_112.empty()) { ScoreF16Simd(rows, query.f32_times_2_112.data(), d, count, out); break; }
 #endif
       std::vector<float> row(d);
       for (int64_t r = 0; r < count; ++r) {
