@@ -11,14 +11,22 @@ function isRemote(source) {
   return /^(https?|blob|data):/.test(source);
 }
 
-async function fetchWithProgress(url, onProgress) {
+const fetchFailed = (url, error) => error instanceof ZhixuanError ? error
+  : new ZhixuanError('FETCH_FAILED', `could not fetch ${url}: ${error?.message ?? error}`);
+
+async function fetchOk(url) {
   let response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new ZhixuanError('FETCH_FAILED', `could not fetch ${url}: ${error?.message ?? error}`);
+    throw fetchFailed(url, error);
   }
   if (!response.ok) throw new ZhixuanError('FETCH_FAILED', `could not fetch ${url}: HTTP ${response.status}`);
+  return response;
+}
+
+async function fetchWithProgress(url, onProgress) {
+  const response = await fetchOk(url);
   const total = Number(response.headers.get('content-length')) || 0;
   if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
   const chunks = [];
@@ -95,16 +103,79 @@ export async function readCatalogText(source) {
  * @returns {Promise<{ptr: number, length: number, reader?: ModelFileReader}>}
  */
 export async function openModelInHeap(coreReady, source, { sha256, onProgress } = {}) {
-  if (sha256 === undefined && (typeof source === 'string' || source instanceof URL) && !isRemote(source)) {
+  if (sha256 === undefined && (typeof source === 'string' || source instanceof URL)) {
+    if (isRemote(source)) return fetchIntoHeap(coreReady, source, onProgress);
     const [fs, { readHeaderIntoHeap }, core] = await Promise.all([nodeModule('node:fs'), import('./model-file.js'), coreReady]);
     return readHeaderIntoHeap(core, fs, source);
   }
   const bytes = await readBytes(source, 'model', onProgress);
   await verifySha256(bytes, sha256, 'model');
-  const core = await coreReady;
+  return copyIntoHeap(await coreReady, bytes);
+}
+
+function copyIntoHeap(core, bytes) {
   const ptr = mallocFor(core, bytes.byteLength);
   core.HEAPU8.set(bytes, ptr);
   return { ptr, length: bytes.byteLength };
+}
+
+/**
+ * Streams a fetched model into the wasm heap as it arrives, into one block of the size the
+ * server announces (moved to a larger one if the body runs longer: a compressed transfer, or
+ * no announced size). A phone then holds the model once, not as chunks, an array and the heap
+ * copy. Chunks that come before the core is ready wait in a list.
+ */
+async function fetchIntoHeap(coreReady, url, onProgress) {
+  const response = await fetchOk(url);
+  if (!response.body) return copyIntoHeap(await coreReady, new Uint8Array(await response.arrayBuffer()));
+  const announced = Math.min(Number(response.headers.get('content-length')) || 0, MAX_BUNDLE_BYTES);
+  let core = null;
+  coreReady.then((ready) => { core = ready; }, () => {});
+  let ptr = 0, capacity = 0, length = 0, received = 0;
+  const early = [];
+  const place = (chunk) => {
+    if (length + chunk.byteLength > capacity) {
+      const grown = Math.min(MAX_BUNDLE_BYTES, Math.max(length + chunk.byteLength, 2 * capacity, announced, 1 << 16));
+      const moved = mallocFor(core, grown);
+      if (ptr) {
+        core.HEAPU8.copyWithin(moved, ptr, ptr + length);
+        core._free(ptr);
+      }
+      ptr = moved;
+      capacity = grown;
+    }
+    core.HEAPU8.set(chunk, ptr + length);
+    length += chunk.byteLength;
+  };
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw fetchFailed(url, error);
+      }
+      if (chunk.done) break;
+      received += chunk.value.byteLength;
+      if (received > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `${url} is larger than 2 GiB`);
+      if (core) {
+        for (const waiting of early.splice(0)) place(waiting);
+        place(chunk.value);
+      } else {
+        early.push(chunk.value);
+      }
+      onProgress?.({ loaded: received, total: announced });
+    }
+    core ??= await coreReady;
+    for (const waiting of early.splice(0)) place(waiting);
+    if (!ptr) ptr = mallocFor(core, 1);  // an empty body: the core names it
+    return { ptr, length };
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    if (ptr) core._free(ptr);
+    throw error;
+  }
 }
 
 export function mallocFor(core, length) {
