@@ -96,9 +96,9 @@ export async function readCatalogText(source) {
 /**
  * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.beginLoad (which
  * takes the buffer over). The model is fetched (or the file opened) while the core is still
- * compiling. A local file in Node is read straight into the heap (no JS-side buffer, no second
- * copy), and only its header before this returns: `reader` reads the rest while the core
- * parses (cold start; see createRecommender).
+ * compiling. A URL streams into the heap as it arrives; a local file in Node is read straight
+ * into it, only its header before this returns: `reader` reads the rest while the core parses
+ * (cold start; see createRecommender). With `sha256`, the whole model is checked in JS first.
  * @param {Promise<object>} coreReady  the wasm core, once initialized
  * @returns {Promise<{ptr: number, length: number, reader?: ModelFileReader}>}
  */
