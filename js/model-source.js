@@ -128,14 +128,19 @@ function copyIntoHeap(core, bytes) {
 async function fetchIntoHeap(coreReady, url, onProgress) {
   const response = await fetchOk(url);
   if (!response.body) return copyIntoHeap(await coreReady, new Uint8Array(await response.arrayBuffer()));
-  const announced = Math.min(Number(response.headers.get('content-length')) || 0, MAX_BUNDLE_BYTES);
+  const announced = Number(response.headers.get('content-length')) || 0;
+  if (announced > MAX_BUNDLE_BYTES) {
+    response.body.cancel().catch(() => {});
+    throw new ZhixuanError('TOO_LARGE', `${url} is larger than 2 GiB (Content-Length ${announced})`);
+  }
   let core = null;
   coreReady.then((ready) => { core = ready; }, () => {});
   let ptr = 0, capacity = 0, length = 0, received = 0;
   const early = [];
   const place = (chunk) => {
     if (length + chunk.byteLength > capacity) {
-      const grown = Math.min(MAX_BUNDLE_BYTES, Math.max(length + chunk.byteLength, 2 * capacity, announced, 1 << 16));
+      // The announced size up to 256 MB at once (a wrong header must not claim a phone's memory).
+      const grown = Math.min(MAX_BUNDLE_BYTES, Math.max(length + chunk.byteLength, 2 * capacity, Math.min(announced, 1 << 28), 1 << 16));
       const moved = mallocFor(core, grown);
       if (ptr) {
         core.HEAPU8.copyWithin(moved, ptr, ptr + length);

@@ -36,6 +36,9 @@ async function serve(t) {
       res.setHeader('content-length', bytes.length);
       res.write(bytes.subarray(0, 100000));
       setImmediate(() => res.socket.destroy());
+    } else if (req.url === '/huge') {
+      res.setHeader('content-length', 3 * 2 ** 30);  // claims 3 GiB, sends 1 KB
+      res.write(bytes.subarray(0, 1024));
     } else if (req.url === '/empty') {
       res.setHeader('content-length', 0);
       res.end();
@@ -70,6 +73,8 @@ test('a body cut off, empty or missing is a clear error', async (t) => {
   await assert.rejects(createRecommender({ model: `${base}/cut`, features: [] }),
     (e) => e.code === 'FETCH_FAILED' && e.message.includes(`${base}/cut`));
   await assert.rejects(createRecommender({ model: `${base}/empty`, features: [] }), (e) => e.code === 'MALFORMED_MODEL');
+  await assert.rejects(createRecommender({ model: `${base}/huge`, features: [] }),
+    (e) => e.code === 'TOO_LARGE' && /larger than 2 GiB \(Content-Length 3221225472\)/.test(e.message));
   await assert.rejects(createRecommender({ model: `${base}/nothing-here`, features: [] }),
     (e) => e.code === 'FETCH_FAILED' && /HTTP 404/.test(e.message));
   // The same recommender still loads afterwards: nothing was left half-held.
