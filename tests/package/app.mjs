@@ -1,6 +1,7 @@
 // Runs inside a fresh project that installed the packed tarball.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as zhixuan from 'zhixuan';
 import { createRecommender, ZhixuanError } from 'zhixuan';
 
 const shipped = readdirSync('node_modules/zhixuan/dist').sort();
@@ -13,6 +14,11 @@ assert.deepEqual(readdirSync('node_modules/zhixuan/esm').sort(),
   ['client.js', 'federated.js', 'index.js', 'model-file.js', 'profile.js', 'text.js', 'worker.js']);
 assert.deepEqual(readdirSync('node_modules/zhixuan/js').sort(), ['bin', 'federated', 'index.d.ts', 'server'],
   'js/ ships only the types, the CLI and the aggregation server');
+// Every value the types promise is there at run time, as what they say it is.
+const types = readFileSync('node_modules/zhixuan/js/index.d.ts', 'utf8');
+const promised = [...new Set([...types.matchAll(/^export (?:declare )?(function|class) (\w+)/gm)].map((m) => m[2]))];
+assert.ok(promised.length >= 7, promised.join());
+for (const name of promised) assert.equal(typeof zhixuan[name], 'function', `index.d.ts exports ${name}`);
 const rec = await createRecommender({ model: './model.safetensors' });
 const { ids, scores } = rec.recommend({ history: ['item0', 'item2'], k: 5 });
 assert.equal(ids.length, 5);
