@@ -25,41 +25,17 @@ async function fetchOk(url) {
   return response;
 }
 
-async function fetchWithProgress(url, onProgress) {
-  const response = await fetchOk(url);
-  const total = Number(response.headers.get('content-length')) || 0;
-  if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
-  const chunks = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    if (loaded > MAX_BUNDLE_BYTES) throw new ZhixuanError('TOO_LARGE', `${url} is larger than 2 GiB`);
-    onProgress({ loaded, total });
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /**
  * @param {ArrayBuffer | ArrayBufferView | string | URL} source
  * @param {string} what  names the argument in errors ("model", "catalog")
  * @returns {Promise<Uint8Array>}
  */
-export async function readBytes(source, what, onProgress) {
+export async function readBytes(source, what) {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   if (typeof source === 'string' || source instanceof URL) {
-    if (isRemote(source)) return fetchWithProgress(source, onProgress);
+    if (isRemote(source)) return new Uint8Array(await (await fetchOk(source)).arrayBuffer());
     const fs = await nodeModule('node:fs/promises');
     try {
       return new Uint8Array(await fs.readFile(source));
@@ -70,12 +46,17 @@ export async function readBytes(source, what, onProgress) {
   throw new TypeError(`${what} must be an ArrayBuffer, a Uint8Array, a URL or a file path`);
 }
 
+/** The form of an expected SHA-256 (undefined: none). */
+function checkSha256(expectedHex, what) {
+  if (expectedHex !== undefined && (typeof expectedHex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(expectedHex))) {
+    throw new TypeError(`${what} sha256 must be 64 hex characters`);
+  }
+}
+
 /** Checks a SHA-256 (hex) of the bytes before they are used. */
 export async function verifySha256(bytes, expectedHex, what) {
   if (expectedHex === undefined) return;
-  if (typeof expectedHex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(expectedHex)) {
-    throw new TypeError(`${what} sha256 must be 64 hex characters`);
-  }
+  checkSha256(expectedHex, what);
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
   if (hex !== expectedHex.toLowerCase()) {
@@ -98,17 +79,28 @@ export async function readCatalogText(source) {
  * takes the buffer over). The model is fetched (or the file opened) while the core is still
  * compiling. A URL streams into the heap as it arrives; a local file in Node is read straight
  * into it, only its header before this returns: `reader` reads the rest while the core parses
- * (cold start; see createRecommender). With `sha256`, the whole model is checked in JS first.
+ * (cold start; see createRecommender). A `sha256` is checked before the core sees the bytes.
  * @param {Promise<object>} coreReady  the wasm core, once initialized
  * @returns {Promise<{ptr: number, length: number, reader?: ModelFileReader}>}
  */
 export async function openModelInHeap(coreReady, source, { sha256, onProgress } = {}) {
+  checkSha256(sha256, 'model');
+  if ((typeof source === 'string' || source instanceof URL) && isRemote(source)) {
+    const placed = await fetchIntoHeap(coreReady, source, onProgress);
+    const core = await coreReady;
+    try {
+      await verifySha256(core.HEAPU8.subarray(placed.ptr, placed.ptr + placed.length), sha256, 'model');  // digest copies its input
+    } catch (error) {
+      core._free(placed.ptr);
+      throw error;
+    }
+    return placed;
+  }
   if (sha256 === undefined && (typeof source === 'string' || source instanceof URL)) {
-    if (isRemote(source)) return fetchIntoHeap(coreReady, source, onProgress);
     const [fs, { readHeaderIntoHeap }, core] = await Promise.all([nodeModule('node:fs'), import('./model-file.js'), coreReady]);
     return readHeaderIntoHeap(core, fs, source);
   }
-  const bytes = await readBytes(source, 'model', onProgress);
+  const bytes = await readBytes(source, 'model');
   await verifySha256(bytes, sha256, 'model');
   return copyIntoHeap(await coreReady, bytes);
 }

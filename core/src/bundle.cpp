@@ -388,7 +388,7 @@ std::vector<uint8_t> SaveModel(const Model& model) {
   return WriteSafetensors(tensors, {{kManifestKey, j.dump()}});
 }
 
-StatusOr<Model> MakeModel(std::vector<std::string> item_ids, const float* rows, int dim, DType dtype,
+StatusOr<Model> MakeModel(const std::vector<std::string>& item_ids, const float* rows, int dim, DType dtype,
                           FoldInParams foldin, std::string model_version) {
   if (dim <= 0 || dim > kMaxDim) return InvalidArgument("dim must be in 1..1024");
   if (dtype != DType::kF32 && dtype != DType::kF16 && dtype != DType::kI8)

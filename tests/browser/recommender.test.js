@@ -1,21 +1,28 @@
 // The package's module in a real page: load, recommend, bad input — in Chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startStaticServer } from './harness.js';
 import { checkerboardBundle } from '../js/fixtures.js';
 
-test('a page imports the ESM build, loads a bundle by URL and recommends', async (t) => {
+/** A blank page served with the checkerboard bundle at /build/browser-fixtures/cb.safetensors. */
+async function openFixturePage(t, routes = {}) {
   const dir = join(repoRoot, 'build', 'browser-fixtures');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'cb.safetensors'), checkerboardBundle());
   await writeFile(join(dir, 'page.html'), '<!doctype html><meta charset="utf-8"><title>zx</title>');
-  const server = await startStaticServer();
+  const server = await startStaticServer({ routes });
   const browser = await launchBrowser();
   t.after(async () => { await browser.close(); await server.close(); });
   const page = await browser.context.newPage();
   await page.goto(`${server.base}/build/browser-fixtures/page.html`);
+  return { server, page };
+}
+
+test('a page imports the ESM build, loads a bundle by URL and recommends', async (t) => {
+  const { page } = await openFixturePage(t);
   const result = await page.evaluate(async () => {
     const { createRecommender } = await import('/esm/index.js');
     const progress = [];
@@ -36,20 +43,11 @@ test('a page imports the ESM build, loads a bundle by URL and recommends', async
 });
 
 test('a page compiles the wasm module as it downloads, falls back without application/wasm, and names a missing one', async (t) => {
-  const { readFileSync } = await import('node:fs');
   const wasm = readFileSync(join(repoRoot, 'dist', 'zhixuan-core-lean.wasm'));
-  const dir = join(repoRoot, 'build', 'browser-fixtures');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'cb.safetensors'), checkerboardBundle());
-  await writeFile(join(dir, 'page.html'), '<!doctype html><meta charset="utf-8"><title>zx</title>');
   // A server that labels .wasm files as plain bytes (compileStreaming refuses those).
-  const server = await startStaticServer({ routes: {
+  const { server, page } = await openFixturePage(t, {
     '/octet/core.wasm': (req, res) => { res.setHeader('content-type', 'application/octet-stream'); res.end(wasm); },
-  } });
-  const browser = await launchBrowser();
-  t.after(async () => { await browser.close(); await server.close(); });
-  const page = await browser.context.newPage();
-  await page.goto(`${server.base}/build/browser-fixtures/page.html`);
+  });
   const result = await page.evaluate(async () => {
     const { createRecommender } = await import('/esm/index.js');
     const model = '/build/browser-fixtures/cb.safetensors';

@@ -68,6 +68,21 @@ test('a model sent in pieces, compressed or without a length arrives whole', asy
   }
 });
 
+test('a sha256 is checked on the streamed model before the core reads it', async (t) => {
+  const base = await serve(t);
+  const { createHash } = await import('node:crypto');
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const progress = [];
+  const rec = await createRecommender({ model: `${base}/gzip`, features: [], sha256: digest.toUpperCase(), onProgress: (p) => progress.push(p.loaded) });
+  assert.equal(rec.info.items, n);
+  assert.equal(progress.at(-1), bytes.length);
+  rec.dispose();
+  await assert.rejects(createRecommender({ model: `${base}/pieces`, features: [], sha256: '0'.repeat(64) }),
+    (e) => e.code === 'INTEGRITY' && e.message.includes(digest));
+  await assert.rejects(createRecommender({ model: `${base}/pieces`, features: [], sha256: 'abc' }),
+    (e) => e instanceof TypeError && /sha256 must be 64 hex characters/.test(e.message));
+});
+
 test('a body cut off, empty or missing is a clear error', async (t) => {
   const base = await serve(t);
   await assert.rejects(createRecommender({ model: `${base}/cut`, features: [] }),

@@ -105,7 +105,7 @@ class BundleLoader {
 std::vector<uint8_t> SaveModel(const Model& model);
 
 // Builds a model from F32 rows (the trainer's and converter's entry point).
-StatusOr<Model> MakeModel(std::vector<std::string> item_ids, const float* rows, int dim, DType dtype,
+StatusOr<Model> MakeModel(const std::vector<std::string>& item_ids, const float* rows, int dim, DType dtype,
                           FoldInParams foldin, std::string model_version);
 
 // V^T V of the dequantized rows, row-major d*d.
