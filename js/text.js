@@ -1,6 +1,6 @@
 // The text room: rec.addItems / rec.search / rec.setInterests / cold-user lists /
 // recommend({diversity, exploration}). Validates and converts; the core does the work
-// (core/include/zhixuan/text.hpp, text_search.hpp, cold_start.hpp, diversity.hpp).
+// (core/include/zhixuan/text/: text.hpp, text_search.hpp, cold_start.hpp, diversity.hpp).
 import { ZhixuanError, check } from './errors.js';
 import { checkIdList, checkK, checkObject, filterJson } from './validate.js';
 

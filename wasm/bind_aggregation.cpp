@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "convert.hpp"
-#include "zhixuan/accountant.hpp"
-#include "zhixuan/aggregate.hpp"
-#include "zhixuan/federated.hpp"
+#include "zhixuan/federated/accountant.hpp"
+#include "zhixuan/federated/aggregate.hpp"
+#include "zhixuan/federated/federated.hpp"
 
 namespace zhixuan::wasm {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "convert.hpp"
 #include "engine.hpp"
-#include "zhixuan/accountant.hpp"
-#include "zhixuan/federated.hpp"
+#include "zhixuan/federated/accountant.hpp"
+#include "zhixuan/federated/federated.hpp"
 
 namespace zhixuan::wasm {
 namespace {

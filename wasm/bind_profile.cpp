@@ -6,7 +6,7 @@
 
 #include "convert.hpp"
 #include "engine.hpp"
-#include "zhixuan/profile.hpp"
+#include "zhixuan/profile/profile.hpp"
 
 namespace zhixuan::wasm {
 namespace {

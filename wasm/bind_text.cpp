@@ -10,11 +10,11 @@
 
 #include "convert.hpp"
 #include "engine.hpp"
-#include "zhixuan/cold_start.hpp"
-#include "zhixuan/diversity.hpp"
-#include "zhixuan/recommender.hpp"
-#include "zhixuan/text.hpp"
-#include "zhixuan/text_search.hpp"
+#include "zhixuan/text/cold_start.hpp"
+#include "zhixuan/text/diversity.hpp"
+#include "zhixuan/model/recommender.hpp"
+#include "zhixuan/text/text.hpp"
+#include "zhixuan/text/text_search.hpp"
 
 namespace zhixuan::wasm {
 namespace {

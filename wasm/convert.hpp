@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/scoring.hpp"
-#include "zhixuan/status.hpp"
+#include "zhixuan/model/scoring.hpp"
+#include "zhixuan/base/status.hpp"
 
 namespace zhixuan::wasm {
 

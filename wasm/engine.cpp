@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "convert.hpp"
-#include "zhixuan/also_bought.hpp"
+#include "zhixuan/model/also_bought.hpp"
 
 namespace zhixuan::wasm {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "zhixuan/recommender.hpp"
+#include "zhixuan/model/recommender.hpp"
 
 namespace zhixuan::wasm {
 

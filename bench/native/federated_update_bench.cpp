@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/federated.hpp"
+#include "zhixuan/federated/federated.hpp"
 
 using namespace zhixuan;
 

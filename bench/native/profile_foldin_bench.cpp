@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "zhixuan/bundle.hpp"
-#include "zhixuan/fast_foldin.hpp"
-#include "zhixuan/foldin.hpp"
+#include "zhixuan/model/bundle.hpp"
+#include "zhixuan/profile/fast_foldin.hpp"
+#include "zhixuan/model/foldin.hpp"
 
 using namespace zhixuan;
 using Clock = std::chrono::steady_clock;

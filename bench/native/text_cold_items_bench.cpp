@@ -35,12 +35,12 @@
 #include <unordered_set>
 #include <vector>
 
-#include "zhixuan/catalog.hpp"
-#include "zhixuan/interactions.hpp"
-#include "zhixuan/recommender.hpp"
-#include "zhixuan/text.hpp"
-#include "zhixuan/text_projection.hpp"
-#include "zhixuan/train.hpp"
+#include "zhixuan/model/catalog.hpp"
+#include "zhixuan/train/interactions.hpp"
+#include "zhixuan/model/recommender.hpp"
+#include "zhixuan/text/text.hpp"
+#include "zhixuan/text/text_projection.hpp"
+#include "zhixuan/train/train.hpp"
 
 using namespace zhixuan;
 
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     warm_train.lines.push_back(train.lines[k]);
   }
   auto matrix = BuildInteractionMatrix(warm_train);
-  // The trainer's defaults (core/cli/training_options.hpp, tuned on validation splits).
+  // The trainer's defaults (cli/training_options.hpp, tuned on validation splits).
   TrainParams tp;
   tp.dim = 128;
   tp.epochs = 10;

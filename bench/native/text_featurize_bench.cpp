@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "zhixuan/text.hpp"
+#include "zhixuan/text/text.hpp"
 
 using namespace zhixuan;
 

@@ -2,7 +2,7 @@
 // the popularity of what is recommended, with and without re-ranking.
 //   text_long_tail_bench [split_dir=/work/shared/data/ml-latest-small-split]
 // The protocol of EVALUATION.md (121 test users, fold-in from the history on the device,
-// history excluded); iALS with the trainer's defaults (core/cli/training_options.hpp:
+// history excluded); iALS with the trainer's defaults (cli/training_options.hpp:
 // d=128, 10 epochs, reg 0.01, item_reg 0.01, alpha 0, w0 0.3, nu 1, seed 42).
 // Re-ranking: RecommendReranked (diversity.hpp) over the max(4k, k+50) = 80 best items.
 //   coverage    = distinct items in all the top-20 lists / items in the model
@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/cold_start.hpp"
-#include "zhixuan/diversity.hpp"
-#include "zhixuan/eval.hpp"
-#include "zhixuan/interactions.hpp"
-#include "zhixuan/recommender.hpp"
-#include "zhixuan/train.hpp"
+#include "zhixuan/text/cold_start.hpp"
+#include "zhixuan/text/diversity.hpp"
+#include "zhixuan/train/eval.hpp"
+#include "zhixuan/train/interactions.hpp"
+#include "zhixuan/model/recommender.hpp"
+#include "zhixuan/train/train.hpp"
 
 using namespace zhixuan;
 

@@ -12,9 +12,9 @@
 #include <sstream>
 #include <string>
 
-#include "zhixuan/interactions.hpp"
-#include "zhixuan/parallel.hpp"
-#include "zhixuan/train.hpp"
+#include "zhixuan/train/interactions.hpp"
+#include "zhixuan/base/parallel.hpp"
+#include "zhixuan/train/train.hpp"
 
 using namespace zhixuan;
 

@@ -1,5 +1,5 @@
 // Used only while the native `zhixuan train` is not built: the same implicit-ALS objective
-// as core/include/zhixuan/foldin.hpp (so the device's fold-in matches), solved in plain JS,
+// as core/include/zhixuan/model/foldin.hpp (so the device's fold-in matches), solved in plain JS,
 // written as a bundle with the test fixtures' independent safetensors writer.
 import { writeSafetensors } from '../../tests/js/fixtures.js';
 import { rng } from './random.mjs';

@@ -262,7 +262,7 @@ function pageProfile(engine) {
   };
 }
 
-// The SDK's profile (core/src/profile_summary.cpp: tags [{tag, weight, share}], spending {tier},
+// The SDK's profile (core/src/profile/profile_summary.cpp: tags [{tag, weight, share}], spending {tier},
 // segment {name, index} | null, channels [{channel, count}], recency {total_events}), read
 // leniently so a renamed field falls back to the page's own view instead of breaking the panel.
 function normalizeProfile(p, engine) {

@@ -1,6 +1,6 @@
 // rec.federated: opt-in participation in federated rounds. The user vector is folded in on the
 // device and never leaves it; the only thing sent is the clipped (optionally noised), quantized
-// gradient payload the core builds (core/include/zhixuan/federated.hpp). A privacy ledger
+// gradient payload the core builds (core/include/zhixuan/federated/federated.hpp). A privacy ledger
 // (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
 import { ZhixuanError, check } from '../errors.js';
 import { fetchModel, fetchRound, postUpdate, registerClient } from './transport.js';

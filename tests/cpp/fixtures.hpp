@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/bundle.hpp"
+#include "zhixuan/model/bundle.hpp"
 
 namespace zhixuan::testing {
 

@@ -1,0 +1,43 @@
+// File helpers of the native CLI: whole-file reads, atomic writes (temporary file in the
+// same directory, then rename, so a failed run never leaves a half-written output), and a
+// progress bar that only draws when stderr is a terminal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "zhixuan/train/interactions.hpp"
+#include "zhixuan/base/status.hpp"
+
+namespace zhixuan::cli {
+
+StatusOr<std::string> ReadFile(const std::string& path);
+Status WriteFileAtomic(const std::string& path, const void* data, size_t size);
+inline Status WriteFileAtomic(const std::string& path, const std::string& text) {
+  return WriteFileAtomic(path, text.data(), text.size());
+}
+inline Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  return WriteFileAtomic(path, bytes.data(), bytes.size());
+}
+
+// Reads and parses an interactions CSV; errors name the file.
+StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight);
+
+bool StderrIsTerminal();
+
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, int total);  // silent when stderr is not a terminal
+  void Update(int done, const std::string& note = "");
+  void Finish();
+
+ private:
+  std::string label_;
+  int total_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace zhixuan::cli

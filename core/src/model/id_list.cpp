@@ -1,0 +1,44 @@
+#include "zhixuan/model/id_list.hpp"
+
+#include <algorithm>
+
+namespace zhixuan {
+
+IdList::IdList(const std::vector<std::string>& ids) {
+  size_t bytes = 0;
+  for (const std::string& id : ids) bytes += id.size() + 1;
+  reserve(ids.size(), bytes);
+  for (const std::string& id : ids) push_back(id);
+}
+
+IdList IdList::FromPacked(std::string bytes, std::vector<size_t> starts) {
+  IdList list;
+  list.bytes_ = std::move(bytes);
+  list.starts_ = std::move(starts);
+  return list;
+}
+
+void IdList::reserve(size_t ids, size_t bytes) {
+  starts_.reserve(ids);
+  bytes_.reserve(bytes);
+}
+
+void IdList::push_back(std::string_view id) {
+  starts_.push_back(bytes_.size());
+  bytes_.append(id);
+  bytes_.push_back('\0');
+  if (id.find('\0') != std::string_view::npos) ++ids_holding_zero_;
+}
+
+std::vector<std::string> IdList::ToStrings() const {
+  std::vector<std::string> out;
+  out.reserve(size());
+  for (std::string_view id : *this) out.emplace_back(id);
+  return out;
+}
+
+bool operator==(const IdList& list, const std::vector<std::string>& ids) {
+  return list.size() == ids.size() && std::equal(list.begin(), list.end(), ids.begin());
+}
+
+}  // namespace zhixuan

@@ -1,0 +1,238 @@
+#include "zhixuan/text/tokenizer.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stopwords.inc"
+#include "zhixuan/base/utf8.hpp"
+
+namespace zhixuan {
+namespace {
+
+constexpr uint32_t kReplacement = 0xFFFD;
+
+// Decodes one code point at s[*i] and advances *i. Invalid or overlong
+// sequences, surrogates and values above U+10FFFF give U+FFFD and consume one byte.
+uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i) {
+  const unsigned char b0 = s[*i];
+  if (b0 < 0x80) {
+    *i += 1;
+    return b0;
+  }
+  int length;
+  uint32_t cp;
+  uint32_t min;
+  if ((b0 & 0xE0) == 0xC0) { length = 2; cp = b0 & 0x1F; min = 0x80; }
+  else if ((b0 & 0xF0) == 0xE0) { length = 3; cp = b0 & 0x0F; min = 0x800; }
+  else if ((b0 & 0xF8) == 0xF0) { length = 4; cp = b0 & 0x07; min = 0x10000; }
+  else { *i += 1; return kReplacement; }
+  if (*i + length > n) { *i += 1; return kReplacement; }
+  for (int k = 1; k < length; ++k) {
+    const unsigned char b = s[*i + k];
+    if ((b & 0xC0) != 0x80) { *i += 1; return kReplacement; }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { *i += 1; return kReplacement; }
+  *i += length;
+  return cp;
+}
+
+bool IsCjk(uint32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0x20000 && cp <= 0x2FA1F) ||                                  // Han
+         (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) ||  // kana
+         (cp >= 0xAC00 && cp <= 0xD7A3);                                      // Hangul syllables
+}
+
+bool IsDigit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
+
+// Letters of the alphabetic scripts we lower-case (Latin, Greek, Cyrillic).
+bool IsLetter(uint32_t cp) {
+  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
+         (cp >= 0x386 && cp <= 0x3CE) || (cp >= 0x400 && cp <= 0x4FF);
+}
+
+uint32_t ToLower(uint32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + 32;
+  if (cp < 0xC0) return cp;
+  if (cp <= 0xDE && cp != 0xD7) return cp + 32;
+  if (cp >= 0x100 && cp < 0x178 && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149)
+    return (cp % 2 == 0) ? cp + 1 : cp;  // Latin Extended-A pairs (upper even, lower odd) up to U+0177
+  if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 32;
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
+  return cp;
+}
+
+// Fullwidth ASCII (common in Chinese input: "Ｐｙｔｈｏｎ３") folds to ASCII.
+uint32_t FoldWidth(uint32_t cp) { return (cp >= 0xFF01 && cp <= 0xFF5E) ? cp - 0xFEE0 : cp; }
+
+uint32_t FirstCodePoint(const char* utf8) {
+  const std::string_view s(utf8);
+  size_t i = 0;
+  return DecodeUtf8(reinterpret_cast<const unsigned char*>(s.data()), s.size(), &i);
+}
+
+// Stopwords as sorted hashes / code points: lookups without building strings.
+struct Stopwords {
+  std::vector<uint64_t> english, chinese_words;
+  std::vector<uint32_t> chinese_chars, bigram_breakers;
+
+  Stopwords() {
+    for (const char* w : stopwords::kEnglish) english.push_back(TokenHash64(w));
+    for (const char* w : stopwords::kChineseWords) chinese_words.push_back(TokenHash64(w));
+    for (const char* c : stopwords::kChineseChars) chinese_chars.push_back(FirstCodePoint(c));
+    for (const char* c : stopwords::kChineseBigramBreakers) bigram_breakers.push_back(FirstCodePoint(c));
+    for (auto* v : {&english, &chinese_words}) std::sort(v->begin(), v->end());
+    for (auto* v : {&chinese_chars, &bigram_breakers}) std::sort(v->begin(), v->end());
+  }
+  template <typename T>
+  static bool Has(const std::vector<T>& v, T x) { return std::binary_search(v.begin(), v.end(), x); }
+};
+
+const Stopwords& Lists() {
+  static const Stopwords lists;
+  return lists;
+}
+
+class Emitter {
+ public:
+  Emitter(const TokenizerOptions& options, TokenSink emit, void* context)
+      : options_(options), lists_(Lists()), emit_(emit), context_(context) {}
+
+  bool full() const { return count_ >= kMaxTokensPerText; }
+
+  void Word(const char* data, size_t size) {
+    if (size == 0 || full()) return;
+    const std::string_view token(data, size);
+    const uint64_t h = TokenHash64(token);
+    if (options_.drop_stopwords && Stopwords::Has(lists_.english, h)) return;
+    Emit(token, h);
+  }
+
+  void CjkRun(const std::vector<uint32_t>& cps) {
+    char buf[8];
+    for (size_t i = 0; i < cps.size() && !full(); ++i) {
+      const int a = EncodeUtf8(cps[i], buf);
+      if (!options_.drop_stopwords || !Stopwords::Has(lists_.chinese_chars, cps[i]))
+        Emit(std::string_view(buf, a), TokenHash64(std::string_view(buf, a)));
+      if (!options_.cjk_bigrams || i + 1 >= cps.size() || full()) continue;
+      if (options_.drop_stopwords &&
+          (Stopwords::Has(lists_.bigram_breakers, cps[i]) || Stopwords::Has(lists_.bigram_breakers, cps[i + 1])))
+        continue;
+      const int b = EncodeUtf8(cps[i + 1], buf + a);
+      const std::string_view bigram(buf, a + b);
+      const uint64_t h = TokenHash64(bigram);
+      if (options_.drop_stopwords && Stopwords::Has(lists_.chinese_words, h)) continue;
+      Emit(bigram, h);
+    }
+  }
+
+ private:
+  void Emit(std::string_view token, uint64_t hash) {
+    emit_(context_, token, hash);
+    ++count_;
+  }
+
+  const TokenizerOptions& options_;
+  const Stopwords& lists_;
+  TokenSink emit_;
+  void* context_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+uint64_t TokenHash64(std::string_view token) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis
+  for (unsigned char c : token) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h += 0x9E3779B97F4A7C15ull;  // splitmix64 finalizer: spreads FNV's weak low bits
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
+bool IsStopword(std::string_view token) {
+  const Stopwords& lists = Lists();
+  const uint64_t h = TokenHash64(token);
+  if (Stopwords::Has(lists.english, h) || Stopwords::Has(lists.chinese_words, h)) return true;
+  size_t i = 0;
+  if (token.empty()) return false;
+  const uint32_t cp = DecodeUtf8(reinterpret_cast<const unsigned char*>(token.data()), token.size(), &i);
+  return i == token.size() && Stopwords::Has(lists.chinese_chars, cp);
+}
+
+void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context) {
+  Emitter sink(options, emit, context);
+  size_t n = text.size();
+  if (n > kMaxTokenizeBytes) {  // cut at a code point boundary
+    n = kMaxTokenizeBytes;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  }
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+
+  char word[kMaxTokenBytes + 8];  // current Latin word or number, lower-cased UTF-8
+  size_t word_size = 0;
+  bool word_has_letter = false;
+  std::vector<uint32_t> cjk;  // current CJK run
+  cjk.reserve(64);
+  auto flush_word = [&] {
+    sink.Word(word, word_size);
+    word_size = 0;
+    word_has_letter = false;
+  };
+  auto flush_cjk = [&] {
+    if (!cjk.empty()) sink.CjkRun(cjk);
+    cjk.clear();
+  };
+
+  size_t i = 0;
+  while (i < n && !sink.full()) {
+    const uint32_t cp = FoldWidth(DecodeUtf8(s, n, &i));
+    if (IsCjk(cp)) {
+      if (word_size) flush_word();
+      if (cjk.size() < kMaxTokensPerText) cjk.push_back(cp);
+      continue;
+    }
+    if (!cjk.empty()) flush_cjk();
+    const bool letter = IsLetter(cp);
+    if (letter || IsDigit(cp)) {
+      char bytes[4];
+      const int size = EncodeUtf8(letter ? ToLower(cp) : cp, bytes);
+      if (word_size + size <= kMaxTokenBytes) {
+        for (int b = 0; b < size; ++b) word[word_size++] = bytes[b];
+      }
+      word_has_letter |= letter;
+      continue;
+    }
+    // "3.5" stays one number; "c++" and "c#" stay one word.
+    if (cp == '.' && word_size > 0 && !word_has_letter && IsDigit(static_cast<unsigned char>(word[word_size - 1])) &&
+        i < n && IsDigit(s[i])) {
+      if (word_size + 1 <= kMaxTokenBytes) word[word_size++] = '.';
+      continue;
+    }
+    if ((cp == '+' || cp == '#') && word_has_letter && word_size <= 2) {
+      word[word_size++] = static_cast<char>(cp);
+      continue;
+    }
+    if (word_size) flush_word();  // anything else separates: spaces, punctuation, emoji, controls, U+FFFD
+  }
+  if (word_size) flush_word();
+  flush_cjk();
+}
+
+std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions& options) {
+  std::vector<std::string> tokens;
+  ForEachToken(
+      text, options,
+      [](void* context, std::string_view token, uint64_t) { static_cast<std::vector<std::string>*>(context)->emplace_back(token); },
+      &tokens);
+  return tokens;
+}
+
+}  // namespace zhixuan
