@@ -47,7 +47,13 @@ class Channel {
     this.server = server;
     this.roundId = roundId;
     this.token = token;
-    this.fetch = fetchImpl;
+    this.fetchImpl = fetchImpl;
+  }
+
+  // Called unbound: a browser's fetch throws 'Illegal invocation' when called as a method.
+  fetch(...args) {
+    const f = this.fetchImpl;
+    return f(...args);
   }
 
   // A server restart (or a dropped connection) is retried until the device's wait limit; a

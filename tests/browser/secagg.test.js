@@ -50,7 +50,10 @@ test('pages run a secure round; one closes mid-round; the round completes; only 
     { server: aggregation.url, history: HISTORIES[d] }).catch((error) => ({ status: 'page-gone', error: String(error) })));
   // The last page leaves once it has sent its shares (before its masked input).
   for (let i = 0; i < 400 && !leaver.sent.some((r) => r.url.endsWith('/shares')); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(leaver.sent.some((r) => r.url.endsWith('/shares')), 'the leaving page sent its shares');
+  if (!leaver.sent.some((r) => r.url.endsWith('/shares'))) {
+    const early = await Promise.race([Promise.all(runs), new Promise((r) => setTimeout(() => r('still running'), 2000))]);
+    assert.fail(`the leaving page sent no shares: ${JSON.stringify(early)} ${leaver.sent.map((r) => `${r.method} ${r.url}`).join(' ')}`);
+  }
   await leaver.page.close();
   const outcomes = await Promise.all(runs);
   for (const outcome of outcomes.slice(0, -1)) {
