@@ -10,6 +10,7 @@
 //      1000 plain payloads.
 // Usage: node bench/secagg.bench.mjs [--rows 5000] [--dim 64] [--reps 3]
 import { performance } from 'node:perf_hooks';
+import os from 'node:os';
 import { loadCore } from '../js/server/core.js';
 import { b64url, generateKeyPair, openShare, privateScalar, randomBytes, sealShare, sharedSecret } from '../js/federated/secagg-crypto.js';
 
@@ -41,6 +42,7 @@ const plainInt8Bytes = 43 + 10 + 4 * ROWS + LENGTH + 4;  // header + "base-vers"
 
 // ---- 1. bytes per device ----
 console.log(`secure aggregation at ${ROWS} x ${DIM} (${LENGTH} values), noise multiplier 1, clip 1, C s = 2^12`);
+console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (timings scale with it)`);
 console.log('\n1. bytes one device sends per round');
 console.log('cohort | k  | masked input | keys+shares+unmask (JSON) | total     | vs plain int8 (' + plainInt8Bytes + ') | vs unmasked k-bit vector');
 for (const cohort of [10, 100, 1000]) {

@@ -184,13 +184,19 @@ uint64_t CryptoRandom::NextU64() { return (static_cast<uint64_t>(NextU32()) << 3
 uint64_t CryptoRandom::Uniform(uint64_t bound) {
   if (bound <= 1) return 0;
   if (bound <= (uint64_t{1} << 32)) {
-    const uint32_t b = static_cast<uint32_t>(bound == (uint64_t{1} << 32) ? 0 : bound);
-    if (b == 0) return NextU32();
-    const uint32_t limit = static_cast<uint32_t>(-b) % b;  // 2^32 mod b: reject the short tail
-    for (;;) {
-      const uint32_t r = NextU32();
-      if (r >= limit) return r % b;
+    // Lemire's multiply-shift: exact (the biased low products are rejected), and a division
+    // only on the rare candidate rejection (the sampler's inner loop draws millions of these).
+    const uint64_t b = bound;
+    uint64_t m = static_cast<uint64_t>(NextU32()) * b;
+    uint64_t low = m & 0xffffffffu;
+    if (low < b) {
+      const uint64_t threshold = ((uint64_t{1} << 32) - b) % b;
+      while (low < threshold) {
+        m = static_cast<uint64_t>(NextU32()) * b;
+        low = m & 0xffffffffu;
+      }
     }
+    return m >> 32;
   }
   const uint64_t limit = (-bound) % bound;
   for (;;) {

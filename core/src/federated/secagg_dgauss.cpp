@@ -13,9 +13,12 @@ bool Bernoulli(u128 numerator, u128 denominator, CryptoRandom& random) {
 
 // gamma = n/d in [0, 1]: K = 1, 2, ... while Bernoulli(gamma / K); the result is K odd.
 bool BernoulliExpAtMostOne(u128 n, u128 d, CryptoRandom& random) {
-  u128 k = 1;
+  uint64_t k = 1;
   for (;;) {
-    if (d > (~u128{0}) / (k + 1)) return (k & 1) == 1;  // Bernoulli(n/(d k)) ~ 0 at this depth
+    // d k must not overflow 128 bits: d < 2^96 with k < 2^32 cannot (the cheap test; a 128-bit
+    // division is a library call in wasm); K beyond 2^32 has probability below 1/(2^32)!.
+    if (k >= (uint64_t{1} << 32)) break;
+    if ((d >> 96) != 0 && d > (~u128{0}) / k) break;
     if (!Bernoulli(n, d * k, random)) break;
     ++k;
   }
