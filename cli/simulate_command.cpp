@@ -194,7 +194,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
     char number[64];
     auto num = [&](double v) { std::snprintf(number, sizeof number, "%.17g", v); return std::string(number); };
     ZX_RETURN_IF_ERROR(server.Start({s.node, s.server_script, "serve",
-                                     "--model", model_path, "--data", data_dir, "--port", "0",
+                                     "--model", model_path, "--data", data_dir, "--port", "0", "--aggregation", "plain",
                                      "--quorum", std::to_string(s.per_round), "--clip", num(s.clip), "--noise", num(sigma),
                                      "--noise-mode", outcome.noise_mode, "--encoding", s.encoding, "--server-lr", num(s.server_lr),
                                      "--max-row-step", num(s.max_row_step), "--sampling-rate", num(s.q), "--delta", num(s.delta),

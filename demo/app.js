@@ -259,7 +259,7 @@ async function runRound() {
   status.textContent = '正在本机计算模型更新（只上传加噪的梯度）…';
   try {
     const history = [...engine.history()].map(([item, weight]) => ({ item, weight }));
-    const result = await rec.federated.participate({ server: FED_SERVER, history });
+    const result = await rec.federated.participate({ server: FED_SERVER, history, aggregation: 'plain' });
     await saveFederatedState();
     let text = result?.status === 'submitted'
       ? `已提交第 ${result.round} 轮更新（${result.bytes} 字节）。`

@@ -15,12 +15,13 @@ aggregator_cli=
 [ -f js/bin/zhixuan.js ] && aggregator_cli=js/bin/zhixuan.js
 if [ -n "$aggregator_cli" ]; then
   # Quorum 1: one phone's round is enough to aggregate, so the page shows the version moving on.
-  # The accountant is told the sampling rate of a platform with many phones (q = 0.01), with
-  # central noise sigma = 1.1: one round costs the page's ledger about 0.8 of its epsilon budget of 8.
+  # One phone cannot be a secure-aggregation cohort, so the demo runs the plain path, explicitly.
+  # The device's ledger charges q = 1 (the phone does not draw its own participation; a rate the
+  # server declares buys no amplification): one round at sigma = 1.1 costs what it really costs.
   fed_port=$((port + 1))
   mkdir -p demo/generated/federated
   node "$aggregator_cli" serve --model demo/generated/model.safetensors --data demo/generated/federated \
-    --port "$fed_port" --quorum 1 --min-updates 1 --noise 1.1 --sampling-rate 0.01 &
+    --port "$fed_port" --quorum 1 --min-updates 1 --noise 1.1 --aggregation plain &
   aggregator_pid=$!
   trap 'kill "$aggregator_pid" 2>/dev/null || true' EXIT
   serve_args+=(--aggregator "http://127.0.0.1:$fed_port")

@@ -33,7 +33,22 @@ export interface PrivacyStatus {
 
 export type ParticipateResult =
   | { status: 'submitted'; round: number; accepted: number; bytes: number; epsilonSpent: number }
-  | { status: 'declined'; reason: 'no-consent' | 'privacy-budget' | 'no-history' | 'model-changed'; epsilonSpent?: number };
+  | { status: 'completed'; round: number; index: number; cohort: number; threshold: number; survivors: number; bytes: number; effectiveNoiseMultiplier: number; modelVersion: string; epsilonSpent: number }
+  | { status: 'aborted' | 'dropped'; round: number; reason?: string }
+  | { status: 'declined'; reason: 'no-consent' | 'privacy-budget' | 'no-history' | 'model-changed' | 'not-sampled' | 'plain-aggregation'
+      | 'cohort-too-small' | 'threshold-too-low' | 'noise-too-low' | 'round-window' | 'round-in-progress' | 'unsupported-curve'; epsilonSpent?: number; [detail: string]: unknown };
+
+/** What a device accepts from a secure round before it pays (defaults in brackets). */
+export interface SecurePolicy {
+  /** Fewest devices in the cohort [10]. */
+  minCohort?: number;
+  /** Lowest effective noise multiplier (noise of any t survivors over the L2 sensitivity) [0]. */
+  minNoiseMultiplier?: number;
+  /** How often the device asks the server for the stage, ms [150]. */
+  pollMs?: number;
+  /** Gives up (as a dropout) after this long, ms [900000]. */
+  maxWaitMs?: number;
+}
 
 export interface FederatedState {
   consent: boolean;
@@ -53,17 +68,23 @@ export class Federated {
   readonly consent: boolean;
   /** Where computeUpdate/participate read the local history when none is passed. */
   setHistorySource(source: (() => HistoryEntry[]) | null): void;
-  /** Epsilon spent so far, and after one more round of `roundConfig`. */
-  privacy(roundConfig?: RoundConfig): PrivacyStatus;
+  /** Epsilon spent so far, and after one more round of `roundConfig` (charged with q = `participationRate`, default 1). */
+  privacy(roundConfig?: RoundConfig, options?: { participationRate?: number }): PrivacyStatus;
   /**
    * The update payload for a round (charges the ledger). Throws `NO_CONSENT`,
    * `PRIVACY_BUDGET_SPENT`, `MODEL_MISMATCH` (round for another model version) or `INVALID_ARGUMENT`.
    */
-  computeUpdate(roundConfig: RoundConfig, options?: { history?: HistoryEntry[] }): Uint8Array;
+  computeUpdate(roundConfig: RoundConfig, options?: { history?: HistoryEntry[]; participationRate?: number }): Uint8Array;
   /** POSTs a payload; resolves to the server's `{round, accepted, quorum}`. */
   submit(options: { server: string; roundConfig: RoundConfig; payload: Uint8Array; fetch?: typeof fetch }): Promise<{ round: number; accepted: number; quorum: number }>;
-  /** One round end to end (picks up a newer model first); declined rounds resolve, not reject. */
-  participate(options: { server: string; history?: HistoryEntry[]; fetch?: typeof fetch }): Promise<ParticipateResult>;
+  /**
+   * One round end to end (picks up a newer model first); declined rounds resolve, not reject.
+   * Secure aggregation by default: the server learns only the cohort's sum; `aggregation: 'plain'`
+   * is needed to send an update a server sees alone. The ledger charges q = 1 unless
+   * `participationRate` q is given: then the device itself draws (crypto.getRandomValues) whether it
+   * takes part, with probability q, and declines with 'not-sampled' otherwise.
+   */
+  participate(options: { server: string; history?: HistoryEntry[]; fetch?: typeof fetch; aggregation?: 'secure' | 'plain'; participationRate?: number; secure?: SecurePolicy }): Promise<ParticipateResult>;
   /** Consent, ledger and client token for the profile's storage. */
   exportState(): FederatedState;
   importState(state: FederatedState): void;

@@ -4,6 +4,7 @@
 // (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
 import { ZhixuanError, check } from '../errors.js';
 import { fetchModel, fetchRound, postUpdate, registerClient } from './transport.js';
+import { drawParticipation, participateSecure } from './secagg-device.js';
 
 const DEFAULT_BUDGET = 8;
 
@@ -48,9 +49,10 @@ export class Federated {
   }
 
   /** Epsilon spent so far (and what one more round of `roundConfig` would bring it to). */
-  privacy(roundConfig) {
+  privacy(roundConfig, { participationRate = 1 } = {}) {
     if (!this._ledger) return { rounds: 0, epsilonSpent: 0, budget: null };
-    const status = check(this._core().federatedLedgerStatus(this._ledger, configJson(roundConfig ?? { round_id: 0, base_version: 'x' })));
+    // q = 1 unless the device drew its own participation: never the rate the server declares.
+    const status = check(this._core().federatedLedgerStatus(this._ledger, configJson({ ...(roundConfig ?? { round_id: 0, base_version: 'x' }), sampling_rate: participationRate })));
     return { rounds: status.rounds, epsilonSpent: status.epsilonSpent, budget: status.budget, epsilonAfterNextRound: status.epsilonAfter, affordable: status.affordable };
   }
 
@@ -63,8 +65,9 @@ export class Federated {
   computeUpdate(roundConfig, options = {}) {
     const engine = this._rec._live();
     const json = configJson(roundConfig);
+    const ledgerJson = configJson({ ...roundConfig, sampling_rate: options.participationRate ?? 1 });
     if (!this._consent) throw new ZhixuanError('NO_CONSENT', 'federated participation needs setConsent(true) first');
-    const status = check(this._core().federatedLedgerStatus(this._ledger, json));
+    const status = check(this._core().federatedLedgerStatus(this._ledger, ledgerJson));
     if (!status.affordable) {
       throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${status.epsilonAfter.toFixed(3)}, over the budget ${status.budget}`);
     }
@@ -73,7 +76,7 @@ export class Federated {
     const { rows, weights } = this._rec._history(history);
     const update = check(this._core().federatedComputeUpdate(engine, rows, weights, json, randomBytes(16), randomBytes(32)));
     // Charged when the payload exists: from here on it may leave the device.
-    this._ledger = check(this._core().federatedLedgerCharge(this._ledger, json)).ledger;
+    this._ledger = check(this._core().federatedLedgerCharge(this._ledger, ledgerJson)).ledger;
     return update.payload;
   }
 
@@ -90,9 +93,12 @@ export class Federated {
    * call), check consent and budget, compute, submit. Never throws for a declined round:
    * resolves {status: 'declined', reason} instead.
    */
-  async participate({ server, history, fetch: fetchImpl = globalThis.fetch } = {}) {
+  async participate({ server, history, fetch: fetchImpl = globalThis.fetch, aggregation = 'secure', participationRate, secure = {}, _dropAfter = null } = {}) {
     if (!server) throw new TypeError('participate needs { server }');
+    if (!['secure', 'plain'].includes(aggregation)) throw new TypeError("aggregation must be 'secure' (default) or 'plain'");
     if (!this._consent || this._forgotten) return { status: 'declined', reason: 'no-consent' };
+    const draw = drawParticipation(participationRate);
+    if (!draw.sampled) return { status: 'declined', reason: 'not-sampled' };
     let round = await fetchRound(server, fetchImpl);
     if (round.base_version !== this._rec.info.modelVersion) {
       const model = await fetchModel(server, fetchImpl);
@@ -101,17 +107,21 @@ export class Federated {
       if (round.base_version !== this._rec.info.modelVersion) return { status: 'declined', reason: 'model-changed' };
     }
     if (!this._consent || this._forgotten) return { status: 'declined', reason: 'no-consent' };
-    const privacy = this.privacy(round);
+    if (round.aggregation === 'secure') {
+      return participateSecure(this, { server, history, round, fetch: fetchImpl, policy: secure, q: draw.q, dropAfter: _dropAfter });
+    }
+    if (aggregation !== 'plain') return { status: 'declined', reason: 'plain-aggregation' };
+    const privacy = this.privacy(round, { participationRate: draw.q });
     if (!privacy.affordable) return { status: 'declined', reason: 'privacy-budget', epsilonSpent: privacy.epsilonSpent };
     let payload;
     try {
-      payload = this.computeUpdate(round, { history });
+      payload = this.computeUpdate(round, { history, participationRate: draw.q });
     } catch (error) {
       if (error instanceof ZhixuanError && error.code === 'INVALID_ARGUMENT') return { status: 'declined', reason: 'no-history' };
       throw error;
     }
     const answer = await this.submit({ server, roundConfig: round, payload, fetch: fetchImpl });
-    return { status: 'submitted', round: round.round_id, accepted: answer.accepted, bytes: payload.byteLength, epsilonSpent: this.privacy(round).epsilonSpent };
+    return { status: 'submitted', round: round.round_id, accepted: answer.accepted, bytes: payload.byteLength, epsilonSpent: this.privacy(round, { participationRate: draw.q }).epsilonSpent };
   }
 
   /** @internal called by Recommender#forget(): consent is withdrawn, no round is charged again. */

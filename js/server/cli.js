@@ -25,6 +25,12 @@ const OPTIONS = {
   '--requests-per-ip-per-minute': ['requestsPerIpPerMinute', Number],
   '--registrations-per-ip-per-minute': ['registrationsPerIpPerMinute', Number],
   '--cors-origin': ['corsOrigins', (v) => v.split(',')],
+  '--aggregation': ['aggregation', String],
+  '--secure-min-cohort': ['secure.minCohort', Number],
+  '--secure-cohort': ['secure.cohortTarget', Number],
+  '--secure-stage-ms': ['secure.stageMs', Number],
+  '--secure-curve': ['secure.curve', String],
+  '--secure-scale-bits': ['secure.scaleBits', Number],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -41,7 +47,12 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --delta D        (default 1e-5)                   --window-rows W  public rotating row window (0 = all)
   --max-payload-bytes B  (default: the exact size of a valid payload)
   --updates-per-client-per-minute N, --requests-per-ip-per-minute N, --registrations-per-ip-per-minute N  flood limits
-  --cors-origin O[,O]  page origins allowed to call the server ('*' for any; default none)`;
+  --cors-origin O[,O]  page origins allowed to call the server ('*' for any; default none)
+  --aggregation A  secure (default: the server sees only the sum of a cohort) | plain (each update alone)
+  --secure-min-cohort N  fewest devices a secure round starts with (default 10)
+  --secure-cohort N      members at which the advertise stage closes early (default: --quorum)
+  --secure-stage-ms T    deadline of each stage after advertise (default 60000)
+  --secure-curve C       X25519 (default) | P-256      --secure-scale-bits B  grid 2^B per clip (default 12)`;
 
 export function parseServeArgs(argv) {
   const options = {};
@@ -52,7 +63,8 @@ export function parseServeArgs(argv) {
     if (value === undefined) throw new Error(`${argv[i - 1]} needs a value`);
     const parsed = spec[1](value);
     if (spec[1] === Number && !Number.isFinite(parsed)) throw new Error(`${argv[i - 1]} needs a number, got '${value}'`);
-    options[spec[0]] = parsed;
+    if (spec[0].startsWith('secure.')) options.secure = { ...options.secure, [spec[0].slice(7)]: parsed };
+    else options[spec[0]] = parsed;
   }
   if (!options.dataDir) throw new Error(`--data is required\n${SERVE_USAGE}`);
   return options;

@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { loadCore, withHeapBytes } from './core.js';
 import { RateLimiter } from './rate-limit.js';
 import { Store } from './store.js';
+import { SecureAggregation } from './secagg-server.js';
 
 const CORE_STATUS = { MALFORMED_PAYLOAD: 400, INVALID_ARGUMENT: 422, MODEL_MISMATCH: 409, TOO_LARGE: 413 };
 
@@ -39,9 +40,11 @@ export const DEFAULTS = Object.freeze({
   requestsPerIpPerMinute: 6000,
   registrationsPerIpPerMinute: 600,
   corsOrigins: [],          // origins of pages allowed to call the server ('*' for any)
+  aggregation: 'secure',    // 'secure' (secagg-server.js) | 'plain' (each update seen alone)
+  secure: {},               // options of secure aggregation (secagg-server.js SECURE_DEFAULTS)
 });
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(status, code, message, headers = {}) {
     super(message);
     this.status = status;
@@ -116,6 +119,8 @@ export class AggregationServer {
     if (!o.dataDir) throw new TypeError('dataDir is required');
     if (!['central', 'local', 'none'].includes(o.noiseMode)) throw new TypeError("noiseMode must be 'central', 'local' or 'none'");
     if (!['f16', 'int8'].includes(o.encoding)) throw new TypeError("encoding must be 'f16' or 'int8'");
+    if (!['secure', 'plain'].includes(o.aggregation)) throw new TypeError("aggregation must be 'secure' or 'plain'");
+    if (o.aggregation === 'secure' && o.noiseMode === 'local') throw new TypeError("secure aggregation adds its noise on the devices: noiseMode 'central' or 'none'");
     for (const key of ['quorum', 'minUpdates', 'deadlineMs', 'updatesPerClientPerMinute', 'requestsPerIpPerMinute', 'registrationsPerIpPerMinute'])
       if (!Number.isInteger(o[key]) || o[key] < 1) throw new TypeError(`${key} must be an integer >= 1`);
     if (!Number.isInteger(o.windowRows) || o.windowRows < 0) throw new TypeError('windowRows must be an integer >= 0');
@@ -138,6 +143,10 @@ export class AggregationServer {
     this._loadModel();
     if (!this.store.openRound()) this._insertRound(this.store.lastRoundId() + 1);
     this._openRoundFromStore();
+    if (o.aggregation === 'secure') {
+      this.secure = new SecureAggregation(this, { HttpError, send, readBody });
+      this.secure.attach();
+    }
 
     this.http = http.createServer((req, res) => this._handle(req, res));
     this.http.requestTimeout = 30_000;
@@ -154,6 +163,7 @@ export class AggregationServer {
 
   async close() {
     clearTimeout(this.deadlineTimer);
+    this.secure?.close();
     if (this.http) await new Promise((resolve) => { this.http.close(resolve); this.http.closeAllConnections?.(); });
     this.round?.delete();
     this.store?.close();
@@ -268,6 +278,44 @@ export class AggregationServer {
     }
   }
 
+  modelDim() { return this.model.dim ?? (this.model.dim = this._modelInfo(this.model.bytes).dim); }
+
+  // Secure aggregation's hooks (secagg-server.js): a round that closes with the unmasked sum (the
+  // model step and `inTransaction` commit together), or one that aborts (no model change).
+  closeSecureRound(roundId, sum, count, inTransaction) {
+    const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
+    const stepper = new this.core.SecureRoundModel();
+    try {
+      coreCall(withHeapBytes(this.core, this.model.bytes, (ptr, len) => stepper.open(ptr, len)));
+      const { model } = coreCall(stepper.apply(JSON.stringify(this.roundConfig), sum, count, nextVersion));
+      const previous = this.model;
+      this.model = { version: nextVersion, bytes: model, items: previous.items, dim: previous.dim };
+      const nextId = roundId + 1;
+      const config = this._roundConfig(nextId);
+      this.store.db.transaction(() => {
+        inTransaction(nextVersion);
+        this.store.closeRound({
+          roundId, accepted: count, nextVersion, modelBytes: model,
+          nextRound: { id: nextId, config: JSON.stringify(config), deadlineAt: Date.now() + this.options.deadlineMs },
+        });
+      })();
+      this._openRoundFromStore();
+      return true;
+    } catch (error) {
+      this._loadModel();
+      this.log(`round ${roundId} could not close: ${error.message}`);
+      return false;
+    } finally {
+      stepper.delete();
+    }
+  }
+
+  abortRound(roundId) {
+    this.store.db.prepare("UPDATE rounds SET state = 'closed', closed_at = ?, accepted = 0, next_version = ? WHERE id = ? AND state = 'open'")
+      .run(Date.now(), this.model.version, roundId);
+    this._insertRound(roundId + 1);
+  }
+
   _privacy() {
     const c = this.roundConfig;
     const closed = this.store.closedRounds();
@@ -291,7 +339,11 @@ export class AggregationServer {
       }
       const route = `${req.method} ${url.pathname}`;
       if (route === 'GET /v1/model') return this._getModel(url, res);
-      if (route === 'GET /v1/round') return send(res, 200, { ...this.roundConfig, accepted: this.round.count(), payload_bytes: this.payloadBytes, deadline_at: this.roundRow.deadline_at });
+      if (url.pathname.startsWith('/v1/secagg/')) {
+        if (!this.secure) { req.resume(); throw new HttpError(404, 'SECURE_AGGREGATION_OFF', 'this server runs plain aggregation'); }
+        return await this.secure.handle(req, res, url);
+      }
+      if (route === 'GET /v1/round') return send(res, 200, { ...this.roundConfig, ...(this.secure?.publicRound() ?? { aggregation: 'plain' }), accepted: this.round.count(), payload_bytes: this.payloadBytes, deadline_at: this.roundRow.deadline_at });
       if (route === 'GET /v1/status') {
         const last = this.store.lastClosedRound();
         return send(res, 200, {
@@ -332,6 +384,7 @@ export class AggregationServer {
     const auth = /^Bearer ([0-9a-f]{32})$/.exec(req.headers.authorization ?? '');
     if (!auth) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'Authorization: Bearer <client token> is required'); }
     const token = auth[1];
+    if (this.secure) { req.resume(); throw new HttpError(409, 'PLAIN_UPLOAD_DISABLED', 'this server runs secure aggregation: updates go through /v1/secagg/'); }
     if (!this.store.hasClient(token)) { req.resume(); throw new HttpError(401, 'UNKNOWN_CLIENT', 'this client token is not registered'); }
     const wait = this.updateLimiter.take(token);
     if (wait) { req.resume(); throw new HttpError(429, 'RATE_LIMITED', 'too many updates from this client', { 'retry-after': Math.ceil(wait / 1000) }); }

@@ -22,7 +22,7 @@ test('a federated round from the page moves the model version on and sends only 
   const { startAggregationServer } = await import(serverModule);
   const modelBytes = readFileSync(join(process.env.ZX_DEMO_DATA ?? join(repoRoot, 'demo', 'generated'), 'model.safetensors'));
   const aggregation = await startAggregationServer({
-    modelBytes, dataDir: mkdtempSync(join(tmpdir(), 'zx-demo-fed-')), port: 0, quorum: 1, minUpdates: 1, clip: 1, noiseMultiplier: 1.1, samplingRate: 0.01,
+    modelBytes, dataDir: mkdtempSync(join(tmpdir(), 'zx-demo-fed-')), port: 0, quorum: 1, minUpdates: 1, clip: 1, noiseMultiplier: 1.1, aggregation: 'plain',
   });
   const server = await startDemoServer({ aggregator: aggregation.url, packageDir, dataDir: process.env.ZX_DEMO_DATA });
   const browser = await launchBrowser();

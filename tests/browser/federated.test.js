@@ -25,7 +25,7 @@ test('a round from a page sends only the opaque payload: no event, item id or us
   const pages = await startStaticServer();
   const aggregation = await startAggregationServer({
     modelBytes: checkerboardBundle(), dataDir: mkdtempSync(join(tmpdir(), 'zx-browser-fed-')), port: 0, quorum: 1,
-    clip: 0.5, noiseMultiplier: 1.0, corsOrigins: [pages.base],
+    clip: 0.5, noiseMultiplier: 1.0, corsOrigins: [pages.base], aggregation: 'plain',
   });
   const browser = await launchBrowser();
   t.after(async () => { await browser.close(); await pages.close(); await aggregation.close(); });
@@ -40,7 +40,7 @@ test('a round from a page sends only the opaque payload: no event, item id or us
   page.on('request', (request) => sent.push({ url: request.url(), method: request.method(), headers: request.headers(), body: request.postDataBuffer() }));
   const result = await page.evaluate(async ({ server, history }) => {
     window.rec.federated.setConsent(true, { epsilonBudget: 50 });
-    const outcome = await window.rec.federated.participate({ server, history });
+    const outcome = await window.rec.federated.participate({ server, history, aggregation: 'plain' });
     return { outcome, vector: Array.from(window.rec.foldIn(history)) };
   }, { server: aggregation.url, history: HISTORY });
   page.removeAllListeners('request');

@@ -35,7 +35,7 @@ test('SIGKILL mid-round: acknowledged updates survive the restart, none is count
   const dir = mkdtempSync(path.join(tmpdir(), 'zx-restart-'));
   const modelPath = path.join(dir, 'model.safetensors');
   writeFileSync(modelPath, checkerboardBundle());
-  const args = ['--model', modelPath, '--data', path.join(dir, 'state'), '--port', '0', '--quorum', '5', '--clip', '0.5'];
+  const args = ['--model', modelPath, '--data', path.join(dir, 'state'), '--port', '0', '--quorum', '5', '--clip', '0.5', '--aggregation', 'plain'];
   const rec = await createRecommender({ model: checkerboardBundle() });
   rec.federated.setConsent(true, { epsilonBudget: Infinity });
   const histories = [['item0', 'item2'], ['item1', 'item3'], ['item4', 'item6'], ['item5', 'item7'], ['item8', 'item10']];

@@ -15,7 +15,7 @@ const HISTORIES = [['item0', 'item2', 'item4'], ['item1', 'item3', 'item5', 'ite
 
 async function setup(options = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'zx-server-'));
-  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, quorum: 3, clip: 0.5, ...options });
+  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, quorum: 3, clip: 0.5, aggregation: 'plain', ...options });
   const rec = await createRecommender({ model: checkerboardBundle() });
   rec.federated.setConsent(true, { epsilonBudget: Infinity });
   return { server, rec, url: server.url, dataDir };
@@ -30,7 +30,7 @@ test('devices participate, the quorum closes the round and the next model versio
     for (const history of HISTORIES.slice(0, 3)) {
       const device = await createRecommender({ model: checkerboardBundle() });
       device.federated.setConsent(true, { epsilonBudget: Infinity });
-      const result = await device.federated.participate({ server: url, history });
+      const result = await device.federated.participate({ server: url, history, aggregation: 'plain' });
       assert.equal(result.status, 'submitted');
       assert.equal(result.round, 1);
       device.dispose();
@@ -47,7 +47,7 @@ test('devices participate, the quorum closes the round and the next model versio
     // A device on the old version picks up the new one before computing its update.
     const late = await createRecommender({ model: checkerboardBundle() });
     late.federated.setConsent(true, { epsilonBudget: Infinity });
-    const result = await late.federated.participate({ server: url, history: HISTORIES[3] });
+    const result = await late.federated.participate({ server: url, history: HISTORIES[3], aggregation: 'plain' });
     assert.equal(result.status, 'submitted');
     assert.equal(result.round, 2);
     assert.equal(late.info.modelVersion, 'test-1.fed1');

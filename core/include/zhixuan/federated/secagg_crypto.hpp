@@ -1,0 +1,71 @@
+// Symmetric primitives of secure aggregation, the same code on the device (wasm) and the server:
+// SHA-256 (FIPS 180-4), HMAC-SHA-256 (RFC 2104), HKDF-SHA-256 (RFC 5869) and the ChaCha20 stream
+// (RFC 8439, 96-bit nonce, 32-bit block counter). Masks are expanded from a pairwise or self seed
+// with ChaCha20 keyed by HKDF; no key or nonce is ever drawn here: keys come from the host's
+// cryptographic source (crypto.getRandomValues / WebCrypto ECDH) and nonces are fixed per purpose
+// because every key is used for one stream only.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zhixuan {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+class Sha256 {
+ public:
+  Sha256();
+  void Update(const uint8_t* data, size_t size);
+  Sha256Digest Finish();
+  static Sha256Digest Hash(const uint8_t* data, size_t size);
+
+ private:
+  void Block(const uint8_t* block);
+  std::array<uint32_t, 8> h_;
+  std::array<uint8_t, 64> buffer_{};
+  size_t buffered_ = 0;
+  uint64_t length_ = 0;
+};
+
+Sha256Digest HmacSha256(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size);
+
+// HKDF-SHA-256: extract(salt, ikm) then expand(info) to `length` bytes (<= 255 * 32).
+std::vector<uint8_t> HkdfSha256(const std::vector<uint8_t>& ikm, const std::vector<uint8_t>& salt,
+                                const std::vector<uint8_t>& info, size_t length);
+
+// The ChaCha20 keystream (RFC 8439 section 2.3/2.4), block by block from `counter`.
+class ChaCha20 {
+ public:
+  ChaCha20(const std::array<uint8_t, 32>& key, const std::array<uint8_t, 12>& nonce, uint32_t counter = 0);
+  // The next 64-byte block of keystream (little-endian words).
+  void NextBlock(uint8_t out[64]);
+  void NextBlockWords(uint32_t out[16]);
+  // XORs the keystream into data (encryption == decryption), continuing from the current block.
+  void Xor(uint8_t* data, size_t size);
+
+ private:
+  std::array<uint32_t, 16> state_;
+};
+
+// A cryptographically strong byte stream for the device's noise draws: ChaCha20 keyed by a
+// 32-byte seed the host drew from its cryptographic source (never a statistical generator).
+class CryptoRandom {
+ public:
+  explicit CryptoRandom(const std::array<uint8_t, 32>& seed);
+  uint32_t NextU32();
+  uint64_t NextU64();
+  // Uniform in [0, bound) (bound >= 1) by rejection, no modulo bias.
+  uint64_t Uniform(uint64_t bound);
+  unsigned __int128 Uniform128(unsigned __int128 bound);
+
+ private:
+  ChaCha20 stream_;
+  uint32_t words_[16];
+  int next_ = 16;
+};
+
+}  // namespace zhixuan

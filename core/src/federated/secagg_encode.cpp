@@ -1,0 +1,295 @@
+#include "zhixuan/federated/secagg_encode.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "zhixuan/federated/secagg_crypto.hpp"
+#include "zhixuan/federated/secagg_dgauss.hpp"
+
+namespace zhixuan {
+namespace {
+
+constexpr uint32_t kMaxLength = 1u << 28;
+constexpr double kNoiseTailSigmas = 20.0;
+constexpr double kClampFailure = 1e-6;
+constexpr int kRoundingAttempts = 200;
+
+uint32_t CoordMask(uint32_t bits) { return bits >= 32 ? 0xffffffffu : ((1u << bits) - 1); }
+
+void WalshHadamard(double* v, uint32_t n) {
+  for (uint32_t h = 1; h < n; h <<= 1)
+    for (uint32_t i = 0; i < n; i += h << 1)
+      for (uint32_t j = i; j < i + h; ++j) {
+        const double a = v[j], b = v[j + h];
+        v[j] = a + b;
+        v[j + h] = a - b;
+      }
+  const double norm = 1.0 / std::sqrt(static_cast<double>(n));
+  for (uint32_t i = 0; i < n; ++i) v[i] *= norm;
+}
+
+void PutLe(std::vector<uint8_t>& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint64_t GetLe(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+StatusOr<SecAggLayout> SecAggLayoutFor(const SecAggParams& p) {
+  if (p.length < 1 || p.length > kMaxLength) return InvalidArgument("secure aggregation: length must be 1..2^28");
+  if (p.block_log2 > 20) return InvalidArgument("secure aggregation: block_log2 must be <= 20");
+  if (!(p.clip > 0) || !std::isfinite(p.clip)) return InvalidArgument("secure aggregation: clip must be > 0");
+  if (p.scale_bits < 1 || p.scale_bits > 24) return InvalidArgument("secure aggregation: scale_bits must be 1..24");
+  if (p.cohort < 1 || p.cohort > 100000) return InvalidArgument("secure aggregation: cohort must be 1..100000");
+  if (p.threshold < 1 || p.threshold > p.cohort) return InvalidArgument("secure aggregation: threshold must be 1..cohort");
+  if (p.noise_variance > kMaxDiscreteGaussianVariance) return InvalidArgument("secure aggregation: noise variance over 2^48");
+  SecAggLayout layout;
+  uint32_t block = 1;
+  while (block < p.length && block < (1u << p.block_log2)) block <<= 1;
+  layout.block = block;
+  const uint64_t blocks = (p.length + block - 1) / block;
+  layout.padded = static_cast<uint32_t>(blocks * block);
+  const double cs = std::ldexp(1.0, static_cast<int>(p.scale_bits));
+  layout.scale = cs / p.clip;
+  const double c = std::sqrt(2.0 * std::log(2.0 * layout.padded / kClampFailure));
+  layout.linf = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(c * cs / std::sqrt(static_cast<double>(block)))));
+  layout.linf = std::min<int64_t>(layout.linf, static_cast<int64_t>(std::ceil(cs)));  // |x_i| <= ||x|| <= C s anyway
+  const double padded = layout.padded;
+  layout.l2_bound = std::sqrt(cs * cs + padded / 4 + cs + std::sqrt(padded) / 2);
+  const double n = p.cohort;
+  const double reach = n * static_cast<double>(layout.linf) + kNoiseTailSigmas * std::sqrt(n * static_cast<double>(p.noise_variance));
+  uint32_t bits = 2;
+  while (bits <= 32 && std::ldexp(1.0, static_cast<int>(bits) - 1) <= reach + 1) ++bits;
+  if (bits > 32) return InvalidArgument("secure aggregation: the cohort's sum needs more than 32 bits (lower scale_bits or the cohort)");
+  layout.bits = bits;
+  layout.effective_noise_multiplier = std::sqrt(static_cast<double>(p.threshold) * static_cast<double>(p.noise_variance)) / layout.l2_bound;
+  layout.masked_bytes = 24 + (static_cast<size_t>(layout.padded) * bits + 7) / 8;
+  return layout;
+}
+
+uint64_t SecAggNoiseVariance(double noise_multiplier, uint32_t scale_bits, uint32_t threshold) {
+  if (!(noise_multiplier > 0) || threshold == 0) return 0;
+  const double sigma = noise_multiplier * std::ldexp(1.0, static_cast<int>(scale_bits));
+  const double per_device = std::ceil(sigma * sigma / threshold);
+  if (!(per_device < static_cast<double>(kMaxDiscreteGaussianVariance))) return kMaxDiscreteGaussianVariance + 1;  // rejected by the layout
+  return std::max<uint64_t>(4, static_cast<uint64_t>(per_device));
+}
+
+void SecAggRotate(std::vector<double>& v, const SecAggParams& params, const SecAggLayout& layout, bool inverse) {
+  CryptoRandom signs(params.rotation_seed);
+  for (uint32_t start = 0; start < layout.padded; start += layout.block) {
+    double* block = v.data() + start;
+    uint32_t word = 0;
+    std::vector<bool> flip(layout.block);
+    for (uint32_t i = 0; i < layout.block; ++i) {
+      if (i % 32 == 0) word = signs.NextU32();
+      flip[i] = (word >> (i % 32)) & 1;
+    }
+    if (!inverse)
+      for (uint32_t i = 0; i < layout.block; ++i) block[i] = flip[i] ? -block[i] : block[i];
+    WalshHadamard(block, layout.block);  // orthonormal and symmetric: its own inverse
+    if (inverse)
+      for (uint32_t i = 0; i < layout.block; ++i) block[i] = flip[i] ? -block[i] : block[i];
+  }
+}
+
+StatusOr<std::vector<uint32_t>> SecAggQuantize(const std::vector<float>& values, const SecAggParams& params,
+                                               const SecAggKey& noise_seed) {
+  auto layout = SecAggLayoutFor(params);
+  if (!layout.ok()) return layout.status();
+  if (values.size() != params.length)
+    return InvalidArgument("secure aggregation: the update has " + std::to_string(values.size()) + " values, the round " + std::to_string(params.length));
+  double norm_sq = 0;
+  for (float v : values) {
+    if (!std::isfinite(v)) return InvalidArgument("secure aggregation: the update has a non-finite value");
+    norm_sq += static_cast<double>(v) * v;
+  }
+  const double norm = std::sqrt(norm_sq);
+  const double shrink = norm > params.clip ? params.clip / norm : 1.0;
+  std::vector<double> x(layout->padded, 0.0);
+  for (size_t i = 0; i < values.size(); ++i) x[i] = values[i] * shrink * layout->scale;
+  SecAggRotate(x, params, *layout, false);
+  const double l = static_cast<double>(layout->linf);
+  for (double& v : x) v = std::clamp(v, -l, l);
+
+  CryptoRandom random(noise_seed);
+  std::vector<int64_t> rounded(layout->padded);
+  const double bound_sq = layout->l2_bound * layout->l2_bound;
+  bool fits = false;
+  for (int attempt = 0; attempt < kRoundingAttempts && !fits; ++attempt) {
+    double sq = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double lower = std::floor(x[i]);
+      const double frac = x[i] - lower;
+      const bool up = static_cast<double>(random.NextU32()) < frac * 4294967296.0;
+      rounded[i] = static_cast<int64_t>(lower) + (up ? 1 : 0);
+      sq += static_cast<double>(rounded[i]) * rounded[i];
+    }
+    fits = sq <= bound_sq;
+  }
+  if (!fits) return Status(StatusCode::kInternal, "secure aggregation: conditional rounding did not meet its bound");
+  const uint32_t mask = CoordMask(layout->bits);
+  std::vector<uint32_t> out(layout->padded);
+  for (size_t i = 0; i < rounded.size(); ++i) {
+    int64_t v = rounded[i];
+    if (params.noise_variance > 0) v += SampleDiscreteGaussian(params.noise_variance, random);
+    out[i] = static_cast<uint32_t>(static_cast<uint64_t>(v)) & mask;
+  }
+  return out;
+}
+
+SecAggKey MaskStreamKey(const SecAggKey& secret, MaskKind kind, uint64_t round_id, uint32_t u, uint32_t v) {
+  if (kind == MaskKind::kPair && u > v) std::swap(u, v);
+  static const char kSalt[] = "zhixuan secagg v1";
+  std::vector<uint8_t> info;
+  info.push_back(static_cast<uint8_t>(kind));
+  PutLe(info, round_id, 8);
+  PutLe(info, u, 4);
+  PutLe(info, v, 4);
+  const std::vector<uint8_t> okm = HkdfSha256(std::vector<uint8_t>(secret.begin(), secret.end()),
+                                              std::vector<uint8_t>(kSalt, kSalt + sizeof kSalt - 1), info, 32);
+  SecAggKey key{};
+  std::copy(okm.begin(), okm.end(), key.begin());
+  return key;
+}
+
+void AddMaskStream(std::vector<uint32_t>& acc, const SecAggKey& stream_key, bool subtract) {
+  ChaCha20 stream(stream_key, std::array<uint8_t, 12>{'z', 'x', '-', 'm', 'a', 's', 'k', 0, 0, 0, 0, 0});
+  uint32_t words[16];
+  for (size_t i = 0; i < acc.size(); i += 16) {
+    stream.NextBlockWords(words);
+    const size_t n = std::min<size_t>(16, acc.size() - i);
+    if (subtract)
+      for (size_t j = 0; j < n; ++j) acc[i + j] -= words[j];
+    else
+      for (size_t j = 0; j < n; ++j) acc[i + j] += words[j];
+  }
+}
+
+std::vector<uint8_t> PackMaskedInput(uint64_t round_id, uint32_t sender, uint32_t bits, const std::vector<uint32_t>& coords) {
+  std::vector<uint8_t> out = {'Z', 'X', 'S', 'M', 1, static_cast<uint8_t>(bits), 0, 0};
+  PutLe(out, round_id, 8);
+  PutLe(out, sender, 4);
+  PutLe(out, coords.size(), 4);
+  const size_t header = out.size();
+  out.resize(header + (coords.size() * bits + 7) / 8, 0);
+  const uint32_t mask = CoordMask(bits);
+  uint64_t acc = 0;
+  int filled = 0;
+  size_t at = header;
+  for (uint32_t c : coords) {
+    acc |= static_cast<uint64_t>(c & mask) << filled;
+    filled += static_cast<int>(bits);
+    while (filled >= 8) {
+      out[at++] = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      filled -= 8;
+    }
+  }
+  if (filled > 0) out[at++] = static_cast<uint8_t>(acc);
+  return out;
+}
+
+StatusOr<std::vector<uint32_t>> UnpackMaskedInput(const uint8_t* bytes, size_t size, const SecAggParams& params,
+                                                  const SecAggLayout& layout, uint32_t* sender) {
+  auto bad = [](const std::string& what) { return Status(StatusCode::kMalformedPayload, "masked input: " + what); };
+  if (size < 24) return bad("truncated header");
+  if (bytes[0] != 'Z' || bytes[1] != 'X' || bytes[2] != 'S' || bytes[3] != 'M') return bad("bad magic");
+  if (bytes[4] != 1) return bad("unknown format version");
+  if (bytes[5] != layout.bits) return bad("k is " + std::to_string(bytes[5]) + ", the round's is " + std::to_string(layout.bits));
+  if (bytes[6] != 0 || bytes[7] != 0) return bad("reserved bytes are not zero");
+  if (GetLe(bytes + 8, 8) != params.round_id) return bad("for another round");
+  if (sender) *sender = static_cast<uint32_t>(GetLe(bytes + 16, 4));
+  if (GetLe(bytes + 20, 4) != layout.padded) return bad("wrong coordinate count");
+  if (size != layout.masked_bytes) return bad(std::to_string(size) + " bytes, expected " + std::to_string(layout.masked_bytes));
+  std::vector<uint32_t> coords(layout.padded);
+  const uint32_t mask = CoordMask(layout.bits);
+  uint64_t acc = 0;
+  int filled = 0;
+  size_t at = 24;
+  for (uint32_t& c : coords) {
+    while (filled < static_cast<int>(layout.bits)) {
+      acc |= static_cast<uint64_t>(bytes[at++]) << filled;
+      filled += 8;
+    }
+    c = static_cast<uint32_t>(acc) & mask;
+    acc >>= layout.bits;
+    filled -= static_cast<int>(layout.bits);
+  }
+  if (acc != 0) return bad("padding bits are not zero");
+  return coords;
+}
+
+StatusOr<std::vector<uint8_t>> SecAggMaskedInput(const std::vector<float>& values, const SecAggParams& params,
+                                                 uint32_t sender, const SecAggKey& noise_seed, const SecAggKey& self_seed,
+                                                 const std::vector<PairSecret>& pairs) {
+  auto layout = SecAggLayoutFor(params);
+  if (!layout.ok()) return layout.status();
+  if (sender == 0) return InvalidArgument("secure aggregation: sender index must be >= 1");
+  auto coords = SecAggQuantize(values, params, noise_seed);
+  if (!coords.ok()) return coords.status();
+  AddMaskStream(*coords, MaskStreamKey(self_seed, MaskKind::kSelf, params.round_id, sender, 0), false);
+  for (const PairSecret& pair : pairs) {
+    if (pair.peer == sender || pair.peer == 0) return InvalidArgument("secure aggregation: a pair names the sender itself or index 0");
+    AddMaskStream(*coords, MaskStreamKey(pair.secret, MaskKind::kPair, params.round_id, sender, pair.peer), sender > pair.peer);
+  }
+  return PackMaskedInput(params.round_id, sender, layout->bits, *coords);
+}
+
+StatusOr<std::vector<double>> SecAggDecode(const std::vector<uint32_t>& modular, const SecAggParams& params) {
+  auto layout = SecAggLayoutFor(params);
+  if (!layout.ok()) return layout.status();
+  if (modular.size() != layout->padded) return InvalidArgument("secure aggregation: the sum has the wrong length");
+  const uint32_t mask = CoordMask(layout->bits);
+  const int64_t modulus = int64_t{1} << layout->bits;
+  std::vector<double> v(layout->padded);
+  for (size_t i = 0; i < v.size(); ++i) {
+    int64_t c = modular[i] & mask;
+    if (c >= modulus / 2) c -= modulus;
+    v[i] = static_cast<double>(c);
+  }
+  SecAggRotate(v, params, *layout, true);
+  v.resize(params.length);
+  for (double& x : v) x /= layout->scale;
+  return v;
+}
+
+StatusOr<UnmaskedSum> SecAggUnmask(const SecAggParams& params, const std::vector<std::vector<uint8_t>>& masked_inputs,
+                                   const std::vector<SecAggKey>& self_seeds, const std::vector<PairCorrection>& corrections) {
+  auto layout = SecAggLayoutFor(params);
+  if (!layout.ok()) return layout.status();
+  if (masked_inputs.size() != self_seeds.size()) return InvalidArgument("secure aggregation: one self seed per masked input");
+  if (masked_inputs.size() < params.threshold)
+    return InvalidArgument("secure aggregation: " + std::to_string(masked_inputs.size()) + " survivors, the threshold is " + std::to_string(params.threshold));
+  std::vector<uint32_t> sum(layout->padded, 0);
+  std::vector<uint32_t> senders;
+  for (size_t m = 0; m < masked_inputs.size(); ++m) {
+    uint32_t sender = 0;
+    auto coords = UnpackMaskedInput(masked_inputs[m].data(), masked_inputs[m].size(), params, *layout, &sender);
+    if (!coords.ok()) return coords.status();
+    if (std::find(senders.begin(), senders.end(), sender) != senders.end()) return InvalidArgument("secure aggregation: two masked inputs from one sender");
+    senders.push_back(sender);
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] += (*coords)[i];
+    AddMaskStream(sum, MaskStreamKey(self_seeds[m], MaskKind::kSelf, params.round_id, sender, 0), true);
+  }
+  for (const PairCorrection& c : corrections) {
+    if (std::find(senders.begin(), senders.end(), c.survivor) == senders.end())
+      return InvalidArgument("secure aggregation: a correction names a device that sent no masked input");
+    if (std::find(senders.begin(), senders.end(), c.dropped) != senders.end())
+      return InvalidArgument("secure aggregation: a correction names a survivor as dropped");
+    // The survivor added sign(survivor, dropped) PRG(s); take it back out.
+    AddMaskStream(sum, MaskStreamKey(c.secret, MaskKind::kPair, params.round_id, c.survivor, c.dropped), c.survivor < c.dropped);
+  }
+  const uint32_t mask = CoordMask(layout->bits);
+  for (uint32_t& s : sum) s &= mask;
+  auto values = SecAggDecode(sum, params);
+  if (!values.ok()) return values.status();
+  return UnmaskedSum{std::move(sum), std::move(*values)};
+}
+
+}  // namespace zhixuan
