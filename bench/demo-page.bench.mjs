@@ -2,8 +2,8 @@
 // and -> model ready, on a first visit (fresh profile) and on a reload (service worker cache,
 // a returning user with history). Usage: node bench/demo-page.bench.mjs [runs=5]
 // (ZX_DEMO_PACKAGE / ZX_DEMO_DATA: another build of the package / another generated folder)
-import { launchBrowser } from '../tests/browser/harness.js';
-import { ensureDemoData } from '../tests/browser/demo-helpers.js';
+import { launchBrowser } from '../tools/chromium.mjs';
+import { ensureDemoData } from '../tools/demo-data.mjs';
 import { startDemoServer } from '../demo/serve.mjs';
 
 const runs = Number(process.argv[2] ?? 5);

@@ -3,7 +3,7 @@
 //   node bench/federated-update.bench.mjs [items=5000] [repeats=50]
 import { performance } from 'node:perf_hooks';
 import { createRecommender } from '../js/index.js';
-import { f32Bundle, gaussianRows, itemIds } from '../tests/js/fixtures.js';
+import { f32Bundle, gaussianRows, itemIds } from '../tools/bundle-fixtures.mjs';
 
 const items = Number(process.argv[2] ?? 5000);
 const repeats = Number(process.argv[3] ?? 50);

@@ -8,7 +8,7 @@
 //   node bench/profile-update.bench.mjs [items=5000] [updates=4000]
 import { performance } from 'node:perf_hooks';
 import { createRecommender, memoryStorage } from '../js/index.js';
-import { f32Bundle, gaussianRows, itemIds } from '../tests/js/fixtures.js';
+import { f32Bundle, gaussianRows, itemIds } from '../tools/bundle-fixtures.mjs';
 
 const items = Number(process.argv[2] ?? 5000);
 const updates = Number(process.argv[3] ?? 4000);

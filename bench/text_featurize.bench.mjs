@@ -20,7 +20,7 @@ const root = path.resolve(opt('--module', path.join(path.dirname(fileURLToPath(i
 const reps = Number(opt('--reps', 20));
 const { createRecommender, init } = await import(pathToFileURL(path.join(root, 'js/index.js')).href);
 const { featurizeText, featurizeTexts } = await import(pathToFileURL(path.join(root, 'js/text.js')).href);
-const { writeSafetensors, manifest, gaussianRows } = await import(pathToFileURL(path.join(root, 'tests/js/fixtures.js')).href);
+const { writeSafetensors, manifest, gaussianRows } = await import(pathToFileURL(path.join(root, 'tools/bundle-fixtures.mjs')).href);
 
 const subjects = ['Python', 'Java', '考研数学', '考研英语', '雅思口语', '机器学习', '数据分析', 'PPT 设计',
   '高中物理', 'C++ 编程', '日语 N2', '摄影', 'Excel 函数', '产品经理', '深度学习', 'React 前端'];

@@ -1,8 +1,8 @@
 // 知选课堂: the course page. It uses zhixuan exactly as an app would (the package's ESM build
-// through an import map), keeps the user's events on the device, and degrades to the catalog's
-// popularity list whenever the model cannot run, with a message saying why.
-import { Engine } from './lib/engine.js';
-import { openStore } from './lib/store.js';
+// through an import map) and nothing else: events go to the SDK's profile (rec.track, kept in
+// IndexedDB by the SDK), lists and their reasons come from rec.recommend, search, also-bought,
+// onboarding interests, 我的画像 and the privacy controls from the SDK too. The page only
+// renders; whenever the model cannot run it shows the catalog's popularity list, saying why.
 import { interestChart } from './lib/chart.js';
 
 const params = new URLSearchParams(location.search);
@@ -20,10 +20,14 @@ const zhixuan = import('zhixuan');
 if (!params.has('worker')) zhixuan.then((m) => m.init()).catch(() => {});
 const createRecommender = async (options) => (await zhixuan).createRecommender(options);
 
-let engine = null;
+let rec = null;      // the SDK's Recommender (a worker proxy with ?worker: every call is awaited)
+let catalog = null;
+let byId = new Map();
 let clusterOfTag = new Map();
 let failure = null;  // why the model is not running, shown on every view
 let storeNotice = null;
+let onboardingSkipped = false;  // for this visit
+let acted = new Map();  // item -> Set of event types, from rec.events(), read once per render
 
 // ---------- small DOM helpers ----------
 function h(tag, attributes = {}, ...children) {
@@ -75,6 +79,53 @@ function explainFailure(error) {
   return `${lead}先为你展示热门课程。${detail}`;
 }
 
+// ---------- what the SDK answers, turned into text ----------
+const POPULAR_REASON = '热门好课 · 很多同学在学';
+
+// Calls the SDK; a room this bundle or build lacks (search, interests, also-bought, federated)
+// answers `fallback` instead of breaking the view.
+async function ask(call, fallback) {
+  try {
+    return await call();
+  } catch (error) {
+    debug.errors.push(`${error?.code ?? ''} ${error?.message ?? error}`);
+    return fallback;
+  }
+}
+
+// What the user did with each item, from the SDK's profile (button states, reason verbs).
+async function actedByItem() {
+  const map = new Map();
+  if (!rec) return map;
+  for (const event of await ask(() => rec.events({ limit: 1000 }), [])) {
+    if (!map.has(event.item)) map.set(event.item, new Set());
+    map.get(event.item).add(event.type);
+  }
+  return map;
+}
+const did = (type, id) => acted.get(id)?.has(type) ?? false;
+
+function becauseText(id) {
+  const verb = did('purchase', id) ? '买过' : did('favorite', id) ? '收藏过' : '看过';
+  return `因为你${verb}《${byId.get(id)?.title ?? id}》`;
+}
+
+// The SDK's reason of a list item (js/index.d.ts `Reason`) as a sentence.
+function reasonText(reason) {
+  switch (reason?.kind) {
+    case 'item': return becauseText(reason.item);
+    case 'tag': return `你常看「${reason.tag}」类课程`;
+    case 'interest': return `你关注「${reason.interest}」`;
+    case 'context': return '此刻很多同学在学';
+    case 'explore': return '换换口味 · 探索新方向';
+    case 'popular': return POPULAR_REASON;
+    default: return '与你的学习兴趣相近';
+  }
+}
+
+// The catalog's own popularity list: what the page shows while (or because) the model cannot run.
+const popular = (k, exclude = new Set()) => catalog.popular.filter((id) => !exclude.has(id) && byId.has(id)).slice(0, k);
+
 // ---------- course cards ----------
 const LEVEL_TAGS = new Set(['入门', '进阶', '训练营']);
 function cover(item) {
@@ -84,15 +135,15 @@ function cover(item) {
 }
 
 function actionButtons(item) {
-  const fav = engine.has('favorite', item.id);
-  const bought = engine.has('purchase', item.id);
+  const fav = did('favorite', item.id);
+  const bought = did('purchase', item.id);
   return h('div', { class: 'actions' },
-    h('button', { class: `fav ${fav ? 'on' : ''}`, type: 'button', 'aria-pressed': String(fav), onclick: (e) => act(e, 'favorite', item.id) }, fav ? '♥ 已收藏' : '♡ 收藏'),
-    h('button', { class: `buy ${bought ? 'on' : ''}`, type: 'button', disabled: bought, onclick: (e) => act(e, 'purchase', item.id) }, bought ? '已购买' : item.price === 0 ? '免费学' : '购买'));
+    h('button', { class: `fav ${fav ? 'on' : ''}`, type: 'button', disabled: !rec, 'aria-pressed': String(fav), onclick: (e) => act(e, 'favorite', item.id) }, fav ? '♥ 已收藏' : '♡ 收藏'),
+    h('button', { class: `buy ${bought ? 'on' : ''}`, type: 'button', disabled: !rec || bought, onclick: (e) => act(e, 'purchase', item.id) }, bought ? '已购买' : item.price === 0 ? '免费学' : '购买'));
 }
 
 function courseCard(id, reason) {
-  const item = engine.byId.get(id);
+  const item = byId.get(id);
   if (!item) return null;
   return h('li', { class: 'course', 'data-id': id, onclick: () => openCourse(id) },
     cover(item),
@@ -103,15 +154,25 @@ function courseCard(id, reason) {
       actionButtons(item)));
 }
 
+// Every event goes to the SDK's profile; the next list is folded in from it on the device.
+async function track(type, item) {
+  if (!rec) return;
+  try {
+    await rec.track({ type, item });
+  } catch (error) {
+    notice(`这次操作没有记下来：${error.message}`);
+  }
+}
+
 async function act(event, type, id) {
   event.stopPropagation();
-  if (type === 'purchase' && engine.has('purchase', id)) return;
-  await engine.track(type, id);
+  if (type === 'purchase' && did('purchase', id)) return;
+  await track(type, id);
   await render();
 }
 
 async function openCourse(id) {
-  await engine.track('click', id);
+  await track('click', id);
   location.hash = `#/course/${encodeURIComponent(id)}`;
 }
 
@@ -127,33 +188,58 @@ function onboarding() {
     h('p', {}, '你好！选几个感兴趣的方向，马上为你推荐合适的课程：'),
     h('div', { class: 'chips' }, chips),
     h('button', { class: 'btn primary', type: 'button', id: 'onboarding-done', onclick: async () => {
-      await engine.setInterests([...chosen]);
-      await engine.store.setSetting('onboarded', true);
+      // Kept by the SDK with the profile: they steer its cold-start list until the first events.
+      if (chosen.size) await ask(() => rec.setInterests([...chosen]));
+      onboardingSkipped = !chosen.size;
       await render();
     } }, '开始推荐'),
     ' ',
-    h('button', { class: 'btn', type: 'button', onclick: async () => { await engine.store.setSetting('onboarded', true); onboardedSkip = true; await render(); } }, '跳过'));
+    h('button', { class: 'btn', type: 'button', onclick: async () => { onboardingSkipped = true; await render(); } }, '跳过'));
 }
-let onboardedSkip = false;
+
+// The "为你推荐" list: the SDK's own (its profile's fold-in, or its cold start while the profile
+// has no events: popularity + onboarding interests), each item with the SDK's reason.
+async function personalList(k) {
+  if (!rec) return { source: 'popular', cold: false, items: popular(k).map((id) => ({ id, reason: POPULAR_REASON })) };
+  const interests = await ask(() => rec.interests(), []);
+  let result;
+  try {
+    result = await rec.recommend({ k });
+  } catch (error) {
+    debug.errors.push(`${error?.code ?? ''} ${error?.message ?? error}`);
+    notice(`个性化推荐暂不可用，先为你展示热门课程。（${error?.code ?? error?.name}: ${error?.message}）`, 'error');
+    return { source: 'popular', cold: false, items: popular(k).map((id) => ({ id, reason: POPULAR_REASON })) };
+  }
+  const cold = acted.size === 0 && interests.length === 0;
+  return { source: cold ? 'popular' : 'model', cold, items: result.ids.map((id, i) => ({ id, reason: reasonText(result.reasons?.[i]) })) };
+}
 
 async function homeView() {
   const started = performance.now();
-  const { source, items } = await engine.recommend(12);
+  const { source, cold, items } = await personalList(12);
   debug.source = source;
   debug.lastRecommendMs = performance.now() - started;
-  const cold = !engine.events.length && !engine.interests.length && !onboardedSkip && !(await engine.store.getSetting('onboarded'));
   const list = h('ol', { class: 'list', id: 'rec-list', 'data-source': source }, items.map(({ id, reason }) => courseCard(id, reason)));
   return [
-    cold ? onboarding() : null,
+    cold && !onboardingSkipped ? onboarding() : null,
     h('h2', {}, '为你推荐', h('small', {}, source === 'model' ? '根据你在本机的学习记录实时计算' : '热门课程')),
     list,
   ];
 }
 
+// "学过这门课的人也买了": the bundle's association rules (rec.alsoBought), else the course's
+// embedding neighbours (rec.similarItems) when the bundle ships none.
+async function alsoBought(id, k) {
+  if (!rec) return { source: 'popular', ids: popular(k, new Set([id])) };
+  const rules = await ask(() => rec.alsoBought(id, k), null);
+  if (rules?.ids?.length) return { source: 'alsoBought', ids: rules.ids };
+  return { source: 'similar', ids: (await ask(() => rec.similarItems(id, k), { ids: [] })).ids };
+}
+
 async function courseView(id) {
-  const item = engine.byId.get(id);
+  const item = byId.get(id);
   if (!item) return [h('p', { class: 'empty' }, '没有找到这门课程。'), h('a', { class: 'btn', href: '#/' }, '返回推荐')];
-  const also = await engine.alsoBought(id, 6);
+  const also = await alsoBought(id, 6);
   return [
     h('article', { class: 'detail', id: 'course-detail', 'data-id': id },
       cover(item),
@@ -170,38 +256,52 @@ async function courseView(id) {
 async function searchView(query) {
   $('#search-input').value = query;
   if (!query.trim()) return [h('h2', {}, '搜索'), h('p', { class: 'empty' }, '输入课程名、老师或标签，例如「Python」「考研」「雅思」。')];
-  const { source, ids } = await engine.search(query, 20);
+  let ids;
+  try {
+    if (!rec) throw new Error(failure ?? '推荐模型未加载');
+    ({ ids } = await rec.search(query, { k: 20 }));
+  } catch (error) {
+    return [h('h2', {}, `“${query}” 的搜索结果`), h('p', { class: 'empty' }, `本机搜索暂不可用（${error?.code ?? ''} ${error?.message ?? error}）。`)];
+  }
   return [
-    h('h2', {}, `“${query}” 的搜索结果`, h('small', {}, source === 'sdk' ? '本机语义检索' : '标题匹配')),
+    h('h2', {}, `“${query}” 的搜索结果`, h('small', {}, '本机语义检索')),
     ids.length ? h('ol', { class: 'list', id: 'search-list' }, ids.map((id) => courseCard(id))) : h('p', { class: 'empty' }, '没有找到相关课程，换个关键词试试。'),
   ];
 }
 
+const TIER_NAMES = { budget: '低', mid: '中', premium: '高' };
+const CHANNEL_NAMES = { h5: 'H5 页面', web: '网页', app: 'App', 'mini-program': '小程序', 'offline-store': '线下门店' };
+
 async function meView() {
-  const profile = await engine.profile();
-  const f = engine.features;
-  const rec = engine.rec;
-  const ledger = f.federated ? await federatedLedger() : null;
-  const channelNames = { h5: 'H5 页面', web: '网页', app: 'App', 'mini-program': '小程序', 'offline-store': '线下门店' };
+  if (!rec) {
+    return [h('h2', {}, '我的画像', h('small', {}, '只保存在这台设备上')),
+      h('section', { class: 'panel', id: 'profile-panel', 'data-source': 'none' }, h('p', { class: 'small' }, failure ?? '推荐模型未加载，暂时没有画像。'))];
+  }
+  // The SDK's profile summary (js/index.d.ts UserProfileSummary), shown as it is.
+  const profile = await rec.profile();
+  const fed = await federatedStatus();
+  const tags = profile.tags.filter((t) => !LEVEL_TAGS.has(t.tag)).slice(0, 8);
+  const tier = TIER_NAMES[profile.spending?.tier];
+  const segment = profile.segment ? profile.segment.name ?? `分群 #${profile.segment.index + 1}` : '—';
   return [
     h('h2', {}, '我的画像', h('small', {}, '只保存在这台设备上')),
-    h('section', { class: 'panel', id: 'profile-panel', 'data-source': profile.source },
+    h('section', { class: 'panel', id: 'profile-panel', 'data-source': 'sdk' },
       h('h3', {}, '兴趣标签'),
-      profile.tags.length ? interestChart(profile.tags) : h('p', { class: 'small' }, '还没有学习记录。浏览、收藏或购买课程后，这里会显示你的兴趣。'),
+      tags.length ? interestChart(tags) : h('p', { class: 'small' }, '还没有学习记录。浏览、收藏或购买课程后，这里会显示你的兴趣。'),
       h('dl', { class: 'facts' },
-        h('dt', {}, '消费层级'), h('dd', { id: 'tier' }, profile.tier ? `${profile.tier}` : '暂无购买'),
-        h('dt', {}, '用户分群'), h('dd', { id: 'segment' }, profile.segment ?? '—'),
-        h('dt', {}, '活跃渠道'), h('dd', {}, profile.channels.length ? profile.channels.map((c) => `${channelNames[c.channel] ?? c.channel} ${c.count} 次`).join('，') : '—'),
-        h('dt', {}, '本机记录'), h('dd', {}, `${engine.events.length} 条行为`),
-        h('dt', {}, '模型版本'), h('dd', { id: 'model-version' }, rec ? (await infoOf(rec)).modelVersion : '未加载'))),
+        h('dt', {}, '消费层级'), h('dd', { id: 'tier' }, tier ?? '暂无购买'),
+        h('dt', {}, '用户分群'), h('dd', { id: 'segment' }, segment),
+        h('dt', {}, '活跃渠道'), h('dd', {}, profile.channels.length ? profile.channels.map((c) => `${CHANNEL_NAMES[c.channel] ?? c.channel} ${c.count} 次`).join('，') : '—'),
+        h('dt', {}, '本机记录'), h('dd', {}, `${profile.recency.total_events} 条行为`),
+        h('dt', {}, '模型版本'), h('dd', { id: 'model-version' }, (await rec.info).modelVersion))),
     h('section', { class: 'panel', id: 'privacy-panel' },
       h('h3', {}, '隐私'),
       h('label', { class: 'switch' }, '参与联邦学习（只上传加噪的模型更新）',
-        h('input', { type: 'checkbox', id: 'fed-consent', disabled: !f.federated, checked: !!ledger?.consent, onchange: (e) => setConsent(e.currentTarget.checked) })),
-      h('p', { class: 'small', id: 'epsilon' }, f.federated
-        ? `隐私预算已用 ε = ${Number(ledger?.epsilon ?? 0).toFixed(2)}${ledger?.budget ? ` / ${ledger.budget}` : ''}（${ledger?.rounds ?? 0} 轮）`
+        h('input', { type: 'checkbox', id: 'fed-consent', disabled: !fed, checked: !!fed?.consent, onchange: (e) => setConsent(e.currentTarget.checked) })),
+      h('p', { class: 'small', id: 'epsilon' }, fed
+        ? `隐私预算已用 ε = ${Number(fed.epsilonSpent ?? 0).toFixed(2)}${fed.budget ? ` / ${fed.budget}` : ''}（${fed.rounds ?? 0} 轮）`
         : '当前 SDK 版本未提供联邦学习；你的行为数据从不离开本机。'),
-      h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !f.federated || !ledger?.consent, onclick: runRound }, '参与一轮联邦训练'),
+      h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !fed?.consent, onclick: runRound }, '参与一轮联邦训练'),
       h('p', { class: 'small', id: 'fed-status' }, ''),
       h('hr', {}),
       h('p', { class: 'small' }, '“忘记我”会删除本机保存的全部浏览、收藏、购买记录、兴趣与隐私账本。'),
@@ -209,36 +309,14 @@ async function meView() {
   ];
 }
 
-async function infoOf(rec) {
-  return await rec.info;
-}
-
-async function federatedLedger() {
-  const fed = engine.rec.federated;
-  try {
-    const privacy = typeof fed.privacy === 'function' ? await fed.privacy() : {};
-    return { consent: (await fed.consent) === true, epsilon: privacy.epsilonSpent ?? 0, budget: privacy.budget, rounds: privacy.rounds ?? 0 };
-  } catch {
-    return { consent: false, epsilon: 0 };
-  }
-}
-
-// The SDK keeps consent and the privacy ledger in memory; the page stores them with its settings.
-async function saveFederatedState() {
-  const fed = engine.rec?.federated;
-  if (fed && typeof fed.exportState === 'function') await engine.store.setSetting('federatedState', await fed.exportState());
-}
-
-async function restoreFederatedState(rec) {
-  const state = await engine.store.getSetting('federatedState');
-  if (!state || typeof rec.federated?.importState !== 'function') return;
-  try { await rec.federated.importState(state); } catch { /* a ledger from an older SDK: start afresh */ }
+// Consent and the privacy ledger, as the SDK keeps them (with the profile); null without the room.
+async function federatedStatus() {
+  return ask(async () => ({ consent: (await rec.federated.consent) === true, ...(await rec.federated.privacy()) }), null);
 }
 
 async function setConsent(on) {
   try {
-    await engine.rec.federated.setConsent(on);
-    await saveFederatedState();
+    await rec.federated.setConsent(on);
   } catch (error) {
     notice(`无法更改联邦学习设置：${error.message}`);
   }
@@ -254,13 +332,12 @@ const ROUND_STATUS = {
 
 async function runRound() {
   const status = $('#fed-status');
-  const rec = engine.rec;
-  const before = (await infoOf(rec)).modelVersion;
+  const before = (await rec.info).modelVersion;
   status.textContent = '正在本机计算模型更新（只上传加噪的梯度）…';
   try {
-    const history = [...engine.history()].map(([item, weight]) => ({ item, weight }));
-    const result = await rec.federated.participate({ server: FED_SERVER, history, aggregation: 'plain' });
-    await saveFederatedState();
+    // The history is the SDK's profile; only the clipped, noised update leaves the device. One
+    // phone is no cohort for secure aggregation: the demo's server takes plain updates.
+    const result = await rec.federated.participate({ server: FED_SERVER, aggregation: 'plain' });
     let text = result?.status === 'submitted'
       ? `已提交第 ${result.round} 轮更新（${result.bytes} 字节）。`
       : ROUND_STATUS[result?.reason] ?? `本轮未参与（${result?.reason ?? '未知原因'}）。`;
@@ -276,10 +353,11 @@ async function runRound() {
   }
 }
 
-// When the server has aggregated a newer model, load it (the history re-folds on the next list).
+// When the server has aggregated a newer model, load it: a new recommender over the same
+// storage, so the SDK brings the profile, interests and privacy ledger along.
 // After a submitted update the server may still be aggregating: ask a few times.
 async function pickUpServerModel(attempts) {
-  const current = (await infoOf(engine.rec)).modelVersion;
+  const current = (await rec.info).modelVersion;
   let round = null;
   for (let i = 0; i < attempts; i++) {
     if (i) await new Promise((resolve) => setTimeout(resolve, 500));
@@ -289,20 +367,19 @@ async function pickUpServerModel(attempts) {
     if (round.base_version && round.base_version !== current) break;
   }
   if (!round?.base_version || round.base_version === current) return current;
-  const old = engine.rec;
-  const state = typeof old.federated?.exportState === 'function' ? await old.federated.exportState() : null;
+  const old = rec;
   // The new one first: if it cannot load, the page keeps the old one. Nothing is tracked in between.
-  const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog: engine.catalog, worker: params.has('worker'), channel: 'h5' });
-  if (state) await next.federated.importState(state);
-  await engine.attach(next);
+  const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog, worker: params.has('worker'), channel: 'h5', storage: storageChoice });
+  rec = next;
   await old.dispose();
-  return (await infoOf(next)).modelVersion;
+  return (await next.info).modelVersion;
 }
 
 function confirmForget(button) {
   button.replaceWith(h('button', { class: 'btn danger', type: 'button', id: 'forget-confirm', onclick: async () => {
-    await engine.forget();
-    onboardedSkip = false;
+    // The SDK erases its whole local record: events, interests, consent and ledger.
+    await rec.forget();
+    onboardingSkipped = false;
     location.hash = '#/';
     await render();
     notice('已删除本机的全部记录。');
@@ -319,6 +396,7 @@ async function render() {
   let tab = 'home';
   let nodes;
   try {
+    acted = await actedByItem();
     if (path.startsWith('/course/')) nodes = await courseView(decodeURIComponent(path.slice('/course/'.length)));
     else if (path === '/search') { tab = 'search'; nodes = await searchView(new URLSearchParams(query).get('q') ?? ''); }
     else if (path === '/me') { tab = 'me'; nodes = await meView(); }
@@ -361,14 +439,15 @@ async function registerServiceWorker() {
 async function loadCatalog() {
   const response = await fetch(CATALOG_URL);
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const catalog = await response.json();
-  if (!Array.isArray(catalog.items)) throw new Error('no items');
-  catalog.popular = Array.isArray(catalog.popular) ? catalog.popular : catalog.items.map((i) => i.id);
-  return catalog;
+  const loaded = await response.json();
+  if (!Array.isArray(loaded.items)) throw new Error('no items');
+  loaded.popular = Array.isArray(loaded.popular) ? loaded.popular : loaded.items.map((i) => i.id);
+  return loaded;
 }
 
+let storageChoice;  // undefined: the SDK's default (IndexedDB); 'memory' when the browser refuses it
+
 async function start() {
-  let catalog;
   try {
     catalog = await loadCatalog();
     debug.timings.catalog = performance.now();
@@ -378,36 +457,27 @@ async function start() {
       h('button', { class: 'btn primary', type: 'button', onclick: () => location.reload() }, '重新加载'));
     return;
   }
+  byId = new Map(catalog.items.map((item) => [item.id, item]));
   clusterOfTag = new Map(catalog.items.map((item) => [item.tags?.[0], item.cluster]));
-  const store = await openStore();
-  if (!store.persistent) storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
-  const events = store.persistent ? await store.allEvents() : [];
-  const interests = (await store.getSetting('interests')) ?? [];
-  engine = new Engine({ rec: null, catalog, store, events, interests });
-  showNotices();
-  // A new visitor sees the popularity list at once; a returning one waits for the personal list
-  // (a few hundred ms) rather than seeing the list change under their finger.
-  if (!events.length) await render();
-  else $('#view').replaceChildren(h('p', { class: 'empty' }, '正在为你计算推荐…'));
+  // The popularity list shows at once; the personal one replaces it when the model is ready.
+  await render();
 
   try {
     const options = {
       model: MODEL_URL, catalog, worker: params.has('worker'), channel: 'h5',
       onProgress: ({ loaded, total }) => progress(loaded, total),
     };
-    let rec;
     try {
       rec = await createRecommender(options);
     } catch (error) {
       // Not the model or the wasm: the SDK's profile storage refused (private mode). Keep the
       // profile in memory for this visit; if that fails too, the first error is the one to show.
       if (MODEL_FAILURES.has(error?.code)) throw error;
-      rec = await createRecommender({ ...options, storage: 'memory' }).catch(() => { throw error; });
+      storageChoice = 'memory';
+      rec = await createRecommender({ ...options, storage: storageChoice }).catch(() => { throw error; });
       storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
     }
-    await engine.attach(rec);
     debug.timings.modelReady = performance.now();
-    if (engine.features.federated) await restoreFederatedState(rec);
     document.body.dataset.state = 'model';
   } catch (error) {
     failure = explainFailure(error);

@@ -180,6 +180,16 @@ export interface TrackEvent {
   value?: number;
 }
 
+/** An event as the profile keeps it (see `Recommender.events`). */
+export interface ProfileEvent {
+  id: string;
+  type: EventType;
+  item: string;
+  channel: string;
+  ts: number;
+  value?: number;
+}
+
 /** Why an item is recommended. */
 export type Reason =
   | { kind: 'item'; item: string; share: number }
@@ -255,11 +265,19 @@ export interface Recommender {
   track(event: TrackEvent): Promise<boolean>;
   /** The readable profile. */
   profile(): UserProfileSummary;
+  /**
+   * The profile's raw events, newest first, at most `limit` (default 1000; `INVALID_ARGUMENT`
+   * for a negative or fractional limit). Items are canonical ids (aliases resolved); an event
+   * tracked without an id has the content id the profile gave it. The profile keeps the
+   * manifest's `profile.max_events` raw events; older ones live on folded per item
+   * (`profile().counts`).
+   */
+  events(options?: { limit?: number }): ProfileEvent[];
   /** Versioned, CRC-checked blob of the profile's events. */
   exportProfile(): Uint8Array;
   /** Merges a blob (union of events by id: commutative, associative, idempotent) and stores it. `INTEGRITY` / `MALFORMED_PAYLOAD` / `UNSUPPORTED` on a bad blob. */
   importProfile(blob: Uint8Array | ArrayBuffer): Promise<void>;
-  /** Erases every local trace (storage included) and withdraws federated consent. */
+  /** Erases every local trace (storage included: events, interests, federated state) and withdraws federated consent. */
   forget(): Promise<void>;
 }
 
@@ -324,8 +342,14 @@ export interface Recommender {
    * symbols gives no results. Read up to 1 KiB.
    */
   search(query: string, options?: { k?: number; filter?: Filter }): Recommendations;
-  /** Onboarding interests (tags or words, e.g. ['python', '考研']) that steer cold-user lists. At most 64. */
-  setInterests(interests: string[]): void;
+  /**
+   * Onboarding interests (tags or words, e.g. ['python', '考研']) that steer cold-user lists. At most 64.
+   * With a profile they are stored with it (the promise resolves once stored), come back with the
+   * next `createRecommender` of the same user, and go with `forget()`.
+   */
+  setInterests(interests: string[]): Promise<void>;
+  /** The onboarding interests in use: those set, else those stored with the profile. */
+  interests(): string[];
   /**
    * The list for a user without events: popularity prior + interests + context priors, with a reason
    * per item and the policy. recommend() returns this for a profile that has no events yet.
@@ -341,6 +365,8 @@ export interface Recommender {
   /**
    * Opt-in federated training of the shared item embeddings: consent, the device's privacy
    * ledger, computeUpdate/submit/participate. Only clipped, noised deltas leave the device.
+   * With a profile, consent, ledger and client token are stored with it (restored by the next
+   * `createRecommender`, erased by `forget()`), and the profile is the default history.
    */
   readonly federated: import('./federated/index.js').Federated;
 }

@@ -60,6 +60,7 @@ export async function createRecommender(options) {
   if (rooms.profile && options.profile !== false) {
     try {
       rec._profile = await rooms.profile.UserProfile.open(core, engine, options);
+      if (rec._profile) await rec._restoreKept();
     } catch (error) {
       rec.dispose();
       throw error;

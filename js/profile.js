@@ -169,6 +169,12 @@ export class UserProfile {
     });
   }
 
+  // Public-API additions for apps (rec.events, interests and federated state kept with the profile).
+  events(limit) { return check(this._live().events(limit)); }
+  history() { const { items, weights } = check(this._live().weights()); return items.map((item, i) => ({ item, weight: weights[i] })); }
+  async getSetting(name) { const bytes = await this._storage.get(`setting-${name}`); return bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined; }
+  setSetting(name, value) { return this._serial(() => this._storage.put(`setting-${name}`, new TextEncoder().encode(JSON.stringify(value)))); }
+
   /** Waits for pending writes. */
   flush() {
     return this._serial(async () => {});

@@ -215,9 +215,15 @@ export class Recommender {
     return this._room('text', 'search').search(this, query, options);
   }
 
-  /** Onboarding interests (e.g. ['python', '考研']) that steer cold-user lists. */
+  /** Onboarding interests (e.g. ['python', '考研']) that steer cold-user lists; kept with the profile (resolves once stored). */
   setInterests(interests) {
     this._room('text', 'setInterests').setInterests(this, interests);
+    return Promise.resolve(this._profile?.setSetting('interests', [...interests]));
+  }
+
+  /** The onboarding interests in use (set now or stored with the profile). */
+  interests() {
+    return this._room('text', 'interests').getInterests(this);
   }
 
   /** The list for a user without events, every item explained (also what recommend() gives a new profile). */
@@ -227,7 +233,8 @@ export class Recommender {
 
   /** Opt-in federated rounds: consent, privacy ledger, computeUpdate/submit/participate (js/federated). */
   get federated() {
-    if (!this._federated) this._federated = new (this._room('federated', 'rec.federated').Federated)(this);
+    const profile = this._profile;  // with a profile, consent and ledger are kept with it and the profile is the default history
+    if (!this._federated) this._federated = new (this._room('federated', 'rec.federated').Federated)(this, profile && { saved: this._savedFederated, history: () => profile.history(), save: (state) => profile.setSetting('federated', state) });
     return this._federated;
   }
 
@@ -240,6 +247,26 @@ export class Recommender {
       throw new ZhixuanError('UNSUPPORTED', 'this recommender has no profile (createRecommender({ profile: false }))');
     }
     return this._profile;
+  }
+
+  /** The profile's raw events, newest first (older ones live on folded per item: profile().counts). */
+  events(options = {}) {
+    const { limit = 1000 } = checkObject(options, 'options');
+    if (!Number.isInteger(limit) || limit < 0) throw new ZhixuanError('INVALID_ARGUMENT', `options.limit must be an integer >= 0, got ${String(limit)}`);
+    return this._userProfile().events(Math.min(limit, 2 ** 31 - 1));
+  }
+
+  /** @internal interests and federated state stored with the profile come back (a bad record is skipped) */
+  async _restoreKept() {
+    for (const name of ['interests', 'federated']) {
+      try {
+        const value = await this._profile.getSetting(name);
+        if (name === 'federated') this._savedFederated = value;
+        else if (value !== undefined && this._rooms.text) this._rooms.text.setInterests(this, value);
+      } catch (error) {
+        console.warn(`zhixuan profile: stored ${name} skipped (${error.message})`);
+      }
+    }
   }
 
   /** Records an interaction; resolves true once it is stored (false: a duplicate id). */
@@ -265,6 +292,8 @@ export class Recommender {
   /** Erases every local trace of the profile (storage included) and withdraws federated consent. */
   async forget() {
     this._federated?._forget();
+    this._savedFederated = undefined;
+    if (this._textRoom) this._rooms.text.setInterests(this, []);
     await this._userProfile().forget();
   }
 

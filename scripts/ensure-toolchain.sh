@@ -25,7 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A linked node_modules (one install shared by several checkouts) is left alone: npm ci empties
+# the folder a link points to, under every checkout that shares it.
+if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "zhixuan: npm ci" >&2
   npm ci --no-audit --no-fund >/dev/null
 fi

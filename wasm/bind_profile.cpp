@@ -181,6 +181,25 @@ class ProfileHandle {
     return OkVal();
   }
 
+  // The raw events kept (newest first, at most `limit`): [{id, type, item, channel, ts, value?}].
+  val Events(int limit) const {
+    if (!profile_) return ErrorVal(status_);
+    const auto& events = profile_->history().events();
+    val out = val::array();
+    int n = 0;
+    for (auto it = events.rbegin(); it != events.rend() && n < limit; ++it, ++n) {
+      val e = val::object();
+      e.set("id", it->id);
+      e.set("type", std::string(EventTypeName(it->type)));
+      e.set("item", it->item);
+      e.set("channel", it->channel);
+      e.set("ts", it->ts);
+      if (it->has_value()) e.set("value", it->value);
+      out.set(n, e);
+    }
+    return out;
+  }
+
   // {lastSeq, snapshotEvery, events, foldedItems, maxEvents}
   val Info() const {
     if (!profile_) return ErrorVal(status_);
@@ -222,5 +241,6 @@ EMSCRIPTEN_BINDINGS(zhixuan_profile) {
       .function("snapshot", &ProfileHandle::Snapshot)
       .function("restore", &ProfileHandle::Restore)
       .function("forget", &ProfileHandle::Forget)
-      .function("info", &ProfileHandle::Info);
+      .function("info", &ProfileHandle::Info)
+      .function("events", &ProfileHandle::Events);
 }

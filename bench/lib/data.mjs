@@ -1,7 +1,7 @@
 // Benchmark data: deterministic Gaussian rows and the three bundle precisions,
 // written the way a server trainer writes them (safetensors + zhixuan.manifest).
 
-import { idTensor, writeSafetensors } from '../../tests/js/fixtures.js';
+import { idTensor, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 // xorshift128+ in doubles is slow; a 32-bit xorshift is enough here. Uniform in (0, 1).
 function seededRandom(seed) {

@@ -3,18 +3,17 @@
 //   catalog.json       320 courses + `popular` (the cold-start list shipped with the catalog)
 //   interactions.csv   synthetic learners (user,item,weight,ts), see interactions.mjs
 //   users.json         each synthetic user's latent clusters, tier and channel (for the docs/tests)
-//   model.safetensors  trained by `zhixuan train` (build/native/zhixuan), or by the JS
-//                      fallback trainer while the CLI is not built; then segments.mjs adds the
-//                      latent clusters as named profile segments
-//   meta.json          seed, sizes, which trainer ran
-// Usage: node demo/generate/main.mjs [--out DIR] [--seed N] [--force]
+//   model.safetensors  trained by the project's own `zhixuan train` (js/bin/zhixuan.js: the
+//                      native CLI build/native/zhixuan, or $ZHIXUAN_CLI / --trainer PATH);
+//                      then segments.mjs adds the latent clusters as named profile segments
+//   meta.json          seed, sizes, the trainer
+// Usage: node demo/generate/main.mjs [--out DIR] [--seed N] [--force] [--trainer PATH]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCatalog } from './catalog.mjs';
 import { generateInteractions, interactionsCsv, popularityRanking } from './interactions.mjs';
-import { trainFallbackBundle } from './train-fallback.mjs';
 import { addSegments } from './segments.mjs';
 
 const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
@@ -23,7 +22,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'demo', 'generated') },
     seed: { type: 'string', default: '2026' },
     force: { type: 'boolean', default: false },
-    trainer: { type: 'string', default: process.env.ZHIXUAN_CLI ?? join(repoRoot, 'build', 'native', 'zhixuan') },
+    trainer: { type: 'string' },  // a zhixuan CLI binary; default: whatever `zhixuan` (js/bin) runs
   },
 });
 const out = resolve(values.out);
@@ -31,8 +30,8 @@ const seed = Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
 if (!values.force && existsSync(join(out, 'meta.json')) && existsSync(join(out, 'model.safetensors'))) {
   const previous = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
-  // A model from the fallback trainer is replaced once the native CLI has been built.
-  if (previous.seed === seed && !(previous.trainedBy === 'fallback' && existsSync(values.trainer))) {
+  // Data from an older generator (whose model came from a JS stand-in trainer) is made again.
+  if (previous.seed === seed && previous.trainedBy === 'zhixuan train' && previous.segments) {
     console.log(`demo data already in ${out} (model by ${previous.trainedBy}; use --force to regenerate)`);
     process.exit(0);
   }
@@ -56,21 +55,21 @@ writeAtomic(join(out, 'interactions.csv'), interactionsCsv(rows));
 writeAtomic(join(out, 'users.json'), JSON.stringify(users));
 
 const modelPath = join(out, 'model.safetensors');
-let trainedBy = 'fallback';
-if (existsSync(values.trainer)) {
-  const args = ['train', '--interactions', join(out, 'interactions.csv'), '--catalog', join(out, 'catalog.json'),
-    '--out', `${modelPath}.tmp`, '--dim', '32', '--model-version', modelVersion];
-  const run = spawnSync(values.trainer, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (run.status === 0 && existsSync(`${modelPath}.tmp`)) {
-    renameSync(`${modelPath}.tmp`, modelPath);
-    trainedBy = 'zhixuan train';
-  } else {
-    console.warn(`${values.trainer} ${args.join(' ')} failed (exit ${run.status}); using the JS fallback trainer`);
-  }
+// The project's CLI, as `npx zhixuan train` runs it (js/bin/zhixuan.js picks the build).
+const cli = join(repoRoot, 'js', 'bin', 'zhixuan.js');
+const args = ['train', '--interactions', join(out, 'interactions.csv'), '--catalog', join(out, 'catalog.json'),
+  '--out', `${modelPath}.tmp`, '--dim', '32', '--seed', String(seed), '--model-version', modelVersion];
+const env = values.trainer ? { ...process.env, ZHIXUAN_CLI: resolve(values.trainer) } : process.env;
+const run = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env });
+if (run.status !== 0 || !existsSync(`${modelPath}.tmp`)) {
+  rmSync(`${modelPath}.tmp`, { force: true });
+  console.error(`demo/generate: \`zhixuan ${args.join(' ')}\` failed (exit ${run.status ?? run.signal}).\n` +
+    'The sample model is trained by the project\'s CLI: build it first (`bash scripts/build.sh`, or `npm run build`), ' +
+    'or pass --trainer PATH (or ZHIXUAN_CLI) naming a zhixuan binary.');
+  process.exit(1);
 }
-if (trainedBy === 'fallback') {
-  writeAtomic(modelPath, trainFallbackBundle(rows, catalog.items.map((item) => item.id), { modelVersion, seed }));
-}
+renameSync(`${modelPath}.tmp`, modelPath);
+const trainedBy = 'zhixuan train';
 let segments = false;
 try {
   writeAtomic(modelPath, await addSegments(readFileSync(modelPath), rows, users));

@@ -1,5 +1,5 @@
-// Deterministic randomness for the generator: mulberry32, shared with the test fixtures.
-export { rng } from '../../tests/js/fixtures.js';
+// Deterministic randomness for the generator: mulberry32 (tools/random.mjs, shared with tests and benchmarks).
+export { rng } from '../../tools/random.mjs';
 
 /** Index drawn with probability proportional to weights[i]. */
 export function weightedIndex(next, weights) {

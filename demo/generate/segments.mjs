@@ -4,7 +4,7 @@
 // `segment_centroids` [S, d] F32 tensor and the manifest's `profile.segment_names`, with the
 // event weights the training data used (`profile.weights`), so the device reads events the way
 // the model was trained.
-import { writeSafetensors } from '../../tests/js/fixtures.js';
+import { writeSafetensors } from '../../tools/safetensors-writer.mjs';
 import { EVENT_WEIGHTS } from './interactions.mjs';
 import { CLUSTERS } from './vocabulary.mjs';
 

@@ -63,10 +63,10 @@ export interface FederatedState {
  * is sent. A privacy ledger declines rounds once the epsilon budget is spent.
  */
 export class Federated {
-  /** Opt in or out for this profile; `epsilonBudget` (default 8, `Infinity` for none) caps the total epsilon. */
-  setConsent(consent: boolean, options?: { epsilonBudget?: number }): void;
+  /** Opt in or out for this profile; `epsilonBudget` (default 8, `Infinity` for none) caps the total epsilon. Resolves once stored with the profile (at once without one). */
+  setConsent(consent: boolean, options?: { epsilonBudget?: number }): Promise<void>;
   readonly consent: boolean;
-  /** Where computeUpdate/participate read the local history when none is passed. */
+  /** Where computeUpdate/participate read the local history when none is passed (default: the recommender's profile, if it keeps one). */
   setHistorySource(source: (() => HistoryEntry[]) | null): void;
   /** Epsilon spent so far, and after one more round of `roundConfig` (charged with q = `participationRate`, default 1). */
   privacy(roundConfig?: RoundConfig, options?: { participationRate?: number }): PrivacyStatus;

@@ -20,14 +20,26 @@ function configJson(roundConfig) {
 }
 
 export class Federated {
-  /** @internal created by Recommender#federated */
-  constructor(recommender) {
+  /** @internal created by Recommender#federated; `kept` ({saved, history, save}) keeps the state with the profile */
+  constructor(recommender, kept = null) {
     this._rec = recommender;
+    this._kept = kept;
     this._consent = false;
     this._forgotten = false;
     this._ledger = null;  // JSON string from the core
     this._token = null;
     this._historySource = null;
+    try {
+      if (kept?.saved) this.importState(kept.saved);
+    } catch (error) {
+      console.warn(`zhixuan federated: stored state skipped (${error.message})`);
+    }
+  }
+
+  // Stores the state with the profile (when there is one); resolves once stored.
+  _save() {
+    this._saving = Promise.resolve(this._kept?.save(this.exportState()));
+    return this._saving;
   }
 
   /** Opt in (or out) of federated rounds for this profile. `epsilonBudget`: total epsilon the device accepts. */
@@ -38,6 +50,7 @@ export class Federated {
     if (consent && this._forgotten) this._forgotten = false;  // a fresh opt-in after forget()
     this._consent = consent;
     if (consent && !this._ledger) this._ledger = check(this._core().federatedLedgerNew(budget)).ledger;
+    return this._save();
   }
 
   get consent() { return this._consent; }
@@ -71,12 +84,13 @@ export class Federated {
     if (!status.affordable) {
       throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${status.epsilonAfter.toFixed(3)}, over the budget ${status.budget}`);
     }
-    const history = options.history ?? this._historySource?.();
+    const history = options.history ?? this._historySource?.() ?? this._kept?.history();
     if (history === undefined || history === null) throw new ZhixuanError('INVALID_ARGUMENT', 'computeUpdate needs options.history (or setHistorySource)');
     const { rows, weights } = this._rec._history(history);
     const update = check(this._core().federatedComputeUpdate(engine, rows, weights, json, randomBytes(16), randomBytes(32)));
     // Charged when the payload exists: from here on it may leave the device.
     this._ledger = check(this._core().federatedLedgerCharge(this._ledger, ledgerJson)).ledger;
+    this._save().catch((error) => console.warn(`zhixuan federated: ledger not stored (${error.message})`));
     return update.payload;
   }
 
@@ -84,7 +98,10 @@ export class Federated {
   async submit({ server, roundConfig, payload, fetch: fetchImpl = globalThis.fetch }) {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be the Uint8Array computeUpdate returned');
     if (!roundConfig || !Number.isSafeInteger(roundConfig.round_id)) throw new TypeError('roundConfig.round_id is required');
-    if (!this._token) this._token = await registerClient(server, fetchImpl);
+    if (!this._token) {
+      this._token = await registerClient(server, fetchImpl);
+      await this._save();
+    }
     return postUpdate(server, roundConfig.round_id, this._token, payload, fetchImpl);
   }
 
@@ -120,6 +137,7 @@ export class Federated {
       if (error instanceof ZhixuanError && error.code === 'INVALID_ARGUMENT') return { status: 'declined', reason: 'no-history' };
       throw error;
     }
+    await this._saving;  // the charged ledger is stored before the payload leaves
     const answer = await this.submit({ server, roundConfig: round, payload, fetch: fetchImpl });
     return { status: 'submitted', round: round.round_id, accepted: answer.accepted, bytes: payload.byteLength, epsilonSpent: this.privacy(round, { participationRate: draw.q }).epsilonSpent };
   }

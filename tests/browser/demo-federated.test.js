@@ -54,7 +54,8 @@ test('a federated round from the page moves the model version on and sends only 
   assert.match(status, /已提交/);
   const after = await page.textContent('#model-version');
   assert.notEqual(after, before, status);
-  assert.match(await page.textContent('#epsilon'), /ε = [1-9]|ε = 0\.[0-9]*[1-9]/);
+  const epsilon = await page.textContent('#epsilon');
+  assert.match(epsilon, /ε = [1-9]|ε = 0\.[0-9]*[1-9]/);
   await screenshot(page, 'demo-federated');
 
   const sent = server.requests.slice(firstRequest);
@@ -65,4 +66,9 @@ test('a federated round from the page moves the model version on and sends only 
     for (const id of favourites) assert.equal(request.body.indexOf(id), -1, `${request.path} carries the item id ${id}`);
     assert.equal(request.body.indexOf('favorite'), -1, `${request.path} carries an event`);
   }
+
+  // Consent and the privacy ledger are kept by the SDK with the profile: a reload brings them back.
+  await page.reload();
+  await page.waitForSelector('#fed-consent:checked');
+  assert.equal(await page.textContent('#epsilon'), epsilon);
 });

@@ -1,17 +1,14 @@
 // Shared by the course-page tests: the generated sample data, the demo server, a phone-sized
 // page, and screenshots written to tests/artifacts/.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot } from './harness.js';
+import { ensureDemoData } from '../../tools/demo-data.mjs';
 import { startDemoServer } from '../../demo/serve.mjs';
 
-export const artifacts = join(repoRoot, 'tests', 'artifacts');
+export { ensureDemoData };
 
-export function ensureDemoData() {
-  const run = spawnSync(process.execPath, [join(repoRoot, 'demo', 'generate', 'main.mjs')], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`demo data generation failed: ${run.stderr}`);
-}
+export const artifacts = join(repoRoot, 'tests', 'artifacts');
 
 /** A demo server + a fresh Chromium profile + a phone-sized page; closed after the test. */
 export async function openDemo(t, { routes, initScript } = {}) {

@@ -84,6 +84,23 @@ test('the page shows a list at once, reacts to clicks, keeps them across a reloa
   assert.deepEqual(pageErrors, []);
 });
 
+test('interests picked at onboarding are kept by the SDK: a reload skips the onboarding and keeps the list', async (t) => {
+  const { server, page, pageErrors } = await openDemo(t);
+  await page.goto(`${server.base}/?nosw`);
+  await waitForReady(page);
+  await page.click('#onboarding .chip:text-is("理财")');
+  await page.click('#onboarding-done');
+  await page.waitForSelector('#rec-list[data-source="model"]');
+  const chosen = await listIds(page);
+  assert.match((await page.$$eval('#rec-list .reason', (n) => n.map((x) => x.textContent))).join(), /你关注「理财」/);
+  await page.reload();
+  await waitForReady(page);
+  assert.equal(await page.getAttribute('#rec-list', 'data-source'), 'model');
+  assert.ok(!(await page.isVisible('#onboarding')), 'a visitor who chose interests is not asked again');
+  assert.deepEqual(await listIds(page), chosen);
+  assert.deepEqual(pageErrors, []);
+});
+
 test('after the first visit the page works offline', async (t) => {
   const { server, page, browser } = await openDemo(t);
   await page.goto(`${server.base}/`);

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startStaticServer } from './harness.js';
-import { checkerboardBundle } from '../js/fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { startAggregationServer } from '../../js/server/server.js';
 
 const HISTORY = ['item0', 'item2', 'item4', 'item6', 'item10'];

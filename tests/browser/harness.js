@@ -1,11 +1,10 @@
 // Shared by the real-browser tests: a static HTTP server over the repository on
-// 127.0.0.1 and Debian's Chromium driven by playwright-core.
+// 127.0.0.1, and Debian's Chromium (tools/chromium.mjs, shared with the benchmarks).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { chromium } from 'playwright-core';
+
+export { launchBrowser } from '../../tools/chromium.mjs';
 
 export const repoRoot = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -44,16 +43,4 @@ export async function startStaticServer({ root = repoRoot, routes = {} } = {}) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${server.address().port}`;
   return { base, requests, close: () => new Promise((r) => server.close(r)) };
-}
-
-/** Launches Debian's Chromium headless with a fresh profile directory. */
-export async function launchBrowser() {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'zx-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  return { context, userDataDir, close: () => context.close() };
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startStaticServer } from './harness.js';
-import { checkerboardBundle } from '../js/fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 
 const catalog = {
   items: Array.from({ length: 40 }, (_, i) => ({ id: `item${i}`, tags: [i % 2 ? 'design' : 'python'], price: 10 * (i + 1) })),

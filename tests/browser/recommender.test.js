@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startStaticServer } from './harness.js';
-import { checkerboardBundle } from '../js/fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 
 /** A blank page served with the checkerboard bundle at /build/browser-fixtures/cb.safetensors. */
 async function openFixturePage(t, routes = {}) {

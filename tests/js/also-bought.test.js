@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender } from '../../js/index.js';
-import { checkerboardBundle, checkerboardRows, itemIds, manifest, writeSafetensors } from './fixtures.js';
+import { checkerboardBundle, checkerboardRows, itemIds, manifest, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 const n = 6;
 const dim = 4;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, checkerboardRows, itemIds, manifest, writeSafetensors } from './fixtures.js';
+import { checkerboardBundle, checkerboardRows, itemIds, manifest, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 const rejectsWith = (promise, code, pattern) =>
   assert.rejects(promise, (e) => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, checkerboardRows, f32Bundle, f32BundleV2, i8Bundle, gaussianRows, idTensor, itemIds, manifest, sampleCatalog, writeSafetensors } from './fixtures.js';
+import { checkerboardBundle, checkerboardRows, f32Bundle, f32BundleV2, i8Bundle, gaussianRows, idTensor, itemIds, manifest, sampleCatalog, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 function tempFile(bytes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cold-test-'));

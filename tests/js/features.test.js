@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender, init, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, sampleCatalog } from './fixtures.js';
+import { checkerboardBundle, sampleCatalog } from '../../tools/bundle-fixtures.mjs';
 
 const notLoaded = (feature) => (e) => e instanceof ZhixuanError && e.code === 'FEATURE_NOT_LOADED'
   && e.message.includes(`'${feature}'`) && e.message.includes('features');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 
 const ROUND = { round_id: 4, base_version: 'test-1', clip: 0.5, noise_multiplier: 1.0, noise_mode: 'central', encoding: 'f16', sampling_rate: 0.1, delta: 1e-5 };
 const HISTORY = ['item0', 'item2', { item: 'item4', weight: 2 }];

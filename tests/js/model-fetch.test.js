@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { createRecommender } from '../../js/index.js';
-import { f32BundleV2, gaussianRows, itemIds } from './fixtures.js';
+import { f32BundleV2, gaussianRows, itemIds } from '../../tools/bundle-fixtures.mjs';
 
 const n = 3000, dim = 32;
 const bytes = f32BundleV2(gaussianRows(n, dim, 41), itemIds(n), dim);  // 390 KB

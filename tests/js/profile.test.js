@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRecommender, directoryStorage, memoryStorage, ZhixuanError } from '../../js/index.js';
-import { checkerboardRows, f32Bundle, itemIds } from './fixtures.js';
+import { checkerboardRows, f32Bundle, itemIds } from '../../tools/bundle-fixtures.mjs';
 
 const N = 40;
 const DIM = 16;

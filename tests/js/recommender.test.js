@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender, ZhixuanError } from '../../js/index.js';
-import { checkerboardBundle, f32Bundle, i8Bundle, itemIds, gaussianRows, sampleCatalog } from './fixtures.js';
+import { checkerboardBundle, f32Bundle, i8Bundle, itemIds, gaussianRows, sampleCatalog } from '../../tools/bundle-fixtures.mjs';
 
 const isEven = (id) => Number(id.replace('item', '')) % 2 === 0;
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender } from '../../js/index.js';
-import { f32Bundle, gaussianRows, i8Bundle, itemIds } from './fixtures.js';
+import { f32Bundle, gaussianRows, i8Bundle, itemIds } from '../../tools/bundle-fixtures.mjs';
 
 const f = Math.fround;
 

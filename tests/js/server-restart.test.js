@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRecommender } from '../../js/index.js';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { getJson, post, register } from './federated-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../js/server/cli.js', import.meta.url));

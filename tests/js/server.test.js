@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRecommender } from '../../js/index.js';
 import { startAggregationServer } from '../../js/server/server.js';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { bodyOffset, getJson, patched, post, register } from './federated-helpers.js';
 
 const HISTORIES = [['item0', 'item2', 'item4'], ['item1', 'item3', 'item5', 'item7'], ['item6', 'item8'], ['item9', 'item11']];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRecommender, init, ZhixuanError } from '../../js/index.js';
 import { featurizeText, featurizeTexts } from '../../js/text.js';
-import { manifest, writeSafetensors } from './fixtures.js';
+import { manifest, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 const throwsCode = (fn, code, pattern) =>
   assert.throws(fn, (e) => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRecommender } from '../../js/index.js';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 
 const dist = new URL('../../dist/', import.meta.url);
 const lean = fs.readFileSync(new URL('zhixuan-core-lean.wasm', dist));

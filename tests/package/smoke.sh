@@ -10,7 +10,7 @@ mkdir "$work/app"
 cp tests/package/app.mjs "$work/app/app.mjs"
 node --input-type=module -e "
   import { writeFileSync } from 'node:fs';
-  import { checkerboardBundle } from '$PWD/tests/js/fixtures.js';
+  import { checkerboardBundle } from '$PWD/tools/bundle-fixtures.mjs';
   writeFileSync('$work/app/model.safetensors', checkerboardBundle());"
 cd "$work/app"
 npm init -y >/dev/null

@@ -15,7 +15,7 @@ cp "${VITE_CONFIG:-tests/package/vite-app/vite.config.js}" "$work/app/vite.confi
 mkdir "$work/app/public"
 node --input-type=module -e "
   import { writeFileSync } from 'node:fs';
-  import { checkerboardBundle } from '$repo/tests/js/fixtures.js';
+  import { checkerboardBundle } from '$repo/tools/bundle-fixtures.mjs';
   writeFileSync('$work/app/public/model.safetensors', checkerboardBundle());"
 cd "$work/app"
 npm init -y >/dev/null

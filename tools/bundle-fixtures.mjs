@@ -1,54 +1,10 @@
-// Test fixtures written independently of the core: a safetensors writer as a
-// Python trainer would produce, and the checkerboard model.
-// Data widest element first, then by name, as the safetensors library orders it (every tensor
-// starts aligned to its element size).
-export function writeSafetensors(tensors, metadata = {}) {
-  const header = {};
-  let offset = 0;
-  const width = (name) => tensors[name].data.BYTES_PER_ELEMENT ?? 1;
-  const names = Object.keys(tensors).sort((a, b) => width(b) - width(a) || (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
-    const t = tensors[name];
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let text = JSON.stringify(header);
-  while ((8 + text.length) % 8) text += ' ';
-  const headerBytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let cursor = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name].data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), cursor);
-    cursor += d.byteLength;
-  }
-  return out;
-}
+// Deterministic model bundles and catalogs for tests and benchmarks: the checkerboard model
+// (even items on axis 0, odd items on axis 1), gaussian rows, F32 / I8 / format-2 bundles.
+import { writeSafetensors } from './safetensors-writer.mjs';
+import { gaussianRows } from './random.mjs';
 
-// A deterministic PRNG (mulberry32) so fixtures are the same on every machine.
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussianRows(n, dim, seed) {
-  const next = rng(seed);
-  const rows = new Float32Array(n * dim);
-  for (let i = 0; i < rows.length; i++) {
-    const u = Math.max(next(), 1e-12);
-    rows[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
-  }
-  return rows;
-}
+export { writeSafetensors } from './safetensors-writer.mjs';
+export { rng, gaussianRows } from './random.mjs';
 
 // Even items cluster on axis 0, odd items on axis 1.
 export function checkerboardRows(n, dim, seed = 7) {
