@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startStaticServer } from './harness.js';
-import { checkerboardBundle } from '../js/fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { startAggregationServer } from '../../js/server/server.js';
 
 const HISTORIES = [['item0', 'item2', 'item4'], ['item1', 'item3', 'item5'], ['item6', 'item8'], ['item7', 'item9', 'item11'], ['item10', 'item12']];

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createRecommender } from '../../js/index.js';
-import { f32Bundle, gaussianRows, itemIds, rng } from './fixtures.js';
+import { f32Bundle, gaussianRows, itemIds, rng } from '../../tools/bundle-fixtures.mjs';
 import { recordingFetch, secureServer, waitFor } from './secagg-helpers.js';
 
 const require = createRequire(import.meta.url);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
 import { loadCore } from '../../js/server/core.js';
 import { runSecureRound } from '../../js/federated/secagg-client.js';
-import { checkerboardBundle, rng } from './fixtures.js';
+import { checkerboardBundle, rng } from '../../tools/bundle-fixtures.mjs';
 
 export const ROWS = 40;
 export const DIM = 16;

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { runDevices, waitFor } from './secagg-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../js/server/cli.js', import.meta.url));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRecommender } from '../../js/index.js';
 import { drawParticipation } from '../../js/federated/secagg-device.js';
-import { checkerboardBundle } from './fixtures.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { DIM, ROWS, expectedSum, runDevices, secureServer, waitFor } from './secagg-helpers.js';
 
 async function exactRound(n, dropAfter) {
