@@ -231,6 +231,12 @@ export class Recommender {
     return this._federated;
   }
 
+  /** A/B experiments, attribution and private metrics (js/ops.js); metrics leave through rec.federated's ledger. */
+  get experiments() {
+    if (!this._experiments) this._experiments = new (this._room('ops', 'rec.experiments').Experiments)(this);
+    return this._experiments;
+  }
+
   // ---- the local user profile (js/profile.js) ----
 
   /** @internal the profile, or a clear error when none is attached */
@@ -244,7 +250,9 @@ export class Recommender {
 
   /** Records an interaction; resolves true once it is stored (false: a duplicate id). */
   track(event) {
-    return this._userProfile().track(event);
+    const stored = this._userProfile().track(event);
+    this._experiments?.track(event);  // attribution of clicks, carts and purchases to their render
+    return stored;
   }
 
   /** The readable profile: top tags, spending tier, segment, channels, recency, counts. */
@@ -271,6 +279,7 @@ export class Recommender {
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
   dispose() {
     this._profile?.dispose();
+    this._experiments?._dispose();
     this._rooms.text?.disposeText(this);
     if (this._engine) {
       this._engine.delete();

@@ -25,6 +25,8 @@ const OPTIONS = {
   '--requests-per-ip-per-minute': ['requestsPerIpPerMinute', Number],
   '--registrations-per-ip-per-minute': ['registrationsPerIpPerMinute', Number],
   '--cors-origin': ['corsOrigins', (v) => v.split(',')],
+  '--experiments': ['experimentsPath', String],
+  '--operator-token': ['operatorToken', String],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -41,7 +43,9 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --delta D        (default 1e-5)                   --window-rows W  public rotating row window (0 = all)
   --max-payload-bytes B  (default: the exact size of a valid payload)
   --updates-per-client-per-minute N, --requests-per-ip-per-minute N, --registrations-per-ip-per-minute N  flood limits
-  --cors-origin O[,O]  page origins allowed to call the server ('*' for any; default none)`;
+  --cors-origin O[,O]  page origins allowed to call the server ('*' for any; default none)
+  --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
+  --operator-token T  the dashboard's token (/ops; default: a random one, printed at start)`;
 
 export function parseServeArgs(argv) {
   const options = {};
@@ -67,6 +71,7 @@ export async function runServe(argv) {
   const options = parseServeArgs(argv);
   const server = await startAggregationServer({ ...options, log: (m) => console.error(`zhixuan serve: ${m}`) });
   console.log(`zhixuan serve: listening on ${server.url} (model ${server.model.version}, round ${server.roundRow.id})`);
+  if (!options.operatorToken) console.log(`zhixuan serve: dashboard ${server.url}/ops?token=${server.ops.operatorToken}`);
   const stop = async () => {
     await server.close();
     process.exit(0);
