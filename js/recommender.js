@@ -251,7 +251,9 @@ export class Recommender {
   /** Records an interaction; resolves true once it is stored (false: a duplicate id). */
   track(event) {
     const stored = this._userProfile().track(event);
-    this._experiments?.track(event);  // attribution of clicks, carts and purchases to their render
+    // Attribution of clicks, carts and purchases to their render (js/ops.js): an event the
+    // profile took is never refused because attribution cannot use it (e.g. a refund's amount).
+    try { this._experiments?.track(event); } catch (error) { if (!(error instanceof ZhixuanError)) throw error; }
     return stored;
   }
 

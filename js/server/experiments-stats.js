@@ -108,9 +108,12 @@ function ratio(s, nv, y, x, yy, xy, xx, { crossIsY = false } = {}) {
   if (!(sx > 0)) return null;
   const r = sy / sx;
   const sxy = crossIsY ? sy : s[xy];
-  const dataVar = Math.max(0, (s[yy] - 2 * r * sxy + r * r * s[xx]) / (sx * sx));
+  // The squared sums are noised too: their estimate of the data variance can come out negative
+  // when the noise dominates; it is then clamped to 0 and flagged (the noise term still holds).
+  const rawDataVar = (s[yy] - 2 * r * sxy + r * r * s[xx]) / (sx * sx);
+  const dataVar = Math.max(0, rawDataVar);
   const noiseVar = (nv[y] + r * r * nv[x]) / (sx * sx);
-  return { value: r, variance: dataVar + noiseVar, dataVariance: dataVar, noiseVariance: noiseVar };
+  return { value: r, variance: dataVar + noiseVar, dataVariance: dataVar, noiseVariance: noiseVar, dataVarianceClamped: rawDataVar < 0 };
 }
 
 function withInterval(m) {

@@ -200,3 +200,18 @@ test('the local noise has the stated standard deviation (CSPRNG Gaussian)', () =
     assert.ok(Math.abs(sd / (j + 1) - 1) < 0.06, `sd of coordinate ${j}: ${sd}`);
   }
 });
+
+test('rec.track feeds attribution: a tracked click lands on its render', async () => {
+  const { memoryStorage } = await import('../../js/index.js');
+  const rec = await createRecommender({ model: checkerboardBundle(), storage: memoryStorage(), userId: 'track-user' });
+  rec.experiments.load(experimentsFile());
+  rec.experiments.setUser({ stableId: userIn('short'), channel: 'web' });
+  const now = Math.floor(Date.now() / 1000);
+  const shown = rec.experiments.recommend(SLOT, { history: ['item0'] });
+  await rec.track({ type: 'click', item: shown.ids[0], channel: 'web', ts: Date.now() });
+  await rec.track({ type: 'purchase', item: shown.ids[0], channel: 'web', ts: Date.now(), value: 59 });
+  const report = rec.experiments.report(Math.floor(now / 86400));
+  const cell = report.layout.findIndex(([e, v, s, c]) => e === 'k-size' && v === 'short' && s === SLOT && c === 'web');
+  assert.deepEqual(report.values.slice(cell * 13, cell * 13 + 6), [1, 3, 1, 0, 1, 59]);
+  rec.dispose();
+});

@@ -123,7 +123,7 @@ function noiseCost(experiment) {
       const m = experiment.totals[v.id][metric];
       if (!m) continue;
       const share = m.noiseShare ?? 0;
-      table.append(el('tr', {}, el('td', {}, v.id), el('td', {}, label), el('td', {}, `±${format(m.halfWidth)}`), el('td', {}, `±${format(m.halfWidthWithoutNoise)}`),
+      table.append(el('tr', {}, el('td', {}, v.id), el('td', {}, label), el('td', {}, `±${format(m.halfWidth)}`), el('td', {}, m.dataVarianceClamped ? '噪声过大，无法估计' : `±${format(m.halfWidthWithoutNoise)}`),
         el('td', {}, (() => {
           const span = el('span', { class: 'noise' });
           const bar = el('span', { class: 'bar noise-part' });
