@@ -18,7 +18,10 @@
 // max_cells nonzero cells (the cells with the most impressions are kept, the rest zeroed): its L2
 // sensitivity is sqrt(13 * max_cells). Noise N(0, (z * sqrt(13 * max_cells) * b_j)^2) on every
 // coordinate, z = the file's metrics.noise_multiplier: one Gaussian release with noise multiplier
-// z, charged to the device's privacy ledger (federated/accountant.hpp, q = 1). The host adds the
+// z, charged to the device's privacy ledger (federated/accountant.hpp, q = 1). Adjacency: the
+// day's vector against the all-zero vector (zero-out, the convention of the federated rounds);
+// against replacing one device-day by any other the L2 distance can reach sqrt(2 * 13 * max_cells),
+// i.e. the effective multiplier is z / sqrt(2). The host adds the
 // noise (from a CSPRNG); this file gives the clipped values and the per-coordinate stddev.
 #pragma once
 
