@@ -36,7 +36,7 @@ function stat(label, value, testid) {
 
 // One metric over the days: a line per variant with its 95% band.
 function chart(experiment, metric, label, format) {
-  const W = 360, H = 200, L = 58, R = 10, T = 10, B = 26;
+  const W = 360, H = 200, L = 58, R = 20, T = 10, B = 26;  // R leaves room for the last date label
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
   const points = experiment.series.map((p) => ({ day: p.day, byVariant: p.variants }));
   const values = [];
