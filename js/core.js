@@ -4,14 +4,15 @@
 // module the recommender runs on, never twice):
 //   zhixuan-core-lean     load, recommend, fold-in, filters, similarItems, alsoBought
 //   zhixuan-core-profile  + the local profile ('profile')
-//   zhixuan-core          + the text room ('text') and the federated client ('federated')
+//   zhixuan-core          + the text room ('text'), the federated client ('federated') and
+//                         experiments + private metrics ('ops')
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
 import { ZhixuanError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** The rooms a recommender can ask for beyond the lean core. */
-export const FEATURES = Object.freeze(['profile', 'text', 'federated']);
+export const FEATURES = Object.freeze(['profile', 'text', 'federated', 'ops']);
 
 // Literal specifiers and `new URL(literal, import.meta.url)`: bundlers (Vite) emit each
 // module as its own chunk and asset, fetched only when chosen. Smallest first.
@@ -114,12 +115,13 @@ export function init(options = {}) {
 
 /** The JS of the rooms asked for, loaded alongside their module: {profile?, text?, federated?}. */
 export async function loadRooms(features) {
-  const [profile, text, federated] = await Promise.all([
+  const [profile, text, federated, ops] = await Promise.all([
     features.includes('profile') ? import('./profile.js') : null,
     features.includes('text') ? import('./text.js') : null,
     features.includes('federated') ? import('./federated/index.js') : null,
+    features.includes('ops') ? import('./ops.js') : null,
   ]);
-  return { profile, text, federated };
+  return { profile, text, federated, ops };
 }
 
 /** The error for a room used on a recommender created without it. */

@@ -16,9 +16,9 @@ export type ZhixuanErrorCode =
  * downloaded only when asked for: `'profile'` (the local profile: track, profile(), recommend()
  * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
  * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
- * new profile) and `'federated'` (`rec.federated`).
+ * new profile), `'federated'` (`rec.federated`) and `'ops'` (`rec.experiments`).
  */
-export type Feature = 'profile' | 'text' | 'federated';
+export type Feature = 'profile' | 'text' | 'federated' | 'ops';
 
 /** The one error class the SDK throws for bad input and failed loads. */
 export class ZhixuanError extends Error {
@@ -369,4 +369,112 @@ export interface Recommender {
    * `createRecommender`, erased by `forget()`), and the profile is the default history.
    */
   readonly federated: import('./federated/index.js').Federated;
+}
+
+// ---- experiments and private metrics (js/ops.js) ----
+
+/** Who the user is for assignment. The same stableId gets the same variants on every device. */
+export interface ExperimentUser {
+  stableId: string;
+  channel?: string;
+  isNew?: boolean;
+  segment?: string;
+}
+
+/** One user's assignment in one experiment. */
+export interface ExperimentAssignment {
+  experiment: string;
+  /** The assigned variant, or null when the user is not in the experiment. */
+  variant: string | null;
+  inExperiment: boolean;
+  /** Why not: 'unknown-experiment' | 'held-out' | 'not-running' | 'not-targeted' | 'not-allocated' | 'no-experiments-file'. */
+  reason: string;
+  /** The control variant's id (null for an unknown experiment). */
+  control: string | null;
+}
+
+/** The recommend() options an experiments file's variants may set. */
+export interface ExperimentParams {
+  diversity?: number;
+  exploration?: number;
+  k?: number;
+  filter?: object;
+  modelVersion?: string;
+  layout?: string[];
+  coldStart?: 'popular' | 'interests' | 'mixed';
+}
+
+/** What an event was attributed to. */
+export interface Touch {
+  renderId: string;
+  slot: string;
+  list: string;
+  channel: string;
+  position: number;
+  propensity: number;
+  impressionTime: number;
+  arms: [string, string][];
+}
+
+/** A day's clipped (not yet noised) metrics vector over the file's fixed cell layout. */
+export interface MetricsReport {
+  experiments_version: string;
+  day: number;
+  /** [experiment, variant, slot, channel] per cell. */
+  layout: [string, string, string, string][];
+  /** 13 values per cell: users, impressions, clicks, carts, purchases, revenue, their squares, clicks*impressions, purchases*clicks. */
+  values: number[];
+  /** Noise stddev per coordinate (13). */
+  sigma: number[];
+  noise_multiplier: number;
+  sensitivity: number;
+  delta: number;
+}
+
+export interface Experiments {
+  /** The version of the experiments file in force (null: none; every slot renders the control). */
+  readonly version: string | null;
+  /** The last load error, or null. */
+  readonly lastError: { code: string; message: string } | null;
+  /**
+   * Loads an experiments file. A bad file throws ZhixuanError (MALFORMED_EXPERIMENTS, UNKNOWN_PARAMETER,
+   * OVERLAPPING_ALLOCATION, UNKNOWN_MODEL_VERSION, TOO_LARGE) and the last good file stays in force.
+   */
+  load(file: string | object): { version: string };
+  /** GET {server}/v1/experiments and load it; never throws: {status: 'kept', error} keeps the last good file. */
+  refresh(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'loaded' | 'kept'; version: string | null; error?: { code: string; message: string } }>;
+  setUser(user: ExperimentUser): void;
+  assignment(experimentId: string): ExperimentAssignment;
+  /** The variant the user sees: assigned, else the control's id; null for an unknown experiment or no file. Records nothing. */
+  variant(experimentId: string): string | null;
+  /** The recommend() options the user's variants set for a slot ({} with no file). Records nothing. */
+  params(slot: string): ExperimentParams;
+  /** recommend() with the slot's params merged in, recorded as a render (exposure + impressions). */
+  recommend(slot: string, options?: object & { list?: string }): Recommendations & { renderId: string | null; slot: string; arms: [string, string][]; params: ExperimentParams; modelVersionMismatch?: string };
+  /** Records a list rendered in a slot (arms default to the user's arms there); returns the render id. */
+  recordRender(slot: string, ids: string[], options?: { list?: string; arms?: [string, string][]; propensities?: Float64Array; channel?: string }): string;
+  /** Attributes a click, add_to_cart or purchase (value = amount) to its render; null when none matches the window. */
+  track(event: { type: string; item: string | number; value?: number; ts?: number }): Touch | null;
+  /** UTC day numbers with unreported counts. */
+  pendingDays(): number[];
+  /** The day's clipped, not yet noised report (stays on the device). */
+  report(day: number): MetricsReport;
+  /** Epsilon one day of metrics costs the device (one Gaussian release at the file's noise multiplier and delta). */
+  epsilonPerDay(): number;
+  /**
+   * Sends every finished day as a noised aggregate (local Gaussian noise until secure aggregation),
+   * charging the device's privacy ledger (rec.federated consent required).
+   */
+  send(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'sent'; sent: number[]; epsilonSpent: number } | { status: 'declined'; reason: string; sent?: number[] }>;
+  exportState(): string;
+  importState(state: string): void;
+}
+
+export interface Recommender {
+  /**
+   * A/B experiments from the server's experiments file: deterministic variants, the variants'
+   * params merged into recommend(), exposure at render, on-device attribution, and daily metrics
+   * that leave only as noised aggregates charged to the privacy ledger.
+   */
+  readonly experiments: Experiments;
 }

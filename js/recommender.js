@@ -238,6 +238,12 @@ export class Recommender {
     return this._federated;
   }
 
+  /** A/B experiments, attribution and private metrics (js/ops.js); metrics leave through rec.federated's ledger. */
+  get experiments() {
+    if (!this._experiments) this._experiments = new (this._room('ops', 'rec.experiments').Experiments)(this);
+    return this._experiments;
+  }
+
   // ---- the local user profile (js/profile.js) ----
 
   /** @internal the profile, or a clear error when none is attached */
@@ -271,7 +277,11 @@ export class Recommender {
 
   /** Records an interaction; resolves true once it is stored (false: a duplicate id). */
   track(event) {
-    return this._userProfile().track(event);
+    const stored = this._userProfile().track(event);
+    // Attribution of clicks, carts and purchases to their render (js/ops.js): an event the
+    // profile took is never refused because attribution cannot use it (e.g. a refund's amount).
+    try { this._experiments?.track(event); } catch (error) { if (!(error instanceof ZhixuanError)) throw error; }
+    return stored;
   }
 
   /** The readable profile: top tags, spending tier, segment, channels, recency, counts. */
@@ -300,6 +310,7 @@ export class Recommender {
   /** Frees the wasm memory; any later call throws ZhixuanError('DISPOSED'). */
   dispose() {
     this._profile?.dispose();
+    this._experiments?._dispose();
     this._rooms.text?.disposeText(this);
     if (this._engine) {
       this._engine.delete();

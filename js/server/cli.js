@@ -31,6 +31,8 @@ const OPTIONS = {
   '--secure-stage-ms': ['secure.stageMs', Number],
   '--secure-curve': ['secure.curve', String],
   '--secure-scale-bits': ['secure.scaleBits', Number],
+  '--experiments': ['experimentsPath', String],
+  '--operator-token': ['operatorToken', String],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -52,7 +54,9 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-min-cohort N  fewest devices a secure round starts with (default 10)
   --secure-cohort N      members at which the advertise stage closes early (default: --quorum)
   --secure-stage-ms T    deadline of each stage after advertise (default 60000)
-  --secure-curve C       X25519 (default) | P-256      --secure-scale-bits B  grid 2^B per clip (default 12)`;
+  --secure-curve C       X25519 (default) | P-256      --secure-scale-bits B  grid 2^B per clip (default 12)
+  --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
+  --operator-token T  the dashboard's token (/ops; default: a random one, printed at start)`;
 
 export function parseServeArgs(argv) {
   const options = {};
@@ -79,6 +83,7 @@ export async function runServe(argv) {
   const options = parseServeArgs(argv);
   const server = await startAggregationServer({ ...options, log: (m) => console.error(`zhixuan serve: ${m}`) });
   console.log(`zhixuan serve: listening on ${server.url} (model ${server.model.version}, round ${server.roundRow.id})`);
+  if (!options.operatorToken) console.log(`zhixuan serve: dashboard ${server.url}/ops?token=${server.ops.operatorToken}`);
   const stop = async () => {
     await server.close();
     process.exit(0);

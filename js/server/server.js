@@ -18,6 +18,7 @@ import { loadCore, withHeapBytes } from './core.js';
 import { RateLimiter } from './rate-limit.js';
 import { Store } from './store.js';
 import { SecureAggregation } from './secagg-server.js';
+import { OpsService } from './experiments.js';
 
 const CORE_STATUS = { MALFORMED_PAYLOAD: 400, INVALID_ARGUMENT: 422, MODEL_MISMATCH: 409, TOO_LARGE: 413 };
 
@@ -147,6 +148,8 @@ export class AggregationServer {
       this.secure = new SecureAggregation(this, { HttpError, send, readBody });
       this.secure.attach();
     }
+    this.ops = new OpsService(this, o);  // experiments, metrics, dashboard (experiments.js)
+    await this.ops.start();
 
     this.http = http.createServer((req, res) => this._handle(req, res));
     this.http.requestTimeout = 30_000;
@@ -164,6 +167,7 @@ export class AggregationServer {
   async close() {
     clearTimeout(this.deadlineTimer);
     this.secure?.close();
+    this.ops?.close();
     if (this.http) await new Promise((resolve) => { this.http.close(resolve); this.http.closeAllConnections?.(); });
     this.round?.delete();
     this.store?.close();
@@ -355,6 +359,7 @@ export class AggregationServer {
       if (route === 'POST /v1/clients') return this._register(ip, req, res);
       const match = /^\/v1\/rounds\/([^/]+)\/updates$/.exec(url.pathname);
       if (match && req.method === 'POST') return await this._postUpdate(match[1], req, res);
+      if (await this.ops.handle(req, res, url)) return;
       if (match || ['/v1/model', '/v1/round', '/v1/status', '/v1/clients'].includes(url.pathname)) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
       throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
     } catch (error) {

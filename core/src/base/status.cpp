@@ -17,6 +17,10 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kIo: return "IO";
     case StatusCode::kMalformedData: return "MALFORMED_DATA";
     case StatusCode::kUnsupported: return "UNSUPPORTED";
+    case StatusCode::kMalformedExperiments: return "MALFORMED_EXPERIMENTS";
+    case StatusCode::kOverlappingAllocation: return "OVERLAPPING_ALLOCATION";
+    case StatusCode::kUnknownParameter: return "UNKNOWN_PARAMETER";
+    case StatusCode::kUnknownModelVersion: return "UNKNOWN_MODEL_VERSION";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "INTERNAL";

@@ -24,6 +24,10 @@ enum class StatusCode {
   kIo,                // a file could not be read or written
   kMalformedData,     // a CSV/interaction file is broken
   kUnsupported,       // valid input the build does not handle
+  kMalformedExperiments,   // the experiments file is broken (ops/experiments.hpp)
+  kOverlappingAllocation,  // two experiments of one layer claim the same traffic (or parameter)
+  kUnknownParameter,       // a key the experiments file does not define
+  kUnknownModelVersion,    // a variant names a model version the file does not list
   kInternal,          // a bug: an invariant was violated
 };
 

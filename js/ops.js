@@ -1,0 +1,289 @@
+// rec.experiments: A/B experiments, attribution and private metrics on the device (the ops room,
+// core/include/zhixuan/ops/). The experiments file decides the variant from a stable id; the list a
+// variant produces is what recommend() returns (params(slot) is merged into recommend()'s options by
+// recommend(slot, options) below: no second ranking path); exposure is recorded when a list is
+// rendered, never at assignment; clicks, carts and purchases are attributed on the device to the
+// render they came from. Only one thing leaves the device: a day's dense, clipped, noised vector
+// over the file's fixed cell layout (metrics_report.hpp), charged to the device's privacy ledger.
+//
+// Seam for secure aggregation: `report()` builds the clipped vector and `sendReport` adds local
+// Gaussian noise and posts it. Secure aggregation (being built separately) replaces only that
+// transport: the same vector, masked, with distributed noise; nothing else here changes.
+import { ZhixuanError, check } from './errors.js';
+
+const EVENT_TYPES = new Map([['click', 'click'], ['add_to_cart', 'cart'], ['cart', 'cart'], ['purchase', 'purchase']]);
+const SECONDS_PER_DAY = 86400;
+
+/** A standard normal draw from the platform's CSPRNG (Box-Muller on two 53-bit uniforms). */
+export function cryptoGaussian() {
+  const words = new Uint32Array(4);
+  globalThis.crypto.getRandomValues(words);
+  const u1 = ((words[0] >>> 5) * 67108864 + (words[1] >>> 6) + 1) / 9007199254740993;  // (0, 1)
+  const u2 = ((words[2] >>> 5) * 67108864 + (words[3] >>> 6)) / 9007199254740992;      // [0, 1)
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+function checkString(value, name, { optional = false } = {}) {
+  if (optional && (value === undefined || value === null)) return '';
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw new ZhixuanError('INVALID_ARGUMENT', `${name} must be a string of 1..256 characters`);
+  return value;
+}
+
+function randomRenderId() {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return ((BigInt(words[0] & 0x1fffff) << 32n) | BigInt(words[1])).toString();
+}
+
+export class Experiments {
+  /** @internal created by Recommender#experiments */
+  constructor(recommender) {
+    this._rec = recommender;
+    const core = recommender._core;
+    if (typeof core.OpsRuntime !== 'function') throw new ZhixuanError('FEATURE_NOT_LOADED', 'rec.experiments needs the full module (the ops room)');
+    this._runtime = new core.OpsRuntime();
+    this._version = null;
+    this._lastError = null;
+    this._user = { stableId: '', channel: '', isNew: false, segment: '' };
+    this._now = () => Date.now() / 1000;
+  }
+
+  /** The version of the experiments file in force (null: none, every slot renders the control). */
+  get version() { return this._version; }
+
+  /** The last load error ({code, message}) or null. */
+  get lastError() { return this._lastError; }
+
+  /**
+   * Loads an experiments file (JSON text or the parsed object). A bad file throws a ZhixuanError
+   * (MALFORMED_EXPERIMENTS, UNKNOWN_PARAMETER, OVERLAPPING_ALLOCATION, UNKNOWN_MODEL_VERSION,
+   * TOO_LARGE) and changes nothing: the last good file stays in force.
+   */
+  load(file) {
+    const text = typeof file === 'string' ? file : JSON.stringify(file);
+    if (typeof text !== 'string') throw new TypeError('the experiments file must be JSON text or an object');
+    try {
+      check(this._live().load(text));
+    } catch (error) {
+      this._lastError = { code: error.code, message: error.message };
+      throw error;
+    }
+    this._version = JSON.parse(text).version;
+    this._lastError = null;
+    return { version: this._version };
+  }
+
+  /**
+   * Fetches GET {server}/v1/experiments and loads it. Never throws for a bad or missing file:
+   * resolves {status: 'kept', error} and the last good file stays in force.
+   */
+  async refresh({ server, fetch: fetchImpl = globalThis.fetch } = {}) {
+    try {
+      const response = await fetchImpl(new URL('v1/experiments', String(server).endsWith('/') ? String(server) : `${server}/`), { cache: 'no-store' });
+      if (!response.ok) throw new ZhixuanError(`HTTP_${response.status}`, `experiments file: HTTP ${response.status}`);
+      return { status: 'loaded', ...this.load(await response.text()) };
+    } catch (error) {
+      this._lastError = { code: error.code ?? 'FETCH_FAILED', message: error.message };
+      return { status: 'kept', version: this._version, error: this._lastError };
+    }
+  }
+
+  /**
+   * Who the user is for assignment: `stableId` (the same id on every device of the user gives the
+   * same variants), channel, whether the user is new, segment.
+   */
+  setUser({ stableId, channel, isNew = false, segment } = {}) {
+    if (typeof isNew !== 'boolean') throw new ZhixuanError('INVALID_ARGUMENT', 'isNew must be a boolean');
+    this._user = { stableId: checkString(stableId, 'stableId'), channel: checkString(channel, 'channel', { optional: true }), isNew, segment: checkString(segment, 'segment', { optional: true }) };
+  }
+
+  /** @internal a clock override for simulations and tests: () => seconds since the epoch */
+  _setClock(now) { this._now = now; }
+
+  _context() {
+    if (!this._user.stableId) throw new ZhixuanError('INVALID_ARGUMENT', 'call rec.experiments.setUser({stableId}) first');
+    return { ...this._user, now: Math.floor(this._now()) };
+  }
+
+  /** The user's assignment in one experiment: {experiment, variant, inExperiment, reason, control}. */
+  assignment(experimentId) {
+    return JSON.parse(this._live().assign(checkString(experimentId, 'experimentId'), this._context()));
+  }
+
+  /**
+   * The variant this user sees in an experiment: the assigned variant, the control's id when the
+   * user is not in it (not targeted, not allocated, held out, not running), null for an unknown
+   * experiment or no file. Assignment only: nothing is recorded.
+   */
+  variant(experimentId) {
+    const a = this.assignment(experimentId);
+    return a.inExperiment ? a.variant : a.control;
+  }
+
+  /** The recommend() options the user's variants set for a slot ({} with no file: the control). */
+  params(slot) {
+    return JSON.parse(this._live().slot(checkString(slot, 'slot'), this._context())).params;
+  }
+
+  /**
+   * The slot's list: recommend() with the variants' params merged over `options` (the one
+   * ranking path), recorded as a render (exposure + one impression per item).
+   * @returns the recommend() result plus {renderId, slot, arms, params}
+   */
+  recommend(slot, options = {}) {
+    checkString(slot, 'slot');
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const { list = 'recommend', ...baseOptions } = options;
+    const { arms, params } = JSON.parse(this._live().slot(slot, this._context()));
+    const { modelVersion, layout, coldStart, ...recommendOptions } = params;
+    if (modelVersion !== undefined && modelVersion !== this._rec.info.modelVersion) {
+      // The variant wants a model this device has not loaded: render the control, record nothing
+      // (an exposure of a variant the user did not see would bias it).
+      const result = this._rec.recommend(baseOptions);
+      return { ...result, renderId: null, slot, arms: [], params: {}, modelVersionMismatch: modelVersion };
+    }
+    const result = this._rec.recommend({ ...baseOptions, ...recommendOptions });
+    const renderId = this.recordRender(slot, result.ids, { list, arms });
+    return { ...result, renderId, slot, arms, params };
+  }
+
+  /**
+   * Records a list actually rendered in a slot (for lists not made by recommend(slot), and the
+   * bandits' slots): its arms default to the user's arms for the slot. Returns the render id.
+   */
+  recordRender(slot, ids, { list = 'list', arms, propensities, channel } = {}) {
+    checkString(slot, 'slot');
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' && typeof id !== 'number')) throw new ZhixuanError('INVALID_ARGUMENT', 'ids must be an array of item ids');
+    const context = this._context();
+    const renderArms = arms ?? JSON.parse(this._live().slot(slot, context)).arms;
+    if (!Array.isArray(renderArms) || renderArms.some((a) => !Array.isArray(a) || a.length !== 2 || a.some((s) => typeof s !== 'string'))) {
+      throw new ZhixuanError('INVALID_ARGUMENT', 'arms must be [[experiment, variant], ...]');
+    }
+    if (propensities !== undefined && !(propensities instanceof Float64Array)) throw new ZhixuanError('INVALID_ARGUMENT', 'propensities must be a Float64Array');
+    const renderId = randomRenderId();
+    check(this._live().addRender({
+      renderId, slot, list: checkString(list, 'list'), channel: channel ?? context.channel, time: context.now,
+      arms: renderArms, items: ids.map(String), propensities,
+    }));
+    return renderId;
+  }
+
+  /**
+   * Attributes an event (the profile's shape: {type, item, value?, ts?}) to the render it came
+   * from; types click, add_to_cart (or cart) and purchase (value: amount paid, else the catalog
+   * price). Returns the touch ({renderId, slot, list, position, arms, ...}) or null.
+   */
+  track(event) {
+    if (!event || typeof event !== 'object') throw new TypeError('event must be an object {type, item, value?, ts?}');
+    const type = EVENT_TYPES.get(event.type);
+    if (!type) return null;  // views, favorites, ...: not a conversion of a render
+    const item = String(event.item);
+    let amount = 0;
+    if (type === 'purchase') amount = event.value ?? this._rec.item(item)?.price ?? 0;
+    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) throw new ZhixuanError('INVALID_ARGUMENT', 'a purchase amount must be a finite number >= 0');
+    const time = event.ts !== undefined ? Math.floor(event.ts / 1000) : Math.floor(this._now());
+    const { touch } = check(this._live().observe(type, item, amount, time));
+    return JSON.parse(touch);
+  }
+
+  /** Days (UTC day numbers) with counts not yet reported. */
+  pendingDays() { return Array.from(this._live().days()); }
+
+  /**
+   * The day's clipped, NOT yet noised report (metrics_report.hpp). Stays on the device; see send().
+   * @returns {{experiments_version: string, day: number, layout: string[][], values: number[], sigma: number[], noise_multiplier: number, sensitivity: number, delta: number}}
+   */
+  report(day) {
+    if (!Number.isSafeInteger(day)) throw new ZhixuanError('INVALID_ARGUMENT', 'day must be a UTC day number (Math.floor(seconds / 86400))');
+    return JSON.parse(check(this._live().report(day)).report);
+  }
+
+  /** The accountant parameters of one day's report: one Gaussian release, q = 1. */
+  _mechanism(report) {
+    return { round_id: 0, base_version: 'metrics', noise_mode: 'local', sampling_rate: 1, noise_multiplier: report.noise_multiplier, delta: report.delta };
+  }
+
+  /** What one day of metrics costs in epsilon (at the file's delta), on the same accountant as the federated rounds. */
+  epsilonPerDay() {
+    const report = this._dummyReport();
+    const core = this._rec._core;
+    const ledger = check(core.federatedLedgerNew(Infinity)).ledger;
+    return check(core.federatedLedgerStatus(ledger, JSON.stringify(this._mechanism(report)))).epsilonAfter;
+  }
+
+  _dummyReport() {
+    if (!this._version) throw new ZhixuanError('INVALID_ARGUMENT', 'no experiments file is loaded');
+    return this.report(0);
+  }
+
+  /**
+   * Sends every finished day (before today, UTC) as a noised aggregate, charging the device's
+   * privacy ledger (rec.federated: consent required) once per day; sent days are forgotten.
+   * Resolves {sent: [day...], epsilonSpent} or {status: 'declined', reason}.
+   */
+  async send({ server, fetch: fetchImpl = globalThis.fetch, transport = sendLocalDp } = {}) {
+    if (!server) throw new TypeError('send needs { server }');
+    const federated = this._rec.federated;
+    if (!federated.consent) return { status: 'declined', reason: 'no-consent' };
+    const today = Math.floor(this._now() / SECONDS_PER_DAY);
+    const sent = [];
+    const mechanism = this._mechanism(this._dummyReport());
+    for (const day of this.pendingDays().filter((d) => d < today)) {
+      const report = this.report(day);
+      if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { status: 'declined', reason: 'privacy-budget', sent };
+      await transport({ server, report, fetch: fetchImpl });
+      this._live().dropDaysBefore(day + 1);
+      sent.push(day);
+    }
+    // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
+    return { status: 'sent', sent, epsilonSpent: federated.privacy(mechanism).epsilonSpent };
+  }
+
+  /** Attribution state (impressions in the window, unreported days), for the host's storage. */
+  exportState() { return this._live().stateJson(); }
+
+  importState(state) {
+    if (typeof state !== 'string') throw new TypeError('state must be what exportState returned');
+    check(this._live().restoreState(state));
+  }
+
+  _live() {
+    this._rec._live();
+    if (!this._runtime) throw new ZhixuanError('DISPOSED', 'this recommender was disposed');
+    return this._runtime;
+  }
+
+  /** @internal called by Recommender#dispose */
+  _dispose() {
+    this._runtime?.delete();
+    this._runtime = null;
+  }
+}
+
+/**
+ * The seam to the device's privacy ledger (js/federated): charges one release of `mechanism`
+ * and answers false (charging nothing) when it would exceed the budget.
+ */
+function chargeLedger(federated, core, mechanism) {
+  const json = JSON.stringify(mechanism);
+  const state = federated.exportState();
+  const status = check(core.federatedLedgerStatus(state.ledger, json));
+  if (!status.affordable) return false;
+  federated.importState({ ...state, ledger: check(core.federatedLedgerCharge(state.ledger, json)).ledger });
+  return true;
+}
+
+/** Local-DP transport (until secure aggregation): Gaussian noise from the CSPRNG on every value, then POST. */
+export function noisedReport(report, gaussian = cryptoGaussian) {
+  const values = report.values.map((v, i) => v + report.sigma[i % report.sigma.length] * gaussian());
+  return { ...report, values, noised: 'local-gaussian' };
+}
+
+export async function sendLocalDp({ server, report, fetch: fetchImpl }) {
+  const body = JSON.stringify(noisedReport(report));
+  const response = await fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body,
+  });
+  if (!response.ok) throw new ZhixuanError(`HTTP_${response.status}`, `metrics report: HTTP ${response.status}`);
+  return response.json();
+}

@@ -1,0 +1,63 @@
+// A simulated experiment for the server and dashboard tests: device-days made by the devices'
+// own code (the ops room's OpsRuntime: assignment, render, attribution, the day's report), noised
+// by the SDK's transport (noisedReport) and posted to a real server. Behaviour (who clicks) comes
+// from a seeded PRNG; the privacy noise from the CSPRNG, as on a device.
+import { noisedReport } from '../../js/ops.js';
+import { rng } from '../../tools/bundle-fixtures.mjs';
+
+export const SIM_SLOT = '为你推荐';
+
+export function simExperimentsFile({ version = 'sim-1', noise = 0.02 } = {}) {
+  return {
+    version,
+    model_versions: [],
+    slots: [SIM_SLOT, 'banner'],
+    channels: ['web', 'mini-program'],
+    metrics: { noise_multiplier: noise, max_cells: 4, delta: 1e-6 },
+    experiments: [{
+      id: 'diversity', salt: 'diversity-2026-12', slots: [SIM_SLOT], description: '为你推荐：多样性 0 对 0.3',
+      variants: [{ id: 'control', control: true, weight: 50, params: { diversity: 0 } }, { id: 'div03', weight: 50, params: { diversity: 0.3 } }],
+    }],
+  };
+}
+
+const EMPTY_STATE = JSON.stringify({ format: 'zhixuan-attribution-1', window_s: 86400, impressions: [], days: [] });
+
+/**
+ * Posts one simulated day: `users` devices, each shown `k` items in the slot, clicking each with
+ * its variant's CTR and buying a clicked item with probability `buy` at `price`. `dropVariant`
+ * loses that share of one variant's reports (broken assignment, for the SRM check).
+ */
+export async function postSimulatedDay(core, url, file, { day, users, seed = 1, ctr = { control: 0.05, div03: 0.07 }, k = 10, buy = 0.2, price = 99, drop = null, userOffset = 0 }) {
+  const runtime = new core.OpsRuntime();
+  const random = rng(seed + day);
+  let posted = 0;
+  try {
+    const loaded = runtime.load(JSON.stringify(file));
+    if (loaded?.zxError) throw new Error(loaded.zxError.message);
+    for (let u = 0; u < users; u++) {
+      runtime.restoreState(EMPTY_STATE);
+      const stableId = `sim-${userOffset + u}`;
+      const channel = random() < 0.7 ? 'web' : 'mini-program';
+      const now = day * 86400 + 3600 + u;
+      const { arms } = JSON.parse(runtime.slot(SIM_SLOT, { stableId, channel, isNew: false, segment: '', now }));
+      const variant = arms.find(([e]) => e === 'diversity')?.[1];
+      if (drop && variant === drop.variant && random() < drop.share) continue;
+      const items = Array.from({ length: k }, (_, i) => `c${i}`);
+      runtime.addRender({ renderId: String(u + 1), slot: SIM_SLOT, list: 'recommend', channel, time: now, arms, items });
+      for (const item of items) {
+        if (random() < (ctr[variant] ?? 0.05)) {
+          runtime.observe('click', item, 0, now + 10);
+          if (random() < buy) runtime.observe('purchase', item, price, now + 20);
+        }
+      }
+      const report = JSON.parse(runtime.report(day).report);
+      const response = await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(noisedReport(report)) });
+      if (response.status !== 202) throw new Error(`report refused: ${response.status} ${await response.text()}`);
+      posted++;
+    }
+  } finally {
+    runtime.delete();
+  }
+  return posted;
+}
