@@ -18,6 +18,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kMalformedData: return "MALFORMED_DATA";
     case StatusCode::kUnsupported: return "UNSUPPORTED";
     case StatusCode::kInternal: return "INTERNAL";
+    case StatusCode::kMalformedFaq: return "MALFORMED_FAQ";
   }
   return "INTERNAL";
 }

@@ -25,6 +25,7 @@ enum class StatusCode {
   kMalformedData,     // a CSV/interaction file is broken
   kUnsupported,       // valid input the build does not handle
   kInternal,          // a bug: an invariant was violated
+  kMalformedFaq,      // the assistant's FAQ base JSON is broken
 };
 
 const char* StatusCodeName(StatusCode code);
