@@ -4,14 +4,15 @@
 // module the recommender runs on, never twice):
 //   zhixuan-core-lean     load, recommend, fold-in, filters, similarItems, alsoBought
 //   zhixuan-core-profile  + the local profile ('profile')
-//   zhixuan-core          + the text room ('text') and the federated client ('federated')
+//   zhixuan-core          + the text room ('text'), the federated client ('federated') and
+//                         the FAQ assistant ('assist', createAssistant)
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
 import { ZhixuanError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** The rooms a recommender can ask for beyond the lean core. */
-export const FEATURES = Object.freeze(['profile', 'text', 'federated']);
+export const FEATURES = Object.freeze(['profile', 'text', 'federated', 'assist']);
 
 // Literal specifiers and `new URL(literal, import.meta.url)`: bundlers (Vite) emit each
 // module as its own chunk and asset, fetched only when chosen. Smallest first.
