@@ -4,6 +4,7 @@
 import { Engine } from './lib/engine.js';
 import { openStore } from './lib/store.js';
 import { interestChart } from './lib/chart.js';
+import { mountAssistant } from './lib/assistant-panel.js';
 
 const params = new URLSearchParams(location.search);
 // ?model= / ?catalog= try another bundle or catalog of this site (other origins are ignored).
@@ -379,6 +380,7 @@ async function start() {
     return;
   }
   clusterOfTag = new Map(catalog.items.map((item) => [item.tags?.[0], item.cluster]));
+  mountAssistant({ zhixuan, catalog });  // 客服: the on-device FAQ assistant (demo/lib/assistant-panel.js)
   const store = await openStore();
   if (!store.persistent) storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
   const events = store.persistent ? await store.allEvents() : [];

@@ -38,18 +38,27 @@ std::vector<uint32_t> Decode(std::string_view text) {
 
 uint32_t DecodeOne(const char* s) { return Decode(s).at(0); }
 
+// Direct tables for the CJK block (one load per character instead of a hash lookup: the
+// index build normalizes every question, paraphrase and answer of the FAQ).
+constexpr uint32_t kCjkFirst = 0x3400, kCjkLast = 0x9FFF;
+
 struct Tables {
-  std::unordered_map<uint32_t, uint32_t> simplified;
+  std::vector<uint32_t> simplified;  // cp - kCjkFirst -> simplified cp (0: unchanged)
+  std::vector<uint8_t> phrase_start;  // BMP cp -> 1 if a phrase rule starts with it
   // Phrase rules by first code point, longest first.
   struct Rule {
     std::vector<uint32_t> from, to;
   };
   std::unordered_map<uint32_t, std::vector<Rule>> phrases;
 
-  Tables() {
-    for (const auto& pair : normalize_tables::kTraditionalToSimplified) simplified[DecodeOne(pair.from)] = DecodeOne(pair.to);
+  Tables() : simplified(kCjkLast - kCjkFirst + 1, 0), phrase_start(0x10000, 0) {
+    for (const auto& pair : normalize_tables::kTraditionalToSimplified) {
+      const uint32_t from = DecodeOne(pair.from);
+      if (from >= kCjkFirst && from <= kCjkLast) simplified[from - kCjkFirst] = DecodeOne(pair.to);
+    }
     for (const auto& pair : normalize_tables::kPhrases) {
       Rule rule{Decode(pair.from), Decode(pair.to)};
+      if (rule.from[0] < 0x10000) phrase_start[rule.from[0]] = 1;
       phrases[rule.from[0]].push_back(std::move(rule));
     }
     for (auto& [first, rules] : phrases)
@@ -67,10 +76,7 @@ uint32_t FoldChar(uint32_t cp, const Tables& t) {
   else if (cp == 0x3000) cp = ' ';
   else if (cp == 0x3002 || cp == 0xFF61) cp = '.';
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if (cp >= 0x3400) {
-    const auto it = t.simplified.find(cp);
-    if (it != t.simplified.end()) return it->second;
-  }
+  if (cp >= kCjkFirst && cp <= kCjkLast && t.simplified[cp - kCjkFirst] != 0) return t.simplified[cp - kCjkFirst];
   return cp;
 }
 
@@ -163,8 +169,8 @@ void ReplacePhrases(std::vector<uint32_t>* text, const Tables& t) {
   out.reserve(text->size() + 8);
   const std::vector<uint32_t>& in = *text;
   for (size_t i = 0; i < in.size();) {
-    const auto it = t.phrases.find(in[i]);
     const Tables::Rule* hit = nullptr;
+    const auto it = in[i] < 0x10000 && !t.phrase_start[in[i]] ? t.phrases.end() : t.phrases.find(in[i]);
     if (it != t.phrases.end()) {
       for (const Tables::Rule& rule : it->second) {
         if (i + rule.from.size() <= in.size() && std::equal(rule.from.begin(), rule.from.end(), in.begin() + i)) {
