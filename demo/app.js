@@ -4,6 +4,7 @@
 // onboarding interests, 我的画像 and the privacy controls from the SDK too. The page only
 // renders; whenever the model cannot run it shows the catalog's popularity list, saying why.
 import { interestChart } from './lib/chart.js';
+import { mountAssistant } from './lib/assistant-panel.js';
 
 const params = new URLSearchParams(location.search);
 // ?model= / ?catalog= try another bundle or catalog of this site (other origins are ignored).
@@ -459,6 +460,7 @@ async function start() {
   }
   byId = new Map(catalog.items.map((item) => [item.id, item]));
   clusterOfTag = new Map(catalog.items.map((item) => [item.tags?.[0], item.cluster]));
+  mountAssistant({ zhixuan, catalog });  // 客服: the on-device FAQ assistant (demo/lib/assistant-panel.js)
   // The popularity list shows at once; the personal one replaces it when the model is ready.
   await render();
 

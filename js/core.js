@@ -6,13 +6,14 @@
 //   zhixuan-core-profile  + the local profile ('profile')
 //   zhixuan-core          + the text room ('text'), the federated client ('federated') and
 //                         experiments + private metrics ('ops')
+//                         the FAQ assistant ('assist', createAssistant)
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
 import { ZhixuanError } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** The rooms a recommender can ask for beyond the lean core. */
-export const FEATURES = Object.freeze(['profile', 'text', 'federated', 'ops']);
+export const FEATURES = Object.freeze(['profile', 'text', 'federated', 'ops', 'assist']);
 
 // Literal specifiers and `new URL(literal, import.meta.url)`: bundlers (Vite) emit each
 // module as its own chunk and asset, fetched only when chosen. Smallest first.

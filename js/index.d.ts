@@ -8,7 +8,7 @@ export type ZhixuanErrorCode =
   | 'INVALID_ARGUMENT' | 'MALFORMED_MODEL' | 'MALFORMED_CATALOG' | 'MODEL_MISMATCH' | 'UNKNOWN_ITEM'
   | 'UNKNOWN_EVENT' | 'MALFORMED_PAYLOAD' | 'INTEGRITY' | 'TOO_LARGE' | 'IO' | 'MALFORMED_DATA'
   | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE' | 'QUOTA_EXCEEDED'
-  | 'FEATURE_NOT_LOADED'
+  | 'FEATURE_NOT_LOADED' | 'MALFORMED_FAQ'
   | (string & {});
 
 /**
@@ -16,9 +16,10 @@ export type ZhixuanErrorCode =
  * downloaded only when asked for: `'profile'` (the local profile: track, profile(), recommend()
  * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
  * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
- * new profile), `'federated'` (`rec.federated`) and `'ops'` (`rec.experiments`).
+ * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`) and `'assist'` (the FAQ
+ * assistant of {@link createAssistant}; it lives in the full module).
  */
-export type Feature = 'profile' | 'text' | 'federated' | 'ops';
+export type Feature = 'profile' | 'text' | 'federated' | 'ops' | 'assist';
 
 /** The one error class the SDK throws for bad input and failed loads. */
 export class ZhixuanError extends Error {
@@ -478,3 +479,119 @@ export interface Recommender {
    */
   readonly experiments: Experiments;
 }
+
+// ---------- the FAQ assistant (js/assist.js) ----------
+
+/** A link shown under an answer. `url` is a relative path or an http(s) URL. */
+export interface FaqLink {
+  title: string;
+  url: string;
+}
+
+/** One entry of the FAQ base. Required: `id`, `question`, `answer`. */
+export interface FaqEntry {
+  id: string;
+  question: string;
+  /** Other ways users ask the same thing: extra evidence for the match. */
+  paraphrases?: string[];
+  answer: string;
+  /**
+   * Answer for a course page, filled from that course's catalog entry: `{title}`, `{teacher}`,
+   * `{price}`, `{lessons}`, `{hours}` (from `hours`, or `lessons` x 40 minutes), `{days}` (at one
+   * hour a day), `{refund_days}` (the item's `refund_days`, default 7). When the course lacks a
+   * fact the template names, `answer` is used.
+   */
+  course_answer?: string;
+  /** The first tag is the topic the counts of {@link Assistant.stats} use. */
+  tags?: string[];
+  links?: FaqLink[];
+  /** Catalog ids the answer points to. */
+  courses?: string[];
+  /** An action the page can wire: e.g. `'refund'`, `'invoice'`, `'reset_password'`, `'human'`. Lower-case, digits, `_`. */
+  intent?: string;
+}
+
+/** The FAQ base: `{version?, entries}` or a bare array of entries (at most 32 MiB of JSON, 100,000 entries). */
+export type Faq = { version?: string; entries: FaqEntry[] } | FaqEntry[];
+
+export interface AssistantOptions {
+  /** The FAQ base (object or JSON text). Malformed: `MALFORMED_FAQ` naming the entry and field; oversized: `TOO_LARGE`. */
+  faq: Faq | string;
+  /**
+   * The catalog (object or JSON text) for course-aware answers and follow-up courses. Items may
+   * carry `teacher`, `lessons`, `hours`, `refund_days` beside the usual fields.
+   */
+  catalog?: Catalog | string;
+  /** Without `catalog`: the catalog this recommender was created with. */
+  recommender?: Recommender;
+  /** Confidence needed to answer, in [0, 1]; default: the threshold calibrated on held-out questions. */
+  threshold?: number;
+  wasmUrl?: string | URL;
+  wasmBinary?: Uint8Array;
+}
+
+/** An entry as an answer shows it. */
+export interface FaqEntryView {
+  id: string;
+  question: string;
+  tags: string[];
+  links: FaqLink[];
+  intent: string | null;
+}
+
+export interface AssistantAnswer {
+  /** The confidence reached the threshold: `answer` holds the answer. */
+  answered: boolean;
+  /** Offer 转人工: the question was not answered, or the user asked for a human (intent `'human'`). */
+  handover: boolean;
+  /** Calibrated on held-out questions: roughly the probability that the best entry is right. */
+  confidence: number;
+  answer: string | null;
+  /** The answer was filled from the current course's catalog entry. */
+  fromCourse: boolean;
+  intent: string | null;
+  entry: FaqEntryView | null;
+  links: FaqLink[];
+  /** The best entries, best first (up to 3): "did you mean" when handing over. */
+  suggestions: Array<FaqEntryView & { score: number }>;
+  /** Courses whose tags the question names (or the answered entry carries), rarer tags first. */
+  relatedCourses: Array<{ id: string; title: string }>;
+}
+
+/** Counts of what was asked on this device. Never the text of a question. */
+export interface AssistantStats {
+  asked: number;
+  answered: number;
+  handedOver: number;
+  unanswered: number;
+  /** Per topic (first tag of the best entry, `'其他'` when nothing matched): hand-overs and unanswered questions. */
+  byTopic: Record<string, { handedOver: number; unanswered: number }>;
+}
+
+/** The on-device FAQ assistant. Every call is synchronous; questions never leave the device. */
+export interface Assistant {
+  /** `{entries, threshold, hasCatalog}` */
+  info(): { entries: number; threshold: number; hasCatalog: boolean };
+  /**
+   * Answers a question. Throws `TypeError` for a non-string, `INVALID_ARGUMENT` for an empty one,
+   * `TOO_LARGE` past 2,048 UTF-8 bytes.
+   * @param options.course the id of the course the page shows, for questions about "this course"
+   */
+  ask(question: string, options?: { course?: string }): AssistantAnswer;
+  /** Aggregates only (see {@link AssistantStats}). */
+  stats(): AssistantStats;
+  resetStats(): void;
+  /** Frees the wasm memory; later calls throw `DISPOSED`. */
+  dispose(): void;
+}
+
+/**
+ * Builds an on-device Chinese FAQ assistant: BM25 over the text room's terms after
+ * normalization (繁→简, full-width, 中文数字, synonyms and common typos), paraphrases as extra
+ * evidence, a calibrated confidence, hand-over with suggestions below the threshold.
+ * @example
+ * const assistant = await createAssistant({ faq, catalog });
+ * const a = assistant.ask('这门课多久能学完', { course: 'c121' });
+ * if (a.handover) showHumanButton(a.suggestions); else show(a.answer, a.links);
+ */
+export function createAssistant(options: AssistantOptions): Promise<Assistant>;

@@ -69,6 +69,15 @@ export async function createRecommender(options) {
   return rec;
 }
 
+/**
+ * An on-device FAQ assistant (js/assist.js, loaded on first use): answers with a calibrated
+ * confidence, hands over below the threshold, answers "this course" from the catalog.
+ */
+export async function createAssistant(options) {
+  const { createAssistant: create } = await import('./assist.js');
+  return create(options);
+}
+
 export { ZhixuanError, Recommender, init };
 export { memoryStorage, indexedDBStorage } from './storage/index.js';
 export { directoryStorage } from './storage/directory.js';

@@ -22,6 +22,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnknownParameter: return "UNKNOWN_PARAMETER";
     case StatusCode::kUnknownModelVersion: return "UNKNOWN_MODEL_VERSION";
     case StatusCode::kInternal: return "INTERNAL";
+    case StatusCode::kMalformedFaq: return "MALFORMED_FAQ";
   }
   return "INTERNAL";
 }

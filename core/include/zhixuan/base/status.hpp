@@ -29,6 +29,7 @@ enum class StatusCode {
   kUnknownParameter,       // a key the experiments file does not define
   kUnknownModelVersion,    // a variant names a model version the file does not list
   kInternal,          // a bug: an invariant was violated
+  kMalformedFaq,      // the assistant's FAQ base JSON is broken
 };
 
 const char* StatusCodeName(StatusCode code);

@@ -1,0 +1,49 @@
+// A BM25 index over documents given as term ids (the caller owns the vocabulary): postings in
+// one CSR array, scores accumulated into a caller-held dense array with a list of the
+// documents touched (no clearing of the whole array per query).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace zhixuan {
+
+struct Bm25Params {
+  float k1 = 1.2f;
+  float b = 0.75f;
+};
+
+class Bm25Index {
+ public:
+  // terms: the document's term ids in any order, duplicates counted as term frequency.
+  void AddDocument(const std::vector<uint32_t>& terms);
+  // After the last AddDocument; vocabulary_size bounds every term id added.
+  void Finish(uint32_t vocabulary_size, Bm25Params params);
+
+  int32_t document_count() const { return static_cast<int32_t>(lengths_.size()); }
+  // Robertson-Sparck Jones IDF, always > 0; an unseen or unknown term has the largest.
+  float Idf(uint32_t term) const;
+  float UnseenIdf() const;
+  // Adds the BM25 contribution of each (distinct) query term to scores[doc]; docs whose score
+  // went from 0 to positive are appended to *touched. scores has document_count() entries.
+  void Accumulate(const std::vector<uint32_t>& query_terms, std::vector<float>* scores, std::vector<int32_t>* touched) const;
+  // True if the document holds the term.
+  bool Contains(int32_t doc, uint32_t term) const;
+
+ private:
+  struct Posting {
+    int32_t doc;
+    float tf;
+  };
+  std::vector<std::vector<std::pair<uint32_t, uint16_t>>> pending_;  // per document until Finish
+  std::vector<float> lengths_;
+  std::vector<uint32_t> offsets_;   // term -> postings_[offsets_[t] .. offsets_[t + 1])
+  std::vector<Posting> postings_;
+  std::vector<uint32_t> doc_offsets_;  // doc -> its sorted terms in doc_terms_
+  std::vector<uint32_t> doc_terms_;
+  std::vector<float> idf_;
+  std::vector<float> norm_;  // per doc: k1 * (1 - b + b * len / avg)
+  Bm25Params params_;
+};
+
+}  // namespace zhixuan

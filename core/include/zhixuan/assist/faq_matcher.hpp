@@ -1,0 +1,86 @@
+// Ranks FAQ entries for a question. Two BM25 indexes over the same terms: one document per
+// field (the question and each paraphrase: the best-matching field is the evidence) and one
+// document per entry (all its fields together: paraphrases add up). An entry's score fuses
+// both: field_weight * best_field + (1 - field_weight) * entry. The terms are the text room's
+// tokens (CJK unigrams + bigrams, Latin words, numbers; stopwords dropped) of the normalized
+// text (normalize.hpp). The confidence of the top entry is a logistic function of three
+// features (how much of the question's IDF mass the entry covers, its score relative to the
+// question's own maximum, its margin over the runner-up), fitted on held-out questions by
+// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant").
+//
+// The baseline the evaluation compares against is this class with TermMode::kCharNgrams:
+// character unigrams + bigrams of the raw text, one document per entry, no normalization.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "zhixuan/assist/bm25.hpp"
+#include "zhixuan/assist/faq.hpp"
+
+namespace zhixuan {
+
+enum class TermMode { kWords, kCharNgrams };
+
+struct MatcherOptions {
+  TermMode mode = TermMode::kWords;
+  bool normalize = true;
+  bool drop_stopwords = true;
+  Bm25Params bm25;
+  float field_weight = 0.5f;     // 0: entry documents only; 1: best field only
+  bool answer_in_entry = false;  // the answer text joins the entry document
+  // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin).
+  float w_bias = -6.0f;
+  float w_coverage = 6.0f;
+  float w_relative = 4.0f;
+  float w_margin = 3.0f;
+};
+
+// The defaults chosen by `zhixuan faq-eval --tune` on the tuning half of the held-out questions.
+MatcherOptions TunedMatcherOptions();
+// The baseline: BM25 over character unigrams and bigrams of the raw text.
+MatcherOptions BaselineMatcherOptions();
+
+struct MatchFeatures {
+  float coverage = 0;  // IDF mass of the question's terms found in the top entry / all of it
+  float relative = 0;  // top score / the question's maximum possible score
+  float margin = 0;    // (top - second) / top
+};
+
+struct Match {
+  std::vector<int32_t> entries;  // best first
+  std::vector<float> scores;
+  MatchFeatures features;        // of entries[0]
+  float confidence = 0;          // of entries[0]; 0 when nothing matched
+  int32_t query_terms = 0;       // distinct terms of the question (0: nothing to match)
+};
+
+class FaqMatcher {
+ public:
+  static FaqMatcher Build(const FaqBase& base, const MatcherOptions& options);
+
+  // The k best entries (k >= 1), with the top one's confidence. Never fails: an empty or
+  // unmatched question gives an empty list and confidence 0.
+  Match Rank(std::string_view question, int k) const;
+  const MatcherOptions& options() const { return options_; }
+  int32_t entry_count() const { return entry_count_; }
+
+  // The terms of a text as this matcher sees them (for tests and the CLI's diagnostics).
+  std::vector<std::string> Terms(std::string_view text) const;
+
+ private:
+  void TermIds(std::string_view text, bool add, std::vector<uint32_t>* out);
+  std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
+
+  MatcherOptions options_;
+  int32_t entry_count_ = 0;
+  std::unordered_map<uint64_t, uint32_t> vocabulary_;
+  Bm25Index fields_;
+  Bm25Index entries_;
+  std::vector<int32_t> entry_of_field_;
+};
+
+}  // namespace zhixuan

@@ -1,0 +1,16 @@
+// Normalization of questions and FAQ text before matching, the same on both sides:
+// traditional -> simplified for common characters, full-width -> half-width, lower case,
+// Chinese numerals -> Arabic ("七天" -> "7天", "三十" -> "30"; a lone "一" only before a
+// measure word), and a small table of synonyms and common typos mapped to one form
+// (退钱 -> 退款, 开票 -> 发票, 结业证 -> 证书, 登陆 -> 登录, 优惠卷 -> 优惠券, ...).
+// Invalid UTF-8 becomes U+FFFD; nothing fails. Tables: core/src/assist/normalize_tables.inc.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace zhixuan {
+
+std::string NormalizeQuestion(std::string_view text);
+
+}  // namespace zhixuan

@@ -1,0 +1,210 @@
+#include "zhixuan/assist/faq_matcher.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "zhixuan/assist/normalize.hpp"
+#include "zhixuan/base/utf8.hpp"
+#include "zhixuan/text/tokenizer.hpp"
+
+namespace zhixuan {
+namespace {
+
+// FNV-1a of a code point sequence's UTF-8, for the baseline's character n-grams.
+uint64_t HashBytes(std::string_view s) { return TokenHash64(s); }
+
+bool IsSpaceOrPunct(uint32_t cp) {
+  if (cp < 0x80) return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'));
+  return (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+         (cp >= 0x2000 && cp <= 0x206F) || cp == 0xFFFD;
+}
+
+// The baseline's terms: every character that is not space or punctuation, and each pair of
+// adjacent such characters (the UTF-8 bytes of each, hashed).
+template <typename Emit>
+void CharNgrams(std::string_view text, Emit emit) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t i = 0;
+  std::string_view previous;
+  while (i < text.size()) {
+    size_t n = 1;
+    uint32_t cp = p[i];
+    if (p[i] >= 0x80) {
+      n = Utf8SequenceLength(p + i, text.size() - i);
+      if (n == 0) {
+        n = 1;
+        cp = 0xFFFD;
+      } else {
+        cp = n == 2 ? p[i] & 0x1F : n == 3 ? p[i] & 0x0F : p[i] & 0x07;
+        for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+    }
+    const std::string_view ch = text.substr(i, n);
+    i += n;
+    if (IsSpaceOrPunct(cp)) {
+      previous = {};
+      continue;
+    }
+    emit(ch);
+    if (!previous.empty()) emit(std::string_view(previous.data(), previous.size() + ch.size()));
+    previous = ch;
+  }
+}
+
+float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+MatcherOptions BaselineMatcherOptions() {
+  MatcherOptions o;
+  o.mode = TermMode::kCharNgrams;
+  o.normalize = false;
+  o.drop_stopwords = false;
+  o.field_weight = 0.0f;
+  o.answer_in_entry = false;
+  return o;
+}
+
+void FaqMatcher::TermIds(std::string_view raw, bool add, std::vector<uint32_t>* out) {
+  const std::string normalized = options_.normalize ? NormalizeQuestion(raw) : std::string(raw);
+  auto visit = [&](uint64_t hash) {
+    auto it = vocabulary_.find(hash);
+    if (it == vocabulary_.end()) {
+      if (!add) return;
+      it = vocabulary_.emplace(hash, static_cast<uint32_t>(vocabulary_.size())).first;
+    }
+    out->push_back(it->second);
+  };
+  if (options_.mode == TermMode::kCharNgrams) {
+    CharNgrams(normalized, [&](std::string_view gram) { visit(HashBytes(gram)); });
+    return;
+  }
+  TokenizerOptions tokenizer;
+  tokenizer.drop_stopwords = options_.drop_stopwords;
+  ForEachToken(normalized, tokenizer,
+               [](void* c, std::string_view, uint64_t hash) { (*static_cast<decltype(visit)*>(c))(hash); }, &visit);
+}
+
+FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options) {
+  FaqMatcher m;
+  m.options_ = options;
+  m.entry_count_ = static_cast<int32_t>(base.entries.size());
+  std::vector<uint32_t> field_terms, entry_terms;
+  for (size_t e = 0; e < base.entries.size(); ++e) {
+    const FaqEntry& entry = base.entries[e];
+    entry_terms.clear();
+    auto add_field = [&](const std::string& text) {
+      field_terms.clear();
+      m.TermIds(text, true, &field_terms);
+      entry_terms.insert(entry_terms.end(), field_terms.begin(), field_terms.end());
+      m.fields_.AddDocument(field_terms);
+      m.entry_of_field_.push_back(static_cast<int32_t>(e));
+    };
+    add_field(entry.question);
+    for (const std::string& p : entry.paraphrases) add_field(p);
+    if (options.answer_in_entry) m.TermIds(entry.answer, true, &entry_terms);
+    m.entries_.AddDocument(entry_terms);
+  }
+  const uint32_t vocabulary = static_cast<uint32_t>(m.vocabulary_.size());
+  m.fields_.Finish(vocabulary, options.bm25);
+  m.entries_.Finish(vocabulary, options.bm25);
+  return m;
+}
+
+std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* unknown) const {
+  // Known terms by id, unknown ones counted (they weigh on the coverage), duplicates once.
+  std::vector<uint32_t> ids;
+  std::vector<uint64_t> hashes;
+  {
+    const std::string normalized = options_.normalize ? NormalizeQuestion(text) : std::string(text);
+    if (options_.mode == TermMode::kCharNgrams) {
+      CharNgrams(normalized, [&](std::string_view gram) { hashes.push_back(HashBytes(gram)); });
+    } else {
+      TokenizerOptions tokenizer;
+      tokenizer.drop_stopwords = options_.drop_stopwords;
+      ForEachToken(normalized, tokenizer,
+                   [](void* c, std::string_view, uint64_t hash) { static_cast<std::vector<uint64_t>*>(c)->push_back(hash); },
+                   &hashes);
+    }
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  *unknown = 0;
+  for (uint64_t h : hashes) {
+    const auto it = vocabulary_.find(h);
+    if (it == vocabulary_.end()) ++*unknown;
+    else ids.push_back(it->second);
+  }
+  return ids;
+}
+
+std::vector<std::string> FaqMatcher::Terms(std::string_view text) const {
+  const std::string normalized = options_.normalize ? NormalizeQuestion(text) : std::string(text);
+  std::vector<std::string> out;
+  if (options_.mode == TermMode::kCharNgrams) {
+    CharNgrams(normalized, [&](std::string_view gram) { out.emplace_back(gram); });
+    return out;
+  }
+  TokenizerOptions tokenizer;
+  tokenizer.drop_stopwords = options_.drop_stopwords;
+  return Tokenize(normalized, tokenizer);
+}
+
+Match FaqMatcher::Rank(std::string_view question, int k) const {
+  Match match;
+  int32_t unknown = 0;
+  const std::vector<uint32_t> terms = QueryTermIds(question, &unknown);
+  match.query_terms = static_cast<int32_t>(terms.size()) + unknown;
+  if (terms.empty() || k < 1) return match;
+
+  std::vector<float> entry_scores(static_cast<size_t>(entry_count_), 0.0f);
+  std::vector<int32_t> touched;
+  if (options_.field_weight < 1.0f) {
+    entries_.Accumulate(terms, &entry_scores, &touched);
+    for (int32_t e : touched) entry_scores[e] *= 1.0f - options_.field_weight;
+  }
+  if (options_.field_weight > 0.0f) {
+    std::vector<float> field_scores(static_cast<size_t>(fields_.document_count()), 0.0f);
+    std::vector<int32_t> fields_touched;
+    fields_.Accumulate(terms, &field_scores, &fields_touched);
+    std::vector<float> best(static_cast<size_t>(entry_count_), 0.0f);
+    std::vector<int32_t> best_touched;
+    for (int32_t f : fields_touched) {
+      const int32_t e = entry_of_field_[f];
+      if (best[e] == 0.0f) best_touched.push_back(e);
+      best[e] = std::max(best[e], field_scores[f]);
+    }
+    for (int32_t e : best_touched) {
+      if (entry_scores[e] == 0.0f) touched.push_back(e);
+      entry_scores[e] += options_.field_weight * best[e];
+    }
+  }
+  if (touched.empty()) return match;
+  const size_t top = std::min(static_cast<size_t>(k), touched.size());
+  auto better = [&](int32_t a, int32_t b) { return entry_scores[a] != entry_scores[b] ? entry_scores[a] > entry_scores[b] : a < b; };
+  std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(top), touched.end(), better);
+  for (size_t i = 0; i < top; ++i) {
+    match.entries.push_back(touched[i]);
+    match.scores.push_back(entry_scores[touched[i]]);
+  }
+  // Confidence features of the top entry (IDFs of the entry index: one document per entry).
+  const int32_t e1 = match.entries[0];
+  float mass = unknown * entries_.UnseenIdf(), covered = 0, self = 0;
+  for (uint32_t t : terms) {
+    const float idf = entries_.Idf(t);
+    mass += idf;
+    if (entries_.Contains(e1, t)) covered += idf;
+  }
+  for (uint32_t t : terms) self += entries_.Idf(t);
+  self += unknown * entries_.UnseenIdf();
+  const float s1 = match.scores[0];
+  const float s2 = touched.size() > 1 ? entry_scores[touched[1]] : 0.0f;
+  match.features.coverage = mass > 0 ? covered / mass : 0.0f;
+  match.features.relative = self > 0 ? std::min(1.0f, s1 / (self * (options_.bm25.k1 + 1.0f))) : 0.0f;
+  match.features.margin = s1 > 0 ? (s1 - s2) / s1 : 0.0f;
+  match.confidence = Sigmoid(options_.w_bias + options_.w_coverage * match.features.coverage +
+                             options_.w_relative * match.features.relative + options_.w_margin * match.features.margin);
+  return match;
+}
+
+}  // namespace zhixuan
