@@ -6,7 +6,7 @@
 //   zhixuan-core-profile  + the local profile ('profile')
 //   zhixuan-core          + the text room ('text') and the federated client ('federated')
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
-import { ZhixuanError } from './errors.js';
+import { ZhixuanError, raiseCoreErrors } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
@@ -101,7 +101,7 @@ export function init(options = {}) {
     corePromises[kind] = (async () => {
       try {
         const [{ default: createZhixuanCore }, module] = await Promise.all([MODULES[kind].glue(), compileWasm(kind, options)]);
-        return await instantiateCore(createZhixuanCore, module);
+        return raiseCoreErrors(await instantiateCore(createZhixuanCore, module));
       } catch (error) {
         corePromises[kind] = null;  // let a later call retry (e.g. after going back online)
         if (error instanceof ZhixuanError) throw error;
