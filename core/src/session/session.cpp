@@ -1,6 +1,8 @@
 #include "zhixuan/session/session.hpp"
 
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "zhixuan/model/catalog.hpp"
 
@@ -53,14 +55,20 @@ Status Session::ReplaceModel(const uint8_t* bytes, size_t size) {
   if (!rec_) return InvalidArgument("no model is loaded");
   auto model = LoadModel(bytes, size);
   if (!model.ok()) return model.status();
-  // The catalog stays, items added on the device included; it now serves the new version.
-  std::optional<Catalog> catalog;
-  if (const Catalog* current = rec_->catalog()) {
-    catalog = *current;
-    catalog->model_version.clear();
-  }
-  auto next = Recommender::Create(std::move(model).value(), std::move(catalog));
-  if (!next.ok()) return next.status();
+  // The catalog moves to the new recommender (items added on the device included) and serves
+  // the new version; on any failure below it goes back unchanged.
+  std::optional<Catalog> catalog = rec_->LendCatalog();
+  std::string catalog_version;
+  if (catalog) catalog_version = std::exchange(catalog->model_version, std::string());
+  // Create fails only on a catalog made for another version, which a cleared one cannot be.
+  auto created = Recommender::Create(std::move(model).value(), std::move(catalog));
+  if (!created.ok()) return created.status();
+  std::unique_ptr<Recommender> next = std::move(created).value();
+  auto give_back = [&] {
+    std::optional<Catalog> lent = next->LendCatalog();
+    if (lent) lent->model_version = catalog_version;
+    rec_->ReturnCatalog(std::move(lent));
+  };
 
   std::vector<SessionRoom*> order;
   for (const auto& room : rooms_)
@@ -68,14 +76,15 @@ Status Session::ReplaceModel(const uint8_t* bytes, size_t size) {
   for (const auto& room : rooms_)
     if (!room->adds_items()) order.push_back(room.get());
   for (size_t i = 0; i < order.size(); ++i) {
-    Status staged = order[i]->Stage(*rec_, **next);
+    Status staged = order[i]->Stage(*rec_, *next);
     if (!staged.ok()) {
       for (size_t j = 0; j <= i; ++j) order[j]->Abort();
+      give_back();
       return staged;
     }
   }
   std::unique_ptr<Recommender> old = std::move(rec_);
-  rec_ = std::move(next).value();
+  rec_ = std::move(next);
   for (SessionRoom* room : order) room->Commit();
   return Status::Ok();  // `old` goes now: nothing points into it any more
 }

@@ -169,6 +169,10 @@ TEST_CASE("session: ReplaceModel is atomic: a bad model or a refusing room chang
   REQUIRE(&l.session.recommender() == rec_before);
   REQUIRE(l.session.recommender().model().manifest.model_version == "courses-1");
   REQUIRE(l.session.recommender().item_count() == items);
+  REQUIRE(l.session.recommender().catalog() != nullptr);  // lent to the new model, and back
+  REQUIRE(l.session.recommender().catalog()->find("py-crawler") != nullptr);
+  REQUIRE(l.session.recommender().cold_items() == std::vector<std::string>{"kaoyan-new"});
+  REQUIRE(HasTag(l.session.recommender(), l.session.recommender().RowOf("kaoyan-math"), "考研"));
   REQUIRE(Vector(*l.profile) == vector);
   REQUIRE(l.text->Search(l.session.recommender(), "爬虫", 1, Filter{}).ok());
   Track(*l.profile, Input("view", "kaoyan-math", kNow - 500));
