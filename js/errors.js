@@ -19,18 +19,12 @@ export function check(result) {
   return result;
 }
 
-// The load steps answer statuses instead: the loader lets the file reads into the buffer
-// settle before it throws (js/index.js, js/model-file.js).
+// The load steps answer statuses: the loader lets file reads settle before it throws.
 const STATUS_ANSWERS = new Set(['beginLoad', 'readManifest']);
 const EMBIND_OWN = new Set(['constructor', 'delete', 'clone', 'isAliasOf', 'isDeleted', 'deleteLater']);
-
 const throwing = (fn) => function callCore(...args) { return check(fn.apply(this, args)); };
 
-/**
- * The one place where the core's `{zxError}` answers become ZhixuanErrors: every function and
- * every method of every class the wasm module registers is wrapped once, when it starts.
- * @returns the module, its calls now throwing
- */
+/** The one place where the core's `{zxError}` answers become ZhixuanErrors: every registered call is wrapped once. */
 export function raiseCoreErrors(core) {
   for (const name of Object.keys(core)) {
     const value = core[name];
@@ -38,10 +32,9 @@ export function raiseCoreErrors(core) {
     if (value.prototype && typeof value.prototype.delete === 'function') {  // a registered class
       for (const method of Object.getOwnPropertyNames(value.prototype)) {
         const fn = value.prototype[method];
-        if (typeof fn !== 'function' || EMBIND_OWN.has(method) || STATUS_ANSWERS.has(method)) continue;
-        value.prototype[method] = throwing(fn);
+        if (typeof fn === 'function' && !EMBIND_OWN.has(method) && !STATUS_ANSWERS.has(method)) value.prototype[method] = throwing(fn);
       }
-    } else if (/^[a-z]/.test(name)) {  // a registered function (runtime helpers pass through)
+    } else if (/^[a-z]/.test(name)) {
       core[name] = throwing(value);
     }
   }

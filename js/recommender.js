@@ -20,7 +20,7 @@ export class Recommender {
     return this._session;
   }
 
-  /** @internal the wasm module (its room classes and functions), for the SDK's own rooms */
+  /** @internal the wasm module, for the SDK's rooms */
   _wasm() {
     this._live();
     return this._core;
@@ -36,7 +36,7 @@ export class Recommender {
     this._profile = profile;
   }
 
-  /** @internal after the text room added rows: their catalog entries (for item()), then fresh caches */
+  /** @internal the text room added rows (and these catalog entries) */
   _itemsAdded(entries) {
     for (const entry of entries) this._catalog.set(String(entry.id), entry);
     this._refreshItems();
@@ -247,13 +247,7 @@ export class Recommender {
     return this._room('text', 'recommendCold').recommendCold(this, options);
   }
 
-  /**
-   * Replaces the model with a newer bundle of the same catalog (e.g. the federated server's):
-   * the catalog stays (items added on the device are embedded again when the bundle can),
-   * the profile is re-folded from its events on the new model, search and cold-start lists
-   * follow. All or nothing: on any error the recommender keeps its model and throws.
-   * @param {Uint8Array} bytes  the bundle
-   */
+  /** A newer bundle of the same catalog; catalog, profile and text follow (Session::ReplaceModel). */
   replaceModel(bytes) {
     const session = this._live();
     if (!(bytes instanceof Uint8Array)) throw new TypeError('replaceModel needs the bundle as a Uint8Array');
