@@ -1,6 +1,6 @@
 // µs per profile update in wasm (Node 20, the package's module), d = 64, 5000 items: one event on
 // an item of a history of H items, then the re-solved user vector (issue 4: <= 60 µs at H = 50).
-//   (a) core path: ProfileHandle.prepare + commit + vector (validation, log record, rank-1
+//   (a) core path: ProfileRoom.prepare + commit + vector (validation, log record, rank-1
 //       Cholesky update, solve, the embind crossings), as track() calls them
 //   (b) await rec.track(event) with memory storage (adds the promise queue and storage put)
 // Events stay inside one decay tick (the realistic case; crossing a tick re-folds everything once,

@@ -8,7 +8,7 @@
 //                         experiments + private metrics ('ops')
 //                         the FAQ assistant ('assist', createAssistant)
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
-import { ZhixuanError } from './errors.js';
+import { ZhixuanError, raiseCoreErrors } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
@@ -103,7 +103,7 @@ export function init(options = {}) {
     corePromises[kind] = (async () => {
       try {
         const [{ default: createZhixuanCore }, module] = await Promise.all([MODULES[kind].glue(), compileWasm(kind, options)]);
-        return await instantiateCore(createZhixuanCore, module);
+        return raiseCoreErrors(await instantiateCore(createZhixuanCore, module));
       } catch (error) {
         corePromises[kind] = null;  // let a later call retry (e.g. after going back online)
         if (error instanceof ZhixuanError) throw error;

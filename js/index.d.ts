@@ -139,6 +139,14 @@ export class Recommender {
   coldItems(): string[];
   /** The catalog entry of an item. */
   item(id: string): CatalogItem | undefined;
+  /**
+   * Replaces the model with a newer bundle (e.g. the one a federated server publishes;
+   * `rec.federated.participate()` calls it). The catalog stays, items added on the device are
+   * embedded again when the bundle can embed text, the profile is re-folded from its events on
+   * the new model, search and cold-start lists follow. All or nothing: on any error (e.g.
+   * `MALFORMED_MODEL`) the recommender keeps its model and everything attached to it.
+   */
+  replaceModel(bytes: Uint8Array): void;
   /** Frees wasm memory; later calls throw `DISPOSED`. */
   dispose(): void;
 }

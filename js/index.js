@@ -25,8 +25,8 @@ export async function createRecommender(options) {
   catalogRead.catch(() => {});  // awaited below; a model error may come first
   const [core, rooms, { ptr, length, reader }] = await Promise.all([
     coreReady, loadRooms(features), openModelInHeap(coreReady, model, { sha256, onProgress })]);
-  const engine = new core.Engine();
-  // The engine takes the buffer over (rows are used where they were read). A file comes in
+  const session = new core.Session();
+  // The session takes the buffer over (rows are used where they were read). A file comes in
   // steps (js/model-file.js): the core parses while the thread pool reads the rows, and the
   // catalog may still be on its way meanwhile.
   let read = Promise.resolve();
@@ -34,9 +34,9 @@ export async function createRecommender(options) {
   try {
     let begun, manifestRead;
     if (reader) {
-      ({ begun, manifestRead, read } = reader.loadInto(engine));
+      ({ begun, manifestRead, read } = reader.loadInto(session));
     } else {
-      begun = manifestRead = engine.beginLoad(ptr, length);  // finishLoad reads the manifest
+      begun = manifestRead = session.beginLoad(ptr, length);  // finishLoad reads the manifest
     }
     // Settled before anything can free the buffer: the thread pool may still be writing into it.
     const [readResult, catalogResult] = await Promise.allSettled([read, catalogRead]);
@@ -45,10 +45,10 @@ export async function createRecommender(options) {
     check(manifestRead);
     if (catalogResult.status === 'rejected') throw catalogResult.reason;
     catalogText = catalogResult.value;
-    check(engine.finishLoad(catalogText ?? '', catalogText !== null));
+    session.finishLoad(catalogText ?? '', catalogText !== null);
   } catch (error) {
     await read.catch(() => {});
-    engine.delete();
+    session.delete();
     throw error;
   }
   const entries = new Map();
@@ -56,11 +56,11 @@ export async function createRecommender(options) {
     const parsed = JSON.parse(catalogText);  // the core validated it already
     for (const item of Array.isArray(parsed) ? parsed : parsed.items) entries.set(String(item.id), item);
   }
-  const rec = new Recommender(core, engine, entries, rooms);
+  const rec = new Recommender(core, session, entries, rooms);
   if (rooms.profile && options.profile !== false) {
     try {
-      rec._profile = await rooms.profile.UserProfile.open(core, engine, options);
-      if (rec._profile) await rec._restoreKept();
+      rec._attachProfile(await rooms.profile.UserProfile.open(core, session, options));
+      if (rec._localProfile()) await rec._restoreKept();
     } catch (error) {
       rec.dispose();
       throw error;

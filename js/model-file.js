@@ -65,26 +65,26 @@ class ModelFileReader {
   }
 
   /**
-   * Starts the engine's load of this file: its header parsed, then the item ids read and
+   * Starts the session's load of this file: its header parsed, then the item ids read and
    * indexed while the pool reads the rows (or, for a large header, the header parsed while
    * the pool reads everything).
-   * @returns {{begun: object, manifestRead: object, read: Promise<void>}}  the engine's answers
+   * @returns {{begun: object, manifestRead: object, read: Promise<void>}}  the session's answers
    *   (status objects) and the read, which settles once the pool is done with the buffer
    */
-  loadInto(engine) {
+  loadInto(session) {
     let read = null;
     try {
       if (this.headerEnd > PARSE_WHILE_READING_HEADER_BYTES) {
         read = this.readRest(this.headerEnd);
-        const begun = engine.beginLoad(this.ptr, this.size);
+        const begun = session.beginLoad(this.ptr, this.size);
         // A format 2 file's ids may still be arriving: finishLoad reads the manifest then.
         const idsPending = !begun.zxError && begun.idBytesEnd > begun.idBytesBegin;
-        return { begun, manifestRead: begun.zxError || idsPending ? begun : engine.readManifest(), read };
+        return { begun, manifestRead: begun.zxError || idsPending ? begun : session.readManifest(), read };
       }
-      const begun = engine.beginLoad(this.ptr, this.size);
+      const begun = session.beginLoad(this.ptr, this.size);
       if (!begun.zxError) this.readNow(begun.idBytesBegin, begun.idBytesEnd);
       read = this.readRest(this.headerEnd + (begun.zxError ? 0 : begun.idBytesEnd - begun.idBytesBegin));
-      return { begun, manifestRead: begun.zxError ? begun : engine.readManifest(), read };
+      return { begun, manifestRead: begun.zxError ? begun : session.readManifest(), read };
     } catch (error) {
       if (!read) this.close();  // once reading, readRest closes the file when the pool is done
       throw error;

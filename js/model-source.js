@@ -75,7 +75,7 @@ export async function readCatalogText(source) {
 }
 
 /**
- * Puts the model bundle into the wasm heap at a malloc'd pointer, for engine.beginLoad (which
+ * Puts the model bundle into the wasm heap at a malloc'd pointer, for session.beginLoad (which
  * takes the buffer over). The model is fetched (or the file opened) while the core is still
  * compiling. A URL streams into the heap as it arrives; a local file in Node is read straight
  * into it, only its header before this returns: `reader` reads the rest while the core parses

@@ -1,9 +1,9 @@
 // The local user profile: rec.track / profile / recommend-from-profile / exportProfile /
 // importProfile / forget. Events are validated by the core, persisted as the core's checksummed
 // log records, and only then applied: a track() that resolved survives a crash, and a failed
-// write (quota) leaves the profile as it was. Snapshots every `snapshot_every` records go to two
-// alternating slots; log records older than the other slot are trimmed (profile_store.hpp).
-import { ZhixuanError, check } from './errors.js';
+// write (quota) leaves the profile as it was. The core plans the storage (session/profile_room.hpp):
+// snapshots into two alternating slots, log trimming, restore reports; this file executes the plans.
+import { ZhixuanError } from './errors.js';
 import { resolveStorage } from './storage/index.js';
 
 const SLOT_KEYS = ['snap-0', 'snap-1'];
@@ -39,51 +39,37 @@ function eventFields(event, defaultChannel) {
 
 export class UserProfile {
   /** @internal use UserProfile.open */
-  constructor(core, engine, storage, options) {
-    this._handle = new core.ProfileHandle(engine);
-    check(this._handle.status());
+  constructor(core, session, storage, options) {
+    this._handle = new core.ProfileRoom(session);
+    this._handle.status();
     this._storage = storage;
     this._channel = options.channel ?? 'web';
     this._queue = Promise.resolve();
-    this._slotSeq = [0, 0];
-    this._snapshotEvery = this._handle.info().snapshotEvery;
     this.warnings = [];
   }
 
   /** @internal loads what storage holds (snapshot + log), rebuilding a broken snapshot */
-  static async open(core, engine, options = {}) {
-    if (typeof core.ProfileHandle !== 'function') return undefined;  // a module built without the profile room
+  static async open(core, session, options = {}) {
+    if (typeof core.ProfileRoom !== 'function') return undefined;  // a module built without the profile room
     const userId = options.userId ?? 'default';
     if (typeof userId !== 'string' || !userId) throw new TypeError('options.userId must be a non-empty string');
     const storage = resolveStorage(options.storage, userId);
-    const profile = new UserProfile(core, engine, storage, options);
+    const profile = new UserProfile(core, session, storage, options);
     await profile._load();
     return profile;
   }
 
   async _load() {
     const keys = await this._storage.keys();
-    const snapshots = [];
-    for (const key of SLOT_KEYS) {
-      const bytes = keys.includes(key) ? await this._storage.get(key) : undefined;
-      snapshots.push(bytes ?? new Uint8Array(0));
-    }
-    const logKeys = keys.filter((k) => k.startsWith('log-'));
+    const slots = [];
+    for (const key of SLOT_KEYS) slots.push((keys.includes(key) ? await this._storage.get(key) : undefined) ?? new Uint8Array(0));
     const logs = [];
-    for (const key of logKeys) logs.push((await this._storage.get(key)) ?? new Uint8Array(0));
-    const present = snapshots.map((s, i) => (s.length ? i : -1)).filter((i) => i >= 0);
-    const result = check(this._handle.restore(present.map((i) => snapshots[i]), logs));
-    this.warnings = [...result.warnings];
+    for (const key of keys.filter((k) => k.startsWith('log-'))) logs.push((await this._storage.get(key)) ?? new Uint8Array(0));
+    // The core replays the newest good snapshot and the log, and says what it skipped.
+    const report = this._handle.restore(slots, logs);
+    this.warnings = [...report.warnings];
     for (const w of this.warnings) console.warn(`zhixuan profile: ${w}`);
-    // Remember each slot's seq; a missing or unreadable slot counts as 0 (overwritten first).
-    const bad = new Set(this.warnings.map((w) => /^snapshot (\d+) skipped/.exec(w)).filter(Boolean).map((m) => present[Number(m[1])]));
-    this._slotSeq = snapshots.map((bytes, slot) => (bytes.length >= 16 && !bad.has(slot) ? this._seqOf(bytes) : 0));
-    if (this.warnings.some((w) => w.startsWith('snapshot'))) await this._snapshot();  // rebuild it from the log
-  }
-
-  _seqOf(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return Number(view.getBigUint64(8, true));
+    if (report.badSnapshots.length > 0) await this._snapshot();  // rebuild it from the log
   }
 
   _live() {
@@ -102,11 +88,11 @@ export class UserProfile {
     const fields = eventFields(event, this._channel);
     return this._serial(async () => {
       const handle = this._live();
-      const prepared = check(handle.prepare(...fields, Date.now()));
+      const prepared = handle.prepare(...fields, Date.now());
       if (prepared.duplicate) return false;
       await this._storage.put(logKey(prepared.seq), prepared.record);  // durable first ...
-      check(handle.commit(prepared.seq));                               // ... then applied
-      if (prepared.seq - Math.max(...this._slotSeq) >= this._snapshotEvery) {
+      const { snapshotDue } = handle.commit(prepared.seq);              // ... then applied
+      if (snapshotDue) {
         await this._snapshot().catch((error) => console.warn(`zhixuan profile: snapshot skipped (${error.message}); the log keeps every event`));
       }
       return true;
@@ -115,41 +101,39 @@ export class UserProfile {
 
   async _snapshot() {
     const handle = this._live();
-    const { bytes, seq } = handle.snapshot();
-    const slot = this._slotSeq[0] <= this._slotSeq[1] ? 0 : 1;
+    // The core's plan: which slot, and which log records the snapshot lets go once written.
+    const { slot, bytes, seq, trimUpTo } = handle.planSnapshot();
     await this._storage.put(SLOT_KEYS[slot], bytes);
-    this._slotSeq[slot] = seq;
-    // Records covered by BOTH slots can go: a torn newest snapshot still has the older one + log.
-    const covered = Math.min(...this._slotSeq);
-    const stale = (await this._storage.keys()).filter((k) => k.startsWith('log-') && seqOfLogKey(k) <= covered);
+    handle.snapshotStored(slot, seq);
+    const stale = (await this._storage.keys()).filter((k) => k.startsWith('log-') && seqOfLogKey(k) <= trimUpTo);
     await this._storage.delete(stale);
   }
 
   vector() {
-    return check(this._live().vector());
+    return this._live().vector();
   }
 
   summary() {
-    return JSON.parse(check(this._live().summary(Date.now())));
+    return JSON.parse(this._live().summary(Date.now()));
   }
 
   recommend(k, filter, excludeRows) {
-    return check(this._live().recommend(k, filter, excludeRows));
+    return this._live().recommend(k, filter, excludeRows);
   }
 
   seenRows() {
-    return check(this._live().seenRows());
+    return this._live().seenRows();
   }
 
   exportBlob() {
-    return check(this._live().exportBlob());
+    return this._live().exportBlob();
   }
 
   importBlob(blob) {
     const bytes = toBytes(blob, 'blob');
     return this._serial(async () => {
       const handle = this._live();
-      check(handle.importBlob(bytes));
+      handle.importBlob(bytes);
       try {
         await this._snapshot();
       } catch (error) {
@@ -163,8 +147,7 @@ export class UserProfile {
     return this._serial(async () => {
       const handle = this._live();
       await this._storage.clear();
-      check(handle.forget());
-      this._slotSeq = [0, 0];
+      handle.forget();
       this.warnings = [];
     });
   }

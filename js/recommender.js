@@ -1,23 +1,45 @@
 // The Recommender: one loaded model (+ catalog) in the wasm core. Every call after
 // createRecommender() resolves is synchronous.
-import { ZhixuanError, check } from './errors.js';
+import { ZhixuanError } from './errors.js';
 import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
 import { featureNotLoaded } from './core.js';
 
 export class Recommender {
   /** @internal use createRecommender() */
-  constructor(core, engine, catalog, rooms = {}) {
+  constructor(core, session, catalog, rooms = {}) {
     this._core = core;
-    this._engine = engine;
+    this._session = session;
     this._catalog = catalog;  // id -> catalog entry, for display
     this._rooms = rooms;  // the JS of the rooms loaded with the module: {text?, federated?} (js/core.js)
     this._refreshItems();
   }
 
-  /** @internal the wasm engine, for the SDK's own modules */
+  /** @internal the wasm Session (the loaded model and its rooms), for the SDK's own modules */
   _live() {
-    if (!this._engine) throw new ZhixuanError('DISPOSED', 'this recommender was disposed');
-    return this._engine;
+    if (!this._session) throw new ZhixuanError('DISPOSED', 'this recommender was disposed');
+    return this._session;
+  }
+
+  /** @internal the wasm module, for the SDK's rooms */
+  _wasm() {
+    this._live();
+    return this._core;
+  }
+
+  /** @internal the local profile (js/profile.js) or undefined */
+  _localProfile() {
+    return this._profile;
+  }
+
+  /** @internal set once by createRecommender */
+  _attachProfile(profile) {
+    this._profile = profile;
+  }
+
+  /** @internal the text room added rows (and these catalog entries) */
+  _itemsAdded(entries) {
+    for (const entry of entries) this._catalog.set(String(entry.id), entry);
+    this._refreshItems();
   }
 
   /** @internal the JS of a room, or FEATURE_NOT_LOADED naming the option that loads it */
@@ -30,7 +52,7 @@ export class Recommender {
 
   /** @internal re-reads row order after items were added */
   _refreshItems() {
-    const info = this._engine.info();
+    const info = this._session.info();
     this._info = { modelVersion: info.modelVersion, dim: info.dim, items: info.items, dtype: info.dtype };
     // Cold start: the manifest, all ids and the id -> row map leave wasm on first use only.
     this._manifestCache = undefined;
@@ -107,8 +129,8 @@ export class Recommender {
 
   /** The manifest shipped in the bundle. */
   get manifest() {
-    const engine = this._live();
-    if (this._manifestCache === undefined) this._manifestCache = JSON.parse(engine.manifestJson());
+    const session = this._live();
+    if (this._manifestCache === undefined) this._manifestCache = JSON.parse(session.manifestJson());
     return this._manifestCache;
   }
 
@@ -125,9 +147,9 @@ export class Recommender {
 
   /** Folds a history into a user vector (implicit-ALS closed form, the model's hyperparameters). */
   foldIn(history) {
-    const engine = this._live();
+    const session = this._live();
     const { rows, weights } = this._history(history);
-    return check(engine.foldIn(rows, weights));
+    return session.foldIn(rows, weights);
   }
 
   /**
@@ -138,7 +160,7 @@ export class Recommender {
     if (options && typeof options === 'object' && (options.diversity || options.exploration)) {
       return this._room('text', 'recommend({diversity, exploration})').recommendReranked(this, options);
     }
-    const engine = this._live();
+    const session = this._live();
     const { userVector, history, k = 10, excludeSeen = true, exclude, filter } = checkObject(options, 'options');
     checkK(k);
     let vector;
@@ -147,7 +169,7 @@ export class Recommender {
       vector = checkVector(userVector, this._info.dim, 'userVector');
     } else if (history !== undefined) {
       const parsed = this._history(history);
-      vector = check(engine.foldIn(parsed.rows, parsed.weights));
+      vector = session.foldIn(parsed.rows, parsed.weights);
       seen = parsed.rows;
     } else if (this._profile && this._rooms.text && this._profile.seenRows().length === 0) {
       // A cold user (no events yet): popularity + onboarding interests + context, explained (js/text.js).
@@ -161,7 +183,7 @@ export class Recommender {
     }
     const excludeRows = this._rows(checkIdList(exclude, 'exclude'), 'exclude', true);
     const rows = excludeSeen && seen.length ? Int32Array.from([...seen, ...excludeRows]) : excludeRows;
-    return this._result(check(engine.recommend(vector, k, rows, filterJson(filter))));
+    return this._result(session.recommend(vector, k, rows, filterJson(filter)));
   }
 
   /**
@@ -169,22 +191,22 @@ export class Recommender {
    * @param {Float32Array[]} userVectors
    */
   recommendBatch(userVectors, options = {}) {
-    const engine = this._live();
+    const session = this._live();
     const { k = 10, filter } = checkObject(options, 'options');
     checkK(k);
     if (!Array.isArray(userVectors) || userVectors.length === 0) throw new TypeError('userVectors must be a non-empty array');
     const dim = this._info.dim;
     const flat = new Float32Array(userVectors.length * dim);
     userVectors.forEach((v, i) => flat.set(checkVector(v, dim, `userVectors[${i}]`), i * dim));
-    return check(engine.recommendBatch(flat, userVectors.length, k, filterJson(filter))).map((top) => this._result(top));
+    return session.recommendBatch(flat, userVectors.length, k, filterJson(filter)).map((top) => this._result(top));
   }
 
   /** Items most similar to one item (cosine of embeddings). */
   similarItems(id, k = 10, options = {}) {
-    const engine = this._live();
+    const session = this._live();
     checkK(k);
     const [row] = this._rows([String(id)], 'similarItems');
-    return this._result(check(engine.similarItems(row, k, filterJson(checkObject(options, 'options').filter))));
+    return this._result(session.similarItems(row, k, filterJson(checkObject(options, 'options').filter)));
   }
 
   /**
@@ -192,10 +214,10 @@ export class Recommender {
    * Throws UNSUPPORTED when the bundle carries no table.
    */
   alsoBought(id, k = 10) {
-    const engine = this._live();
+    const session = this._live();
     checkK(k);
     const [row] = this._rows([String(id)], 'alsoBought');
-    return this._result(check(engine.alsoBought(row, k)));
+    return this._result(session.alsoBought(row, k));
   }
 
   // ---- content understanding and cold start (js/text.js) ----
@@ -229,6 +251,22 @@ export class Recommender {
   /** The list for a user without events, every item explained (also what recommend() gives a new profile). */
   recommendCold(options) {
     return this._room('text', 'recommendCold').recommendCold(this, options);
+  }
+
+  /** A newer bundle of the same catalog; catalog, profile and text follow (Session::ReplaceModel). */
+  replaceModel(bytes) {
+    const session = this._live();
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('replaceModel needs the bundle as a Uint8Array');
+    const core = this._core;
+    const ptr = core._malloc(Math.max(1, bytes.byteLength));
+    if (!ptr) throw new ZhixuanError('TOO_LARGE', `no wasm memory for a ${bytes.byteLength}-byte model`);
+    try {
+      core.HEAPU8.set(bytes, ptr);
+      session.replaceModel(ptr, bytes.byteLength);
+    } finally {
+      core._free(ptr);
+    }
+    this._refreshItems();
   }
 
   /** Opt-in federated rounds: consent, privacy ledger, computeUpdate/submit/participate (js/federated). */
@@ -312,9 +350,9 @@ export class Recommender {
     this._profile?.dispose();
     this._experiments?._dispose();
     this._rooms.text?.disposeText(this);
-    if (this._engine) {
-      this._engine.delete();
-      this._engine = null;
+    if (this._session) {
+      this._session.delete();
+      this._session = null;
     }
   }
 }

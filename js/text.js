@@ -1,8 +1,8 @@
 // The text room: rec.addItems / rec.search / rec.setInterests / cold-user lists /
 // recommend({diversity, exploration}). Validates and converts; the core does the work
 // (core/include/zhixuan/text/: text.hpp, text_search.hpp, cold_start.hpp, diversity.hpp).
-import { ZhixuanError, check } from './errors.js';
-import { checkIdList, checkK, checkObject, filterJson } from './validate.js';
+import { ZhixuanError } from './errors.js';
+import { checkIdList, checkK, checkObject, checkVector, filterJson } from './validate.js';
 
 const encoder = new TextEncoder();
 const MAX_INTERESTS = 64;
@@ -33,36 +33,40 @@ function reasonOf(text) {
   return { kind: 'popular' };
 }
 
-/** @internal the wasm TextHandle of a recommender, made on first use */
+// Each recommender's text room: {handle: the wasm TextRoom, interests}, made on first use.
+const rooms = new WeakMap();
+
+/** @internal the text room of a recommender */
 function room(rec) {
-  const engine = rec._live();
-  if (!rec._textRoom) {
-    if (typeof rec._core.TextHandle !== 'function') {
+  const session = rec._live();
+  let r = rooms.get(rec);
+  if (!r) {
+    const { TextRoom } = rec._wasm();
+    if (typeof TextRoom !== 'function') {
       throw new ZhixuanError('UNSUPPORTED', 'this build of the wasm core has no text room (wasm/bind_text.cpp)');
     }
-    const handle = new rec._core.TextHandle(engine);
+    const handle = new TextRoom(session);
     try {
-      check(handle.status());
+      handle.status();
     } catch (error) {
       handle.delete();
       throw error;
     }
-    rec._textRoom = { handle, interests: [] };
+    r = { handle, interests: [] };
+    rooms.set(rec, r);
   }
-  return rec._textRoom;
+  return r;
 }
 
-/** @internal frees the room (Recommender.dispose calls it before the engine goes) */
+/** @internal frees the room (Recommender.dispose calls it before the session goes) */
 export function disposeText(rec) {
-  if (rec._textRoom) {
-    rec._textRoom.handle.delete();
-    rec._textRoom = null;
-  }
+  rooms.get(rec)?.handle.delete();
+  rooms.delete(rec);
 }
 
 /** What the bundle offers: {canEmbed, hasIdf, hasPopularity, contextKeys}. */
 export function textInfo(rec) {
-  return check(room(rec).handle.info());
+  return room(rec).handle.info();
 }
 
 /** The featurizer of the core without IDF: {indices: Int32Array, values: Float32Array} (same hashes natively). */
@@ -96,16 +100,15 @@ export function addItems(rec, items) {
     seen.add(id);
     return JSON.stringify(item, wellFormed);
   });
-  const { added } = check(handle.addItems(texts));
-  items.forEach((item) => rec._catalog.set(String(item.id), item));
-  rec._refreshItems();
+  const { added } = handle.addItems(texts);
+  rec._itemsAdded(items);
   return added;
 }
 
 /** Embeds the catalog's items that the model has no row for; returns how many. */
 export function embedColdItems(rec) {
-  const { added } = check(room(rec).handle.embedColdItems());
-  if (added > 0) rec._refreshItems();
+  const { added } = room(rec).handle.embedColdItems();
+  if (added > 0) rec._itemsAdded([]);
   return added;
 }
 
@@ -116,7 +119,7 @@ export function search(rec, query, options = {}) {
   checkK(k);
   if (typeof query !== 'string') throw new TypeError('query must be a string');
   if (query.length === 0) throw new ZhixuanError('INVALID_ARGUMENT', 'search query is empty');
-  return rec._result(check(handle.search(utf8(query, 'query'), k, filterJson(filter))));
+  return rec._result(handle.search(utf8(query, 'query'), k, filterJson(filter)));
 }
 
 /** Onboarding interests (tags or free words) for cold-user lists. */
@@ -154,7 +157,7 @@ export function recommendCold(rec, options = {}) {
   checkK(k);
   if (interests !== undefined) setInterests(rec, interests);
   const excludeRows = rec._rows(checkIdList(exclude, 'exclude'), 'exclude', true);
-  const out = check(r.handle.cold(r.interests, ...contextArgs(context), k, filterJson(filter), excludeRows));
+  const out = r.handle.cold(r.interests, ...contextArgs(context), k, filterJson(filter), excludeRows);
   return { ...rec._result(out), reasons: out.reasons.map(reasonOf), policy: out.policy };
 }
 
@@ -172,6 +175,22 @@ export function recommendReranked(rec, options) {
   const diversity = unitInterval(options.diversity, 'diversity');
   const exploration = unitInterval(options.exploration, 'exploration');
   const k = checkK(options.k ?? 10);
+  const { userVector, history, excludeSeen = true, exclude, filter } = checkObject(options, 'options');
+  if (userVector !== undefined || history !== undefined) {
+    // One crossing: the history folded in, the pool ranked and re-ranked, all in the core.
+    let vector = null;
+    let rows = null;
+    let weights = null;
+    let excluded = rec._rows(checkIdList(exclude, 'exclude'), 'exclude', true);
+    if (userVector !== undefined) {
+      vector = checkVector(userVector, rec.info.dim, 'userVector');
+    } else {
+      ({ rows, weights } = rec._history(history));
+      if (excludeSeen) excluded = Int32Array.from([...rows, ...excluded]);
+    }
+    return rec._result(handle.recommend(vector, rows, weights, k, excluded, filterJson(filter), diversity, exploration));
+  }
+  // The profile's list (with reasons) or a cold user's (with its policy) is the pool here.
   const pool = rec.recommend({ ...options, diversity: 0, exploration: 0, k: handle.poolSize(k) });
   const rows = rec._rows(pool.ids, 'pool');
   // Exploration draws from the user's best long-tail items over the whole catalog: it needs
@@ -179,19 +198,14 @@ export function recommendReranked(rec, options) {
   let vector = null;
   let excluded = [];
   if (exploration > 0 && !pool.policy) {
-    if (options.userVector !== undefined) {
-      vector = options.userVector;
-    } else if (options.history !== undefined) {
-      vector = rec.foldIn(options.history);
-      if (options.excludeSeen !== false) excluded = Array.from(rec._history(options.history).rows);
-    } else if (rec._profile) {
-      vector = rec._profile.vector();
-      excluded = Array.from(rec._profile.seenRows());
+    if (rec._localProfile()) {
+      vector = rec._localProfile().vector();
+      excluded = Array.from(rec._localProfile().seenRows());
     }
     excluded.push(...rec._rows(checkIdList(options.exclude, 'exclude'), 'exclude', true));
   }
-  const top = check(handle.rerank(rows, pool.scores, k, diversity, exploration, vector ? Float32Array.from(vector) : null,
-    Int32Array.from(excluded), filterJson(options.filter)));
+  const top = handle.rerank(rows, pool.scores, k, diversity, exploration, vector ? Float32Array.from(vector) : null,
+    Int32Array.from(excluded), filterJson(options.filter));
   const out = rec._result(top);
   if (pool.reasons) {
     const reasonOfId = new Map(pool.ids.map((id, i) => [id, pool.reasons[i]]));

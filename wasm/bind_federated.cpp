@@ -1,5 +1,5 @@
-// Registrations of the federated room on the device: the update and the privacy ledger (on
-// Engine). The server's round is wasm/bind_aggregation.cpp (its own module). Logic lives in
+// Registrations of the federated room on the device: the update and the privacy ledger (on a
+// Session). The server's round is wasm/bind_aggregation.cpp (its own module). Logic lives in
 // core (federated.hpp, accountant.hpp); this file converts and forwards.
 #include <emscripten/bind.h>
 
@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "convert.hpp"
-#include "engine.hpp"
+#include "zhixuan/session/session.hpp"
 #include "zhixuan/federated/accountant.hpp"
 #include "zhixuan/federated/federated.hpp"
 
@@ -20,9 +20,9 @@ namespace {
 using emscripten::val;
 
 // {payload, normBeforeClip, normSent}: the device's update for one round.
-val ComputeUpdate(Engine& engine, const val& rows, const val& weights, const std::string& config_json, const val& nonce,
+val ComputeUpdate(Session& session, const val& rows, const val& weights, const std::string& config_json, const val& nonce,
                   const val& seed) {
-  if (!engine.loaded()) return ErrorVal(InvalidArgument("no model is loaded"));
+  if (!session.loaded()) return ErrorVal(InvalidArgument("no model is loaded"));
   auto config = ParseRoundConfigJson(config_json);
   if (!config.ok()) return ErrorVal(config.status());
   auto nonce_bytes = FixedBytes<16>(nonce, "nonce");
@@ -33,7 +33,7 @@ val ComputeUpdate(Engine& engine, const val& rows, const val& weights, const std
   const std::vector<float> w = CopyIn<float>(weights);
   if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("weights and rows differ in length"));
   FoldInInput input{r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())};
-  auto update = ComputeClientUpdate(engine.rec().model(), input, *config, *nonce_bytes, *seed_bytes);
+  auto update = ComputeClientUpdate(session.recommender().model(), input, *config, *nonce_bytes, *seed_bytes);
   if (!update.ok()) return ErrorVal(update.status());
   val out = val::object();
   out.set("payload", CopyOut(update->payload));

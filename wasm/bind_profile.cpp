@@ -1,12 +1,12 @@
-// Registrations of the profile room: ProfileHandle wraps one zhixuan::Profile bound to an
-// Engine's recommender. Logic lives in core (profile.hpp, profile_store.hpp); this file converts.
+// Registrations of the profile room: ProfileRoom is a view of the session's ProfileRoom
+// (zhixuan/session/profile_room.hpp). Logic lives in core (profile.hpp, profile_store.hpp); this file converts.
 #include <emscripten/bind.h>
 
 #include <memory>
 
 #include "convert.hpp"
-#include "engine.hpp"
-#include "zhixuan/profile/profile.hpp"
+#include "zhixuan/session/profile_room.hpp"
+#include "zhixuan/session/session.hpp"
 
 namespace zhixuan::wasm {
 namespace {
@@ -33,16 +33,18 @@ val ReasonVal(const Reason& r) {
   return out;
 }
 
+// A view of the session's ProfileRoom: it holds no pointer into the model, so a model change
+// (Session::ReplaceModel) is seen on the next call.
 class ProfileHandle {
  public:
-  explicit ProfileHandle(Engine& engine) {
-    if (!engine.loaded()) {
+  explicit ProfileHandle(Session& session) : session_(&session) {
+    if (!session.loaded()) {
       status_ = InvalidArgument("no model is loaded");
       return;
     }
-    auto p = Profile::Create(&engine.rec());
-    if (!p.ok()) status_ = p.status();
-    else profile_ = std::move(p).value();
+    auto room = ProfileRoom::Create(session.recommender());
+    if (!room.ok()) status_ = room.status();
+    else session.Attach(std::move(room).value());
   }
 
   val Status() const { return StatusVal(status_); }
@@ -51,7 +53,7 @@ class ProfileHandle {
   // The fields arrive type-checked by js/profile.js; the core validates their values.
   val Prepare(const std::string& type, const std::string& item, const std::string& channel, double ts,
               const val& id, const val& value, double now_ms) {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     EventInput in;
     in.type = type;
     in.item = item;
@@ -61,52 +63,51 @@ class ProfileHandle {
     if (in.has_id) in.id = id.as<std::string>();
     in.has_value = !value.isUndefined() && !value.isNull();
     if (in.has_value) in.value = value.as<double>();
-    auto prepared = profile_->Prepare(in, now_ms);
+    auto prepared = room()->Prepare(in, now_ms);
     if (!prepared.ok()) return ErrorVal(prepared.status());
-    pending_ = std::move(prepared).value();
     val out = val::object();
-    out.set("duplicate", pending_.duplicate);
-    out.set("seq", static_cast<double>(pending_.seq));
-    out.set("record", CopyOut(pending_.record));
+    out.set("duplicate", prepared->duplicate);
+    out.set("seq", static_cast<double>(prepared->seq));
+    out.set("record", CopyOut(prepared->record));
     return out;
   }
 
   // Applies the event prepared last (after its record was made durable).
+  // {snapshotDue}
   val Commit(double seq) {
-    if (!profile_) return ErrorVal(status_);
-    if (pending_.duplicate || pending_.seq == 0 || static_cast<double>(pending_.seq) != seq)
-      return ErrorVal(zhixuan::Status(StatusCode::kInternal, "commit does not match the prepared event"));
-    zhixuan::Status s = profile_->Commit(pending_);
-    pending_ = PreparedEvent{};
-    pending_.duplicate = true;
-    return StatusVal(s);
+    if (!room()) return ErrorVal(status_);
+    auto due = room()->CommitPrepared(static_cast<uint64_t>(seq));
+    if (!due.ok()) return ErrorVal(due.status());
+    val out = val::object();
+    out.set("snapshotDue", *due);
+    return out;
   }
 
   // Applies a stored log record (any host that kept only the bytes).
   val CommitRecord(const val& record) {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     const std::vector<uint8_t> bytes = CopyIn<uint8_t>(record);
-    return StatusVal(profile_->CommitRecord(bytes.data(), bytes.size()));
+    return StatusVal(profile().CommitRecord(bytes.data(), bytes.size()));
   }
 
   val Vector() {
-    if (!profile_) return ErrorVal(status_);
-    auto x = profile_->UserVector();
+    if (!room()) return ErrorVal(status_);
+    auto x = profile().UserVector();
     if (!x.ok()) return ErrorVal(x.status());
     return CopyOut(*x);
   }
 
-  val SeenRows() const {
-    if (!profile_) return ErrorVal(status_);
-    return CopyOut(profile_->SeenRows());
+  val SeenRows() {
+    if (!room()) return ErrorVal(status_);
+    return CopyOut(profile().SeenRows());
   }
 
   // {rows, scores, reasons: [{kind, item?, share?, tag?}]}
   val Recommend(int k, const std::string& filter_json, const val& exclude_rows) {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     auto filter = ParseFilterJson(filter_json);
     if (!filter.ok()) return ErrorVal(filter.status());
-    auto out = profile_->Recommend(k, *filter, CopyIn<int32_t>(exclude_rows));
+    auto out = profile().Recommend(k, *filter, CopyIn<int32_t>(exclude_rows));
     if (!out.ok()) return ErrorVal(out.status());
     val result = TopKVal(out->top);
     val reasons = val::array();
@@ -117,10 +118,10 @@ class ProfileHandle {
 
   // {items: string[], weights: Float32Array}: the history as other rooms take it.
   val Weights() const {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     std::vector<std::string> items;
     std::vector<float> weights;
-    for (const auto& [item, w] : profile_->ItemWeights()) {
+    for (const auto& [item, w] : profile().ItemWeights()) {
       items.push_back(item);
       weights.push_back(static_cast<float>(w));
     }
@@ -131,53 +132,63 @@ class ProfileHandle {
   }
 
   val Because(int row) {
-    if (!profile_) return ErrorVal(status_);
-    auto reason = profile_->Because(row);
+    if (!room()) return ErrorVal(status_);
+    auto reason = profile().Because(row);
     if (!reason.ok()) return ErrorVal(reason.status());
     return ReasonVal(*reason);
   }
 
   val Summary(double now_ms) {
-    if (!profile_) return ErrorVal(status_);
-    auto json = profile_->SummaryJson(now_ms);
+    if (!room()) return ErrorVal(status_);
+    auto json = profile().SummaryJson(now_ms);
     if (!json.ok()) return ErrorVal(json.status());
     return val(*json);
   }
 
   val ExportBlob() const {
-    if (!profile_) return ErrorVal(status_);
-    return CopyOut(profile_->Export());
+    if (!room()) return ErrorVal(status_);
+    return CopyOut(profile().Export());
   }
 
   val ImportBlob(const val& blob) {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     const std::vector<uint8_t> bytes = CopyIn<uint8_t>(blob);
-    return StatusVal(profile_->Import(bytes.data(), bytes.size()));
+    return StatusVal(profile().Import(bytes.data(), bytes.size()));
   }
 
-  // {bytes, seq}
-  val Snapshot() const {
-    if (!profile_) return ErrorVal(status_);
+  // {slot, bytes, seq, trimUpTo}: write bytes to the slot, call snapshotStored(slot, seq), then
+  // delete the log records up to trimUpTo.
+  val PlanSnapshot() const {
+    if (!room()) return ErrorVal(status_);
+    const ProfileRoom::SnapshotPlan plan = room()->PlanSnapshot();
     val out = val::object();
-    out.set("bytes", CopyOut(profile_->Snapshot()));
-    out.set("seq", static_cast<double>(profile_->last_seq()));
+    out.set("slot", plan.slot);
+    out.set("bytes", CopyOut(plan.bytes));
+    out.set("seq", static_cast<double>(plan.seq));
+    out.set("trimUpTo", static_cast<double>(plan.trim_up_to));
     return out;
   }
 
-  // {warnings: string[]}
-  val Restore(const val& snapshots, const val& log_records) {
-    if (!profile_) return ErrorVal(status_);
-    std::vector<std::string> warnings;
-    zhixuan::Status s = profile_->Restore(RecordList(snapshots), RecordList(log_records), &warnings);
-    if (!s.ok()) return ErrorVal(s);
+  val SnapshotStored(int slot, double seq) {
+    if (!room()) return ErrorVal(status_);
+    return StatusVal(room()->SnapshotStored(slot, static_cast<uint64_t>(seq)));
+  }
+
+  // slots: both snapshot slots (an empty array: absent). {warnings, badSnapshots, badRecords}
+  val Restore(const val& slots, const val& log_records) {
+    if (!room()) return ErrorVal(status_);
+    auto report = room()->Restore(RecordList(slots), RecordList(log_records));
+    if (!report.ok()) return ErrorVal(report.status());
     val out = val::object();
-    out.set("warnings", StringArray(warnings));
+    out.set("warnings", StringArray(report->warnings));
+    out.set("badSnapshots", CopyOut(report->bad_snapshots));
+    out.set("badRecords", static_cast<double>(report->bad_records));
     return out;
   }
 
   val Forget() {
-    if (!profile_) return ErrorVal(status_);
-    profile_->Forget();
+    if (!room()) return ErrorVal(status_);
+    room()->Forget();
     return OkVal();
   }
 
@@ -202,30 +213,31 @@ class ProfileHandle {
 
   // {lastSeq, snapshotEvery, events, foldedItems, maxEvents}
   val Info() const {
-    if (!profile_) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     val out = val::object();
-    out.set("lastSeq", static_cast<double>(profile_->last_seq()));
-    out.set("snapshotEvery", static_cast<double>(profile_->config().snapshot_every));
-    out.set("maxEvents", static_cast<double>(profile_->config().max_events));
-    out.set("events", static_cast<double>(profile_->history().events().size()));
-    out.set("foldedItems", static_cast<double>(profile_->history().aggregates().size()));
+    out.set("lastSeq", static_cast<double>(profile().last_seq()));
+    out.set("snapshotEvery", static_cast<double>(profile().config().snapshot_every));
+    out.set("maxEvents", static_cast<double>(profile().config().max_events));
+    out.set("events", static_cast<double>(profile().history().events().size()));
+    out.set("foldedItems", static_cast<double>(profile().history().aggregates().size()));
     return out;
   }
 
  private:
+  ProfileRoom* room() const { return status_.ok() ? session_->Find<ProfileRoom>() : nullptr; }
+  Profile& profile() const { return room()->profile(); }
+
+  Session* session_;
   zhixuan::Status status_;
-  std::unique_ptr<Profile> profile_;
-  PreparedEvent pending_;
 };
 
 }  // namespace
 }  // namespace zhixuan::wasm
 
 EMSCRIPTEN_BINDINGS(zhixuan_profile) {
-  using zhixuan::wasm::Engine;
   using zhixuan::wasm::ProfileHandle;
-  emscripten::class_<ProfileHandle>("ProfileHandle")
-      .constructor<Engine&>()
+  emscripten::class_<ProfileHandle>("ProfileRoom")
+      .constructor<zhixuan::Session&>()
       .function("status", &ProfileHandle::Status)
       .function("prepare", &ProfileHandle::Prepare)
       .function("commit", &ProfileHandle::Commit)
@@ -238,7 +250,8 @@ EMSCRIPTEN_BINDINGS(zhixuan_profile) {
       .function("summary", &ProfileHandle::Summary)
       .function("exportBlob", &ProfileHandle::ExportBlob)
       .function("importBlob", &ProfileHandle::ImportBlob)
-      .function("snapshot", &ProfileHandle::Snapshot)
+      .function("planSnapshot", &ProfileHandle::PlanSnapshot)
+      .function("snapshotStored", &ProfileHandle::SnapshotStored)
       .function("restore", &ProfileHandle::Restore)
       .function("forget", &ProfileHandle::Forget)
       .function("info", &ProfileHandle::Info)

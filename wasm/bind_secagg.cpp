@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "convert.hpp"
-#include "engine.hpp"
+#include "zhixuan/session/session.hpp"
 #include "zhixuan/federated/secagg_encode.hpp"
 #include "zhixuan/federated/secagg_round.hpp"
 #include "zhixuan/federated/secagg_shamir.hpp"
@@ -99,10 +99,10 @@ StatusOr<std::vector<uint8_t>> Mask(const std::vector<float>& values, const SecA
 }
 
 // {masked: Uint8Array} for the device's own update of the round (one crossing).
-val MaskedInput(Engine& engine, const val& rows, const val& weights, const std::string& config_json,
+val MaskedInput(Session& session, const val& rows, const val& weights, const std::string& config_json,
                 const std::string& params_json, int sender, const val& noise_seed, const val& self_seed,
                 const val& peers, const val& secrets) {
-  if (!engine.loaded()) return ErrorVal(InvalidArgument("no model is loaded"));
+  if (!session.loaded()) return ErrorVal(InvalidArgument("no model is loaded"));
   auto config = ParseRoundConfigJson(config_json);
   if (!config.ok()) return ErrorVal(config.status());
   auto params = ParseSecAggParamsJson(params_json);
@@ -111,7 +111,7 @@ val MaskedInput(Engine& engine, const val& rows, const val& weights, const std::
   const std::vector<float> w = CopyIn<float>(weights);
   if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("weights and rows differ in length"));
   FoldInInput input{r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())};
-  auto delta = SecAggClientDelta(engine.rec().model(), input, *config);
+  auto delta = SecAggClientDelta(session.recommender().model(), input, *config);
   if (!delta.ok()) return ErrorVal(delta.status());
   if (delta->size() != params->length) return ErrorVal(InvalidArgument("the round's window does not match the secure params' length"));
   auto masked = Mask(*delta, *params, sender, noise_seed, self_seed, peers, secrets);

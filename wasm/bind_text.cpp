@@ -1,7 +1,7 @@
-// Registrations of the text room: TextHandle wraps the core's ContentIndex and ColdStart
-// for one Engine (addItems, search, cold-user lists, re-ranking), and featurizeText
-// exposes the featurizer for the native == wasm check. Logic lives in core
-// (text.hpp, text_search.hpp, cold_start.hpp, diversity.hpp); this file converts.
+// Registrations of the text room: TextRoom is a view of the session's TextRoom (addItems,
+// search, cold-user lists, re-ranking), and featurizeText exposes the featurizer for the
+// native == wasm check. Logic lives in core (session/text_room.hpp and the text room's
+// headers); this file converts.
 #include <emscripten/bind.h>
 
 #include <optional>
@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "engine.hpp"
-#include "zhixuan/text/cold_start.hpp"
-#include "zhixuan/text/diversity.hpp"
-#include "zhixuan/model/recommender.hpp"
+#include "zhixuan/session/session.hpp"
+#include "zhixuan/session/text_room.hpp"
 #include "zhixuan/text/text.hpp"
-#include "zhixuan/text/text_search.hpp"
 
 namespace zhixuan::wasm {
 namespace {
@@ -63,51 +60,42 @@ val FeaturizeTexts(const val& texts) {
   return out;
 }
 
+// A view of the session's TextRoom (zhixuan/session/text_room.hpp): it holds no pointer into
+// the model, so a model change (Session::ReplaceModel) is seen on the next call.
 class TextHandle {
  public:
-  explicit TextHandle(Engine& engine) : engine_(&engine) {
-    if (!engine.loaded()) {
+  explicit TextHandle(Session& session) : session_(&session) {
+    if (!session.loaded()) {
       status_ = InvalidArgument("no model is loaded");
       return;
     }
-    auto index = ContentIndex::Create(engine.rec());
-    if (!index.ok()) {
-      status_ = index.status();
-      return;
-    }
-    index_ = std::move(index).value();
-    auto cold = ColdStart::Create(engine.rec());
-    if (!cold.ok()) {
-      status_ = cold.status();
-      return;
-    }
-    cold_ = std::move(cold).value();
-    auto pop = ItemPopularity(engine.rec().model(), engine.rec().item_count());
-    if (pop.ok()) popularity_ = std::move(pop).value();
+    auto room = TextRoom::Create(session.recommender());
+    if (!room.ok()) status_ = room.status();
+    else session.Attach(std::move(room).value());
   }
 
   val Status() const { return StatusVal(status_); }
 
   // {canEmbed, hasIdf, hasPopularity, contextKeys}
   val Info() const {
-    if (!status_.ok()) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     val out = val::object();
-    out.set("canEmbed", index_.can_embed());
-    out.set("hasIdf", index_.featurizer().has_idf());
-    out.set("hasPopularity", cold_->has_popularity());
-    out.set("contextKeys", StringArray(cold_->context_keys()));
+    out.set("canEmbed", room()->index().can_embed());
+    out.set("hasIdf", room()->index().featurizer().has_idf());
+    out.set("hasPopularity", room()->cold_start().has_popularity());
+    out.set("contextKeys", StringArray(room()->cold_start().context_keys()));
     return out;
   }
 
   // The bundle's featurizer (with its IDF) on UTF-8 bytes.
   val Featurize(const val& bytes) const {
-    if (!status_.ok()) return ErrorVal(status_);
-    return SparseVal(index_.featurizer().FeaturizeQuery(BytesOf(bytes)));
+    if (!room()) return ErrorVal(status_);
+    return SparseVal(room()->index().featurizer().FeaturizeQuery(BytesOf(bytes)));
   }
 
   // items: array of catalog item JSON strings. {added} or an error (nothing added then).
   val AddItems(const val& items_json) {
-    if (!status_.ok()) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     std::vector<CatalogItem> items;
     const std::vector<std::string> texts = StringList(items_json);
     for (size_t i = 0; i < texts.size(); ++i) {
@@ -117,7 +105,7 @@ class TextHandle {
       items.push_back(std::move(item).value());
     }
     const size_t count = items.size();
-    zhixuan::Status st = index_.AddItems(&engine_->rec(), std::move(items));
+    zhixuan::Status st = room()->AddItems(session_->recommender(), std::move(items));
     if (!st.ok()) return ErrorVal(st);
     val out = val::object();
     out.set("added", static_cast<double>(count));
@@ -125,8 +113,8 @@ class TextHandle {
   }
 
   val EmbedColdItems() {
-    if (!status_.ok()) return ErrorVal(status_);
-    auto n = index_.EmbedColdItems(&engine_->rec());
+    if (!room()) return ErrorVal(status_);
+    auto n = room()->EmbedColdItems(session_->recommender());
     if (!n.ok()) return ErrorVal(n.status());
     val out = val::object();
     out.set("added", static_cast<double>(*n));
@@ -134,11 +122,10 @@ class TextHandle {
   }
 
   val Search(const val& query_bytes, int k, const std::string& filter_json) {
-    if (!status_.ok()) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     auto filter = ParseFilterJson(filter_json);
     if (!filter.ok()) return ErrorVal(filter.status());
-    index_.Sync(engine_->rec());
-    auto top = index_.Search(engine_->rec(), BytesOf(query_bytes), k, *filter);
+    auto top = room()->Search(session_->recommender(), BytesOf(query_bytes), k, *filter);
     if (!top.ok()) return ErrorVal(top.status());
     return TopKVal(*top);
   }
@@ -146,7 +133,7 @@ class TextHandle {
   // {rows, scores, reasons: string[], policy}
   val Cold(const val& interests, const std::string& channel, int hour, const std::string& device, int k,
            const std::string& filter_json, const val& exclude_rows) {
-    if (!status_.ok()) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
     auto filter = ParseFilterJson(filter_json);
     if (!filter.ok()) return ErrorVal(filter.status());
     ColdStartRequest request;
@@ -155,8 +142,7 @@ class TextHandle {
     request.k = k;
     request.filter = *filter;
     request.exclude_rows = CopyIn<int32_t>(exclude_rows);
-    index_.Sync(engine_->rec());
-    auto list = cold_->Recommend(engine_->rec(), index_, request);
+    auto list = room()->Cold(session_->recommender(), request);
     if (!list.ok()) return ErrorVal(list.status());
     val out = val::object();
     out.set("rows", CopyOut(list->rows));
@@ -166,46 +152,72 @@ class TextHandle {
     return out;
   }
 
-  int PoolSize(int k) const { return engine_->loaded() ? RerankPoolSize(k, engine_->rec().item_count()) : k; }
+  // recommend({userVector | history, diversity, exploration}) in one crossing: the history
+  // (rows, weights) is folded in here when no vector is given. {rows, scores}
+  val Recommend(const val& user_vector, const val& rows, const val& weights, int k, const val& exclude_rows,
+                const std::string& filter_json, double diversity, double exploration) const {
+    if (!room()) return ErrorVal(status_);
+    const Recommender& rec = session_->recommender();
+    std::vector<float> vector = CopyIn<float>(user_vector);
+    if (vector.empty()) {
+      const std::vector<int32_t> r = CopyIn<int32_t>(rows);
+      const std::vector<float> w = CopyIn<float>(weights);
+      if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("history weights and items differ in length"));
+      auto folded = rec.FoldIn({r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())});
+      if (!folded.ok()) return ErrorVal(folded.status());
+      vector = std::move(folded).value();
+    }
+    if (static_cast<int>(vector.size()) != rec.dim())
+      return ErrorVal(InvalidArgument("userVector has " + std::to_string(vector.size()) + " values, the model needs " +
+                                      std::to_string(rec.dim())));
+    auto filter = ParseFilterJson(filter_json);
+    if (!filter.ok()) return ErrorVal(filter.status());
+    Query query;
+    query.user_vector = vector.data();
+    query.k = k;
+    query.exclude_rows = CopyIn<int32_t>(exclude_rows);
+    query.filter = std::move(filter).value();
+    RerankOptions options;
+    options.diversity = static_cast<float>(diversity);
+    options.exploration = static_cast<float>(exploration);
+    auto top = room()->Recommend(rec, query, options);
+    if (!top.ok()) return ErrorVal(top.status());
+    return TopKVal(*top);
+  }
 
-  // Re-ranks a relevance-ordered pool: {rows, scores}. With a user vector, the exploration
-  // slots come from the user's best tail items over the whole catalog (excluding
-  // exclude_rows, passing the filter); without one, from the pool.
+  int PoolSize(int k) const { return room() ? room()->PoolSize(session_->recommender(), k) : k; }
+
+  // Re-ranks a relevance-ordered pool: {rows, scores} (the policy: TextRoom::Rerank).
   val Rerank(const val& rows, const val& scores, int k, double diversity, double exploration, const val& user_vector,
              const val& exclude_rows, const std::string& filter_json) const {
-    if (!status_.ok()) return ErrorVal(status_);
+    if (!room()) return ErrorVal(status_);
+    const Recommender& rec = session_->recommender();
     TopK pool;
     pool.rows = CopyIn<int32_t>(rows);
     pool.scores = CopyIn<float>(scores);
     RerankOptions options;
     options.diversity = static_cast<float>(diversity);
     options.exploration = static_cast<float>(exploration);
-    const std::vector<uint8_t> tail = LongTailMask(popularity_, engine_->rec().item_count());
-    std::optional<TopK> tail_ranked;
     const std::vector<float> vector = CopyIn<float>(user_vector);
-    if (options.exploration > 0 && static_cast<int>(vector.size()) == engine_->rec().dim()) {
+    Query user;
+    const bool has_user = static_cast<int>(vector.size()) == rec.dim();
+    if (has_user && options.exploration > 0) {
       auto filter = ParseFilterJson(filter_json);
       if (!filter.ok()) return ErrorVal(filter.status());
-      Query query;
-      query.user_vector = vector.data();
-      query.k = k;
-      query.exclude_rows = CopyIn<int32_t>(exclude_rows);
-      query.filter = *filter;
-      auto ranked = TailRanking(engine_->rec(), query, tail);
-      if (!ranked.ok()) return ErrorVal(ranked.status());
-      tail_ranked = std::move(ranked).value();
+      user.user_vector = vector.data();
+      user.exclude_rows = CopyIn<int32_t>(exclude_rows);
+      user.filter = *filter;
     }
-    auto top = RerankCandidates(engine_->rec().model().items, pool, k, options, tail, tail_ranked ? &*tail_ranked : nullptr);
+    auto top = room()->Rerank(rec, pool, k, options, user.user_vector ? &user : nullptr);
     if (!top.ok()) return ErrorVal(top.status());
     return TopKVal(*top);
   }
 
  private:
-  Engine* engine_;
+  TextRoom* room() const { return status_.ok() ? session_->Find<TextRoom>() : nullptr; }
+
+  Session* session_;
   zhixuan::Status status_;
-  ContentIndex index_;
-  std::optional<ColdStart> cold_;
-  std::vector<float> popularity_;
 };
 
 }  // namespace
@@ -215,8 +227,8 @@ EMSCRIPTEN_BINDINGS(zhixuan_text) {
   using zhixuan::wasm::TextHandle;
   emscripten::function("featurizeText", &zhixuan::wasm::FeaturizeText);
   emscripten::function("featurizeTexts", &zhixuan::wasm::FeaturizeTexts);
-  emscripten::class_<TextHandle>("TextHandle")
-      .constructor<zhixuan::wasm::Engine&>()
+  emscripten::class_<TextHandle>("TextRoom")
+      .constructor<zhixuan::Session&>()
       .function("status", &TextHandle::Status)
       .function("info", &TextHandle::Info)
       .function("featurize", &TextHandle::Featurize)
@@ -224,6 +236,7 @@ EMSCRIPTEN_BINDINGS(zhixuan_text) {
       .function("embedColdItems", &TextHandle::EmbedColdItems)
       .function("search", &TextHandle::Search)
       .function("cold", &TextHandle::Cold)
+      .function("recommend", &TextHandle::Recommend)
       .function("poolSize", &TextHandle::PoolSize)
       .function("rerank", &TextHandle::Rerank);
 }

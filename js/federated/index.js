@@ -2,7 +2,7 @@
 // device and never leaves it; the only thing sent is the clipped (optionally noised), quantized
 // gradient payload the core builds (core/include/zhixuan/federated/federated.hpp). A privacy ledger
 // (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
-import { ZhixuanError, check } from '../errors.js';
+import { ZhixuanError } from '../errors.js';
 import { fetchModel, fetchRound, postUpdate, registerClient } from './transport.js';
 import { drawParticipation, participateSecure } from './secagg-device.js';
 
@@ -49,7 +49,7 @@ export class Federated {
     if (typeof budget !== 'number' || !(budget > 0)) throw new ZhixuanError('INVALID_ARGUMENT', 'epsilonBudget must be a number > 0 (Infinity for none)');
     if (consent && this._forgotten) this._forgotten = false;  // a fresh opt-in after forget()
     this._consent = consent;
-    if (consent && !this._ledger) this._ledger = check(this._core().federatedLedgerNew(budget)).ledger;
+    if (consent && !this._ledger) this._ledger = this._core().federatedLedgerNew(budget).ledger;
     return this._save();
   }
 
@@ -65,7 +65,7 @@ export class Federated {
   privacy(roundConfig, { participationRate = 1 } = {}) {
     if (!this._ledger) return { rounds: 0, epsilonSpent: 0, budget: null };
     // q = 1 unless the device drew its own participation: never the rate the server declares.
-    const status = check(this._core().federatedLedgerStatus(this._ledger, configJson({ ...(roundConfig ?? { round_id: 0, base_version: 'x' }), sampling_rate: participationRate })));
+    const status = this._core().federatedLedgerStatus(this._ledger, configJson({ ...(roundConfig ?? { round_id: 0, base_version: 'x' }), sampling_rate: participationRate }));
     return { rounds: status.rounds, epsilonSpent: status.epsilonSpent, budget: status.budget, epsilonAfterNextRound: status.epsilonAfter, affordable: status.affordable };
   }
 
@@ -76,20 +76,20 @@ export class Federated {
    * @returns {Uint8Array}
    */
   computeUpdate(roundConfig, options = {}) {
-    const engine = this._rec._live();
+    const session = this._rec._live();
     const json = configJson(roundConfig);
     const ledgerJson = configJson({ ...roundConfig, sampling_rate: options.participationRate ?? 1 });
     if (!this._consent) throw new ZhixuanError('NO_CONSENT', 'federated participation needs setConsent(true) first');
-    const status = check(this._core().federatedLedgerStatus(this._ledger, ledgerJson));
+    const status = this._core().federatedLedgerStatus(this._ledger, ledgerJson);
     if (!status.affordable) {
       throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${status.epsilonAfter.toFixed(3)}, over the budget ${status.budget}`);
     }
     const history = options.history ?? this._historySource?.() ?? this._kept?.history();
     if (history === undefined || history === null) throw new ZhixuanError('INVALID_ARGUMENT', 'computeUpdate needs options.history (or setHistorySource)');
     const { rows, weights } = this._rec._history(history);
-    const update = check(this._core().federatedComputeUpdate(engine, rows, weights, json, randomBytes(16), randomBytes(32)));
+    const update = this._core().federatedComputeUpdate(session, rows, weights, json, randomBytes(16), randomBytes(32));
     // Charged when the payload exists: from here on it may leave the device.
-    this._ledger = check(this._core().federatedLedgerCharge(this._ledger, ledgerJson)).ledger;
+    this._ledger = this._core().federatedLedgerCharge(this._ledger, ledgerJson).ledger;
     this._save().catch((error) => console.warn(`zhixuan federated: ledger not stored (${error.message})`));
     return update.payload;
   }
@@ -119,7 +119,7 @@ export class Federated {
     let round = await fetchRound(server, fetchImpl);
     if (round.base_version !== this._rec.info.modelVersion) {
       const model = await fetchModel(server, fetchImpl);
-      this._replaceModel(model.bytes);
+      this._rec.replaceModel(model.bytes);
       if (round.base_version !== this._rec.info.modelVersion) round = await fetchRound(server, fetchImpl);
       if (round.base_version !== this._rec.info.modelVersion) return { status: 'declined', reason: 'model-changed' };
     }
@@ -158,7 +158,7 @@ export class Federated {
   importState(state) {
     if (!state || typeof state !== 'object') throw new TypeError('state must be what exportState returned');
     if (state.ledger !== null && state.ledger !== undefined) {
-      check(this._core().federatedLedgerStatus(state.ledger, JSON.stringify({ round_id: 0, base_version: 'x' })));  // validates
+      this._core().federatedLedgerStatus(state.ledger, JSON.stringify({ round_id: 0, base_version: 'x' }));  // validates
     }
     this._consent = state.consent === true;
     this._forgotten = state.forgotten === true;
@@ -166,25 +166,5 @@ export class Federated {
     this._token = typeof state.token === 'string' ? state.token : null;
   }
 
-  _core() { return this._rec._core; }
-
-  // A newer model from the server replaces the engine's; the catalog stays.
-  _replaceModel(bytes) {
-    const core = this._core();
-    const engine = new core.Engine();
-    const ptr = core._malloc(Math.max(1, bytes.byteLength));
-    try {
-      core.HEAPU8.set(bytes, ptr);
-      check(engine.load(ptr, bytes.byteLength, '', false));
-    } catch (error) {
-      engine.delete();
-      throw error;
-    } finally {
-      core._free(ptr);
-    }
-    const old = this._rec._engine;
-    this._rec._engine = engine;
-    this._rec._refreshItems();
-    old?.delete();
-  }
+  _core() { return this._rec._wasm(); }
 }

@@ -27,7 +27,7 @@ export function ledgerConfig(round, { q, noiseMultiplier }) {
 export async function participateSecure(federated, { server, history, round, fetch: fetchImpl, policy = {}, q = 1, dropAfter = null }) {
   const core = federated._core();
   const engine = federated._rec._live();
-  const { rows, weights } = federated._rec._history(history ?? federated._historySource?.() ?? []);
+  const { rows, weights } = federated._rec._history(history ?? federated._historySource?.() ?? federated._kept?.history() ?? []);
   if (rows.length === 0) return { status: 'declined', reason: 'no-history' };
   const roundJson = JSON.stringify(round);
   const chargeJson = (z) => ledgerConfig(round, { q, noiseMultiplier: z });
@@ -35,7 +35,10 @@ export async function participateSecure(federated, { server, history, round, fet
     const status = check(core.federatedLedgerStatus(federated._ledger, chargeJson(z)));
     return { affordable: status.affordable, epsilonAfter: status.epsilonAfter, budget: status.budget };
   };
-  const charge = (z) => { federated._ledger = check(core.federatedLedgerCharge(federated._ledger, chargeJson(z))).ledger; };
+  const charge = (z) => {
+    federated._ledger = check(core.federatedLedgerCharge(federated._ledger, chargeJson(z))).ledger;
+    federated._save().catch((error) => console.warn(`zhixuan federated: ledger not stored (${error.message})`));
+  };
   const maskedInput = (params, index, peers, secrets, selfSeed) => check(core.secaggMaskedInput(
     engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets)).masked;
   if (!federated._token) federated._token = await registerClient(server, fetchImpl);

@@ -174,14 +174,14 @@ export class AggregationServer {
   }
 
   _modelInfo(bytes) {
-    const engine = new this.core.Engine();
+    const session = new this.core.Session();
     try {
-      coreCall(withHeapBytes(this.core, bytes, (ptr, len) => engine.load(ptr, len, '', false)));
-      return engine.info();
+      coreCall(withHeapBytes(this.core, bytes, (ptr, len) => session.load(ptr, len, '', false)));
+      return session.info();
     } catch (error) {
       throw new Error(`the model bundle is not valid: ${error.message}`);
     } finally {
-      engine.delete();
+      session.delete();
     }
   }
 

@@ -33,8 +33,8 @@ test('the lean module has no profile, text or federated room, and says which opt
   // Without a profile, recommend() needs a history or a vector.
   assert.throws(() => lean.recommend({ k: 3 }), (e) => e.code === 'INVALID_ARGUMENT');
   const core = await init({ features: [] });
-  assert.equal(typeof core.ProfileHandle, 'undefined');
-  assert.equal(typeof core.TextHandle, 'undefined');
+  assert.equal(typeof core.ProfileRoom, 'undefined');
+  assert.equal(typeof core.TextRoom, 'undefined');
   lean.dispose();
 });
 

@@ -270,10 +270,18 @@ Status Profile::Import(const uint8_t* bytes, size_t size) {
 
 Status Profile::Restore(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records,
                         std::vector<std::string>* warnings) {
-  RecoveredProfile recovered = RecoverProfile(snapshots, log_records);
-  if (warnings) *warnings = std::move(recovered.warnings);
-  history_ = std::move(recovered.history);
-  last_seq_ = recovered.last_seq;
+  RecoveredProfile report;
+  Status s = Restore(snapshots, log_records, &report);
+  if (warnings) *warnings = std::move(report.warnings);
+  return s;
+}
+
+Status Profile::Restore(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records,
+                        RecoveredProfile* report) {
+  *report = RecoverProfile(snapshots, log_records);
+  history_ = std::move(report->history);
+  report->history.Clear();
+  last_seq_ = report->last_seq;
   CompactIfNeeded();
   return Refold();
 }

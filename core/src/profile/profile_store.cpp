@@ -38,16 +38,17 @@ StatusOr<LogRecord> DecodeLogRecord(const uint8_t* bytes, size_t size) {
 RecoveredProfile RecoverProfile(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records) {
   RecoveredProfile out;
   bool have_snapshot = false;
+  out.snapshot_seqs.assign(snapshots.size(), 0);
   for (size_t i = 0; i < snapshots.size(); ++i) {
+    if (snapshots[i].empty()) continue;
     auto blob = DecodeProfileBlob(snapshots[i].data(), snapshots[i].size());
-    if (!blob.ok()) {
-      out.warnings.push_back("snapshot " + std::to_string(i) + " skipped: " + blob.status().ToString());
+    if (!blob.ok() || blob->kind != BlobKind::kSnapshot) {
+      out.bad_snapshots.push_back(static_cast<int>(i));
+      out.warnings.push_back("snapshot " + std::to_string(i) + " skipped: " +
+                             (blob.ok() ? "it is an export blob, not a snapshot" : blob.status().ToString()));
       continue;
     }
-    if (blob->kind != BlobKind::kSnapshot) {
-      out.warnings.push_back("snapshot " + std::to_string(i) + " skipped: it is an export blob, not a snapshot");
-      continue;
-    }
+    out.snapshot_seqs[i] = blob->seq;
     if (!have_snapshot || blob->seq > out.snapshot_seq) {
       have_snapshot = true;
       out.snapshot_seq = blob->seq;
@@ -60,6 +61,7 @@ RecoveredProfile RecoverProfile(const std::vector<ByteRecord>& snapshots, const 
   for (size_t i = 0; i < log_records.size(); ++i) {
     auto record = DecodeLogRecord(log_records[i].data(), log_records[i].size());
     if (!record.ok()) {
+      ++out.bad_records;
       out.warnings.push_back("log record " + std::to_string(i) + " skipped: " + record.status().ToString());
       continue;
     }

@@ -59,10 +59,12 @@ inline std::string CoursesCatalogJson() {
 }
 
 // Embeddings: cluster axis + small deterministic noise; item_popularity from the table.
-inline Model CoursesModel(bool with_text = true, int dim = 8) {
+// Another `noise_seed` and `version`: a retrained model of the same courses.
+inline Model CoursesModel(bool with_text = true, int dim = 8, uint32_t noise_seed = 11,
+                          const std::string& version = "courses-1") {
   std::vector<std::string> ids;
   std::vector<float> rows;
-  auto noise = RandomRows(static_cast<int64_t>(Courses().size()), dim, 11);
+  auto noise = RandomRows(static_cast<int64_t>(Courses().size()), dim, noise_seed);
   for (size_t i = 0; i < Courses().size(); ++i) {
     ids.push_back(Courses()[i].id);
     for (int j = 0; j < dim; ++j) rows.push_back(0.05f * noise[i * dim + j] + (j == Courses()[i].cluster ? 1.f : 0.f));
@@ -71,7 +73,7 @@ inline Model CoursesModel(bool with_text = true, int dim = 8) {
   params.reg = 0.1f;
   params.alpha = 4.f;
   params.unobserved_weight = 0.1f;
-  Model model = MakeModel(ids, rows.data(), dim, DType::kF32, params, "courses-1").value();
+  Model model = MakeModel(ids, rows.data(), dim, DType::kF32, params, version).value();
   std::vector<float> pop;
   for (const Course& c : Courses()) pop.push_back(c.popularity);
   model.extras["item_popularity"] = MakeF32Tensor({static_cast<int64_t>(pop.size())}, pop.data());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "zhixuan/model/bundle.hpp"
@@ -71,6 +72,11 @@ class Recommender {
   Status AppendItems(const std::vector<std::string>& ids, const float* rows);
   // allowed[r] = 1 for rows that pass the filter (for rankings made outside Recommend).
   std::vector<uint8_t> Allowed(const Filter& filter) const { return AllowedMask(filter); }
+
+  // Lends the catalog to a successor (Session::ReplaceModel) without copying it; rows and their
+  // names stay as they are, catalog facts are unavailable until ReturnCatalog gives it back.
+  std::optional<Catalog> LendCatalog() { return std::exchange(catalog_, std::nullopt); }
+  void ReturnCatalog(std::optional<Catalog> catalog) { catalog_ = std::move(catalog); }
 
   // Adds new catalog entries with their rows (items embedded from text on the device,
   // see text_search.hpp); ids and aliases must be new. Creates the catalog if none.

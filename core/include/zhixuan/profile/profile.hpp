@@ -99,6 +99,9 @@ class Profile {
   // Replaces the profile by what storage holds (see profile_store.hpp); warnings name skipped parts.
   Status Restore(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records,
                  std::vector<std::string>* warnings);
+  // The same, reporting what was skipped and each snapshot's seq (`report->history` stays empty).
+  Status Restore(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records,
+                 RecoveredProfile* report);
   void Forget();
   // A new model (or items appended to it): re-fold the user from the stored events.
   Status Rebind(const Recommender* rec);
