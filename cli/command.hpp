@@ -33,7 +33,8 @@ struct Command {
   const char* name;
   const char* summary;  // one line for `zhixuan --help`
   std::string (*usage)();  // the full option list for `zhixuan <name> --help`
-  int (*run)(const std::vector<std::string>& args);  // args after the subcommand; returns the exit code
+  // args after the subcommand; main() turns a failure into a message and an exit code (Fail).
+  Status (*run)(const std::vector<std::string>& args);
 };
 
 std::vector<Command>& Commands();

@@ -70,11 +70,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("convert", status);
-}
-
 std::string Usage() {
   return "--factors F.npy|F.csv [--ids ids.txt] --out model.safetensors [options]\n"
          "  --factors F    .npy (float32/float64, 2-D, C order) or CSV: 'id,f1..fd' per line,\n"
@@ -88,6 +83,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("convert", "item factors from another trainer (.npy/CSV + ids) -> model bundle", &Usage, &Main);
+ZX_REGISTER_COMMAND("convert", "item factors from another trainer (.npy/CSV + ids) -> model bundle", &Usage, &Run);
 
 }  // namespace zhixuan::cli

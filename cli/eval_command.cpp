@@ -24,10 +24,8 @@ double Since(std::chrono::steady_clock::time_point start) {
 }
 
 StatusOr<std::unique_ptr<Recommender>> LoadRecommender(const std::string& path) {
-  auto bytes = ReadFile(path);
-  if (!bytes.ok()) return bytes.status();
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-  if (!model.ok()) return Status(model.status().code(), path + ": " + model.status().message());
+  auto model = ReadModel(path);
+  if (!model.ok()) return model.status();
   return Recommender::Create(std::move(model).value(), std::nullopt);
 }
 
@@ -137,11 +135,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("eval", status);
-}
-
 std::string Usage() {
   return "--split DIR [--model M] [options]\n"
          "  --split DIR        DIR/train.csv, DIR/test_history.csv, DIR/test_target.csv\n"
@@ -156,6 +149,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("eval", "Recall@20/50, NDCG@100 of popularity, EASE and the device fold-in", &Usage, &Main);
+ZX_REGISTER_COMMAND("eval", "Recall@20/50, NDCG@100 of popularity, EASE and the device fold-in", &Usage, &Run);
 
 }  // namespace zhixuan::cli

@@ -8,6 +8,13 @@
 
 #include <unistd.h>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+// The wasm CLI under node: the module's own isatty() says yes for every standard stream, so
+// node, which knows, is asked.
+EM_JS(int, NodeStderrIsTty, (), { return process.stderr.isTTY ? 1 : 0; });
+#endif
+
 namespace zhixuan::cli {
 
 StatusOr<std::string> ReadFile(const std::string& path) {
@@ -47,7 +54,29 @@ StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_w
   return ParseInteractionsCsv(*text, options);
 }
 
-bool StderrIsTerminal() { return ::isatty(::fileno(stderr)) != 0; }
+StatusOr<Model> ReadModel(const std::string& path) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+  if (!model.ok()) return Status(model.status().code(), path + ": " + model.status().message());
+  return model;
+}
+
+StatusOr<Catalog> ReadCatalog(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  auto catalog = ParseCatalog(*text);
+  if (!catalog.ok()) return Status(catalog.status().code(), path + ": " + catalog.status().message());
+  return catalog;
+}
+
+bool StderrIsTerminal() {
+#ifdef __EMSCRIPTEN__
+  return NodeStderrIsTty() != 0;
+#else
+  return ::isatty(::fileno(stderr)) != 0;
+#endif
+}
 
 ProgressBar::ProgressBar(std::string label, int total)
     : label_(std::move(label)), total_(total), enabled_(StderrIsTerminal()), start_(std::chrono::steady_clock::now()) {}

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/train/interactions.hpp"
 #include "zhixuan/base/status.hpp"
+#include "zhixuan/model/bundle.hpp"
+#include "zhixuan/model/catalog.hpp"
+#include "zhixuan/train/interactions.hpp"
 
 namespace zhixuan::cli {
 
@@ -24,6 +26,10 @@ inline Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t
 
 // Reads and parses an interactions CSV; errors name the file.
 StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight);
+// Reads and loads a model bundle; errors name the file.
+StatusOr<Model> ReadModel(const std::string& path);
+// Reads and parses a catalog JSON; errors name the file.
+StatusOr<Catalog> ReadCatalog(const std::string& path);
 
 bool StderrIsTerminal();
 

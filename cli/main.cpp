@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
       std::fprintf(stdout, "usage: zhixuan %s %s\n", c.name, c.usage().c_str());
       return 0;
     }
-    return c.run(args);
+    const zhixuan::Status status = c.run(args);
+    return status.ok() ? 0 : zhixuan::cli::Fail(c.name, status);
   }
   std::fprintf(stderr, "zhixuan: unknown command '%s'\n", argv[1]);
   PrintHelp();

@@ -6,20 +6,13 @@
 
 #include "command.hpp"
 #include "io.hpp"
+#include "zhixuan/base/csv.hpp"
 #include "zhixuan/model/catalog.hpp"
 #include "zhixuan/base/parallel.hpp"
 #include "zhixuan/model/recommender.hpp"
 
 namespace zhixuan::cli {
 namespace {
-
-// CSV field quoting for ids that contain commas or quotes.
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 Status Run(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"model", "history", "k", "out", "catalog", "threads"}, {});
@@ -33,16 +26,12 @@ Status Run(const std::vector<std::string>& argv) {
   if (!k.ok()) return k.status();
   if (!threads.ok()) return threads.status();
 
-  auto bytes = ReadFile(*model_path);
-  if (!bytes.ok()) return bytes.status();
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-  if (!model.ok()) return Status(model.status().code(), *model_path + ": " + model.status().message());
+  auto model = ReadModel(*model_path);
+  if (!model.ok()) return model.status();
   std::optional<Catalog> catalog;
   if (args->Has("catalog")) {
-    auto text = ReadFile(args->String("catalog"));
-    if (!text.ok()) return text.status();
-    auto parsed = ParseCatalog(*text);
-    if (!parsed.ok()) return Status(parsed.status().code(), args->String("catalog") + ": " + parsed.status().message());
+    auto parsed = ReadCatalog(args->String("catalog"));
+    if (!parsed.ok()) return parsed.status();
     catalog = std::move(parsed).value();
   }
   auto rec = Recommender::Create(std::move(model).value(), std::move(catalog));
@@ -108,11 +97,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("recommend", status);
-}
-
 std::string Usage() {
   return "--model M --history FILE.csv --out recs.csv [--k 100] [--catalog catalog.json] [--threads T]\n"
          "  --history F   CSV user,item[,weight|rating]: every user is folded in from their rows\n"
@@ -122,6 +106,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("recommend", "fold in users from a history CSV and write their top K", &Usage, &Main);
+ZX_REGISTER_COMMAND("recommend", "fold in users from a history CSV and write their top K", &Usage, &Run);
 
 }  // namespace zhixuan::cli

@@ -430,11 +430,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("simulate", status);
-}
-
 std::string Usage() {
   return "--split DIR --rounds R --clients-per-round K [--noise SIGMA] [--clip C] [options]\n"
          "  --split DIR            DIR/train.csv (clients), DIR/test_history.csv, DIR/test_target.csv (evaluation)\n"
@@ -460,6 +455,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("simulate", "federated rounds against a real aggregation server, then the held-out evaluation", &Usage, &Main);
+ZX_REGISTER_COMMAND("simulate", "federated rounds against a real aggregation server, then the held-out evaluation", &Usage, &Run);
 
 }  // namespace zhixuan::cli

@@ -41,10 +41,8 @@ Status Run(const std::vector<std::string>& argv) {
 
   std::optional<Catalog> catalog;
   if (args->Has("catalog")) {
-    auto text = ReadFile(args->String("catalog"));
-    if (!text.ok()) return text.status();
-    auto parsed = ParseCatalog(*text);
-    if (!parsed.ok()) return Status(parsed.status().code(), args->String("catalog") + ": " + parsed.status().message());
+    auto parsed = ReadCatalog(args->String("catalog"));
+    if (!parsed.ok()) return parsed.status();
     catalog = std::move(parsed).value();
   }
   auto table = ReadInteractions(*input, args->Has("min-rating") ? *min_rating : std::numeric_limits<float>::quiet_NaN());
@@ -88,11 +86,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("train", status);
-}
-
 std::string Usage() {
   return "--interactions FILE.csv --out model.safetensors [--catalog catalog.json] [options]\n"
                     "  --interactions F   CSV with header user,item[,weight|rating][,ts][,type]\n"
@@ -104,6 +97,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("train", "implicit ALS on a CSV of interactions -> model bundle", &Usage, &Main);
+ZX_REGISTER_COMMAND("train", "implicit ALS on a CSV of interactions -> model bundle", &Usage, &Run);
 
 }  // namespace zhixuan::cli

@@ -1,20 +1,18 @@
 // `zhixuan simulate`: federated rounds on a split, one training per noise level, printed as one
 // table. Runs the native CLI on a generated split (clustered users), in process and against the
 // real aggregation server (js/server + the wasm core in dist/).
-// Needs the native CLI: $ZHIXUAN_CLI, or build/native|release/zhixuan; skipped otherwise.
+// Needs the native CLI (cli-helpers.js; the wasm CLI has no sockets); skipped when it is not built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nativeCli, repoRoot as root } from './cli-helpers.js';
 
 const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = [process.env.ZHIXUAN_CLI, ...['native', 'release'].map((d) => path.join(root, 'build', d, 'zhixuan'))]
-  .find((p) => p && fs.existsSync(p));
+const cli = nativeCli?.file;
 
 // 160 training users and 40 held-out users in 4 taste clusters over 120 items (LCG).
 function writeSplit(dir) {
@@ -49,7 +47,7 @@ function federatedRows(stdout) {
   });
 }
 
-const skip = !cli && 'native CLI not built';
+const skip = !cli && 'the native CLI is not built';
 const common = ['--dim', '16', '--epochs', '4', '--threads', '1', '--rounds', '3', '--clients-per-round', '40', '--clip', '5', '--server-lr', '2'];
 
 test('simulate prints one federated row per noise level, epsilon falling as the noise grows', { skip }, async () => {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "zhixuan/model/bundle.hpp"
+#include "zhixuan/base/crc32.hpp"
 #include "zhixuan/base/half.hpp"
 
 namespace zhixuan {
@@ -28,20 +29,7 @@ Status Malformed(const std::string& what) { return Status(StatusCode::kMalformed
 
 }  // namespace
 
-uint32_t PayloadChecksum(const uint8_t* bytes, size_t size) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
-}
+uint32_t PayloadChecksum(const uint8_t* bytes, size_t size) { return Crc32(bytes, size); }
 
 size_t EncodedPayloadSize(PayloadEncoding encoding, size_t base_version_bytes, uint32_t row_count, int dim) {
   const size_t cells = static_cast<size_t>(row_count) * static_cast<size_t>(dim);

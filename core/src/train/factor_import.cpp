@@ -5,31 +5,16 @@
 #include <cstring>
 #include <regex>
 
+#include "zhixuan/base/csv.hpp"
+
 namespace zhixuan {
 namespace {
 
 Status Bad(const std::string& m) { return Status(StatusCode::kMalformedData, m); }
 
-std::vector<std::string> SplitComma(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = line.find(',', start);
-    std::string f = line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
-    size_t b = 0;
-    while (b < f.size() && (f[b] == ' ' || f[b] == '\t')) ++b;
-    out.push_back(f.substr(b));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
-
 bool ParseFloat(const std::string& s, float* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return false;
+  double v;
+  if (!ParseCsvNumber(s, &v)) return false;
   *out = static_cast<float>(v);
   return true;
 }
@@ -70,7 +55,10 @@ StatusOr<FactorMatrix> ParseNpy(const uint8_t* bytes, size_t size) {
   if (m[1] == "True") return Bad(".npy array is in Fortran order; save it C-contiguous (np.ascontiguousarray)");
   if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) return Bad(".npy header has no 'shape'");
   std::vector<int64_t> shape;
-  for (const std::string& part : SplitComma(m[1])) {
+  std::vector<std::string> parts;
+  std::string error;
+  if (!SplitCsvLine(m[1], &parts, &error)) return Bad(".npy shape '" + std::string(m[1]) + "' is not a tuple of sizes");
+  for (const std::string& part : parts) {
     if (part.empty()) continue;
     char* end = nullptr;
     const long long v = std::strtoll(part.c_str(), &end, 10);
@@ -104,20 +92,16 @@ StatusOr<FactorMatrix> ParseNpy(const uint8_t* bytes, size_t size) {
 
 StatusOr<FactorMatrix> ParseFactorsCsv(const std::string& text, bool with_ids, const std::string& source_name) {
   FactorMatrix f;
-  size_t pos = 0;
-  int64_t line_number = 0;
   bool first = true;
   const int skip = with_ids ? 1 : 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
-    std::vector<std::string> fields = SplitComma(line);
-    const std::string where = source_name + " line " + std::to_string(line_number) + ": ";
+  CsvLines lines(text);
+  std::string line, error;
+  std::vector<std::string> fields;
+  while (lines.Next(&line)) {
+    const std::string trimmed = TrimBlanks(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    const std::string where = source_name + " line " + std::to_string(lines.line_number()) + ": ";
+    if (!SplitCsvLine(line, &fields, &error)) return Bad(where + error);
     std::vector<float> row;
     bool numeric = true;
     for (size_t c = skip; c < fields.size(); ++c) {
@@ -144,7 +128,7 @@ StatusOr<FactorMatrix> ParseFactorsCsv(const std::string& text, bool with_ids, c
     for (float v : row)
       if (!std::isfinite(v)) return Bad(where + "a factor value is NaN or Inf");
     if (with_ids) {
-      std::string id = Unquote(fields[0]);
+      std::string id = fields[0];
       if (id.empty()) return Bad(where + "empty item id");
       f.ids.push_back(std::move(id));
     }
@@ -157,17 +141,10 @@ StatusOr<FactorMatrix> ParseFactorsCsv(const std::string& text, bool with_ids, c
 
 StatusOr<std::vector<std::string>> ParseIdList(const std::string& text, const std::string& source_name) {
   std::vector<std::string> ids;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    size_t b = 0;
-    while (b < line.size() && (line[b] == ' ' || line[b] == '\t')) ++b;
-    line = Unquote(line.substr(b));
+  CsvLines lines(text);
+  std::string line;
+  while (lines.Next(&line)) {
+    line = Unquote(TrimBlanks(line));
     if (!line.empty()) ids.push_back(line);
   }
   if (ids.empty()) return Bad(source_name + " lists no ids");

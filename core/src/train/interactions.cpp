@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <numeric>
+
+#include "zhixuan/base/csv.hpp"
 
 namespace zhixuan {
 namespace {
@@ -29,66 +30,6 @@ bool ColumnOf(const std::string& name, Column* out) {
   return true;
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
-
-// Splits one CSV line; fields may be double-quoted with "" as an escaped quote.
-bool SplitCsvLine(const std::string& line, std::vector<std::string>* fields, std::string* error) {
-  fields->clear();
-  size_t i = 0;
-  for (;;) {
-    std::string field;
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < line.size()) {
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        field += line[i++];
-      }
-      if (!closed) {
-        *error = "unterminated quoted field";
-        return false;
-      }
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      if (i < line.size() && line[i] != ',') {
-        *error = "text after a closing quote";
-        return false;
-      }
-    } else {
-      const size_t comma = line.find(',', i);
-      const size_t stop = comma == std::string::npos ? line.size() : comma;
-      field = Trim(line.substr(i, stop - i));
-      i = stop;
-    }
-    fields->push_back(std::move(field));
-    if (i >= line.size()) return true;
-    ++i;  // the comma
-  }
-}
-
-bool ParseNumber(const std::string& s, double* out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return false;
-  *out = v;
-  return true;
-}
-
 Status LineError(const CsvReadOptions& options, int64_t line, const std::string& what) {
   return Status(StatusCode::kMalformedData, options.source_name + " line " + std::to_string(line) + ": " + what);
 }
@@ -103,17 +44,11 @@ StatusOr<InteractionTable> ParseInteractionsCsv(const std::string& text, const C
   int64_t line_number = 0;
   bool header_seen = false;
   int user_col = -1, item_col = -1, weight_col = -1, rating_col = -1, ts_col = -1, type_col = -1;
-  size_t pos = 0;
-  // A UTF-8 byte order mark (Excel exports) is not part of the first column name.
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (Trim(line).empty()) continue;
+  CsvLines lines(text);  // a UTF-8 byte order mark (Excel exports) is not part of the first column name
+  std::string line;
+  while (lines.Next(&line)) {
+    line_number = lines.line_number();
+    if (TrimBlanks(line).empty()) continue;
     if (!SplitCsvLine(line, &fields, &error)) return LineError(options, line_number, error);
     if (!header_seen) {
       header_seen = true;
@@ -141,15 +76,15 @@ StatusOr<InteractionTable> ParseInteractionsCsv(const std::string& text, const C
     if (fields[item_col].empty()) return LineError(options, line_number, "empty item id");
     double weight = 1.0;
     if (rating_col >= 0) {
-      if (!ParseNumber(fields[rating_col], &weight) || !std::isfinite(weight))
+      if (!ParseCsvNumber(fields[rating_col], &weight) || !std::isfinite(weight))
         return LineError(options, line_number, "rating '" + fields[rating_col] + "' is not a finite number");
     }
     if (weight_col >= 0) {
-      if (!ParseNumber(fields[weight_col], &weight) || !std::isfinite(weight))
+      if (!ParseCsvNumber(fields[weight_col], &weight) || !std::isfinite(weight))
         return LineError(options, line_number, "weight '" + fields[weight_col] + "' is not a finite number");
     }
     double ts = 0;
-    if (ts_col >= 0 && (!ParseNumber(fields[ts_col], &ts) || !std::isfinite(ts)))
+    if (ts_col >= 0 && (!ParseCsvNumber(fields[ts_col], &ts) || !std::isfinite(ts)))
       return LineError(options, line_number, "ts '" + fields[ts_col] + "' is not a number (seconds since the epoch)");
     if (!std::isnan(options.min_weight) && weight < options.min_weight) continue;
     table.users.push_back(fields[user_col]);

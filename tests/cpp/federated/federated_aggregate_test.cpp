@@ -3,23 +3,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "federated_fixtures.hpp"
 #include "fixtures.hpp"
 #include "zhixuan/federated/aggregate.hpp"
 
 using namespace zhixuan;
+using testing::Nonce;
+using testing::Seed;
 
 namespace {
-
-std::array<uint8_t, 16> Nonce(uint8_t b) {
-  std::array<uint8_t, 16> n{};
-  n.fill(b);
-  return n;
-}
-std::array<uint8_t, 32> Seed(uint8_t b) {
-  std::array<uint8_t, 32> s{};
-  s.fill(b);
-  return s;
-}
 
 RoundConfig Config(const Model& model) {
   RoundConfig c;

@@ -3,10 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "federated_fixtures.hpp"
 #include "fixtures.hpp"
 #include "zhixuan/federated/federated.hpp"
 
 using namespace zhixuan;
+using testing::Nonce;
+using testing::Seed;
 
 namespace {
 
@@ -28,17 +31,6 @@ double UserLoss(const std::vector<double>& rows, int n, int d, const std::vector
     loss += c * (1 - pi) * (1 - pi) - p.unobserved_weight * pi * pi;
   }
   return loss;
-}
-
-std::array<uint8_t, 16> Nonce(uint8_t b) {
-  std::array<uint8_t, 16> n{};
-  n.fill(b);
-  return n;
-}
-std::array<uint8_t, 32> Seed(uint8_t b) {
-  std::array<uint8_t, 32> s{};
-  s.fill(b);
-  return s;
 }
 
 }  // namespace

@@ -117,5 +117,12 @@ TEST_CASE("convert round trip: factors CSV + ids -> bundle -> the same rows", "[
     auto text = ParseFactorsCsv("a,1,2\nb,1,x\n", true, "f.csv");
     REQUIRE(text.status().message() == "f.csv line 2: a factor value is not a number");
     REQUIRE(ParseFactorsCsv("", true).status().code() == StatusCode::kMalformedData);
+    auto quote = ParseFactorsCsv("\"a,1,2\n", true, "f.csv");
+    REQUIRE(quote.status().message() == "f.csv line 1: unterminated quoted field");
+  }
+  SECTION("ids are CSV fields: quoted ids may hold commas") {
+    auto f = ParseFactorsCsv("id,f0\n\"a,b\",1\n\"say \"\"c\"\"\",2\n", true);
+    REQUIRE(f.ok());
+    REQUIRE(f->ids == std::vector<std::string>{"a,b", "say \"c\""});
   }
 }

@@ -1,5 +1,6 @@
 // CRC-32 (IEEE 802.3, the zlib/PNG polynomial): the integrity check of profile blobs,
-// snapshots and log records. Detects torn writes and bit rot; not a defence against tampering.
+// snapshots, log records and federated update payloads. Detects torn writes and bit rot;
+// not a defence against tampering.
 #pragma once
 
 #include <cstddef>
