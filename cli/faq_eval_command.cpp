@@ -259,11 +259,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("faq-eval", status);
-}
-
 std::string Usage() {
   return "--faq faq.json --queries questions.json [--split test|tune|all] [--tune]\n"
          "  --queries F  {\"queries\": [{\"q\": \"...\", \"expect\": \"entry-id\" | null, \"split\": \"tune\" | \"test\"}]}\n"
@@ -274,6 +269,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("faq-eval", "FAQ assistant vs char-bigram BM25 on held-out questions", &Usage, &Main);
+ZX_REGISTER_COMMAND("faq-eval", "FAQ assistant vs char-bigram BM25 on held-out questions", &Usage, &Run);
 
 }  // namespace zhixuan::cli
