@@ -57,28 +57,42 @@ export class UserProfile {
     if (typeof userId !== 'string' || !userId) throw new TypeError('options.userId must be a non-empty string');
     const storage = resolveStorage(options.storage, userId);
     const profile = new UserProfile(core, engine, storage, options);
-    await profile._load();
+    // Pages and workers of one origin may hold the same profile: writes take a Web Lock.
+    if (storage.kind !== 'memory' && globalThis.navigator?.locks) profile._lockName = `zhixuan-profile:${userId}`;
+    await profile._serial(() => profile._load());
     return profile;
   }
 
   async _load() {
     const keys = await this._storage.keys();
+    const unreadable = [];
     const snapshots = [];
     for (const key of SLOT_KEYS) {
-      const bytes = keys.includes(key) ? await this._storage.get(key) : undefined;
+      const bytes = keys.includes(key) ? await this._read(key, unreadable) : undefined;
       snapshots.push(bytes ?? new Uint8Array(0));
     }
     const logKeys = keys.filter((k) => k.startsWith('log-'));
     const logs = [];
-    for (const key of logKeys) logs.push((await this._storage.get(key)) ?? new Uint8Array(0));
+    for (const key of logKeys) logs.push((await this._read(key, unreadable)) ?? new Uint8Array(0));
     const present = snapshots.map((s, i) => (s.length ? i : -1)).filter((i) => i >= 0);
     const result = check(this._handle.restore(present.map((i) => snapshots[i]), logs));
-    this.warnings = [...result.warnings];
+    this.warnings = [...unreadable, ...result.warnings];
     for (const w of this.warnings) console.warn(`zhixuan profile: ${w}`);
     // Remember each slot's seq; a missing or unreadable slot counts as 0 (overwritten first).
     const bad = new Set(this.warnings.map((w) => /^snapshot (\d+) skipped/.exec(w)).filter(Boolean).map((m) => present[Number(m[1])]));
     this._slotSeq = snapshots.map((bytes, slot) => (bytes.length >= 16 && !bad.has(slot) ? this._seqOf(bytes) : 0));
     if (this.warnings.some((w) => w.startsWith('snapshot'))) await this._snapshot();  // rebuild it from the log
+  }
+
+  // A record that fails to open (sealed storage: INTEGRITY) is skipped like a corrupt one.
+  async _read(key, warnings) {
+    try {
+      return await this._storage.get(key);
+    } catch (error) {
+      if (error?.code !== 'INTEGRITY') throw error;
+      warnings.push(`record ${key} skipped: ${error.message}`);
+      return undefined;
+    }
   }
 
   _seqOf(bytes) {
@@ -91,11 +105,29 @@ export class UserProfile {
     return this._handle;
   }
 
-  // One write at a time, so sequence numbers and slots never interleave.
+  // One write at a time, so sequence numbers and slots never interleave; across the tabs and
+  // workers of an origin too (Web Locks), where each write first catches up with what another
+  // holder stored meanwhile (its key list changed: reload).
   _serial(task) {
-    const run = this._queue.then(task, task);
+    const exclusive = this._lockName ? () => globalThis.navigator.locks.request(this._lockName, () => this._synced(task)) : task;
+    const run = this._queue.then(exclusive, exclusive);
     this._queue = run.catch(() => {});
     return run;
+  }
+
+  async _synced(task) {
+    const keys = (await this._storage.keys()).join('\n');
+    if (this._knownKeys !== undefined && keys !== this._knownKeys) {
+      this._storage.reopen?.();  // another holder may have forgotten the profile (and its key)
+      await this._load();
+    }
+    try {
+      return await task();
+    } finally {
+      // After forget() the store is gone and stays gone (listing it would create it again).
+      this._knownKeys = this._erased ? '' : (await this._storage.keys()).join('\n');
+      this._erased = false;
+    }
   }
 
   async track(event) {
@@ -163,6 +195,7 @@ export class UserProfile {
     return this._serial(async () => {
       const handle = this._live();
       await this._storage.clear();
+      this._erased = true;
       check(handle.forget());
       this._slotSeq = [0, 0];
       this.warnings = [];
