@@ -1,6 +1,7 @@
 #include "fuzz_entries.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -25,6 +26,12 @@
 
 namespace zhixuan::fuzz {
 namespace {
+
+// Names a broken invariant on stderr (the harness then traps; the Catch2 test shows it too).
+bool Broken(const std::string& what) {
+  std::fprintf(stderr, "fuzz invariant broken: %s\n", what.c_str());
+  return false;
+}
 
 std::string AsText(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
@@ -163,7 +170,7 @@ bool FuzzSafetensors(const uint8_t* data, size_t size) {
 bool FuzzBundle(const uint8_t* data, size_t size) {
   auto copied = LoadModel(data, size);
   auto adopted = LoadModel(OwnedCopy(data, size), size);
-  if (copied.ok() != adopted.ok()) return false;
+  if (copied.ok() != adopted.ok()) return Broken("LoadModel copied and adopted disagree");
 
   BundleLoader loader;
   Status stepped = loader.Begin(OwnedCopy(data, size), size);
@@ -176,14 +183,17 @@ bool FuzzBundle(const uint8_t* data, size_t size) {
       stepped = finished.ok() ? Status::Ok() : finished.status();
     }
   }
-  if (stepped.ok() != copied.ok()) return false;
+  if (stepped.ok() != copied.ok())
+    return Broken("BundleLoader (" + stepped.ToString() + ") and LoadModel (" +
+                  (copied.ok() ? std::string("ok") : copied.status().ToString()) + ") disagree");
   if (!copied.ok()) return true;
 
   const Model& model = copied.value();
   const std::vector<uint8_t> saved = SaveModel(model);
   auto reloaded = LoadModel(saved.data(), saved.size());
-  return reloaded.ok() && reloaded->items.rows() == model.items.rows() &&
-         reloaded->manifest.dim == model.manifest.dim && reloaded->manifest.item_ids.size() == model.manifest.item_ids.size();
+  if (!reloaded.ok()) return Broken("a saved model does not load: " + reloaded.status().ToString());
+  return reloaded->items.rows() == model.items.rows() && reloaded->manifest.dim == model.manifest.dim &&
+         reloaded->manifest.item_ids.size() == model.manifest.item_ids.size();
 }
 
 bool FuzzJson(const uint8_t* data, size_t size) {
