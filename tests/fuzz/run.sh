@@ -32,7 +32,7 @@ for h in "${harnesses[@]}"; do
   "$bin" "$work" "${seeds[@]}" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
     -timeout=10 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
   status=$?
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | head -1)
   if [ $status -ne 0 ]; then
     failed+=("$h")
     echo "FAIL $h after $runs runs (see $log, $crashes/)"
