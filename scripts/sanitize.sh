@@ -13,4 +13,5 @@ cmake -S . -B build/asan -DZX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX
 cmake --build build/asan -j"$(nproc)" --target zhixuan_tests
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-build/asan/zhixuan_tests "$@"
+cd build/asan  # the suite finds its fixtures relative to the build directory, as under ctest
+./zhixuan_tests "$@"
