@@ -3,11 +3,19 @@
 //   (a) core path: ProfileRoom.prepare + commit + vector (validation, log record, rank-1
 //       Cholesky update, solve, the embind crossings), as track() calls them
 //   (b) await rec.track(event) with memory storage (adds the promise queue and storage put)
+//   (c) the same with the records sealed (AES-GCM, js/storage/sealed.js) over memory storage:
+//       the cost of encryption at rest alone, without a disk's fsync
+//   (d) await rec.track(event) into directoryStorage, in the clear and sealed (fsync-bound;
+//       fewer updates)
 // Events stay inside one decay tick (the realistic case; crossing a tick re-folds everything once,
 // see bench/native/profile_foldin_bench.cpp for that cost).
 //   node bench/profile-update.bench.mjs [items=5000] [updates=4000]
 import { performance } from 'node:perf_hooks';
-import { createRecommender, memoryStorage } from '../js/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRecommender, directoryStorage, memoryStorage } from '../js/index.js';
+import { SealedStorage, generateDeviceKey } from '../js/storage/sealed.js';
 import { f32Bundle, gaussianRows, itemIds } from '../tools/bundle-fixtures.mjs';
 
 const items = Number(process.argv[2] ?? 5000);
@@ -53,4 +61,42 @@ for (const historySize of [50, 500]) {
   }
   console.log(`d=${dim}, ${items} items, history ${historySize}: prepare+commit+vector ${stats(core)} | await track() ${stats(tracked)}`);
   rec.dispose();
+
+  // (c) sealed over memory: the same events, the same queue, plus AES-GCM per record.
+  const key = await generateDeviceKey(false);
+  const sealedMemory = new SealedStorage(memoryStorage(), 'bench', { load: async () => key, create: async () => key, destroy: async () => {} });
+  const sealedRec = await createRecommender({ model: bundle, storage: sealedMemory });
+  ts = start;
+  for (let i = 0; i < historySize; i++) await sealedRec.track(event(i));
+  const sealed = [];
+  for (let i = 0; i < updates; i++) {
+    const e = event(i);
+    const t0 = performance.now();
+    await sealedRec.track(e);
+    sealed.push((performance.now() - t0) * 1000);
+  }
+  console.log(`  await track() sealed (AES-GCM over memory): ${stats(sealed)}`);
+  sealedRec.dispose();
 }
+
+// (d) on disk: fsync dominates; the clear and sealed stores side by side, interleaved in blocks.
+const diskUpdates = Math.min(updates, 400);
+const recs = {};
+for (const [name, encrypt] of [['clear', false], ['sealed', true]]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-bench-'));
+  recs[name] = await createRecommender({ model: bundle, storage: directoryStorage(dir, { encrypt }), userId: 'bench' });
+}
+const disk = { clear: [], sealed: [] };
+let diskTs = start;
+for (let block = 0; block < diskUpdates / 50; block++) {
+  for (const name of ['clear', 'sealed']) {
+    for (let i = 0; i < 50; i++) {
+      const e = { type: 'view', item: `item${(block * 50 + i) % items}`, channel: 'web', ts: diskTs++ };
+      const t0 = performance.now();
+      await recs[name].track(e);
+      disk[name].push((performance.now() - t0) * 1000);
+    }
+  }
+}
+console.log(`directoryStorage, ${diskUpdates} updates each: clear ${stats(disk.clear)} | sealed ${stats(disk.sealed)}`);
+for (const rec of Object.values(recs)) rec.dispose();

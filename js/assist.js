@@ -2,7 +2,7 @@
 // converts; the core matches, calibrates and decides when to hand over
 // (core/include/zhixuan/assist/). Questions never leave the device: only counts per topic are
 // kept (assistant.stats()), never the text.
-import { ZhixuanError, check } from './errors.js';
+import { ZhixuanError } from './errors.js';
 import { init } from './core.js';
 import { checkObject } from './validate.js';
 
@@ -60,7 +60,7 @@ export class Assistant {
 
   /** {entries, threshold, hasCatalog} */
   info() {
-    return check(this._live().info());
+    return this._live().info();
   }
 
   /**
@@ -78,7 +78,7 @@ export class Assistant {
     if (question.length > MAX_QUESTION_BYTES || encoder.encode(question).length > MAX_QUESTION_BYTES) {
       throw new ZhixuanError('TOO_LARGE', `question is longer than ${MAX_QUESTION_BYTES} bytes`);
     }
-    const raw = check(handle.ask(question, course ?? ''));
+    const raw = handle.ask(question, course ?? '');
     const entryView = (index) => {
       const e = this._entries[index];
       return { id: e.id, question: e.question, tags: [...e.tags], links: e.links.map((l) => ({ ...l })), intent: e.intent };
@@ -167,7 +167,7 @@ export async function createAssistant(options) {
   }
   const handle = new core.AssistHandle(faqText, catalogText ?? '', catalogText !== null, threshold);
   try {
-    check(handle.status());
+    handle.status();
   } catch (error) {
     handle.delete();
     throw error;

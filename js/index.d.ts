@@ -242,12 +242,22 @@ export interface ProfileStorageFactory {
   create(userId: string): ProfileStorage;
 }
 
-/** IndexedDB (the default in a page or worker): one database per user, `zhixuan-profile:<userId>`. */
-export function indexedDBStorage(options?: { name?: string }): ProfileStorageFactory;
+/**
+ * IndexedDB (the default in a page or worker): one database per user, `zhixuan-profile:<userId>`.
+ * Records are sealed with AES-GCM-256 (random 12-byte IV each; the user id and record key bound
+ * as associated data) under a non-extractable WebCrypto key kept in `<name>:key`; a record
+ * edited, truncated or moved to another user or key fails with `INTEGRITY` (the profile skips it).
+ * `forget()` deletes the key first, then the records. `encrypt: false` stores them in the clear.
+ */
+export function indexedDBStorage(options?: { name?: string; encrypt?: boolean }): ProfileStorageFactory;
 /** Keeps nothing after the process ends (the default in Node). */
 export function memoryStorage(): ProfileStorage;
-/** Node: one file per record under `<dir>/<userId>/`, written atomically (temp file, fsync, rename). */
-export function directoryStorage(dir: string): ProfileStorageFactory;
+/**
+ * Node: one file per record under `<dir>/<userId>/`, written atomically (temp file, fsync, rename),
+ * sealed with AES-GCM-256 under the user's key file `<dir>/<userId>.key` (32 random bytes, mode
+ * 0600; a key file others may read is refused). `encrypt: false` stores the records in the clear.
+ */
+export function directoryStorage(dir: string, options?: { encrypt?: boolean }): ProfileStorageFactory;
 
 export interface CreateOptions {
   /** Profile storage: 'indexeddb' | 'memory' | a factory | an adapter. Default: IndexedDB in a page, memory elsewhere. */

@@ -9,7 +9,7 @@
 // Seam for secure aggregation: `report()` builds the clipped vector and `sendReport` adds local
 // Gaussian noise and posts it. Secure aggregation (being built separately) replaces only that
 // transport: the same vector, masked, with distributed noise; nothing else here changes.
-import { ZhixuanError, check } from './errors.js';
+import { ZhixuanError } from './errors.js';
 
 const EVENT_TYPES = new Map([['click', 'click'], ['add_to_cart', 'cart'], ['cart', 'cart'], ['purchase', 'purchase']]);
 const SECONDS_PER_DAY = 86400;
@@ -63,7 +63,7 @@ export class Experiments {
     const text = typeof file === 'string' ? file : JSON.stringify(file);
     if (typeof text !== 'string') throw new TypeError('the experiments file must be JSON text or an object');
     try {
-      check(this._live().load(text));
+      this._live().load(text);
     } catch (error) {
       this._lastError = { code: error.code, message: error.message };
       throw error;
@@ -161,10 +161,10 @@ export class Experiments {
     }
     if (propensities !== undefined && !(propensities instanceof Float64Array)) throw new ZhixuanError('INVALID_ARGUMENT', 'propensities must be a Float64Array');
     const renderId = randomRenderId();
-    check(this._live().addRender({
+    this._live().addRender({
       renderId, slot, list: checkString(list, 'list'), channel: channel ?? context.channel, time: context.now,
       arms: renderArms, items: ids.map(String), propensities,
-    }));
+    });
     return renderId;
   }
 
@@ -182,7 +182,7 @@ export class Experiments {
     if (type === 'purchase') amount = event.value ?? this._rec.item(item)?.price ?? 0;
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) throw new ZhixuanError('INVALID_ARGUMENT', 'a purchase amount must be a finite number >= 0');
     const time = event.ts !== undefined ? Math.floor(event.ts / 1000) : Math.floor(this._now());
-    const { touch } = check(this._live().observe(type, item, amount, time));
+    const { touch } = this._live().observe(type, item, amount, time);
     return JSON.parse(touch);
   }
 
@@ -195,7 +195,7 @@ export class Experiments {
    */
   report(day) {
     if (!Number.isSafeInteger(day)) throw new ZhixuanError('INVALID_ARGUMENT', 'day must be a UTC day number (Math.floor(seconds / 86400))');
-    return JSON.parse(check(this._live().report(day)).report);
+    return JSON.parse(this._live().report(day).report);
   }
 
   /** The accountant parameters of one day's report: one Gaussian release, q = 1. */
@@ -207,8 +207,8 @@ export class Experiments {
   epsilonPerDay() {
     const report = this._dummyReport();
     const core = this._rec._core;
-    const ledger = check(core.federatedLedgerNew(Infinity)).ledger;
-    return check(core.federatedLedgerStatus(ledger, JSON.stringify(this._mechanism(report)))).epsilonAfter;
+    const ledger = core.federatedLedgerNew(Infinity).ledger;
+    return core.federatedLedgerStatus(ledger, JSON.stringify(this._mechanism(report))).epsilonAfter;
   }
 
   _dummyReport() {
@@ -244,7 +244,7 @@ export class Experiments {
 
   importState(state) {
     if (typeof state !== 'string') throw new TypeError('state must be what exportState returned');
-    check(this._live().restoreState(state));
+    this._live().restoreState(state);
   }
 
   _live() {
@@ -267,9 +267,9 @@ export class Experiments {
 function chargeLedger(federated, core, mechanism) {
   const json = JSON.stringify(mechanism);
   const state = federated.exportState();
-  const status = check(core.federatedLedgerStatus(state.ledger, json));
+  const status = core.federatedLedgerStatus(state.ledger, json);
   if (!status.affordable) return false;
-  federated.importState({ ...state, ledger: check(core.federatedLedgerCharge(state.ledger, json)).ledger });
+  federated.importState({ ...state, ledger: core.federatedLedgerCharge(state.ledger, json).ledger });
   return true;
 }
 

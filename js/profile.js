@@ -55,21 +55,36 @@ export class UserProfile {
     if (typeof userId !== 'string' || !userId) throw new TypeError('options.userId must be a non-empty string');
     const storage = resolveStorage(options.storage, userId);
     const profile = new UserProfile(core, session, storage, options);
-    await profile._load();
+    // Pages and workers of one origin may hold the same profile: writes take a Web Lock.
+    if (storage.kind !== 'memory' && globalThis.navigator?.locks) profile._lockName = `zhixuan-profile:${userId}`;
+    await profile._serial(() => profile._load());
     return profile;
   }
 
   async _load() {
     const keys = await this._storage.keys();
+    const unreadable = [];
     const slots = [];
-    for (const key of SLOT_KEYS) slots.push((keys.includes(key) ? await this._storage.get(key) : undefined) ?? new Uint8Array(0));
+    for (const key of SLOT_KEYS) slots.push((keys.includes(key) ? await this._read(key, unreadable) : undefined) ?? new Uint8Array(0));
     const logs = [];
-    for (const key of keys.filter((k) => k.startsWith('log-'))) logs.push((await this._storage.get(key)) ?? new Uint8Array(0));
+    for (const key of keys.filter((k) => k.startsWith('log-'))) logs.push((await this._read(key, unreadable)) ?? new Uint8Array(0));
     // The core replays the newest good snapshot and the log, and says what it skipped.
     const report = this._handle.restore(slots, logs);
-    this.warnings = [...report.warnings];
+    this.warnings = [...unreadable, ...report.warnings];
     for (const w of this.warnings) console.warn(`zhixuan profile: ${w}`);
-    if (report.badSnapshots.length > 0) await this._snapshot();  // rebuild it from the log
+    const sealedSlotLost = unreadable.some((w) => w.startsWith('record snap-'));
+    if (report.badSnapshots.length > 0 || sealedSlotLost) await this._snapshot();  // rebuild it from the log
+  }
+
+  // A record that fails to open (sealed storage: INTEGRITY) is skipped like a corrupt one.
+  async _read(key, warnings) {
+    try {
+      return await this._storage.get(key);
+    } catch (error) {
+      if (error?.code !== 'INTEGRITY') throw error;
+      warnings.push(`record ${key} skipped: ${error.message}`);
+      return undefined;
+    }
   }
 
   _live() {
@@ -77,11 +92,29 @@ export class UserProfile {
     return this._handle;
   }
 
-  // One write at a time, so sequence numbers and slots never interleave.
+  // One write at a time, so sequence numbers and slots never interleave; across the tabs and
+  // workers of an origin too (Web Locks), where each write first catches up with what another
+  // holder stored meanwhile (its key list changed: reload).
   _serial(task) {
-    const run = this._queue.then(task, task);
+    const exclusive = this._lockName ? () => globalThis.navigator.locks.request(this._lockName, () => this._synced(task)) : task;
+    const run = this._queue.then(exclusive, exclusive);
     this._queue = run.catch(() => {});
     return run;
+  }
+
+  async _synced(task) {
+    const keys = (await this._storage.keys()).join('\n');
+    if (this._knownKeys !== undefined && keys !== this._knownKeys) {
+      this._storage.reopen?.();  // another holder may have forgotten the profile (and its key)
+      await this._load();
+    }
+    try {
+      return await task();
+    } finally {
+      // After forget() the store is gone and stays gone (listing it would create it again).
+      this._knownKeys = this._erased ? '' : (await this._storage.keys()).join('\n');
+      this._erased = false;
+    }
   }
 
   async track(event) {
@@ -147,14 +180,15 @@ export class UserProfile {
     return this._serial(async () => {
       const handle = this._live();
       await this._storage.clear();
+      this._erased = true;
       handle.forget();
       this.warnings = [];
     });
   }
 
   // Public-API additions for apps (rec.events, interests and federated state kept with the profile).
-  events(limit) { return check(this._live().events(limit)); }
-  history() { const { items, weights } = check(this._live().weights()); return items.map((item, i) => ({ item, weight: weights[i] })); }
+  events(limit) { return this._live().events(limit); }
+  history() { const { items, weights } = this._live().weights(); return items.map((item, i) => ({ item, weight: weights[i] })); }
   async getSetting(name) { const bytes = await this._storage.get(`setting-${name}`); return bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined; }
   setSetting(name, value) { return this._serial(() => this._storage.put(`setting-${name}`, new TextEncoder().encode(JSON.stringify(value)))); }
 

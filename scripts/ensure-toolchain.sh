@@ -10,6 +10,9 @@ command -v em++ >/dev/null || missing+=(emscripten)
 [ -f /usr/include/catch2/catch.hpp ] || missing+=(catch2)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
+# The hardening tier (fuzzers, ASan/UBSan suite): clang 14 and its sanitizer runtimes.
+command -v clang++-14 >/dev/null || missing+=(clang-14)
+compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || missing+=(libclang-rt-14-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # CJK glyphs for the page screenshots the browser tests write.
 [ -d /usr/share/fonts/truetype/wqy ] || missing+=(fonts-wqy-zenhei)

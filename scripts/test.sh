@@ -31,3 +31,17 @@ if compgen -G "tests/browser/*.test.js" >/dev/null; then
   echo "== Chromium (playwright-core)"
   node_tier chromium --test-concurrency=1 tests/browser/
 fi
+
+# ---- Hardening tier (issue 17): the Catch2 suite under ASan + UBSan, then every fuzz harness
+# for ZX_FUZZ_SECONDS (default 20) each. Needs clang-14 and libclang-rt-14-dev (apt); set
+# ZX_HARDENING=0 to leave this tier out on a machine without them.
+if [ "${ZX_HARDENING:-1}" = 1 ]; then
+  if ! command -v clang++-14 >/dev/null; then
+    echo "hardening tier: clang++-14 missing (apt-get install -y clang-14 libclang-rt-14-dev), or set ZX_HARDENING=0" >&2
+    exit 1
+  fi
+  echo "== Catch2 under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)"
+  bash scripts/sanitize.sh
+  echo "== fuzz harnesses, ${ZX_FUZZ_SECONDS:-20} s each (build/fuzz)"
+  bash tests/fuzz/ci.sh
+fi

@@ -11,7 +11,7 @@
 // Before paying, the device checks what the server declares: the cohort (>= its minimum), the
 // threshold (> half the cohort), the noise (effective multiplier >= its minimum), the round's
 // window; otherwise it declines with a reason and sends nothing more.
-import { ZhixuanError, check } from '../errors.js';
+import { ZhixuanError } from '../errors.js';
 import {
   b64url, fromB64url, generateKeyPair, openShare, preferredCurve, privateScalar, randomBytes, sealShare, sharedSecret, supportsCurve,
 } from './secagg-crypto.js';
@@ -168,7 +168,7 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   }
   if (n < p.minCohort) return decline('cohort-too-small', { cohort: n, required: p.minCohort });
   if (!(t > n / 2) || t > n) return decline('threshold-too-low', { threshold: t, cohort: n });
-  const layout = check(core.secaggLayout(JSON.stringify(params)));
+  const layout = core.secaggLayout(JSON.stringify(params));
   if (!(layout.effectiveNoiseMultiplier >= p.minNoiseMultiplier - 1e-12)) return decline('noise-too-low', { effective: layout.effectiveNoiseMultiplier });
   const affordable = chargeable(layout.effectiveNoiseMultiplier);
   if (!affordable.affordable) return decline('privacy-budget', affordable);
@@ -176,8 +176,8 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const selfSeed = randomBytes(32);
   const keyScalar = await privateScalar(maskPair.privateKey);
   const xs = Uint32Array.from(members.map((m) => m.index));
-  const seedShares = check(core.secaggShamirSplit(selfSeed, xs, t, randomBytes(32))).shares;
-  const keyShares = check(core.secaggShamirSplit(keyScalar, xs, t, randomBytes(32))).shares;
+  const seedShares = core.secaggShamirSplit(selfSeed, xs, t, randomBytes(32)).shares;
+  const keyShares = core.secaggShamirSplit(keyScalar, xs, t, randomBytes(32)).shares;
   const own = {};
   const sealed = [];
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,7 @@
 // unless the device itself drew its participation with probability q from crypto.getRandomValues)
 // and the one crossing into the wasm core for the masked input (fold-in, gradient, clip, rotation,
 // rounding, discrete Gaussian noise, masks).
-import { ZhixuanError, check } from '../errors.js';
+import { ZhixuanError } from '../errors.js';
 import { randomBytes } from './secagg-crypto.js';
 import { runSecureRound } from './secagg-client.js';
 import { registerClient } from './transport.js';
@@ -32,20 +32,20 @@ export async function participateSecure(federated, { server, history, round, fet
   const roundJson = JSON.stringify(round);
   const chargeJson = (z) => ledgerConfig(round, { q, noiseMultiplier: z });
   const chargeable = (z) => {
-    const status = check(core.federatedLedgerStatus(federated._ledger, chargeJson(z)));
+    const status = core.federatedLedgerStatus(federated._ledger, chargeJson(z));
     return { affordable: status.affordable, epsilonAfter: status.epsilonAfter, budget: status.budget };
   };
   const charge = (z) => {
-    federated._ledger = check(core.federatedLedgerCharge(federated._ledger, chargeJson(z))).ledger;
+    federated._ledger = core.federatedLedgerCharge(federated._ledger, chargeJson(z)).ledger;
     federated._save().catch((error) => console.warn(`zhixuan federated: ledger not stored (${error.message})`));
   };
-  const maskedInput = (params, index, peers, secrets, selfSeed) => check(core.secaggMaskedInput(
-    engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets)).masked;
+  const maskedInput = (params, index, peers, secrets, selfSeed) => core.secaggMaskedInput(
+    engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
   if (!federated._token) federated._token = await registerClient(server, fetchImpl);
   try {
     const result = await runSecureRound({ core, server, token: federated._token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
     if (result.status === 'completed' || result.status === 'dropped') {
-      result.epsilonSpent = check(core.federatedLedgerStatus(federated._ledger, chargeJson(0))).epsilonSpent;
+      result.epsilonSpent = core.federatedLedgerStatus(federated._ledger, chargeJson(0)).epsilonSpent;
     }
     return result;
   } catch (error) {

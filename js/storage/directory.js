@@ -3,6 +3,7 @@
 // leaves either the old record or the new one, never a torn file under the key.
 import { ZhixuanError } from '../errors.js';
 import { nodeModule } from '../core.js';
+import { SealedStorage, importDeviceKey } from './sealed.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
@@ -88,14 +89,87 @@ export class DirectoryStorage {
   }
 }
 
+const KEY_BYTES = 32;
+
+// The user's device key as a file beside the user's record directory (`<dir>/<userId>.key`),
+// 32 random bytes, mode 0600 (created so: never readable by group or others, even for a moment).
+// A key file others may read is refused: the records would be as readable as the key.
+export class KeyFile {
+  constructor(path) {
+    this.path = path;
+  }
+
+  async load() {
+    const fs = await nodeModule('node:fs/promises');
+    let stat;
+    try {
+      stat = await fs.stat(this.path);
+    } catch (error) {
+      if (error?.code === 'ENOENT') return undefined;
+      throw storageError(error, 'reading the device key');
+    }
+    if (stat.mode & 0o077) {
+      throw new ZhixuanError('IO', `device key file ${this.path} may be read by others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it`);
+    }
+    const raw = await fs.readFile(this.path).catch((error) => { throw storageError(error, 'reading the device key'); });
+    if (raw.length !== KEY_BYTES) throw new ZhixuanError('INTEGRITY', `device key file ${this.path} holds ${raw.length} bytes, not ${KEY_BYTES}`);
+    return importDeviceKey(raw);
+  }
+
+  async create() {
+    const fs = await nodeModule('node:fs/promises');
+    const path = await nodeModule('node:path');
+    const raw = globalThis.crypto.getRandomValues(new Uint8Array(KEY_BYTES));
+    try {
+      await fs.mkdir(path.dirname(this.path), { recursive: true });
+      const handle = await fs.open(this.path, 'wx', 0o600);  // wx: a key another process made wins
+      try {
+        await handle.writeFile(raw);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (error?.code === 'EEXIST') return this.load();
+      await fs.rm(this.path, { force: true }).catch(() => {});
+      throw storageError(error, 'creating the device key');
+    }
+    return importDeviceKey(raw);
+  }
+
+  /** Overwrites the key's bytes, then removes the file. */
+  async destroy() {
+    const fs = await nodeModule('node:fs/promises');
+    try {
+      const handle = await fs.open(this.path, 'r+');
+      try {
+        await handle.write(new Uint8Array(KEY_BYTES), 0, KEY_BYTES, 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (error?.code === 'ENOENT') return;
+      throw storageError(error, 'destroying the device key');
+    }
+    await fs.rm(this.path, { force: true });
+  }
+}
+
 /**
- * Profile storage in a directory (Node). Each user gets `<dir>/<userId>/`.
+ * Profile storage in a directory (Node). Each user gets `<dir>/<userId>/`; the records are
+ * sealed with AES-GCM under the user's key file `<dir>/<userId>.key` (mode 0600; sealed.js).
  * @param {string} dir
+ * @param {{ encrypt?: boolean }} [options] `encrypt: false` stores the records in the clear
  */
-export function directoryStorage(dir) {
+export function directoryStorage(dir, options = {}) {
   if (typeof dir !== 'string' || !dir) throw new TypeError('directoryStorage(dir) needs a directory path');
   return {
     kind: 'directory-factory',
-    create: (userId) => new DirectoryStorage(`${dir.replace(/\/+$/, '')}/${encodeURIComponent(userId)}`),
+    create: (userId) => {
+      const userDir = `${dir.replace(/\/+$/, '')}/${encodeURIComponent(userId)}`;
+      const records = new DirectoryStorage(userDir);
+      return options.encrypt === false ? records : new SealedStorage(records, userId, new KeyFile(`${userDir}.key`));
+    },
   };
 }

@@ -2,6 +2,7 @@
 // records. A put resolves only when its transaction committed ('strict' durability where the
 // browser supports it), so a resolved track() survives a crash or a killed tab.
 import { ZhixuanError } from '../errors.js';
+import { SealedStorage, generateDeviceKey } from './sealed.js';
 
 const STORE = 'records';
 
@@ -106,10 +107,79 @@ export class IndexedDBStorage {
   }
 }
 
+const KEY_STORE = 'keys';
+const KEY_NAME = 'device';
+
+// The user's device key: a NON-extractable AES-GCM CryptoKey kept in its own database
+// (`<records database>:key`). IndexedDB stores the key object itself (structured clone), so
+// page script can use it but never read its bytes; deleting that database shreds the records.
+export class IndexedDBKeyStore {
+  constructor(name, factory = globalThis.indexedDB) {
+    this._factory = factory;
+    this.name = name;
+  }
+
+  async _withStore(mode, body) {
+    const request = this._factory.open(this.name, 1);
+    request.onupgradeneeded = () => {
+      if (!request.result.objectStoreNames.contains(KEY_STORE)) request.result.createObjectStore(KEY_STORE);
+    };
+    const db = await promisify(request);
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction(KEY_STORE, mode);
+        const r = body(tx.objectStore(KEY_STORE));
+        tx.oncomplete = () => resolve(r.result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  async load() {
+    try {
+      return (await this._withStore('readonly', (s) => s.get(KEY_NAME))) ?? undefined;
+    } catch (error) {
+      throw storageError(error, 'reading the device key');
+    }
+  }
+
+  async create() {
+    const key = await generateDeviceKey(false);
+    try {
+      await this._withStore('readwrite', (s) => s.add(key, KEY_NAME));  // add: never replaces another tab's key
+      return key;
+    } catch (error) {
+      if (error?.name === 'ConstraintError') return this.load();
+      throw storageError(error, 'saving the device key');
+    }
+  }
+
+  async destroy() {
+    await new Promise((resolve, reject) => {
+      const request = this._factory.deleteDatabase(this.name);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(storageError(request.error, 'destroying the device key'));
+      request.onblocked = () => {};
+    });
+  }
+}
+
 /**
- * Profile storage in IndexedDB (browsers). One database per user id.
- * @param {{ name?: string }} [options] database name (default `zhixuan-profile:<userId>`)
+ * Profile storage in IndexedDB (browsers). One database per user id; the records are sealed
+ * with AES-GCM under a non-extractable key of this user kept in `<name>:key` (sealed.js).
+ * @param {{ name?: string, encrypt?: boolean }} [options] database name (default
+ *   `zhixuan-profile:<userId>`); `encrypt: false` stores the records in the clear
  */
 export function indexedDBStorage(options = {}) {
-  return { kind: 'indexeddb-factory', create: (userId) => new IndexedDBStorage(options.name ?? `zhixuan-profile:${userId}`) };
+  return {
+    kind: 'indexeddb-factory',
+    create: (userId) => {
+      const name = options.name ?? `zhixuan-profile:${userId}`;
+      const records = new IndexedDBStorage(name);
+      return options.encrypt === false ? records : new SealedStorage(records, userId, new IndexedDBKeyStore(`${name}:key`));
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // cluster's words point to its axis): the text room's fixture, and the swap test's.
 import { init } from '../../js/index.js';
 import { featurizeText } from '../../js/text.js';
-import { manifest, writeSafetensors } from './fixtures.js';
+import { manifest, writeSafetensors } from '../../tools/bundle-fixtures.mjs';
 
 export const COURSES = [
   ['py-basics', 'Python 零基础入门', ['python', '编程'], 0, 120],

@@ -86,9 +86,10 @@ StatusOr<std::vector<uint8_t>> EncodeUpdate(const UpdateHeader& header, const st
       for (int j = 0; j < header.dim; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
       const float scale = max_abs / 127.f;
       std::memcpy(out.data() + scales_at + 4 * static_cast<size_t>(r), &scale, 4);  // little-endian hosts only (x86, wasm)
-      const float inverse = scale > 0 ? 1.f / scale : 0.f;
+      // Divide, never multiply by 1/scale: a subnormal scale has an infinite inverse, and 0 * Inf
+      // is a NaN whose cast to int8 is undefined (fuzz regression payload/int8_subnormal_scale).
       for (int j = 0; j < header.dim; ++j) {
-        const float q = std::clamp(std::nearbyint(row[j] * inverse), -127.f, 127.f);
+        const float q = scale > 0 ? std::clamp(std::nearbyint(row[j] / scale), -127.f, 127.f) : 0.f;
         out.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
         const double decoded = scale * q;  // what DecodeUpdate computes
         norm_sq += decoded * decoded;

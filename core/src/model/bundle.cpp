@@ -332,6 +332,13 @@ StatusOr<Model> BundleLoader::Finish() {
   if (const TensorView* gram = file_.find("item_gram")) {
     if (gram->shape != std::vector<int64_t>{m.dim, m.dim}) return MalformedModel("item_gram must be [dim, dim]");
     ZX_RETURN_IF_ERROR(CheckF32Vector(*gram, int64_t{m.dim} * m.dim, "item_gram", &model.gram));
+  } else {
+    // Computed here rather than at Recommender::Create (the same cost, once): finite rows whose
+    // V^T V overflows float (huge I8 scales or F32 values) would fold users in to NaN, and a
+    // model saved from them would not load again (fuzz regression bundle/gram_overflows_float).
+    model.gram = ComputeGram(model.items);
+    for (float v : model.gram)
+      if (!std::isfinite(v)) return MalformedModel("item rows are too large: their Gram matrix V^T V overflows float");
   }
   for (const auto& [name, view] : file_.tensors) {
     if (name == "item_embeddings" || name == "item_scales" || name == "item_bias" || name == "item_gram" || name == kIdTensor)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,14 @@
 
 namespace zhixuan {
 namespace {
+
+// A time in ms as a whole number for messages; a cast to int64 is undefined beyond its range
+// (a hostile ts of 1e308 reached one: fuzz regression profile_event/future_ts_beyond_int64).
+std::string WholeNumber(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f", ms);
+  return text;
+}
 
 using Json = nlohmann::json;
 
@@ -103,8 +112,8 @@ StatusOr<PreparedEvent> Profile::Prepare(const EventInput& in, double now_ms) co
   e.ts = in.ts;
   if (!std::isfinite(e.ts) || e.ts < 0) return BadEvent("ts must be a finite time >= 0 in ms");
   if (e.ts > now_ms + config_.future_tolerance_ms)
-    return BadEvent("ts " + std::to_string(static_cast<int64_t>(e.ts)) + " is in the future (now " +
-                    std::to_string(static_cast<int64_t>(now_ms)) + "); ts is in ms, not seconds or µs");
+    return BadEvent("ts " + WholeNumber(e.ts) + " is in the future (now " + WholeNumber(now_ms) +
+                    "); ts is in ms, not seconds or µs");
   if (in.has_value) {
     if (!std::isfinite(in.value)) return BadEvent("value must be a finite number");
     e.value = in.value;
