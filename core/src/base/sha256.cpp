@@ -85,25 +85,36 @@ Sha256Digest Sha256Of(std::string_view data) {
   return h.Finish();
 }
 
-Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
+Sha256Digest Sha256::Hash(const uint8_t* data, size_t size) {
+  Sha256 h;
+  h.Update(data, size);
+  return h.Finish();
+}
+
+Sha256Digest HmacSha256(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size) {
   std::array<uint8_t, 64> block{};
-  if (key.size() > block.size()) {
-    const Sha256Digest hashed = Sha256Of(key);
+  if (key_size > block.size()) {
+    const Sha256Digest hashed = Sha256::Hash(key, key_size);
     std::memcpy(block.data(), hashed.data(), hashed.size());
-  } else if (!key.empty()) {
-    std::memcpy(block.data(), key.data(), key.size());
+  } else if (key_size > 0) {
+    std::memcpy(block.data(), key, key_size);
   }
   std::array<uint8_t, 64> pad;
   for (size_t i = 0; i < pad.size(); ++i) pad[i] = block[i] ^ 0x36;
   Sha256 inner;
   inner.Update(pad.data(), pad.size());
-  inner.Update(message);
+  inner.Update(data, size);
   const Sha256Digest inner_digest = inner.Finish();
   for (size_t i = 0; i < pad.size(); ++i) pad[i] = block[i] ^ 0x5c;
   Sha256 outer;
   outer.Update(pad.data(), pad.size());
   outer.Update(inner_digest.data(), inner_digest.size());
   return outer.Finish();
+}
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
+  return HmacSha256(reinterpret_cast<const uint8_t*>(key.data()), key.size(),
+                    reinterpret_cast<const uint8_t*>(message.data()), message.size());
 }
 
 std::string ToHex(const uint8_t* bytes, size_t size) {

@@ -1,6 +1,6 @@
 // SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104): the keyed hash that pseudonymizes user ids
-// before training (`zhixuan anonymize`). Small and portable; not constant-time against a local
-// timing observer, which a batch tool hashing its own files does not face.
+// before training (`zhixuan anonymize`) and the base of secure aggregation's HKDF
+// (federated/secagg_crypto.hpp). Small and portable.
 #pragma once
 
 #include <array>
@@ -20,6 +20,7 @@ class Sha256 {
   void Update(const uint8_t* data, size_t size);
   void Update(std::string_view text) { Update(reinterpret_cast<const uint8_t*>(text.data()), text.size()); }
   Sha256Digest Finish();
+  static Sha256Digest Hash(const uint8_t* data, size_t size);
 
  private:
   void Block(const uint8_t* block);
@@ -30,6 +31,7 @@ class Sha256 {
 };
 
 Sha256Digest Sha256Of(std::string_view data);
+Sha256Digest HmacSha256(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size);
 Sha256Digest HmacSha256(std::string_view key, std::string_view message);
 // Lower-case hexadecimal.
 std::string ToHex(const uint8_t* bytes, size_t size);

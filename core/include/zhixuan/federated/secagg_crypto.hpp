@@ -1,5 +1,5 @@
 // Symmetric primitives of secure aggregation, the same code on the device (wasm) and the server:
-// SHA-256 (FIPS 180-4), HMAC-SHA-256 (RFC 2104), HKDF-SHA-256 (RFC 5869) and the ChaCha20 stream
+// HKDF-SHA-256 (RFC 5869, over base/sha256.hpp's SHA-256 and HMAC) and the ChaCha20 stream
 // (RFC 8439, 96-bit nonce, 32-bit block counter). Masks are expanded from a pairwise or self seed
 // with ChaCha20 keyed by HKDF; no key or nonce is ever drawn here: keys come from the host's
 // cryptographic source (crypto.getRandomValues / WebCrypto ECDH) and nonces are fixed per purpose
@@ -12,26 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "zhixuan/base/sha256.hpp"
+
 namespace zhixuan {
-
-using Sha256Digest = std::array<uint8_t, 32>;
-
-class Sha256 {
- public:
-  Sha256();
-  void Update(const uint8_t* data, size_t size);
-  Sha256Digest Finish();
-  static Sha256Digest Hash(const uint8_t* data, size_t size);
-
- private:
-  void Block(const uint8_t* block);
-  std::array<uint32_t, 8> h_;
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t length_ = 0;
-};
-
-Sha256Digest HmacSha256(const uint8_t* key, size_t key_size, const uint8_t* data, size_t size);
 
 // HKDF-SHA-256: extract(salt, ikm) then expand(info) to `length` bytes (<= 255 * 32).
 std::vector<uint8_t> HkdfSha256(const std::vector<uint8_t>& ikm, const std::vector<uint8_t>& salt,
