@@ -175,11 +175,6 @@ Status Run(const std::vector<std::string>& argv) {
   return Status::Ok();
 }
 
-int Main(const std::vector<std::string>& argv) {
-  const Status status = Run(argv);
-  return status.ok() ? 0 : Fail("anonymize", status);
-}
-
 std::string Usage() {
   return "--key KEY_FILE --in interactions.csv --out anon.csv\n"
          "  --key F   the HMAC-SHA-256 key; created (32 random bytes, mode 0600) when missing;\n"
@@ -190,6 +185,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("anonymize", "pseudonymize the user column of an interactions CSV (HMAC-SHA-256)", &Usage, &Main);
+ZX_REGISTER_COMMAND("anonymize", "pseudonymize the user column of an interactions CSV (HMAC-SHA-256)", &Usage, &Run);
 
 }  // namespace zhixuan::cli
