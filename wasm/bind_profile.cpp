@@ -194,8 +194,8 @@ class ProfileHandle {
 
   // The raw events kept (newest first, at most `limit`): [{id, type, item, channel, ts, value?}].
   val Events(int limit) const {
-    if (!profile_) return ErrorVal(status_);
-    const auto& events = profile_->history().events();
+    if (!room()) return ErrorVal(status_);
+    const auto& events = profile().history().events();
     val out = val::array();
     int n = 0;
     for (auto it = events.rbegin(); it != events.rend() && n < limit; ++it, ++n) {
