@@ -28,7 +28,7 @@ for (const history of [['py-data', 'ml-intro'], undefined]) {
     const pages = await startStaticServer();
     const aggregation = await startAggregationServer({
       modelBytes: await coursesBundle({ version: 'courses-2', tilt: 0.05 }), dataDir: mkdtempSync(join(tmpdir(), 'zx-browser-swap-')),
-      port: 0, quorum: 3, corsOrigins: [pages.base],
+      port: 0, quorum: 3, corsOrigins: [pages.base], aggregation: 'plain',
     });
     const browser = await launchBrowser();
     t.after(async () => { await browser.close(); await pages.close(); await aggregation.close(); });
@@ -44,7 +44,7 @@ for (const history of [['py-data', 'ml-intro'], undefined]) {
       rec.addItems([{ id: 'py-crawler', title: 'Python 爬虫实战', tags: ['python'] }]);
       for (const [type, item] of [['purchase', 'py-data'], ['view', 'py-crawler'], ['favorite', 'ml-intro']]) await rec.track({ type, item });
       rec.federated.setConsent(true, { epsilonBudget: Infinity });
-      const result = await rec.federated.participate({ server, history });
+      const result = await rec.federated.participate({ server, history, aggregation: 'plain' });
       const exam = rec.recommend({ history: ['kaoyan-math'], k: 10, filter: { tags: ['考研'] } });
       const python = rec.recommend({ userVector: Float32Array.of(1, 0, 0, 0), k: 10, filter: { tags: ['python'] } });
       const tracked = await rec.track({ type: 'view', item: 'kaoyan-eng' });

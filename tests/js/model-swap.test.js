@@ -30,7 +30,7 @@ async function device() {
 
 async function serverOnNextVersion() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'zx-swap-'));
-  return startAggregationServer({ modelBytes: await coursesBundle({ version: 'courses-2', tilt: 0.05 }), dataDir, port: 0, quorum: 3 });
+  return startAggregationServer({ modelBytes: await coursesBundle({ version: 'courses-2', tilt: 0.05 }), dataDir, port: 0, quorum: 3, aggregation: 'plain' });
 }
 
 async function assertServesNewModel(rec) {
@@ -60,7 +60,7 @@ test('participate() picks up the server\'s newer model: catalog, profile and tex
   const server = await serverOnNextVersion();
   const rec = await device();
   try {
-    const result = await rec.federated.participate({ server: server.url, history: ['py-data', 'ml-intro'] });
+    const result = await rec.federated.participate({ server: server.url, history: ['py-data', 'ml-intro'], aggregation: 'plain' });
     assert.equal(result.status, 'submitted');
     await assertServesNewModel(rec);
   } finally {
@@ -73,7 +73,7 @@ test('a round declined after the swap leaves a working recommender on the new mo
   const server = await serverOnNextVersion();
   const rec = await device();
   try {
-    const result = await rec.federated.participate({ server: server.url });  // no history: declined
+    const result = await rec.federated.participate({ server: server.url, aggregation: 'plain' });  // no history: declined
     assert.deepEqual(result, { status: 'declined', reason: 'no-history' });
     await assertServesNewModel(rec);
   } finally {
