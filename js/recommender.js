@@ -341,7 +341,7 @@ export class Recommender {
   async forget() {
     this._federated?._forget();
     this._savedFederated = undefined;
-    if (this._textRoom) this._rooms.text.setInterests(this, []);
+    if (this._rooms.text) this._rooms.text.setInterests(this, []);
     await this._userProfile().forget();
   }
 

@@ -73,7 +73,7 @@ test('a round declined after the swap leaves a working recommender on the new mo
   const server = await serverOnNextVersion();
   const rec = await device();
   try {
-    const result = await rec.federated.participate({ server: server.url, aggregation: 'plain' });  // no history: declined
+    const result = await rec.federated.participate({ server: server.url, history: [], aggregation: 'plain' });  // an empty history: declined
     assert.deepEqual(result, { status: 'declined', reason: 'no-history' });
     await assertServesNewModel(rec);
   } finally {

@@ -12,7 +12,7 @@ assert.deepEqual(shipped, ['zhixuan-cli.cjs', 'zhixuan-cli.wasm', 'zhixuan-core-
 // The API is the bundle (esm/): one module a page loads at once, one chunk per part loaded on demand.
 assert.ok(import.meta.resolve('zhixuan').endsWith('/node_modules/zhixuan/esm/index.js'), import.meta.resolve('zhixuan'));
 assert.deepEqual(readdirSync('node_modules/zhixuan/esm').sort(),
-  ['client.js', 'federated.js', 'index.js', 'model-file.js', 'ops.js', 'profile.js', 'text.js', 'worker.js']);
+  ['assist.js', 'client.js', 'federated.js', 'index.js', 'model-file.js', 'ops.js', 'profile.js', 'text.js', 'worker.js']);
 assert.deepEqual(readdirSync('node_modules/zhixuan/js').sort(), ['bin', 'federated', 'index.d.ts', 'server'],
   'js/ ships only the types, the CLI and the aggregation server');
 // Every value the types promise is there at run time, as what they say it is.
