@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   }
   // interactions CSV.
   Write("interactions_csv", "full.csv", "user,item,weight,ts,type\nu1,c1,1,1700000000000,view\nu1,c2,2.5,1700000000001,purchase\n\"u,2\",c1,1,1700000000002,click\n");
-  Write("interactions_csv", "ratings.csv", "item,user,rating\r\nc1,u1,4\r\nc2,u2,5\r\n");
+  Write("interactions_csv", "item_user_rating.csv", "item,user,rating\r\nc1,u1,4\r\nc2,u2,5\r\n");
   // .npy and factor CSVs and id lists.
   {
     const float f32[] = {1.f, 2.f, 3.f, 4.f, 5.f, 6.f};
