@@ -12,6 +12,7 @@
 // threshold (> half the cohort), the noise (effective multiplier >= its minimum), the round's
 // window; otherwise it declines with a reason and sends nothing more.
 import { ZhixuanError } from '../errors.js';
+import { failure, serverUrl } from './transport.js';
 import {
   b64url, fromB64url, generateKeyPair, openShare, preferredCurve, privateScalar, randomBytes, sealShare, sharedSecret, supportsCurve,
 } from './secagg-crypto.js';
@@ -24,23 +25,6 @@ export const SECURE_DEFAULTS = Object.freeze({
   pollMs: 150,               // how often it asks the server for the stage
   maxWaitMs: 15 * 60_000,    // gives up (as a dropout) when a round takes longer
 });
-
-function url(server, path) {
-  return new URL(path, String(server).endsWith('/') ? String(server) : `${server}/`);
-}
-
-async function failure(response, what) {
-  let code = `HTTP_${response.status}`;
-  let message = `${what}: HTTP ${response.status}`;
-  try {
-    const body = await response.json();
-    if (body?.error?.code) code = body.error.code;
-    if (body?.error?.message) message = `${what}: ${body.error.message}`;
-  } catch { /* not JSON */ }
-  const error = new ZhixuanError(code, message);
-  error.status = response.status;
-  return error;
-}
 
 class Channel {
   constructor(server, roundId, token, fetchImpl) {
@@ -71,7 +55,7 @@ class Channel {
 
   async post(stage, body, { deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
     const bytes = body instanceof Uint8Array;
-    const { response, retried } = await this._send(() => this.fetch(url(this.server, `v1/secagg/${this.roundId}/${stage}`), {
+    const { response, retried } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/${stage}`), {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
       body: bytes ? body : JSON.stringify(body),
@@ -86,7 +70,7 @@ class Channel {
   }
 
   async state({ deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
-    const { response } = await this._send(() => this.fetch(url(this.server, `v1/secagg/${this.roundId}/state`), {
+    const { response } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/state`), {
       headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store',
     }), deadline, pollMs);
     if (!response.ok) throw await failure(response, 'secure aggregation state');

@@ -2,12 +2,14 @@
 // (empty body), the update payload (opaque bytes), and GETs for the round config and model.
 import { ZhixuanError } from '../errors.js';
 
-function serverUrl(server, path) {
+/** `path` under the server's base URL (a string or URL; a trailing slash is added). */
+export function serverUrl(server, path) {
   if (typeof server !== 'string' && !(server instanceof URL)) throw new TypeError('server must be a URL string');
   return new URL(path, String(server).endsWith('/') ? String(server) : `${server}/`);
 }
 
-async function failure(response, what) {
+/** A ZhixuanError from a failed response: the server's {error: {code, message}} when it sent one. */
+export async function failure(response, what) {
   let code = `HTTP_${response.status}`;
   let message = `${what}: HTTP ${response.status}`;
   try {
