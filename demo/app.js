@@ -13,7 +13,8 @@ const MODEL_URL = sameOrigin(params.get('model'), './data/model.safetensors');
 const CATALOG_URL = sameOrigin(params.get('catalog'), './data/catalog.json');
 const FED_SERVER = new URL('./fed/', location.href).href;
 const $ = (selector) => document.querySelector(selector);
-const debug = (window.__zx = { timings: {}, source: null, errors: [] });
+// What the page did, for its tests (and a curious reader's console): timings, sources, errors, the SDK object.
+const debug = (window.__zx = { timings: {}, source: null, errors: [], recommender: () => rec });
 
 // The package loads in parallel with the catalog, so the popularity list can show before it
 // is parsed; the wasm core starts compiling as soon as it is (createRecommender reuses it).
@@ -198,32 +199,64 @@ function onboarding() {
     h('button', { class: 'btn', type: 'button', onclick: async () => { onboardingSkipped = true; await render(); } }, '跳过'));
 }
 
+// ---------- the live A/B experiment (rec.experiments; demo/experiments.json on the server) ----------
+const HOME_SLOT = '为你推荐';
+let experimentsOn = false;  // a file is in force (fetched now, or the last good one kept with the profile)
+
+// The id experiments assign by: one per browser here; an app would use its account id, so every
+// device of the user sees the same variant.
+function stableId() {
+  try {
+    let id = localStorage.getItem('zx-demo-stable-id');
+    if (!id) localStorage.setItem('zx-demo-stable-id', (id = crypto.randomUUID()));
+    return id;
+  } catch {
+    return (stableId.visit ??= crypto.randomUUID());
+  }
+}
+
+// Fetches the file (offline: the kept one stays in force), says who the user is, and sends the
+// finished days' metrics when the user has consented (noised aggregates, charged to the ledger).
+async function setupExperiments(target) {
+  const refreshed = await ask(() => target.experiments.refresh({ server: FED_SERVER }), null);
+  const isNew = (await ask(() => target.events({ limit: 1 }), [])).length === 0;
+  await ask(() => target.experiments.setUser({ stableId: stableId(), channel: 'h5', isNew }), null);
+  const version = await ask(() => target.experiments.version, null);
+  experimentsOn = Boolean(version);
+  debug.experiments = { refreshed: refreshed?.status ?? null, version };
+  if (experimentsOn && (await federatedStatus())?.consent) debug.experiments.sent = await ask(() => target.experiments.send({ server: FED_SERVER }), null);
+}
+
 // The "为你推荐" list: the SDK's own (its profile's fold-in, or its cold start while the profile
-// has no events: popularity + onboarding interests), each item with the SDK's reason.
+// has no events: popularity + onboarding interests), each item with the SDK's reason. With an
+// experiments file it is the slot's list: the same recommend() with the variant's params, its
+// render recorded so clicks and purchases are attributed to the variant on the device.
 async function personalList(k) {
   if (!rec) return { source: 'popular', cold: false, items: popular(k).map((id) => ({ id, reason: POPULAR_REASON })) };
   const interests = await ask(() => rec.interests(), []);
   let result;
   try {
-    result = await rec.recommend({ k });
+    result = (experimentsOn && await ask(() => rec.experiments.recommend(HOME_SLOT, { k }), null)) || await rec.recommend({ k });
   } catch (error) {
     debug.errors.push(`${error?.code ?? ''} ${error?.message ?? error}`);
     notice(`个性化推荐暂不可用，先为你展示热门课程。（${error?.code ?? error?.name}: ${error?.message}）`, 'error');
     return { source: 'popular', cold: false, items: popular(k).map((id) => ({ id, reason: POPULAR_REASON })) };
   }
   const cold = acted.size === 0 && interests.length === 0;
-  return { source: cold ? 'popular' : 'model', cold, items: result.ids.map((id, i) => ({ id, reason: reasonText(result.reasons?.[i]) })) };
+  debug.experiment = result.arms ? { arms: result.arms, params: result.params, renderId: result.renderId } : null;
+  return { source: cold ? 'popular' : 'model', cold, arms: result.arms ?? [], items: result.ids.map((id, i) => ({ id, reason: reasonText(result.reasons?.[i]) })) };
 }
 
 async function homeView() {
   const started = performance.now();
-  const { source, cold, items } = await personalList(12);
+  const { source, cold, items, arms = [] } = await personalList(12);
   debug.source = source;
   debug.lastRecommendMs = performance.now() - started;
   const list = h('ol', { class: 'list', id: 'rec-list', 'data-source': source }, items.map(({ id, reason }) => courseCard(id, reason)));
   return [
     cold && !onboardingSkipped ? onboarding() : null,
-    h('h2', {}, '为你推荐', h('small', {}, source === 'model' ? '根据你在本机的学习记录实时计算' : '热门课程')),
+    h('h2', {}, '为你推荐', h('small', {}, source === 'model' ? '根据你在本机的学习记录实时计算' : '热门课程'),
+      arms.length ? h('span', { class: 'ab-tag', id: 'ab-variant', title: '本机分配的 A/B 实验分组' }, `实验 ${arms.map(([, variant]) => variant).join(' · ')}`) : null),
     list,
   ];
 }
@@ -303,11 +336,21 @@ async function meView() {
         ? `隐私预算已用 ε = ${Number(fed.epsilonSpent ?? 0).toFixed(2)}${fed.budget ? ` / ${fed.budget}` : ''}（${fed.rounds ?? 0} 轮）`
         : '当前 SDK 版本未提供联邦学习；你的行为数据从不离开本机。'),
       h('button', { class: 'btn', type: 'button', id: 'fed-round', disabled: !fed?.consent, onclick: runRound }, '参与一轮联邦训练'),
+      await experimentFacts(),
       h('p', { class: 'small', id: 'fed-status' }, ''),
       h('hr', {}),
       h('p', { class: 'small' }, '“忘记我”会删除本机保存的全部浏览、收藏、购买记录、兴趣与隐私账本。'),
       h('button', { class: 'btn danger', type: 'button', id: 'forget', onclick: (e) => confirmForget(e.currentTarget) }, '忘记我')),
   ];
+}
+
+// The user's A/B variant and what a day of its metrics costs (js/index.d.ts Experiments).
+async function experimentFacts() {
+  if (!experimentsOn) return null;
+  const variant = await ask(() => rec.experiments.variant('diversity-home'), null);
+  const epsilon = await ask(() => rec.experiments.epsilonPerDay(), null);
+  return h('p', { class: 'small', id: 'ab-facts' }, `A/B 实验「为你推荐」：你在 ${variant ?? '—'} 组。`
+    + `开启联邦学习后，每天结束时只上报该实验的加噪汇总（点击、购买次数与金额），每天的隐私成本 ε = ${epsilon === null ? '—' : epsilon.toFixed(1)}，计入上方的隐私预算。`);
 }
 
 // Consent and the privacy ledger, as the SDK keeps them (with the profile); null without the room.
@@ -371,6 +414,8 @@ async function pickUpServerModel(attempts) {
   const old = rec;
   // The new one first: if it cannot load, the page keeps the old one. Nothing is tracked in between.
   const next = await createRecommender({ model: `${FED_SERVER}v1/model`, catalog, worker: params.has('worker'), channel: 'h5', storage: storageChoice });
+  await ask(() => old.experiments.flush(), null);  // the new recommender reads the attribution state from the profile
+  await setupExperiments(next);
   rec = next;
   await old.dispose();
   return (await next.info).modelVersion;
@@ -480,6 +525,9 @@ async function start() {
       storeNotice = '浏览器不允许保存数据（可能是隐私模式），本次的学习记录只在当前页面有效。';
     }
     debug.timings.modelReady = performance.now();
+    // The experiments file never holds the first list back more than 1.5 s (a slow network):
+    // until it is in force the list is the control's, and nothing is recorded for it.
+    await Promise.race([setupExperiments(rec), new Promise((resolve) => setTimeout(resolve, 1500))]);
     document.body.dataset.state = 'model';
   } catch (error) {
     failure = explainFailure(error);

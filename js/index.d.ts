@@ -485,15 +485,20 @@ export interface Experiments {
    * charging the device's privacy ledger (rec.federated consent required).
    */
   send(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'sent'; sent: number[]; epsilonSpent: number } | { status: 'declined'; reason: string; sent?: number[] }>;
+  /** Attribution state (impressions in the window, unsent days). With a profile it is kept there on its own. */
   exportState(): string;
   importState(state: string): void;
+  /** Resolves once the last good file and the attribution state are stored with the profile (with one; at once otherwise). */
+  flush(): Promise<void>;
 }
 
 export interface Recommender {
   /**
    * A/B experiments from the server's experiments file: deterministic variants, the variants'
    * params merged into recommend(), exposure at render, on-device attribution, and daily metrics
-   * that leave only as noised aggregates charged to the privacy ledger.
+   * that leave only as noised aggregates charged to the privacy ledger. With a profile, the last
+   * good file and the attribution state are kept with it (sealed like the events; erased by forget()),
+   * so a reload, offline too, renders the same variants and attributes to earlier renders.
    */
   readonly experiments: Experiments;
 }

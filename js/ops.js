@@ -37,8 +37,10 @@ function randomRenderId() {
 
 export class Experiments {
   /** @internal created by Recommender#experiments */
-  constructor(recommender) {
+  /** @internal created by Recommender#experiments; `kept` ({saved, save}) keeps the last good file and the attribution state with the profile */
+  constructor(recommender, kept = null) {
     this._rec = recommender;
+    this._kept = kept;
     const core = recommender._core;
     if (typeof core.OpsRuntime !== 'function') throw new ZhixuanError('FEATURE_NOT_LOADED', 'rec.experiments needs the full module (the ops room)');
     this._runtime = new core.OpsRuntime();
@@ -46,7 +48,33 @@ export class Experiments {
     this._lastError = null;
     this._user = { stableId: '', channel: '', isNew: false, segment: '' };
     this._now = () => Date.now() / 1000;
+    this._fileText = null;
+    this._saving = Promise.resolve();
+    this._restore(kept?.saved);
   }
+
+  // What the profile kept: the last good file (so an offline reload renders the same variants)
+  // and the attribution state (impressions in the window, days not yet sent). A bad record is
+  // skipped with a warning, never thrown at construction.
+  _restore(saved) {
+    if (!saved || typeof saved !== 'object') return;
+    try {
+      if (typeof saved.file === 'string') this._loadText(saved.file);
+      if (typeof saved.state === 'string') this._live().restoreState(saved.state);
+    } catch (error) {
+      console.warn(`zhixuan profile: stored experiments skipped (${error.message})`);
+    }
+  }
+
+  _save() {
+    if (!this._kept || !this._runtime) return this._saving;
+    const record = { file: this._fileText, state: this._runtime.stateJson() };
+    this._saving = this._saving.then(() => this._kept.save(record)).catch((error) => console.warn(`zhixuan profile: experiments not stored (${error.message})`));
+    return this._saving;
+  }
+
+  /** Resolves once the file and attribution state are stored with the profile. */
+  flush() { return this._saving; }
 
   /** The version of the experiments file in force (null: none, every slot renders the control). */
   get version() { return this._version; }
@@ -62,15 +90,22 @@ export class Experiments {
   load(file) {
     const text = typeof file === 'string' ? file : JSON.stringify(file);
     if (typeof text !== 'string') throw new TypeError('the experiments file must be JSON text or an object');
+    const changed = this._fileText !== text;
     try {
-      this._live().load(text);
+      this._loadText(text);
     } catch (error) {
       this._lastError = { code: error.code, message: error.message };
       throw error;
     }
-    this._version = JSON.parse(text).version;
     this._lastError = null;
+    if (changed) this._save();
     return { version: this._version };
+  }
+
+  _loadText(text) {
+    this._live().load(text);
+    this._version = JSON.parse(text).version;
+    this._fileText = text;
   }
 
   /**
@@ -165,6 +200,7 @@ export class Experiments {
       renderId, slot, list: checkString(list, 'list'), channel: channel ?? context.channel, time: context.now,
       arms: renderArms, items: ids.map(String), propensities,
     });
+    this._save();
     return renderId;
   }
 
@@ -183,7 +219,9 @@ export class Experiments {
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) throw new ZhixuanError('INVALID_ARGUMENT', 'a purchase amount must be a finite number >= 0');
     const time = event.ts !== undefined ? Math.floor(event.ts / 1000) : Math.floor(this._now());
     const { touch } = this._live().observe(type, item, amount, time);
-    return JSON.parse(touch);
+    const attributed = JSON.parse(touch);
+    if (attributed) this._save();
+    return attributed;
   }
 
   /** Days (UTC day numbers) with counts not yet reported. */
@@ -234,6 +272,7 @@ export class Experiments {
       await transport({ server, report, fetch: fetchImpl });
       this._live().dropDaysBefore(day + 1);
       sent.push(day);
+      this._save();
     }
     // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
     return { status: 'sent', sent, epsilonSpent: federated.privacy(mechanism).epsilonSpent };
@@ -245,6 +284,16 @@ export class Experiments {
   importState(state) {
     if (typeof state !== 'string') throw new TypeError('state must be what exportState returned');
     this._live().restoreState(state);
+    this._save();
+  }
+
+  /** @internal rec.forget(): the attribution state is the user's (what was shown and clicked) */
+  _forget() {
+    if (!this._runtime) return;
+    const file = this._fileText;
+    this._runtime.delete();
+    this._runtime = new this._rec._core.OpsRuntime();
+    if (file) this._loadText(file);
   }
 
   _live() {

@@ -278,7 +278,8 @@ export class Recommender {
 
   /** A/B experiments, attribution and private metrics (js/ops.js); metrics leave through rec.federated's ledger. */
   get experiments() {
-    if (!this._experiments) this._experiments = new (this._room('ops', 'rec.experiments').Experiments)(this);
+    const profile = this._profile;  // with a profile, the last good file and the attribution state are kept with it
+    if (!this._experiments) this._experiments = new (this._room('ops', 'rec.experiments').Experiments)(this, profile && { saved: this._savedExperiments, save: (record) => profile.setSetting('experiments', record) });
     return this._experiments;
   }
 
@@ -302,10 +303,11 @@ export class Recommender {
 
   /** @internal interests and federated state stored with the profile come back (a bad record is skipped) */
   async _restoreKept() {
-    for (const name of ['interests', 'federated']) {
+    for (const name of ['interests', 'federated', 'experiments']) {
       try {
         const value = await this._profile.getSetting(name);
         if (name === 'federated') this._savedFederated = value;
+        else if (name === 'experiments') this._savedExperiments = value;
         else if (value !== undefined && this._rooms.text) this._rooms.text.setInterests(this, value);
       } catch (error) {
         console.warn(`zhixuan profile: stored ${name} skipped (${error.message})`);
@@ -340,7 +342,10 @@ export class Recommender {
   /** Erases every local trace of the profile (storage included) and withdraws federated consent. */
   async forget() {
     this._federated?._forget();
+    await this._experiments?.flush();  // a queued write must not bring the attribution back after the erase
+    this._experiments?._forget();
     this._savedFederated = undefined;
+    this._savedExperiments = undefined;
     if (this._rooms.text) this._rooms.text.setInterests(this, []);
     await this._userProfile().forget();
   }

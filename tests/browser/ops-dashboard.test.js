@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
-import { postSimulatedDay, simExperimentsFile } from '../js/ops-sim.js';
+import { postSimulatedDay, simExperimentsFile } from '../../tools/ops-sim.mjs';
 import { launchBrowser, repoRoot } from './harness.js';
 
 const artifacts = join(repoRoot, 'tests', 'artifacts');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
-import { postSimulatedDay, simExperimentsFile } from './ops-sim.js';
+import { postSimulatedDay, simExperimentsFile } from '../../tools/ops-sim.mjs';
 
 const TOKEN = 'op-'.padEnd(32, 'x');
 

@@ -10,6 +10,7 @@ import { createRecommender, ZhixuanError } from '../../js/index.js';
 import { noisedReport } from '../../js/ops.js';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
+import { bucketOf } from './bucket-hash.js';
 
 const SLOT = '为你推荐';
 export function experimentsFile(overrides = {}) {
@@ -26,20 +27,6 @@ export function experimentsFile(overrides = {}) {
     }],
     ...overrides,
   };
-}
-
-// The documented hash (core/include/zhixuan/ops/bucket.hpp), written again here from its text.
-function bucketOf(salt, id) {
-  const M = (1n << 64n) - 1n;
-  let h = 0xcbf29ce484222325n;
-  for (const b of new TextEncoder().encode(`${salt}:${id}`)) {
-    h ^= BigInt(b);
-    h = (h * 0x100000001b3n) & M;
-  }
-  h ^= h >> 33n; h = (h * 0xff51afd7ed558ccdn) & M;
-  h ^= h >> 33n; h = (h * 0xc4ceb9fe1a85ec53n) & M;
-  h ^= h >> 33n;
-  return Number(h % 10000n);
 }
 
 async function device(stableId, file = experimentsFile()) {
@@ -214,4 +201,35 @@ test('rec.track feeds attribution: a tracked click lands on its render', async (
   const cell = report.layout.findIndex(([e, v, s, c]) => e === 'k-size' && v === 'short' && s === SLOT && c === 'web');
   assert.deepEqual(report.values.slice(cell * 13, cell * 13 + 6), [1, 3, 1, 0, 1, 59]);
   rec.dispose();
+});
+
+test('the last good file and the attribution state are kept with the profile: a reload (offline) attributes to an earlier render; forget() erases them', async () => {
+  const { directoryStorage } = await import('../../js/index.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'zx-ops-kept-'));
+  const open = () => createRecommender({ model: checkerboardBundle(), storage: directoryStorage(dir), userId: 'kept-user' });
+  const stableId = userIn('short');
+  const first = await open();
+  first.experiments.load(experimentsFile());
+  first.experiments.setUser({ stableId, channel: 'web' });
+  const shown = first.experiments.recommend(SLOT, { history: ['item0'] });
+  assert.equal(shown.ids.length, 3, 'the short variant renders k = 3');
+  await first.experiments.flush();
+  first.dispose();
+
+  // No file is fetched on this load: the kept one is in force, and a click lands on the old render.
+  const again = await open();
+  assert.equal(again.experiments.version, 'ops-t1');
+  again.experiments.setUser({ stableId, channel: 'web' });
+  assert.equal(again.experiments.variant('k-size'), 'short');
+  const touch = again.experiments.track({ type: 'click', item: shown.ids[1], ts: Date.now() });
+  assert.equal(touch?.renderId, shown.renderId);
+  assert.equal(touch.position, 1);
+  await again.experiments.flush();
+  await again.forget();
+  again.dispose();
+
+  const erased = await open();
+  assert.equal(erased.experiments.version, null, 'forget() erased the kept file');
+  assert.deepEqual(erased.experiments.pendingDays(), [], 'and the attribution state');
+  erased.dispose();
 });

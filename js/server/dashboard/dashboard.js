@@ -96,8 +96,9 @@ function verdictTable(experiment) {
         el('td', {}, c.variant), el('td', {}, label),
         el('td', {}, control ? format(control.value) : '—'), el('td', {}, treatment ? format(treatment.value) : '—'),
         el('td', {}, d ? pct(d.relative) : '—'),
-        el('td', {}, d ? `[${format(d.low)}, ${format(d.high)}]` : '—'),
-        el('td', {}, d ? d.sequentialP.toFixed(3) : '—'),
+        // 'no-data' (too few reports, or noise leaves a rate undefined) has a verdict but no interval.
+        el('td', {}, Number.isFinite(d?.low) && Number.isFinite(d?.high) ? `[${format(d.low)}, ${format(d.high)}]` : '—'),
+        el('td', {}, Number.isFinite(d?.sequentialP) ? d.sequentialP.toFixed(3) : '—'),
         el('td', { class: d?.verdict ?? 'inconclusive', 'data-verdict': d?.verdict ?? 'no-data' }, VERDICT[d?.verdict ?? 'no-data'])));
     }
   }

@@ -1,9 +1,9 @@
-// A simulated experiment for the server and dashboard tests: device-days made by the devices'
+// A simulated experiment for the server and dashboard tests and the demo's dashboard: device-days made by the devices'
 // own code (the ops room's OpsRuntime: assignment, render, attribution, the day's report), noised
 // by the SDK's transport (noisedReport) and posted to a real server. Behaviour (who clicks) comes
 // from a seeded PRNG; the privacy noise from the CSPRNG, as on a device.
-import { noisedReport } from '../../js/ops.js';
-import { rng } from '../../tools/bundle-fixtures.mjs';
+import { noisedReport } from '../js/ops.js';
+import { rng } from './bundle-fixtures.mjs';
 
 export const SIM_SLOT = '为你推荐';
 
@@ -28,7 +28,7 @@ const EMPTY_STATE = JSON.stringify({ format: 'zhixuan-attribution-1', window_s: 
  * its variant's CTR and buying a clicked item with probability `buy` at `price`. `dropVariant`
  * loses that share of one variant's reports (broken assignment, for the SRM check).
  */
-export async function postSimulatedDay(core, url, file, { day, users, seed = 1, ctr = { control: 0.05, div03: 0.07 }, k = 10, buy = 0.2, price = 99, drop = null, userOffset = 0 }) {
+export async function postSimulatedDay(core, url, file, { day, users, seed = 1, ctr = { control: 0.05, div03: 0.07 }, k = 10, buy = 0.2, price = 99, drop = null, userOffset = 0, experiment = 'diversity', slot = SIM_SLOT, channels = ['web', 'mini-program'] }) {
   const runtime = new core.OpsRuntime();
   const random = rng(seed + day);
   let posted = 0;
@@ -38,13 +38,13 @@ export async function postSimulatedDay(core, url, file, { day, users, seed = 1, 
     for (let u = 0; u < users; u++) {
       runtime.restoreState(EMPTY_STATE);
       const stableId = `sim-${userOffset + u}`;
-      const channel = random() < 0.7 ? 'web' : 'mini-program';
+      const channel = random() < 0.7 ? channels[0] : channels[1];
       const now = day * 86400 + 3600 + u;
-      const { arms } = JSON.parse(runtime.slot(SIM_SLOT, { stableId, channel, isNew: false, segment: '', now }));
-      const variant = arms.find(([e]) => e === 'diversity')?.[1];
+      const { arms } = JSON.parse(runtime.slot(slot, { stableId, channel, isNew: false, segment: '', now }));
+      const variant = arms.find(([e]) => e === experiment)?.[1];
       if (drop && variant === drop.variant && random() < drop.share) continue;
       const items = Array.from({ length: k }, (_, i) => `c${i}`);
-      runtime.addRender({ renderId: String(u + 1), slot: SIM_SLOT, list: 'recommend', channel, time: now, arms, items });
+      runtime.addRender({ renderId: String(u + 1), slot, list: 'recommend', channel, time: now, arms, items });
       for (const item of items) {
         if (random() < (ctr[variant] ?? 0.05)) {
           runtime.observe('click', item, 0, now + 10);
