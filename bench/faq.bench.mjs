@@ -1,6 +1,8 @@
 // The FAQ assistant in wasm (issue 16: an answer for a 5,000-entry FAQ in <= 2 ms, the index
 // built in <= 50 ms).
-//   node bench/faq.bench.mjs [--module DIR] [--entries 5000] [--questions 500] [--reps 5] [--seed 16]
+//   node bench/faq.bench.mjs [--module DIR] [--entries 5000] [--questions 500] [--reps 5] [--seed 16] [--write-faq FILE]
+// --write-faq writes the synthetic FAQ as JSON and exits (the native build bench reads it:
+// build/native/assist_build_bench FILE).
 // The FAQ is synthetic and seeded (topics x objects x phrasings, with paraphrases, like
 // demo/faq.json but 70 times larger); the questions are generated from the same vocabulary in
 // other phrasings. Printed beside two baselines: the demo's 70-entry FAQ in the same code, and
@@ -61,6 +63,10 @@ const faq = {
     };
   }),
 };
+if (opt('--write-faq')) {
+  fs.writeFileSync(opt('--write-faq'), JSON.stringify(faq));
+  process.exit(0);
+}
 const questions = Array.from({ length: questionCount }, () => `${pick(['你好，', '请问', '', '急！'])}${pick(OBJECTS)}${pick(TOPICS)}${pick(ASKS)}？`);
 const demoFaq = JSON.parse(fs.readFileSync(path.join(root, 'demo/faq.json'), 'utf8'));
 

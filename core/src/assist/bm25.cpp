@@ -2,57 +2,74 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace zhixuan {
 
-void Bm25Index::AddDocument(const std::vector<uint32_t>& terms) {
-  std::vector<uint32_t> sorted = terms;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<std::pair<uint32_t, uint16_t>> counts;
-  for (uint32_t t : sorted) {
-    if (!counts.empty() && counts.back().first == t) {
-      if (counts.back().second < 0xFFFF) ++counts.back().second;
-    } else {
-      counts.emplace_back(t, 1);
-    }
-  }
-  pending_.push_back(std::move(counts));
-  lengths_.push_back(static_cast<float>(terms.size()));
+void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
+  pending_terms_.insert(pending_terms_.end(), terms, terms + count);
+  pending_offsets_.push_back(static_cast<uint32_t>(pending_terms_.size()));
+  lengths_.push_back(static_cast<float>(count));
 }
 
+// Two counting sorts, no comparison sort: the (term, doc) pairs are scattered into term buckets
+// in document order, where a run of one document is its term frequency; the postings scattered
+// back by document in term order give each document's sorted distinct terms (for Contains).
 void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   params_ = params;
-  const size_t n = pending_.size();
-  std::vector<uint32_t> df(vocabulary_size, 0);
-  size_t total = 0;
-  double length_sum = 0;
-  for (size_t d = 0; d < n; ++d) {
-    for (const auto& [t, c] : pending_[d]) ++df[t];
-    total += pending_[d].size();
-    length_sum += lengths_[d];
+  const size_t n = lengths_.size();
+  const uint32_t* terms = pending_terms_.data();
+  const size_t pairs = pending_terms_.size();
+
+  std::vector<uint32_t> bucket(vocabulary_size + 1, 0);
+  for (size_t i = 0; i < pairs; ++i) ++bucket[terms[i] + 1];
+  for (uint32_t t = 0; t < vocabulary_size; ++t) bucket[t + 1] += bucket[t];
+  std::vector<uint32_t> docs_by_term(pairs);
+  {
+    std::vector<uint32_t> fill(bucket.begin(), bucket.end() - 1);
+    for (size_t d = 0; d < n; ++d)
+      for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i)
+        docs_by_term[fill[terms[i]]++] = static_cast<uint32_t>(d);
   }
-  const float avg = n ? static_cast<float>(length_sum / static_cast<double>(n)) : 1.0f;
+  pending_terms_ = {};
+  pending_offsets_ = {0};
+
+  // Runs of one document within a term's bucket -> (doc, tf), compacted in place.
+  postings_.reset(new Posting[pairs]);
   offsets_.assign(vocabulary_size + 1, 0);
-  for (uint32_t t = 0; t < vocabulary_size; ++t) offsets_[t + 1] = offsets_[t] + df[t];
-  postings_.resize(total);
-  doc_offsets_.assign(n + 1, 0);
-  doc_terms_.resize(total);
-  std::vector<uint32_t> fill(offsets_.begin(), offsets_.end() - 1);
-  for (size_t d = 0; d < n; ++d) {
-    doc_offsets_[d + 1] = doc_offsets_[d] + static_cast<uint32_t>(pending_[d].size());
-    uint32_t k = doc_offsets_[d];
-    for (const auto& [t, c] : pending_[d]) {
-      postings_[fill[t]++] = {static_cast<int32_t>(d), static_cast<float>(c)};
-      doc_terms_[k++] = t;
+  std::vector<uint32_t> distinct_per_doc(n + 1, 0);
+  uint32_t k = 0;
+  for (uint32_t t = 0; t < vocabulary_size; ++t) {
+    offsets_[t] = k;
+    for (uint32_t i = bucket[t]; i < bucket[t + 1];) {
+      const uint32_t doc = docs_by_term[i];
+      const uint32_t run = i;
+      while (i < bucket[t + 1] && docs_by_term[i] == doc) ++i;
+      postings_[k++] = {static_cast<int32_t>(doc), static_cast<float>(std::min<uint32_t>(i - run, 0xFFFF))};
+      ++distinct_per_doc[doc + 1];
     }
   }
+  offsets_[vocabulary_size] = k;
+
+  doc_offsets_.assign(n + 1, 0);
+  for (size_t d = 0; d < n; ++d) doc_offsets_[d + 1] = doc_offsets_[d] + distinct_per_doc[d + 1];
+  doc_terms_.resize(k);
+  {
+    std::vector<uint32_t> fill(doc_offsets_.begin(), doc_offsets_.end() - 1);
+    for (uint32_t t = 0; t < vocabulary_size; ++t)
+      for (uint32_t p = offsets_[t]; p < offsets_[t + 1]; ++p) doc_terms_[fill[postings_[p].doc]++] = t;
+  }
+
+  double length_sum = 0;
+  for (size_t d = 0; d < n; ++d) length_sum += lengths_[d];
+  const float avg = n ? static_cast<float>(length_sum / static_cast<double>(n)) : 1.0f;
   idf_.resize(vocabulary_size);
-  for (uint32_t t = 0; t < vocabulary_size; ++t)
-    idf_[t] = std::log(1.0f + (static_cast<float>(n) - df[t] + 0.5f) / (df[t] + 0.5f));
+  for (uint32_t t = 0; t < vocabulary_size; ++t) {
+    const float df = static_cast<float>(offsets_[t + 1] - offsets_[t]);
+    idf_[t] = std::log(1.0f + (static_cast<float>(n) - df + 0.5f) / (df + 0.5f));
+  }
   norm_.resize(n);
   for (size_t d = 0; d < n; ++d) norm_[d] = params.k1 * (1.0f - params.b + params.b * lengths_[d] / std::max(avg, 1e-6f));
-  pending_.clear();
-  pending_.shrink_to_fit();
 }
 
 float Bm25Index::Idf(uint32_t term) const { return term < idf_.size() ? idf_[term] : UnseenIdf(); }

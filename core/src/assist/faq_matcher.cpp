@@ -65,15 +65,15 @@ MatcherOptions BaselineMatcherOptions() {
   return o;
 }
 
-void FaqMatcher::TermIds(std::string_view raw, bool add, std::vector<uint32_t>* out) {
-  const std::string normalized = options_.normalize ? NormalizeQuestion(raw) : std::string(raw);
+void FaqMatcher::TermIds(std::string_view raw, bool add, std::vector<uint32_t>* out, std::string* scratch) {
+  std::string_view normalized = raw;
+  if (options_.normalize) {
+    NormalizeQuestionInto(raw, scratch);
+    normalized = *scratch;
+  }
   auto visit = [&](uint64_t hash) {
-    auto it = vocabulary_.find(hash);
-    if (it == vocabulary_.end()) {
-      if (!add) return;
-      it = vocabulary_.emplace(hash, static_cast<uint32_t>(vocabulary_.size())).first;
-    }
-    out->push_back(it->second);
+    const uint32_t id = add ? vocabulary_.Intern(hash) : vocabulary_.Find(hash);
+    if (id != TermTable::kAbsent) out->push_back(id);
   };
   if (options_.mode == TermMode::kCharNgrams) {
     CharNgrams(normalized, [&](std::string_view gram) { visit(HashBytes(gram)); });
@@ -90,22 +90,23 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   m.options_ = options;
   m.entry_count_ = static_cast<int32_t>(base.entries.size());
   std::vector<uint32_t> field_terms, entry_terms;
+  std::string scratch;
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
     entry_terms.clear();
     auto add_field = [&](const std::string& text) {
       field_terms.clear();
-      m.TermIds(text, true, &field_terms);
+      m.TermIds(text, true, &field_terms, &scratch);
       entry_terms.insert(entry_terms.end(), field_terms.begin(), field_terms.end());
       m.fields_.AddDocument(field_terms);
       m.entry_of_field_.push_back(static_cast<int32_t>(e));
     };
     add_field(entry.question);
     for (const std::string& p : entry.paraphrases) add_field(p);
-    if (options.answer_in_entry) m.TermIds(entry.answer, true, &entry_terms);
+    if (options.answer_in_entry) m.TermIds(entry.answer, true, &entry_terms, &scratch);
     m.entries_.AddDocument(entry_terms);
   }
-  const uint32_t vocabulary = static_cast<uint32_t>(m.vocabulary_.size());
+  const uint32_t vocabulary = m.vocabulary_.size();
   m.fields_.Finish(vocabulary, options.bm25);
   m.entries_.Finish(vocabulary, options.bm25);
   return m;
@@ -131,9 +132,9 @@ std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* u
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   *unknown = 0;
   for (uint64_t h : hashes) {
-    const auto it = vocabulary_.find(h);
-    if (it == vocabulary_.end()) ++*unknown;
-    else ids.push_back(it->second);
+    const uint32_t id = vocabulary_.Find(h);
+    if (id == TermTable::kAbsent) ++*unknown;
+    else ids.push_back(id);
   }
   return ids;
 }

@@ -13,26 +13,35 @@ namespace {
 
 constexpr uint32_t kReplacement = 0xFFFD;
 
-std::vector<uint32_t> Decode(std::string_view text) {
-  std::vector<uint32_t> out;
-  out.reserve(text.size());
+void DecodeInto(std::string_view text, std::vector<uint32_t>* decoded) {
+  // Written through a pointer into a buffer sized for the worst case (a code point per byte):
+  // push_back's capacity check per character showed in the FAQ index build.
+  std::vector<uint32_t>& out = *decoded;
+  out.resize(text.size());
+  uint32_t* o = out.data();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0; i < text.size();) {
     if (p[i] < 0x80) {
-      out.push_back(p[i++]);
+      *o++ = p[i++];
       continue;
     }
     const size_t n = Utf8SequenceLength(p + i, text.size() - i);
     if (n == 0) {
-      out.push_back(kReplacement);
+      *o++ = kReplacement;
       ++i;
       continue;
     }
     uint32_t cp = n == 2 ? p[i] & 0x1F : n == 3 ? p[i] & 0x0F : p[i] & 0x07;
     for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (p[i + k] & 0x3F);
-    out.push_back(cp);
+    *o++ = cp;
     i += n;
   }
+  out.resize(static_cast<size_t>(o - out.data()));
+}
+
+std::vector<uint32_t> Decode(std::string_view text) {
+  std::vector<uint32_t> out;
+  DecodeInto(text, &out);
   return out;
 }
 
@@ -50,6 +59,7 @@ struct Tables {
     std::vector<uint32_t> from, to;
   };
   std::unordered_map<uint32_t, std::vector<Rule>> phrases;
+  size_t max_growth = 1;  // the most code points a rule writes per code point it reads
 
   Tables() : simplified(kCjkLast - kCjkFirst + 1, 0), phrase_start(0x10000, 0) {
     for (const auto& pair : normalize_tables::kTraditionalToSimplified) {
@@ -59,6 +69,7 @@ struct Tables {
     for (const auto& pair : normalize_tables::kPhrases) {
       Rule rule{Decode(pair.from), Decode(pair.to)};
       if (rule.from[0] < 0x10000) phrase_start[rule.from[0]] = 1;
+      max_growth = std::max(max_growth, (rule.to.size() + rule.from.size() - 1) / rule.from.size());
       phrases[rule.from[0]].push_back(std::move(rule));
     }
     for (auto& [first, rules] : phrases)
@@ -139,13 +150,17 @@ int64_t NumeralValue(const std::vector<uint32_t>& run) {
   return total + section + number;
 }
 
-void ConvertNumerals(std::vector<uint32_t>* text) {
-  std::vector<uint32_t> out;
-  out.reserve(text->size());
-  const std::vector<uint32_t>& in = *text;
+// in -> *output (the caller reuses both buffers across texts). Both passes write through a
+// pointer into a buffer sized for their worst case: in wasm, push_back per character was not
+// inlined and cost more than the work (bench/faq.bench.mjs).
+void ConvertNumerals(const std::vector<uint32_t>& in, std::vector<uint32_t>* output) {
+  // Sized for copying; a run of numerals can give more digits than it has characters ("十万"
+  // -> 100000), so that branch makes room first.
+  output->resize(in.size() + 32);
+  uint32_t* o = output->data();
   for (size_t i = 0; i < in.size();) {
     if (DigitOf(in[i]) < 0 && UnitOf(in[i]) != 10) {  // a run starts with a digit or 十
-      out.push_back(in[i++]);
+      *o++ = in[i++];
       continue;
     }
     size_t j = i;
@@ -155,52 +170,64 @@ void ConvertNumerals(std::vector<uint32_t>* text) {
     // A lone numeral is a number only before a measure word or after 第 ("一下", "统一" stay).
     if (j - i >= 2 || measured || ordinal) {
       const std::string digits = std::to_string(NumeralValue(std::vector<uint32_t>(in.begin() + i, in.begin() + j)));
-      for (char c : digits) out.push_back(static_cast<uint32_t>(c));
+      const size_t at = static_cast<size_t>(o - output->data());
+      if (output->size() < at + digits.size() + (in.size() - j)) output->resize(at + digits.size() + (in.size() - j) + 32);
+      o = output->data() + at;
+      for (char c : digits) *o++ = static_cast<uint32_t>(c);
     } else {
-      out.insert(out.end(), in.begin() + i, in.begin() + j);
+      o = std::copy(in.begin() + i, in.begin() + j, o);
     }
     i = j;
   }
-  *text = std::move(out);
+  output->resize(static_cast<size_t>(o - output->data()));
 }
 
-void ReplacePhrases(std::vector<uint32_t>* text, const Tables& t) {
-  std::vector<uint32_t> out;
-  out.reserve(text->size() + 8);
-  const std::vector<uint32_t>& in = *text;
+void ReplacePhrases(const std::vector<uint32_t>& in, const Tables& t, std::vector<uint32_t>* output) {
+  output->resize(in.size() * t.max_growth + 1);
+  uint32_t* o = output->data();
   for (size_t i = 0; i < in.size();) {
     const Tables::Rule* hit = nullptr;
-    const auto it = in[i] < 0x10000 && !t.phrase_start[in[i]] ? t.phrases.end() : t.phrases.find(in[i]);
-    if (it != t.phrases.end()) {
-      for (const Tables::Rule& rule : it->second) {
-        if (i + rule.from.size() <= in.size() && std::equal(rule.from.begin(), rule.from.end(), in.begin() + i)) {
-          hit = &rule;
-          break;
+    if (in[i] >= 0x10000 || t.phrase_start[in[i]]) {
+      const auto it = t.phrases.find(in[i]);
+      if (it != t.phrases.end()) {
+        for (const Tables::Rule& rule : it->second) {
+          if (i + rule.from.size() <= in.size() && std::equal(rule.from.begin(), rule.from.end(), in.begin() + i)) {
+            hit = &rule;
+            break;
+          }
         }
       }
     }
     if (hit) {
-      out.insert(out.end(), hit->to.begin(), hit->to.end());
+      o = std::copy(hit->to.begin(), hit->to.end(), o);
       i += hit->from.size();
     } else {
-      out.push_back(in[i++]);
+      *o++ = in[i++];
     }
   }
-  *text = std::move(out);
+  output->resize(static_cast<size_t>(o - output->data()));
 }
 
 }  // namespace
 
-std::string NormalizeQuestion(std::string_view text) {
+void NormalizeQuestionInto(std::string_view text, std::string* out) {
+  // Two scratch buffers reused across calls: the index build normalizes every text of the FAQ,
+  // and a fresh vector per step cost more than the work (emmalloc in wasm especially).
+  static thread_local std::vector<uint32_t> a, b;
   const Tables& t = GetTables();
-  std::vector<uint32_t> cps = Decode(text);
-  for (uint32_t& cp : cps) cp = FoldChar(cp, t);
-  ConvertNumerals(&cps);
-  ReplacePhrases(&cps, t);
+  DecodeInto(text, &a);
+  for (uint32_t& cp : a) cp = FoldChar(cp, t);
+  ConvertNumerals(a, &b);
+  ReplacePhrases(b, t, &a);
+  out->resize(a.size() * 4);
+  char* o = out->data();
+  for (uint32_t cp : a) o += EncodeUtf8(cp, o);
+  out->resize(static_cast<size_t>(o - out->data()));
+}
+
+std::string NormalizeQuestion(std::string_view text) {
   std::string out;
-  out.reserve(cps.size() * 3);
-  char buffer[4];
-  for (uint32_t cp : cps) out.append(buffer, static_cast<size_t>(EncodeUtf8(cp, buffer)));
+  NormalizeQuestionInto(text, &out);
   return out;
 }
 

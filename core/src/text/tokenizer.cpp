@@ -75,21 +75,38 @@ uint32_t FirstCodePoint(const char* utf8) {
   return DecodeUtf8(reinterpret_cast<const unsigned char*>(s.data()), s.size(), &i);
 }
 
-// Stopwords as sorted hashes / code points: lookups without building strings.
+// Stopwords as sorted hashes / code points: lookups without building strings. The Basic
+// Multilingual Plane's characters also sit in bitsets and the word hashes behind a 4096-bit
+// filter: the FAQ index build asks about every character of every question.
 struct Stopwords {
   std::vector<uint64_t> english, chinese_words;
   std::vector<uint32_t> chinese_chars, bigram_breakers;
+  std::vector<uint64_t> char_bits, breaker_bits, word_filter;
 
-  Stopwords() {
+  Stopwords() : char_bits(0x10000 / 64, 0), breaker_bits(0x10000 / 64, 0), word_filter(4096 / 64, 0) {
     for (const char* w : stopwords::kEnglish) english.push_back(TokenHash64(w));
     for (const char* w : stopwords::kChineseWords) chinese_words.push_back(TokenHash64(w));
     for (const char* c : stopwords::kChineseChars) chinese_chars.push_back(FirstCodePoint(c));
     for (const char* c : stopwords::kChineseBigramBreakers) bigram_breakers.push_back(FirstCodePoint(c));
     for (auto* v : {&english, &chinese_words}) std::sort(v->begin(), v->end());
     for (auto* v : {&chinese_chars, &bigram_breakers}) std::sort(v->begin(), v->end());
+    for (uint32_t cp : chinese_chars) SetBit(&char_bits, cp);
+    for (uint32_t cp : bigram_breakers) SetBit(&breaker_bits, cp);
+    for (uint64_t h : chinese_words) word_filter[(h & 4095) >> 6] |= 1ull << (h & 63);
   }
   template <typename T>
   static bool Has(const std::vector<T>& v, T x) { return std::binary_search(v.begin(), v.end(), x); }
+  bool IsChineseChar(uint32_t cp) const { return cp < 0x10000 ? Bit(char_bits, cp) : Has(chinese_chars, cp); }
+  bool IsBreaker(uint32_t cp) const { return cp < 0x10000 ? Bit(breaker_bits, cp) : Has(bigram_breakers, cp); }
+  bool IsChineseWord(uint64_t h) const {
+    return (word_filter[(h & 4095) >> 6] >> (h & 63) & 1) && Has(chinese_words, h);
+  }
+
+ private:
+  static void SetBit(std::vector<uint64_t>* bits, uint32_t cp) {
+    if (cp < 0x10000) (*bits)[cp >> 6] |= 1ull << (cp & 63);
+  }
+  static bool Bit(const std::vector<uint64_t>& bits, uint32_t cp) { return bits[cp >> 6] >> (cp & 63) & 1; }
 };
 
 const Stopwords& Lists() {
@@ -116,16 +133,16 @@ class Emitter {
     char buf[8];
     for (size_t i = 0; i < cps.size() && !full(); ++i) {
       const int a = EncodeUtf8(cps[i], buf);
-      if (!options_.drop_stopwords || !Stopwords::Has(lists_.chinese_chars, cps[i]))
+      if (!options_.drop_stopwords || !lists_.IsChineseChar(cps[i]))
         Emit(std::string_view(buf, a), TokenHash64(std::string_view(buf, a)));
       if (!options_.cjk_bigrams || i + 1 >= cps.size() || full()) continue;
       if (options_.drop_stopwords &&
-          (Stopwords::Has(lists_.bigram_breakers, cps[i]) || Stopwords::Has(lists_.bigram_breakers, cps[i + 1])))
+          (lists_.IsBreaker(cps[i]) || lists_.IsBreaker(cps[i + 1])))
         continue;
       const int b = EncodeUtf8(cps[i + 1], buf + a);
       const std::string_view bigram(buf, a + b);
       const uint64_t h = TokenHash64(bigram);
-      if (options_.drop_stopwords && Stopwords::Has(lists_.chinese_words, h)) continue;
+      if (options_.drop_stopwords && lists_.IsChineseWord(h)) continue;
       Emit(bigram, h);
     }
   }
@@ -179,8 +196,9 @@ void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenS
   char word[kMaxTokenBytes + 8];  // current Latin word or number, lower-cased UTF-8
   size_t word_size = 0;
   bool word_has_letter = false;
-  std::vector<uint32_t> cjk;  // current CJK run
-  cjk.reserve(64);
+  // The current CJK run; one buffer per thread (an allocation per text was a tenth of the FAQ build).
+  thread_local std::vector<uint32_t> cjk;
+  cjk.clear();
   auto flush_word = [&] {
     sink.Word(word, word_size);
     word_size = 0;

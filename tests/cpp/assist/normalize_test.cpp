@@ -25,6 +25,14 @@ TEST_CASE("Chinese numerals become Arabic where they are numbers", "[assist][nor
     CHECK(NormalizeQuestion("统一") == "统一");
     CHECK(NormalizeQuestion("万一") == "万一");
   }
+  SECTION("numbers with more digits than numerals, many in one text (the output outgrows the input)") {
+    std::string in, expected;
+    for (int i = 0; i < 200; ++i) {
+      in += "十万天";
+      expected += "100000天";
+    }
+    CHECK(NormalizeQuestion(in) == expected);
+  }
 }
 
 TEST_CASE("synonyms and typos map to one form", "[assist][normalize]") {

@@ -3,7 +3,9 @@
 // documents touched (no clearing of the whole array per query).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace zhixuan {
@@ -16,7 +18,8 @@ struct Bm25Params {
 class Bm25Index {
  public:
   // terms: the document's term ids in any order, duplicates counted as term frequency.
-  void AddDocument(const std::vector<uint32_t>& terms);
+  void AddDocument(const std::vector<uint32_t>& terms) { AddDocument(terms.data(), terms.size()); }
+  void AddDocument(const uint32_t* terms, size_t count);
   // After the last AddDocument; vocabulary_size bounds every term id added.
   void Finish(uint32_t vocabulary_size, Bm25Params params);
 
@@ -35,10 +38,12 @@ class Bm25Index {
     int32_t doc;
     float tf;
   };
-  std::vector<std::vector<std::pair<uint32_t, uint16_t>>> pending_;  // per document until Finish
+  // Until Finish: every document's terms in one buffer (no allocation per document).
+  std::vector<uint32_t> pending_terms_;
+  std::vector<uint32_t> pending_offsets_{0};
   std::vector<float> lengths_;
   std::vector<uint32_t> offsets_;   // term -> postings_[offsets_[t] .. offsets_[t + 1])
-  std::vector<Posting> postings_;
+  std::unique_ptr<Posting[]> postings_;  // not value-initialized: every slot is written by Finish
   std::vector<uint32_t> doc_offsets_;  // doc -> its sorted terms in doc_terms_
   std::vector<uint32_t> doc_terms_;
   std::vector<float> idf_;

@@ -15,11 +15,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "zhixuan/assist/bm25.hpp"
 #include "zhixuan/assist/faq.hpp"
+#include "zhixuan/assist/term_table.hpp"
 
 namespace zhixuan {
 
@@ -72,12 +72,14 @@ class FaqMatcher {
   std::vector<std::string> Terms(std::string_view text) const;
 
  private:
-  void TermIds(std::string_view text, bool add, std::vector<uint32_t>* out);
+  // Appends the text's term ids to *out (adding new terms when `add`); *scratch holds the
+  // normalized text (one buffer for the whole build).
+  void TermIds(std::string_view text, bool add, std::vector<uint32_t>* out, std::string* scratch);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
 
   MatcherOptions options_;
   int32_t entry_count_ = 0;
-  std::unordered_map<uint64_t, uint32_t> vocabulary_;
+  TermTable vocabulary_;
   Bm25Index fields_;
   Bm25Index entries_;
   std::vector<int32_t> entry_of_field_;

@@ -12,5 +12,7 @@
 namespace zhixuan {
 
 std::string NormalizeQuestion(std::string_view text);
+// The same into *out (cleared first), for loops that normalize many texts with one buffer.
+void NormalizeQuestionInto(std::string_view text, std::string* out);
 
 }  // namespace zhixuan
