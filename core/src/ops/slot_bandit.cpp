@@ -150,7 +150,7 @@ StatusOr<SlotChoice> SlotBandit::Choose(std::string_view slot, const SlotContext
     for (size_t a = 0; a < k; ++a) {
       const double score = spec->model == BanditModel::kLinear
                                ? linear[a].mean + linear[a].sd * rng_.Normal()
-                               : SamplePosterior(spec->model, spec->arms[a].prior, *stats[a], rng_);
+                               : SamplePosterior(spec->model, spec->arms[a].PriorFor(cell), *stats[a], rng_);
       if (score > best_score) best_score = score, best = a;
     }
     wins[best] += 1;
@@ -236,7 +236,7 @@ std::string SlotBandit::StatsJson() const {
       } else {
         nlohmann::json cells = nlohmann::json::array();
         for (const auto& [cell, st] : s.cells[a]) {
-          const PosteriorSummary q = SummarizePosterior(spec.model, arm.prior, st);
+          const PosteriorSummary q = SummarizePosterior(spec.model, arm.PriorFor(cell), st);
           cells.push_back({{"cell", cell}, {"n", st.n}, {"sum", st.sum}, {"sumSq", st.sum_sq}, {"mean", q.mean}, {"sd", q.sd}});
         }
         if (cells.empty()) {

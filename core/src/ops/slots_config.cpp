@@ -134,7 +134,7 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
     const json& a = s["arms"][i];
     const std::string aw = where + ".arms[" + std::to_string(i) + "]";
     if (!a.is_object()) return Malformed(aw, "must be an object");
-    ZX_RETURN_IF_ERROR(KnownKeys(a, aw, {"id", "strategy", "item", "prior", "description"}));
+    ZX_RETURN_IF_ERROR(KnownKeys(a, aw, {"id", "strategy", "item", "prior", "cell_priors", "description"}));
     BanditArm arm;
     arm.prior = slot_prior;
     ZX_RETURN_IF_ERROR(Text(a, "id", aw, true, &arm.id));
@@ -145,6 +145,15 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
       return {StatusCode::kUnknownStrategy, "experiments file: bandits" + aw + ": unknown strategy '" + arm.strategy +
                                                 "' (personal, popular, new, long_tail, promoted, also_bought, cold_start, interests)"};
     if (a.contains("prior")) ZX_RETURN_IF_ERROR(ParsePrior(a["prior"], spec->model, aw + ".prior", &arm.prior));
+    if (a.contains("cell_priors")) {
+      const json& cp = a["cell_priors"];
+      if (!cp.is_object() || cp.size() > 10000) return Malformed(aw, "'cell_priors' must be an object of priors by cell");
+      for (auto it = cp.begin(); it != cp.end(); ++it) {
+        ArmPrior cell_prior = arm.prior;
+        ZX_RETURN_IF_ERROR(ParsePrior(it.value(), spec->model, aw + ".cell_priors." + it.key(), &cell_prior));
+        arm.cell_priors[it.key()] = cell_prior;
+      }
+    }
     if (!ids.insert(arm.id).second) return Malformed(aw, "duplicate arm id '" + arm.id + "'");
     spec->arms.push_back(std::move(arm));
   }

@@ -6,6 +6,7 @@
 
 #include "slots_fixtures.hpp"
 #include "zhixuan/ops/slot_bandit.hpp"
+#include "zhixuan/ops/slot_priors.hpp"
 
 using namespace zhixuan;
 
@@ -197,4 +198,41 @@ TEST_CASE("a new config keeps what each surviving arm learned", "[ops][slots][ba
   CHECK(Stats(b)["slots"][0]["arms"] == before);
   CHECK(b.Configure(R"({"bandits": {"slots": 3}})").code() == StatusCode::kMalformedExperiments);
   CHECK(Stats(b)["slots"][0]["arms"] == before);  // a bad file changes nothing
+}
+
+TEST_CASE("the server folds summed device statistics into the next file's priors", "[ops][slots][priors]") {
+  SlotBandit day1(21);
+  REQUIRE(day1.Configure(test::SlotsFile()).ok());
+  for (int i = 0; i < 200; ++i) {
+    auto c = day1.Choose("banner", On(i % 2 ? "web" : "app"), kT0 + i);
+    REQUIRE(c.ok());
+    if (c->arm_id == "personal" && i % 2) REQUIRE(day1.Reward(c->render_id, OpsEventType::kClick, 0, kT0 + i).ok());
+    auto s = day1.Choose("shelf", SlotContext{}, kT0 + i);
+    REQUIRE(s.ok());
+    if (s->arm_id == "b") REQUIRE(day1.Reward(s->render_id, OpsEventType::kPurchase, 99, kT0 + i).ok());
+  }
+  REQUIRE(day1.Advance(kT0 + 86400).ok());
+  auto folded = FoldSlotStats(test::SlotsFile(), day1.StatsJson());
+  REQUIRE(folded.ok());
+  SlotBandit day2(22);
+  REQUIRE(day2.Configure(*folded).ok());
+  // Day 2 starts with no statistics of its own, and its priors hold day 1's posteriors.
+  const auto before = Stats(day1)["slots"], after = Stats(day2)["slots"];
+  for (int slot : {0, 2}) {
+    for (size_t a = 0; a < before[slot]["arms"].size(); ++a) {
+      for (const auto& cell : before[slot]["arms"][a]["cells"]) {
+        auto c = nlohmann::json::parse(*folded)["bandits"]["slots"][slot]["arms"][a]["cell_priors"][cell["cell"].get<std::string>()];
+        REQUIRE(!c.is_null());
+        if (slot == 0) CHECK(c["alpha"].get<double>() / (c["alpha"].get<double>() + c["beta"].get<double>()) == Approx(cell["mean"].get<double>()));
+        else CHECK(c["mean"].get<double>() == Approx(nlohmann::json(cell)["sum"].get<double>() / (1 + cell["n"].get<double>())));
+      }
+    }
+  }
+  CHECK(after[0]["arms"][0]["cells"][0]["n"] == 0);
+  auto web = day2.Choose("banner", On("web"), kT0 + 86400);
+  REQUIRE(web.ok());
+  CHECK(web->probabilities[0] > 0.8);  // day 1's lesson, from the prior alone
+  CHECK(FoldSlotStats(test::SlotsFile(), R"({"slots": [{"slot": "nope", "arms": []}]})").status().code() == StatusCode::kUnknownSlot);
+  CHECK(FoldSlotStats(test::SlotsFile(), R"({"slots": [{"slot": "banner", "arms": [{"id": "personal", "cells": [{"cell": "web", "n": 1, "sum": -1}]}]}]})")
+            .status().code() == StatusCode::kMalformedData);
 }

@@ -18,7 +18,9 @@
 //       "prior": {...},                             the model's prior, for every arm (see below)
 //       "arms": [{"id": "personal", "strategy": "personal", "prior": {...}},
 //                {"id": "promo-py101", "strategy": "promoted", "item": "py-101"},
-//                {"id": "ds-201", "item": "ds-201"}]}]}      2 .. 64 arms, ids unique
+//                {"id": "ds-201", "item": "ds-201",
+//                 "cell_priors": {"web": {...}}}]}]}      2 .. 64 arms, ids unique; cell_priors: the
+//                                                   prior of one split_by cell (slot_priors.hpp writes them)
 //
 // Strategies: personal, popular, new, long_tail, promoted, also_bought, cold_start, interests;
 // any other name is UNKNOWN_STRATEGY. An arm names a strategy, an item, or both.
@@ -30,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +60,12 @@ struct ArmPrior {
 struct BanditArm {
   std::string id, strategy, item;  // strategy and/or item
   ArmPrior prior;
+  std::map<std::string, ArmPrior> cell_priors;  // by split_by cell ("web", "web|mobile")
+
+  const ArmPrior& PriorFor(const std::string& cell) const {
+    const auto it = cell_priors.find(cell);
+    return it == cell_priors.end() ? prior : it->second;
+  }
 };
 
 struct SlotSpec {
