@@ -14,11 +14,6 @@ namespace {
 
 using emscripten::val;
 
-std::string StringOr(const val& v, const char* key) {
-  const val x = v[key];
-  return x.isString() ? x.as<std::string>() : std::string();
-}
-
 // {channel, device, segment, hour, score, armScores?: Float64Array, position}
 SlotContext ContextOf(const val& c) {
   SlotContext out;

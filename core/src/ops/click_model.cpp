@@ -2,9 +2,10 @@
 
 namespace zhixuan {
 
-double ObservationWeight(const SlotSpec& spec, int position, double reward) {
-  if (!spec.binary() || reward > 0) return 1.0;
-  return spec.Examination(position);
+WeightedReward ExaminationWeighted(const SlotSpec& spec, int position, double reward) {
+  if (!spec.binary()) return {reward, 1.0};
+  const double theta = spec.Examination(position);
+  return {reward / theta, theta};
 }
 
 }  // namespace zhixuan

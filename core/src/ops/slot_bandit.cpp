@@ -95,22 +95,22 @@ void SlotBandit::Close(uint64_t render_id) {
   if (it == pending_.end()) return;
   const Pending p = std::move(it->second);
   pending_.erase(it);
-  Remember(render_id);
+  Remember(render_id, p.slot, p.reward > 0);
   const SlotSpec* spec = config_.find(p.slot);
   if (!spec) return;  // the slot left the config: its renders teach nothing
   const int arm = ArmIndex(*spec, p.arm_id);
   if (arm < 0) return;
   SlotState& s = state_[p.slot];
-  const double weight = ObservationWeight(*spec, p.position, p.reward);
+  const WeightedReward r = ExaminationWeighted(*spec, p.position, p.reward);
   if (spec->model == BanditModel::kLinear) {
-    if (p.features.size() == s.linear[arm].xtr.size()) s.linear[arm].Add(p.features, p.reward, weight);
+    if (p.features.size() == s.linear[arm].xtr.size()) s.linear[arm].Add(p.features, r.reward, r.weight);
   } else {
-    s.cells[arm][p.cell].Add(ModelReward(spec->model, p.reward), weight);
+    s.cells[arm][p.cell].Add(ModelReward(spec->model, r.reward), r.weight);
   }
 }
 
-void SlotBandit::Remember(uint64_t render_id) {
-  recent_[render_id] = true;
+void SlotBandit::Remember(uint64_t render_id, const std::string& slot, bool rewarded) {
+  recent_[render_id] = {slot, rewarded};
   recent_order_.push_back(render_id);
   while (recent_order_.size() > kMaxRecentRenders) {
     recent_.erase(recent_order_.front());
@@ -205,7 +205,12 @@ StatusOr<RewardOutcome> SlotBandit::Reward(uint64_t render_id, OpsEventType type
   auto now = Tick(now_s);
   if (!now.ok()) return now.status();
   const auto it = pending_.find(render_id);
-  if (it == pending_.end()) return RewardOutcome::kLate;
+  if (it == pending_.end()) {
+    const auto closed = recent_.find(render_id);
+    const SlotSpec* spec = closed == recent_.end() ? nullptr : config_.find(closed->second.slot);
+    if (spec && !Matches(spec->reward, type)) return RewardOutcome::kIgnored;
+    return closed != recent_.end() && closed->second.rewarded && spec && spec->binary() ? RewardOutcome::kDuplicate : RewardOutcome::kLate;
+  }
   const SlotSpec* spec = config_.find(it->second.slot);
   if (!spec || !Matches(spec->reward, type)) return RewardOutcome::kIgnored;
   if (spec->binary()) {

@@ -104,7 +104,8 @@ TEST_CASE("rewards wait for their window: a click applies, silence counts as a f
   CHECK(b.pending() == 0);
   CHECK(b.Reward(silent->render_id, OpsEventType::kClick, 0, kT0 + 700).value() == RewardOutcome::kLate);
   double n = 0, sum = 0;
-  for (const auto& arm : Stats(b)["slots"][0]["arms"])
+  const auto stats = Stats(b);  // kept: a range-for over a temporary's member would dangle
+  for (const auto& arm : stats["slots"][0]["arms"])
     for (const auto& cell : arm["cells"]) n += cell["n"].get<double>(), sum += cell["sum"].get<double>();
   CHECK(n == 2);   // position 0 is always examined: the failure weighs 1
   CHECK(sum == 1);
@@ -137,7 +138,7 @@ TEST_CASE("bad rewards and clock jumps are named errors or clamped, never a corr
   // Revenue above max_reward (1e6 by default) is clamped; the window closes with the sum.
   CHECK(b.Reward(shelf->render_id, OpsEventType::kPurchase, 20, kT0 + 10).value() == RewardOutcome::kAdded);
   REQUIRE(b.Advance(kT0 + 10 * 86400).ok());  // a jump forward closes the window
-  const auto cells = Stats(b)["slots"][2]["arms"][shelf->arm]["cells"];
+  const auto cells = Stats(b)["slots"][2]["arms"][shelf->arm]["cells"];  // a copy
   REQUIRE(cells.size() == 1);
   CHECK(cells[0]["n"] == 1);
   CHECK(cells[0]["sum"].get<double>() == Approx(std::log1p(50.0)));  // lognormal: log(1 + amount)

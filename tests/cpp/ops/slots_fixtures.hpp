@@ -7,7 +7,7 @@ namespace zhixuan::test {
 
 // A click slot of three strategies (Beta, split by channel) and a linear slot of two.
 inline std::string SlotsFile(const std::string& banner_extra = "") {
-  return R"({"version": "s1", "bandits": {"channels": ["web", "app"], "segments": ["考研"],
+  return R"({"version": "s1", "experiments": [], "bandits": {"channels": ["web", "app"], "segments": ["考研"],
     "slots": [
       {"slot": "banner", "model": "beta", "reward": "click", "delay_window_seconds": 600, "exploration": 0.1,
        "samples": 400, "split_by": ["channel"], "examination": [1, 0.5], "prior": {"alpha": 1, "beta": 1}, )" +

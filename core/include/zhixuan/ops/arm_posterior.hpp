@@ -7,8 +7,9 @@
 //   gaussian:  normal-inverse-gamma on the reward (mean, kappa, shape, scale); sampled score = mu
 //   lognormal: the same on y = log(1 + amount); sampled score = exp(mu + sigma^2 / 2) - 1
 //
-// Weights carry the click model (click_model.hpp): an unclicked render at a position examined
-// with probability theta counts as theta of a failure.
+// Weights carry the click model (click_model.hpp): a render at a position examined with
+// probability theta enters with weight theta and reward r / theta (Beta: alpha + clicks,
+// beta + sum(theta) - clicks, clamped at 0).
 #pragma once
 
 #include "zhixuan/ops/slot_random.hpp"

@@ -59,6 +59,7 @@ enum class RewardOutcome {
   kIgnored,    // not this slot's reward event (a click on a purchase slot)
   kDuplicate,  // the render already took its 0/1 reward
   kLate,       // the render's window had closed (it counted as what it had then)
+  // (a closed render's slot is remembered, so an event of another type stays kIgnored)
 };
 const char* RewardOutcomeName(RewardOutcome outcome);
 
@@ -101,13 +102,17 @@ class SlotBandit {
 
   StatusOr<double> Tick(double now_s);
   void Close(uint64_t render_id);
-  void Remember(uint64_t render_id);
+  void Remember(uint64_t render_id, const std::string& slot, bool rewarded);
 
   SlotsConfig config_;
   std::map<std::string, SlotState> state_;  // by slot name
   std::unordered_map<uint64_t, Pending> pending_;
   std::deque<uint64_t> pending_order_;  // by render time (the clock never goes back)
-  std::unordered_map<uint64_t, bool> recent_;
+  struct Closed {
+    std::string slot;
+    bool rewarded = false;
+  };
+  std::unordered_map<uint64_t, Closed> recent_;
   std::deque<uint64_t> recent_order_;
   SlotRandom rng_, ids_;
   double clock_ = 0;

@@ -18,7 +18,7 @@
 namespace zhixuan {
 
 // The experiments file with updated cell_priors. Errors: the file's (ParseSlotsConfig);
-// MALFORMED_DATA for stats that are not numbers >= 0 (or a beta cell with sum > n);
+// MALFORMED_DATA for stats that are not numbers >= 0;
 // UNKNOWN_SLOT for a slot the file does not declare. Arms the file no longer has are skipped.
 StatusOr<std::string> FoldSlotStats(std::string_view experiments_json, std::string_view stats_json);
 
