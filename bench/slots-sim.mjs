@@ -4,7 +4,7 @@
 // without its noise) and the server folds them into the next day's priors (core FoldSlotStats).
 //
 // World: 3 channels, 4 strategies (personal, popular, new, long_tail), two slots on the page:
-// "banner" (Beta on clicks, a course at 99) and "rail" (log-normal on revenue; strategies' courses
+// "banner" (Beta on clicks, a course at 99) and "rail" (normal on revenue; strategies' courses
 // cost 99/69/49/199). Each visit puts the banner on top or below the rail (50/50), and the lower
 // slot is examined with probability 0.6 (position-based click model; the banner's config knows
 // it). The best arm differs by channel. Policies on the same users and the same random numbers:
@@ -13,7 +13,7 @@
 // Then 100 repetitions: a shorter run's bandit logs -> `zhixuan ope` for a candidate policy ->
 // is the true value inside each estimator's 95% interval?
 //
-//   node bench/slots-sim.mjs [--users 1000] [--days 30] [--reps 100] [--svg bench/slots-sim.svg]
+//   node bench/slots-sim.mjs [--users 1000] [--days 30] [--reps 100] [--ope-users 500] [--ope-days 4] [--svg bench/slots-sim.svg]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,8 +59,10 @@ function slotsFile() {
       slots: [
         { slot: 'banner', model: 'beta', reward: 'click', delay_window_seconds: 600, exploration: 0.05, samples: 200,
           split_by: ['channel'], examination: [1, EXAMINED_BELOW], arms },
-        { slot: 'rail', model: 'lognormal', reward: 'revenue', delay_window_seconds: 600, exploration: 0.05, samples: 200,
-          split_by: ['channel'], prior: { mean: 0, kappa: 1, shape: 1, scale: 1 }, arms },
+        // Gaussian on the raw amount: its mean is the expected revenue. (A log-normal model of a
+        // zero-inflated reward ranks by log(1 + amount) and undervalues the expensive arm.)
+        { slot: 'rail', model: 'gaussian', reward: 'revenue', delay_window_seconds: 600, exploration: 0.05, samples: 200,
+          split_by: ['channel'], prior: { mean: 0, kappa: 1, shape: 1, scale: 100 }, arms },
       ],
     },
   });
@@ -97,6 +99,7 @@ function run(rec, policy, { users, days, seed, log = null }) {
   for (let day = 0; day < days; day++) {
     const aggregate = {};
     let realized = 0, expectedRevenue = 0, regret = 0;
+    const shares = {};  // slot -> channel -> arm -> renders
     for (let u = 0; u < users; u++) {
       const world = rng(seed * 7919 + day * 100003 + u);  // the same visit under every policy
       const pick = rng(seed * 104729 + day * 1009 + u);  // the non-bandit policies' own draws
@@ -123,12 +126,14 @@ function run(rec, policy, { users, days, seed, log = null }) {
         const bought = clicked && world() < CONVERSION[slot];
         const revenue = bought ? PRICE[slot][arm] : 0;
         realized += revenue;
+        const byChannel = ((shares[slot] ??= {})[channel] ??= [0, 0, 0, 0]);
+        byChannel[arm] += 1;
         expectedRevenue += expected(slot, channel, arm, position);
         regret += expected(slot, channel, bestArm(slot, channel), position) - expected(slot, channel, arm, position);
         if (choice) {
           if (clicked) slots.reward(choice.renderId, { type: 'click' });
           if (bought) slots.reward(choice.renderId, { type: 'purchase', value: revenue });
-          log?.push({ slot, channel, arm: choice.arm, revenue, propensity: choice.propensity });
+          log?.push({ slot, channel, position, arm: choice.arm, click: clicked ? 1 : 0, revenue, propensity: choice.propensity });
         }
         now += 1;
       }
@@ -140,7 +145,7 @@ function run(rec, policy, { users, days, seed, log = null }) {
       }
     }
     if (policy === 'bandit') file = rec._core.slotsFoldStats(file, statsJson(aggregate)).file;
-    perDay.push({ realized: realized / users, expected: expectedRevenue / users, regret: regret / users });
+    perDay.push({ realized: realized / users, expected: expectedRevenue / users, regret: regret / users, shares });
   }
   return perDay;
 }
@@ -158,37 +163,51 @@ function candidatePolicy() {
   return { slots: { '*': { contexts } } };
 }
 
-function opeCoverage(rec, work) {
+// Expected reward of one render for an estimand: clicks (the click model's P) or revenue.
+const expectedReward = {
+  click: (slot, channel, arm, position) => (position ? EXAMINED_BELOW : 1) * CLICK[slot][channel][arm],
+  revenue: expected,
+};
+
+function opeCoverage(rec, work, { users, days }) {
   const cli = cliCommand();
   const policy = candidatePolicy();
   const policyPath = join(work, 'candidate.json');
   writeFileSync(policyPath, JSON.stringify(policy));
-  const hits = { ipw: 0, snipw: 0, dr: 0 }, widths = { ipw: [], snipw: [], dr: [] }, errors = { ipw: [], snipw: [], dr: [] };
+  const estimators = ['ipw', 'snipw', 'dr'];
+  const tally = {};
+  for (const estimand of ['click', 'revenue']) tally[estimand] = Object.fromEntries(estimators.map((k) => [k, { hits: 0, widths: [], errors: [] }]));
   for (let rep = 0; rep < REPS; rep++) {
     const log = [];
-    run(rec, 'bandit', { users: 300, days: 7, seed: 1000 + rep, log });
-    // The truth, given the logged contexts: the candidate's expected revenue per render. The
-    // position is not a context of the policy: averaged (banner on top half the time).
-    let truth = 0;
-    for (const r of log) {
-      const dist = policy.slots['*'].contexts[r.channel];
-      for (const [a, p] of Object.entries(dist)) truth += p * 0.5 * (expected(r.slot, r.channel, ARMS.indexOf(a), 0) + expected(r.slot, r.channel, ARMS.indexOf(a), 1));
+    run(rec, 'bandit', { users, days, seed: 1000 + rep, log });
+    for (const estimand of ['click', 'revenue']) {
+      // The truth, given the logged renders' slot, channel and position: the candidate's expected
+      // reward per render (the position is not a context of the policy, but it is of the world).
+      let truth = 0;
+      for (const r of log) {
+        const dist = policy.slots['*'].contexts[r.channel];
+        for (const [a, p] of Object.entries(dist)) truth += p * expectedReward[estimand](r.slot, r.channel, ARMS.indexOf(a), r.position);
+      }
+      truth /= log.length;
+      const logsPath = join(work, `logs-${rep}-${estimand}.csv`);
+      writeFileSync(logsPath, 'slot,context,action,reward,propensity\n' + log.map((r) => `${r.slot},${r.channel},${r.arm},${r[estimand]},${r.propensity}`).join('\n') + '\n');
+      const out = spawnSync(cli[0], [...cli.slice(1), 'ope', '--logs', logsPath, '--policy', policyPath, '--json', '--bootstrap', '200', '--seed', String(rep + 1)], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`zhixuan ope: ${out.stderr}`);
+      const overall = JSON.parse(out.stdout).results.at(-1);
+      for (const k of estimators) {
+        const t = tally[estimand][k];
+        if (overall[k].lo <= truth && truth <= overall[k].hi) t.hits += 1;
+        t.widths.push((overall[k].hi - overall[k].lo) / truth);
+        t.errors.push(Math.abs(overall[k].value - truth) / truth);
+      }
+      rmSync(logsPath);
     }
-    truth /= log.length;
-    const logsPath = join(work, `logs-${rep}.csv`);
-    writeFileSync(logsPath, 'slot,context,action,reward,propensity\n' + log.map((r) => `${r.slot},${r.channel},${r.arm},${r.revenue},${r.propensity}`).join('\n') + '\n');
-    const out = spawnSync(cli[0], [...cli.slice(1), 'ope', '--logs', logsPath, '--policy', policyPath, '--json', '--bootstrap', '200', '--seed', String(rep + 1)], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`zhixuan ope: ${out.stderr}`);
-    const overall = JSON.parse(out.stdout).results.at(-1);
-    for (const k of Object.keys(hits)) {
-      if (overall[k].lo <= truth && truth <= overall[k].hi) hits[k] += 1;
-      widths[k].push((overall[k].hi - overall[k].lo) / truth);
-      errors[k].push(Math.abs(overall[k].value - truth) / truth);
-    }
-    rmSync(logsPath);
   }
   const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  return Object.fromEntries(Object.keys(hits).map((k) => [k, { coverage: hits[k] / REPS, medianWidth: median(widths[k]), medianError: median(errors[k]) }]));
+  for (const e of Object.values(tally)) {
+    for (const k of estimators) e[k] = { coverage: e[k].hits / REPS, medianWidth: median(e[k].widths), medianError: median(e[k].errors) };
+  }
+  return tally;
 }
 
 function chart(results) {
@@ -229,6 +248,11 @@ try {
     const lastWeek = days.slice(-7).reduce((s, d) => s + d.expected, 0) / Math.min(7, days.length);
     console.log(`  ${name.padEnd(8)} ${total(days, 'realized').toFixed(3).padEnd(28)} ${total(days, 'expected').toFixed(3).padEnd(11)} ${(100 * total(days, 'expected') / oracle).toFixed(1).padStart(5)}%    ${days.reduce((s, d) => s + d.regret, 0).toFixed(2).padEnd(17)} ${lastWeek.toFixed(3)}`);
   }
+  const last = results.bandit.at(-1).shares;
+  console.log(`bandit's arm shares on the last day (${ARMS.join('/')}), * = the best arm: ` + SLOTS.map((slot) => `${slot}: ` + CHANNELS.map((ch) => {
+    const n = last[slot][ch].reduce((a, b) => a + b, 0);
+    return `${ch} ` + last[slot][ch].map((c, a) => `${Math.round(100 * c / n)}%${a === bestArm(slot, ch) ? '*' : ''}`).join('/');
+  }).join(', ')).join('; '));
   const bandit = total(results.bandit, 'expected'), fixed = total(results.fixed, 'expected');
   console.log(`bars (expected revenue over the month): bandit/oracle ${(100 * bandit / oracle).toFixed(1)}% (bar >= 90%): ${bandit >= 0.9 * oracle ? 'PASS' : 'MISS'}; ` +
     `bandit vs best fixed +${(100 * (bandit / fixed - 1)).toFixed(1)}% (bar >= 15%): ${bandit >= 1.15 * fixed ? 'PASS' : 'MISS'}`);
@@ -236,10 +260,13 @@ try {
   console.log(`chart: ${SVG}`);
   if (REPS > 0) {
     const t1 = performance.now();
-    const coverage = opeCoverage(rec, work);
-    console.log(`\noff-policy: candidate (70% ${JSON.stringify(CANDIDATE)}, 10% each other arm) from the bandit's own logs (300 users x 7 days), ${REPS} repetitions, 95% bootstrap intervals (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-    for (const [k, c] of Object.entries(coverage)) {
-      console.log(`  ${k.padEnd(6)} truth inside the interval ${(100 * c.coverage).toFixed(0)}% (bar >= 90%: ${c.coverage >= 0.9 ? 'PASS' : 'MISS'}); median width ${(100 * c.medianWidth).toFixed(0)}% of the truth; median |error| ${(100 * c.medianError).toFixed(1)}%`);
+    const [users, days] = [Number(opt('ope-users', 500)), Number(opt('ope-days', 4))];
+    const coverage = opeCoverage(rec, work, { users, days });
+    console.log(`\noff-policy: candidate (70% ${JSON.stringify(CANDIDATE)}, 10% each other arm) from the bandit's own logs (${users} users x ${days} days, ${2 * users * days} renders), ${REPS} repetitions, 95% bootstrap intervals (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+    for (const [estimand, byEstimator] of Object.entries(coverage)) {
+      for (const [k, c] of Object.entries(byEstimator)) {
+        console.log(`  ${estimand.padEnd(8)} ${k.padEnd(6)} truth inside the interval ${(100 * c.coverage).toFixed(0)}% (bar >= 90%: ${c.coverage >= 0.9 ? 'PASS' : 'MISS'}); median width ${(100 * c.medianWidth).toFixed(0)}% of the truth; median |error| ${(100 * c.medianError).toFixed(1)}%`);
+      }
     }
   }
 } finally {
