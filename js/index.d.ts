@@ -16,7 +16,7 @@ export type ZhixuanErrorCode =
  * downloaded only when asked for: `'profile'` (the local profile: track, profile(), recommend()
  * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
  * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
- * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`) and `'assist'` (the FAQ
+ * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`, `rec.slots`) and `'assist'` (the FAQ
  * assistant of {@link createAssistant}; it lives in the full module).
  */
 export type Feature = 'profile' | 'text' | 'federated' | 'ops' | 'assist';
