@@ -8,7 +8,7 @@ export type ZhixuanErrorCode =
   | 'INVALID_ARGUMENT' | 'MALFORMED_MODEL' | 'MALFORMED_CATALOG' | 'MODEL_MISMATCH' | 'UNKNOWN_ITEM'
   | 'UNKNOWN_EVENT' | 'MALFORMED_PAYLOAD' | 'INTEGRITY' | 'TOO_LARGE' | 'IO' | 'MALFORMED_DATA'
   | 'UNSUPPORTED' | 'INTERNAL' | 'DISPOSED' | 'WASM_LOAD_FAILED' | 'FETCH_FAILED' | 'STORAGE' | 'QUOTA_EXCEEDED'
-  | 'FEATURE_NOT_LOADED' | 'MALFORMED_FAQ'
+  | 'FEATURE_NOT_LOADED' | 'MALFORMED_FAQ' | 'MALFORMED_EXPERIMENTS' | 'UNKNOWN_STRATEGY' | 'UNKNOWN_RENDER' | 'UNKNOWN_SLOT'
   | (string & {});
 
 /**
@@ -16,7 +16,7 @@ export type ZhixuanErrorCode =
  * downloaded only when asked for: `'profile'` (the local profile: track, profile(), recommend()
  * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
  * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
- * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`) and `'assist'` (the FAQ
+ * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`, `rec.slots`) and `'assist'` (the FAQ
  * assistant of {@link createAssistant}; it lives in the full module).
  */
 export type Feature = 'profile' | 'text' | 'federated' | 'ops' | 'assist';
@@ -501,6 +501,83 @@ export interface Recommender {
    * so a reload, offline too, renders the same variants and attributes to earlier renders.
    */
   readonly experiments: Experiments;
+  /**
+   * Slot bandits (the ops room): for each slot declared under "bandits" in the experiments file,
+   * Thompson sampling on the device chooses the arm (a strategy, an item, or both) of every render
+   * and learns from its rewards; every choice logs its exact action probability.
+   */
+  readonly slots: Slots;
+}
+
+// ---------- slot bandits (js/slots.js) ----------
+
+/**
+ * What a choice reads (core/include/zhixuan/ops/slot_context.hpp): the linear model's features are
+ * [1, channel one-hot, sin/cos of the hour, device one-hot, segment one-hot, score]; Beta and
+ * normal models read only the slot's `split_by` keys (a posterior per value).
+ */
+export interface SlotContext {
+  channel?: string;
+  /** 'mobile' | 'desktop' | 'tablet'; anything else counts as 'other'. */
+  device?: string;
+  segment?: string;
+  /** Local hour 0..23 (-1 or absent: unknown). */
+  hour?: number;
+  /** The recommender's score for the candidate, clamped to [-10, 10] (default 0). */
+  score?: number;
+  /** One score per arm of the slot, in the file's order (overrides `score`). */
+  armScores?: Float64Array | number[];
+  /** 0-based position of the slot on the page: the position-based click model's examination. */
+  position?: number;
+}
+
+export interface SlotChoice {
+  slot: string;
+  /** The arm's id, and what it names: a strategy ('personal', 'popular', 'new', 'long_tail', 'promoted', 'also_bought', 'cold_start', 'interests') and/or an item. */
+  arm: string;
+  strategy: string;
+  item: string;
+  /** The exact probability this arm had (>= exploration / arms): log it for off-policy evaluation. */
+  propensity: number;
+  /** The policy of this render over the slot's arms, in the file's order. */
+  probabilities: Float64Array;
+  /** Pass to reward(); decimal digits. */
+  renderId: string;
+}
+
+/**
+ * - `applied`: a 0/1 slot took its reward and closed; `added`: a revenue slot added the amount
+ *   (applied when the render's delay window closes); `ignored`: not this slot's reward event;
+ *   `duplicate`: the render already had its reward; `late`: its window had closed (it counted as 0).
+ */
+export type SlotRewardOutcome = 'applied' | 'added' | 'ignored' | 'duplicate' | 'late';
+
+export interface Slots {
+  /**
+   * Loads the "bandits" member of an experiments file (text or object). Errors: `UNKNOWN_STRATEGY`
+   * naming the arm, `MALFORMED_EXPERIMENTS` naming the slot and key, `TOO_LARGE`; on error nothing
+   * changes. Arms that keep slot, id and model keep what they learned.
+   */
+  load(file: string | object): { slots: string[] };
+  slotNames(): string[];
+  /** Chooses the arm of one render. `UNKNOWN_SLOT` for an undeclared slot; `INVALID_ARGUMENT` for a bad context. */
+  choose(slot: string, context?: SlotContext): SlotChoice;
+  /**
+   * A reward for a render. `UNKNOWN_RENDER` for an id rec.slots never made (or forgot);
+   * `INVALID_ARGUMENT` for a NaN, infinite or negative value. A clock that goes back is clamped
+   * to the latest time seen (nothing re-opens); nothing is changed by a rejected reward.
+   */
+  reward(renderId: string, event: { type: 'click' | 'add_to_cart' | 'cart' | 'purchase'; value?: number }): SlotRewardOutcome;
+  /** Closes renders whose delay window passed (choose and reward do it too). */
+  advance(): void;
+  /** Posterior statistics: per slot and arm, renders chosen and per context cell n, sum, sumSq, mean, sd (linear: n, theta). */
+  stats(): {
+    pending: number;
+    slots: Array<{ slot: string; model: string; reward: string; renders: number;
+      arms: Array<{ id: string; strategy: string; item: string; chosen: number;
+        cells?: Array<{ cell: string; n: number; sum: number; sumSq: number; mean: number; sd: number }>;
+        n?: number; theta?: number[] }> }>;
+  };
 }
 
 // ---------- the FAQ assistant (js/assist.js) ----------

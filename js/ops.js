@@ -11,6 +11,8 @@
 // transport: the same vector, masked, with distributed noise; nothing else here changes.
 import { ZhixuanError } from './errors.js';
 
+export { Slots } from './slots.js';  // rec.slots: the slot bandits, part of the ops room
+
 const EVENT_TYPES = new Map([['click', 'click'], ['add_to_cart', 'cart'], ['cart', 'cart'], ['purchase', 'purchase']]);
 const SECONDS_PER_DAY = 86400;
 

@@ -283,6 +283,12 @@ export class Recommender {
     return this._experiments;
   }
 
+  /** Slot bandits: what fills each slot, chosen on the device with logged propensities (js/slots.js). */
+  get slots() {
+    if (!this._slots) this._slots = new (this._room('ops', 'rec.slots').Slots)(this);
+    return this._slots;
+  }
+
   // ---- the local user profile (js/profile.js) ----
 
   /** @internal the profile, or a clear error when none is attached */
@@ -354,6 +360,7 @@ export class Recommender {
   dispose() {
     this._profile?.dispose();
     this._experiments?._dispose();
+    this._slots?._dispose();
     this._rooms.text?.disposeText(this);
     if (this._session) {
       this._session.delete();

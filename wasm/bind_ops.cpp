@@ -14,11 +14,6 @@ namespace {
 
 using emscripten::val;
 
-std::string StringOr(const val& v, const char* key) {
-  const val x = v[key];
-  return x.isString() ? x.as<std::string>() : std::string();
-}
-
 // {stableId, channel, isNew, segment, now (seconds)}
 UserContext UserOf(const val& u) {
   UserContext c;

@@ -59,6 +59,12 @@ inline emscripten::val TopKVal(const TopK& top) {
   return out;
 }
 
+// v[key] when it is a string, else "" (the JS wrapper validated the object before it crossed).
+inline std::string StringOr(const emscripten::val& v, const char* key) {
+  const emscripten::val x = v[key];
+  return x.isString() ? x.as<std::string>() : std::string();
+}
+
 // A JS array of strings from std::vector<std::string> or IdList.
 template <typename Strings>
 emscripten::val StringArray(const Strings& strings) {

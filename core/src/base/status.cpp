@@ -23,6 +23,9 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnknownModelVersion: return "UNKNOWN_MODEL_VERSION";
     case StatusCode::kInternal: return "INTERNAL";
     case StatusCode::kMalformedFaq: return "MALFORMED_FAQ";
+    case StatusCode::kUnknownStrategy: return "UNKNOWN_STRATEGY";
+    case StatusCode::kUnknownRender: return "UNKNOWN_RENDER";
+    case StatusCode::kUnknownSlot: return "UNKNOWN_SLOT";
   }
   return "INTERNAL";
 }

@@ -336,7 +336,7 @@ StatusOr<ExperimentSet> ParseExperiments(std::string_view text) {
   if (j.is_discarded()) return Malformed("file", "not valid JSON");
   if (!j.is_object()) return Malformed("file", "must be a JSON object");
   ZX_RETURN_IF_ERROR(OnlyKnownKeys(j, "file", {"version", "model_versions", "slots", "channels", "attribution_window_seconds", "holdout", "metrics",
-                                               "layers", "experiments", "description"}));
+                                               "layers", "experiments", "bandits", "description"}));
   ExperimentSet set;
   ZX_RETURN_IF_ERROR(StringField(j, "version", "file", true, 128, &set.version));
   if (j.contains("model_versions")) ZX_RETURN_IF_ERROR(StringList(j["model_versions"], "model_versions", &set.model_versions));

@@ -30,6 +30,9 @@ enum class StatusCode {
   kUnknownModelVersion,    // a variant names a model version the file does not list
   kInternal,          // a bug: an invariant was violated
   kMalformedFaq,      // the assistant's FAQ base JSON is broken
+  kUnknownStrategy,   // a slot's arm names a strategy the SDK does not have (ops/slots_config.hpp)
+  kUnknownRender,     // a bandit reward for a render id the device never made or already forgot
+  kUnknownSlot,       // a slot the slots config does not declare
 };
 
 const char* StatusCodeName(StatusCode code);

@@ -1,0 +1,48 @@
+// One arm's posterior for the Beta and normal models, as the server's prior plus the device's
+// own sufficient statistics (weighted count, sum, sum of squares). Keeping the statistics
+// rather than the posterior lets a new prior from the server apply to what the device already
+// learned, and makes what leaves the device a sum (aggregated privately, like the metrics).
+//
+//   beta:      Beta(alpha0 + sum, beta0 + n - sum); rewards 0/1, weight w per observation
+//   gaussian:  normal-inverse-gamma on the reward (mean, kappa, shape, scale); sampled score = mu
+//   lognormal: the same on y = log(1 + amount); sampled score = exp(mu + sigma^2 / 2) - 1
+//
+// Weights carry the click model (click_model.hpp): a render at a position examined with
+// probability theta enters with weight theta and reward r / theta (Beta: alpha + clicks,
+// beta + sum(theta) - clicks, clamped at 0).
+#pragma once
+
+#include "zhixuan/ops/slot_random.hpp"
+#include "zhixuan/ops/slots_config.hpp"
+
+namespace zhixuan {
+
+struct ArmStats {
+  double n = 0, sum = 0, sum_sq = 0;  // of weights, weighted rewards, weighted squared rewards
+  void Add(double reward, double weight) {
+    n += weight;
+    sum += weight * reward;
+    sum_sq += weight * reward * reward;
+  }
+};
+
+struct NormalPosterior {
+  double mean, kappa, shape, scale;
+};
+
+// The model's reward transform: log(1 + amount) for lognormal, the reward itself otherwise.
+double ModelReward(BanditModel model, double reward);
+
+NormalPosterior NormalInverseGamma(const ArmPrior& prior, const ArmStats& stats);
+
+// One draw of the arm's expected reward.
+double SamplePosterior(BanditModel model, const ArmPrior& prior, const ArmStats& stats, SlotRandom& rng);
+
+// The posterior mean of the expected reward and its standard deviation (Beta exactly; normal
+// models: of mu, then the lognormal's mean at the posterior mode of sigma).
+struct PosteriorSummary {
+  double mean = 0, sd = 0;
+};
+PosteriorSummary SummarizePosterior(BanditModel model, const ArmPrior& prior, const ArmStats& stats);
+
+}  // namespace zhixuan

@@ -1,0 +1,25 @@
+// The server's half of the bandits' loop: the devices' posterior statistics, summed over devices
+// (by the private aggregation path; only sums leave a device), folded into the priors of the next
+// experiments file, so tomorrow every device starts from what all of them learned today.
+//
+// `stats_json` has SlotBandit::StatsJson's shape, summed: {"slots": [{"slot", "arms": [{"id",
+// "cells": [{"cell", "n", "sum", "sumSq"}]}]}]}. For each cell the arm's prior for that cell
+// (cell_priors, else its prior) becomes the posterior and is written to the arm's cell_priors:
+//   beta: alpha + sum, beta + (n - sum);   gaussian, lognormal: normal-inverse-gamma update.
+// A device starts each file with fresh statistics (it must not count its own twice).
+// Linear slots are left as they are (their statistics are matrices; not folded yet).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "zhixuan/base/status.hpp"
+
+namespace zhixuan {
+
+// The experiments file with updated cell_priors. Errors: the file's (ParseSlotsConfig);
+// MALFORMED_DATA for stats that are not numbers >= 0;
+// UNKNOWN_SLOT for a slot the file does not declare. Arms the file no longer has are skipped.
+StatusOr<std::string> FoldSlotStats(std::string_view experiments_json, std::string_view stats_json);
+
+}  // namespace zhixuan

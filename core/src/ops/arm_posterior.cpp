@@ -1,0 +1,44 @@
+#include "zhixuan/ops/arm_posterior.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace zhixuan {
+
+double ModelReward(BanditModel model, double reward) {
+  return model == BanditModel::kLogNormal ? std::log1p(std::max(0.0, reward)) : reward;
+}
+
+NormalPosterior NormalInverseGamma(const ArmPrior& p, const ArmStats& s) {
+  if (s.n <= 0) return {p.mean, p.kappa, p.shape, p.scale};
+  const double ybar = s.sum / s.n;
+  const double within = std::max(0.0, s.sum_sq - s.n * ybar * ybar);  // rounding can dip below 0
+  const double kappa = p.kappa + s.n;
+  return {(p.kappa * p.mean + s.sum) / kappa, kappa, p.shape + s.n / 2,
+          p.scale + 0.5 * within + p.kappa * s.n * (ybar - p.mean) * (ybar - p.mean) / (2 * kappa)};
+}
+
+double SamplePosterior(BanditModel model, const ArmPrior& prior, const ArmStats& stats, SlotRandom& rng) {
+  if (model == BanditModel::kBeta) {
+    return rng.Beta(prior.alpha + stats.sum, prior.beta + std::max(0.0, stats.n - stats.sum));
+  }
+  const NormalPosterior q = NormalInverseGamma(prior, stats);
+  const double variance = q.scale / rng.Gamma(q.shape);  // sigma^2 ~ InvGamma(shape, scale)
+  const double mu = q.mean + std::sqrt(variance / q.kappa) * rng.Normal();
+  return model == BanditModel::kLogNormal ? std::expm1(mu + variance / 2) : mu;
+}
+
+PosteriorSummary SummarizePosterior(BanditModel model, const ArmPrior& prior, const ArmStats& stats) {
+  if (model == BanditModel::kBeta) {
+    const double a = prior.alpha + stats.sum, b = prior.beta + std::max(0.0, stats.n - stats.sum);
+    return {a / (a + b), std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)))};
+  }
+  const NormalPosterior q = NormalInverseGamma(prior, stats);
+  const double variance = q.scale / (q.shape + 1);  // the mode of the inverse gamma
+  const double sd_mu = std::sqrt(variance / q.kappa);
+  if (model == BanditModel::kGaussian) return {q.mean, sd_mu};
+  const double mean = std::expm1(q.mean + variance / 2);
+  return {mean, (mean + 1) * sd_mu};  // delta method
+}
+
+}  // namespace zhixuan
