@@ -65,6 +65,37 @@ void ChaCha20::NextBlockWords(uint32_t out[16]) {
   ++state_[12];  // a stream is never longer than 2^32 blocks (256 GiB): masks are far shorter
 }
 
+void ChaCha20::NextBlocksWords(uint32_t out[16 * kWideBlocks]) {
+  constexpr int L = kWideBlocks;
+  uint32_t x[16][L];
+  for (int i = 0; i < 16; ++i)
+    for (int l = 0; l < L; ++l) x[i][l] = state_[i];
+  for (int l = 0; l < L; ++l) x[12][l] += static_cast<uint32_t>(l);
+  uint32_t start[16][L];
+  std::memcpy(start, x, sizeof x);
+  auto quarter = [&x](int a, int b, int c, int d) {
+    for (int l = 0; l < L; ++l) {
+      x[a][l] += x[b][l]; x[d][l] ^= x[a][l]; x[d][l] = Rotl(x[d][l], 16);
+      x[c][l] += x[d][l]; x[b][l] ^= x[c][l]; x[b][l] = Rotl(x[b][l], 12);
+      x[a][l] += x[b][l]; x[d][l] ^= x[a][l]; x[d][l] = Rotl(x[d][l], 8);
+      x[c][l] += x[d][l]; x[b][l] ^= x[c][l]; x[b][l] = Rotl(x[b][l], 7);
+    }
+  };
+  for (int round = 0; round < 10; ++round) {
+    quarter(0, 4, 8, 12);
+    quarter(1, 5, 9, 13);
+    quarter(2, 6, 10, 14);
+    quarter(3, 7, 11, 15);
+    quarter(0, 5, 10, 15);
+    quarter(1, 6, 11, 12);
+    quarter(2, 7, 8, 13);
+    quarter(3, 4, 9, 14);
+  }
+  for (int l = 0; l < L; ++l)
+    for (int i = 0; i < 16; ++i) out[16 * l + i] = x[i][l] + start[i][l];
+  state_[12] += L;
+}
+
 void ChaCha20::NextBlock(uint8_t out[64]) {
   uint32_t words[16];
   NextBlockWords(words);
