@@ -51,9 +51,12 @@ class CryptoRandom {
   unsigned __int128 Uniform128(unsigned __int128 bound);
 
  private:
+  // Refilled four blocks at a time: the noise sampler draws a dozen words a coordinate, and the
+  // keystream was most of its time.
+  static constexpr int kWords = 16 * ChaCha20::kWideBlocks;
   ChaCha20 stream_;
-  uint32_t words_[16];
-  int next_ = 16;
+  uint32_t words_[kWords];
+  int next_ = kWords;
 };
 
 }  // namespace zhixuan
