@@ -1,6 +1,9 @@
 // zhixuan simulate: federated rounds on a split, every training user a client of a real
 // aggregation server (js/server, spawned as a child process on 127.0.0.1), then the held-out
-// users evaluated as in EVALUATION.md.
+// users evaluated as in EVALUATION.md. With --secure-aggregation every round runs the secure
+// protocol: the CLI computes each sampled client's clipped delta natively and a Node process
+// (js/server/simulate-devices.mjs) runs one real device per delta against the server, which adds
+// no noise itself (each device adds its share of the distributed discrete Gaussian).
 //
 // Start: item embeddings trained centrally (iALS) on the first --central-fraction of the
 // training users (shuffled with --sim-seed); the federated rounds then run over ALL training
@@ -31,6 +34,7 @@
 #include "zhixuan/federated/aggregate.hpp"
 #include "zhixuan/train/eval.hpp"
 #include "zhixuan/federated/federated.hpp"
+#include "zhixuan/federated/secagg_round.hpp"
 
 extern char** environ;
 
@@ -145,6 +149,9 @@ struct SimulationSettings {
   std::string encoding;
   std::string node, server_script, data_dir;
   bool in_process = false;
+  bool secure = false;          // --secure-aggregation
+  double dropout = 0;           // a device drops after sharing its keys with this probability
+  std::string devices_script;   // js/server/simulate-devices.mjs
 };
 
 struct FederatedOutcome {
@@ -174,6 +181,46 @@ StatusOr<std::vector<double>> ParseNoiseLevels(const std::string& text) {
   return levels;
 }
 
+// Runs `argv` to its end (stdout and stderr inherited); its exit status.
+StatusOr<int> RunToEnd(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return Status(StatusCode::kIo, "could not start " + argv[0]);
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return Status(StatusCode::kIo, "lost " + argv[0]);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// One secure round: the sampled clients' deltas to a file, the devices process over it.
+Status RunSecureRound(const SimulationSettings& s, const std::string& url, const std::string& dir, const Model& model,
+                      const RoundConfig& config, const std::vector<FoldInInput>& clients, double& update_seconds,
+                      int64_t& payload_bytes) {
+  std::vector<float> all;
+  size_t length = 0;
+  for (const FoldInInput& input : clients) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto delta = SecAggClientDelta(model, input, config);
+    update_seconds += Since(t0);
+    if (!delta.ok()) return delta.status();
+    length = delta->size();
+    all.insert(all.end(), delta->begin(), delta->end());
+  }
+  const std::string updates = dir + "/secure-round.f32", report = dir + "/secure-round.json";
+  ZX_RETURN_IF_ERROR(WriteFileAtomic(updates, all.data(), all.size() * sizeof(float)));
+  char dropout[32];
+  std::snprintf(dropout, sizeof dropout, "%.17g", s.dropout);
+  auto rc = RunToEnd({s.node, s.devices_script, "--server", url, "--updates", updates, "--count", std::to_string(clients.size()),
+                      "--length", std::to_string(length), "--dropout", dropout, "--report", report});
+  if (!rc.ok()) return rc.status();
+  if (*rc != 0) return Status(StatusCode::kIo, "secure round " + std::to_string(config.round_id) + ": the devices process exited with " + std::to_string(*rc));
+  auto text = ReadFile(report);
+  if (!text.ok()) return text.status();
+  payload_bytes += static_cast<int64_t>(nlohmann::json::parse(text->begin(), text->end())["bytes"].get<double>()) * static_cast<int64_t>(clients.size());
+  return Status::Ok();
+}
+
 // One federated training from `model` (the start) at noise multiplier `sigma`: a fresh server
 // (or the in-process aggregator), the same client sampling for every sigma, then the evaluation.
 StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigma, Model model, const EvalSplit& split) {
@@ -181,7 +228,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
   outcome.noise_mode = !s.noise_mode.empty() ? s.noise_mode : sigma > 0 ? "central" : "none";
   const SparseMatrix& by_user = split.train.by_user;
   ServerProcess server;
-  std::string url;
+  std::string url, work_dir;
   if (!s.in_process) {
     std::string data_dir = s.data_dir;
     if (data_dir.empty()) {
@@ -193,15 +240,25 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
     ZX_RETURN_IF_ERROR(WriteFileAtomic(model_path, SaveModel(model)));
     char number[64];
     auto num = [&](double v) { std::snprintf(number, sizeof number, "%.17g", v); return std::string(number); };
-    ZX_RETURN_IF_ERROR(server.Start({s.node, s.server_script, "serve",
-                                     "--model", model_path, "--data", data_dir, "--port", "0", "--aggregation", "plain",
+    // Secure rounds: the cohort is the round's clients. A stage closes when every device answered
+    // or at its deadline: 15 s once devices may drop (one Node process runs the whole cohort).
+    const std::string cohort = std::to_string(std::max(2, std::min(s.per_round, s.users)));
+    std::vector<std::string> secure = {"--aggregation", "plain"};
+    if (s.secure)
+      secure = {"--aggregation", "secure", "--secure-min-cohort", cohort, "--secure-cohort", cohort,
+                "--secure-stage-ms", s.dropout > 0 ? "15000" : "600000"};
+    std::vector<std::string> argv = {s.node, s.server_script, "serve",
+                                     "--model", model_path, "--data", data_dir, "--port", "0",
                                      "--quorum", std::to_string(s.per_round), "--clip", num(s.clip), "--noise", num(sigma),
                                      "--noise-mode", outcome.noise_mode, "--encoding", s.encoding, "--server-lr", num(s.server_lr),
                                      "--max-row-step", num(s.max_row_step), "--sampling-rate", num(s.q), "--delta", num(s.delta),
                                      "--window-rows", std::to_string(s.window_rows),
                                      "--deadline-ms", "3600000", "--updates-per-client-per-minute", "100000",
-                                     "--requests-per-ip-per-minute", "10000000", "--registrations-per-ip-per-minute", "10000000"}));
+                                     "--requests-per-ip-per-minute", "10000000", "--registrations-per-ip-per-minute", "10000000"};
+    argv.insert(argv.end(), secure.begin(), secure.end());
+    ZX_RETURN_IF_ERROR(server.Start(argv));
     url = server.url();
+    work_dir = data_dir;
     std::printf("sigma %g: aggregation server %s (data %s)\n", sigma, url.c_str(), data_dir.c_str());
   }
 
@@ -250,7 +307,17 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
     const int k = std::min(s.per_round, s.users);
     for (int i = 0; i < k; ++i) std::swap(pool[i], pool[i + static_cast<int>(rng() % static_cast<uint64_t>(s.users - i))]);
     auto agg = url.empty() ? RoundAggregator::Create(model, config) : StatusOr<RoundAggregator>(Status(StatusCode::kInternal, "unused"));
-    for (int i = 0; i < k; ++i) {
+    if (s.secure) {
+      std::vector<FoldInInput> clients;
+      for (int i = 0; i < k; ++i) {
+        const int32_t u = pool[i];
+        clients.push_back({by_user.indices.data() + by_user.offsets[u], by_user.values.data() + by_user.offsets[u], by_user.RowSize(u)});
+        RandomArray<16>(rng), RandomArray<32>(rng);  // the plain path's draws: the same clients every round
+      }
+      ZX_RETURN_IF_ERROR(RunSecureRound(s, url, work_dir, model, config, clients, update_seconds, payload_bytes));
+      updates += k;
+    }
+    for (int i = 0; i < k && !s.secure; ++i) {
       const int32_t u = pool[i];
       FoldInInput input{by_user.indices.data() + by_user.offsets[u], by_user.values.data() + by_user.offsets[u], by_user.RowSize(u)};
       const auto t0 = std::chrono::steady_clock::now();
@@ -305,6 +372,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
     if (!spent.ok()) return spent.status();
     outcome.epsilon = spent->epsilon;
   }
+  if (s.secure && outcome.noise_mode == "central") outcome.noise_mode = "distributed";  // the devices added it
   outcome.model = std::move(model);
   return outcome;
 }
@@ -312,9 +380,15 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
   options.insert(options.end(), {"split", "rounds", "clients-per-round", "noise", "clip", "noise-mode", "encoding", "server-lr",
-                                 "central-fraction", "sim-seed", "server-script", "node", "data", "out", "window-rows", "delta", "max-row-step"});
-  auto args = Args::Parse(argv, options, {"in-process"});
+                                 "central-fraction", "sim-seed", "server-script", "node", "data", "out", "window-rows", "delta", "max-row-step",
+                                 "dropout", "devices-script"});
+  auto args = Args::Parse(argv, options, {"in-process", "secure-aggregation"});
   if (!args.ok()) return args.status();
+  if (args->Has("secure-aggregation") && args->Has("in-process"))
+    return InvalidArgument("--secure-aggregation runs the protocol against the server: drop --in-process");
+  if (args->Has("secure-aggregation") && args->String("noise-mode", "") == "local")
+    return InvalidArgument("--secure-aggregation adds distributed noise: --noise-mode local does not apply");
+  if (args->Has("dropout") && !args->Has("secure-aggregation")) return InvalidArgument("--dropout applies to --secure-aggregation");
   auto dir = args->Required("split");
   if (!dir.ok()) return dir.status();
   auto rounds = args->Int("rounds", 20, 1, 1000000);
@@ -404,6 +478,12 @@ Status Run(const std::vector<std::string>& argv) {
   settings.server_script = args->String("server-script", "js/server/cli.js");
   settings.data_dir = args->String("data");
   settings.in_process = args->Has("in-process");
+  settings.secure = args->Has("secure-aggregation");
+  settings.devices_script = args->String("devices-script", "js/server/simulate-devices.mjs");
+  auto dropout = args->Float("dropout", 0.f, 0.f, 0.99f);
+  ZX_RETURN_IF_ERROR(dropout.status());
+  settings.dropout = *dropout;
+
 
   std::vector<std::pair<double, FederatedOutcome>> runs;
   for (double sigma : *noise_levels) {
@@ -449,6 +529,9 @@ std::string Usage() {
          "  --node N               node binary (default node)\n"
          "  --data DIR             server state directory (default a fresh /tmp/zhixuan-simulate-*)\n"
          "  --in-process           no server: aggregate in this process (for tuning only)\n"
+         "  --secure-aggregation   every round through secure aggregation (SecAgg+, distributed discrete Gaussian):\n"
+         "                         one real device per client (--devices-script, default js/server/simulate-devices.mjs)\n"
+         "  --dropout R            with --secure-aggregation: each device drops after sharing its keys with probability R\n"
          "  --out M                write the final model\n" +
          TrainingUsage();
 }

@@ -1,6 +1,6 @@
 // Registrations of secure aggregation (core/include/zhixuan/federated/secagg_*.hpp): the device's
-// masked input (one crossing: delta, quantization, noise, masks), Shamir sharing, and the server's
-// unmasking and model step. In the page's full module and in the server's module; logic lives in
+// masked input (one crossing: delta, quantization, noise, masks), Shamir sharing, SecAgg+'s
+// neighbour graph, and the server's streaming unmasking and model step. In the page's full module and in the server's module; logic lives in
 // core, this file converts and forwards.
 #include <emscripten/bind.h>
 
@@ -9,6 +9,7 @@
 #include "convert.hpp"
 #include "zhixuan/session/session.hpp"
 #include "zhixuan/federated/secagg_encode.hpp"
+#include "zhixuan/federated/secagg_graph.hpp"
 #include "zhixuan/federated/secagg_round.hpp"
 #include "zhixuan/federated/secagg_shamir.hpp"
 #include "zhixuan/model/bundle.hpp"
@@ -146,36 +147,75 @@ val Quantize(const val& values, const std::string& params_json, const val& noise
   return out;
 }
 
-// {modular: Uint32Array, values: Float64Array}. masked: `count` inputs back to back (each
-// layout.maskedBytes); selfSeeds: count x 32 in the same order; corrections: parallel survivors,
-// dropped and 32-byte secrets.
-val Unmask(const std::string& params_json, const val& masked, int count, const val& self_seeds, const val& survivors,
-           const val& dropped, const val& secrets) {
-  auto params = ParseSecAggParamsJson(params_json);
-  if (!params.ok()) return ErrorVal(params.status());
-  auto layout = SecAggLayoutFor(*params);
-  if (!layout.ok()) return ErrorVal(layout.status());
-  const std::vector<uint8_t> bytes = CopyIn<uint8_t>(masked);
-  if (count < 0 || bytes.size() != static_cast<size_t>(count) * layout->masked_bytes)
-    return ErrorVal(InvalidArgument("masked inputs must be count x maskedBytes bytes"));
-  std::vector<std::vector<uint8_t>> inputs;
-  for (int i = 0; i < count; ++i)
-    inputs.emplace_back(bytes.begin() + i * layout->masked_bytes, bytes.begin() + (i + 1) * layout->masked_bytes);
-  auto seeds = Keys(self_seeds, static_cast<size_t>(count), "self seeds");
-  if (!seeds.ok()) return ErrorVal(seeds.status());
-  const std::vector<uint32_t> s = CopyIn<uint32_t>(survivors), d = CopyIn<uint32_t>(dropped);
-  if (s.size() != d.size()) return ErrorVal(InvalidArgument("survivors and dropped differ in length"));
-  auto keys = Keys(secrets, s.size(), "correction secrets");
-  if (!keys.ok()) return ErrorVal(keys.status());
-  std::vector<PairCorrection> corrections;
-  for (size_t i = 0; i < s.size(); ++i) corrections.push_back({s[i], d[i], (*keys)[i]});
-  auto sum = SecAggUnmask(*params, inputs, *seeds, corrections);
-  if (!sum.ok()) return ErrorVal(sum.status());
+// {neighbours: k} for a cohort of n under the rule of secagg_graph.hpp.
+val Degree(int cohort, double dropout, double corruption, int security_bits, int correctness_bits) {
+  if (cohort < 0 || security_bits < 0 || correctness_bits < 0) return ErrorVal(InvalidArgument("cohort and bits must be >= 0"));
+  SecAggGraphRule rule{dropout, corruption, static_cast<uint32_t>(security_bits), static_cast<uint32_t>(correctness_bits)};
+  auto k = SecAggDegree(static_cast<uint32_t>(cohort), rule);
+  if (!k.ok()) return ErrorVal(k.status());
   val out = val::object();
-  out.set("modular", CopyOut(sum->modular));
-  out.set("values", CopyOut(sum->values));
+  out.set("neighbours", *k);
+  out.set("threshold", SecAggNeighbourhoodThreshold(*k));
   return out;
 }
+
+// {degree, neighbours: Uint32Array of n x degree}: positions' neighbour lists, sorted, back to back.
+val Neighbours(int cohort, int neighbours, const val& seed) {
+  auto s = FixedBytes<32>(seed, "graph seed");
+  if (!s.ok()) return ErrorVal(s.status());
+  if (cohort < 1 || neighbours < 0) return ErrorVal(InvalidArgument("cohort must be >= 1 and neighbours >= 0"));
+  auto lists = SecAggNeighbours(static_cast<uint32_t>(cohort), static_cast<uint32_t>(neighbours), *s);
+  if (!lists.ok()) return ErrorVal(lists.status());
+  std::vector<uint32_t> flat;
+  for (const auto& list : *lists) flat.insert(flat.end(), list.begin(), list.end());
+  val out = val::object();
+  out.set("degree", static_cast<double>(lists->front().size()));
+  out.set("neighbours", CopyOut(flat));
+  return out;
+}
+
+// The server's streaming unmasker (one running sum; inputs and corrections one at a time).
+class SecAggStream {
+ public:
+  val Open(const std::string& params_json) {
+    auto params = ParseSecAggParamsJson(params_json);
+    if (!params.ok()) return ErrorVal(params.status());
+    auto unmasker = SecAggUnmasker::Create(*params);
+    if (!unmasker.ok()) return ErrorVal(unmasker.status());
+    unmasker_ = std::make_unique<SecAggUnmasker>(std::move(unmasker).value());
+    return val::object();
+  }
+  val AddMasked(const val& masked, const val& self_seed) {
+    if (!unmasker_) return ErrorVal(InvalidArgument("no round is open"));
+    auto seed = FixedBytes<32>(self_seed, "self seed");
+    if (!seed.ok()) return ErrorVal(seed.status());
+    const std::vector<uint8_t> bytes = CopyIn<uint8_t>(masked);
+    Status added = unmasker_->AddMasked(bytes.data(), bytes.size(), *seed);
+    return added.ok() ? val::object() : ErrorVal(added);
+  }
+  val AddCorrection(int survivor, int dropped, const val& secret) {
+    if (!unmasker_) return ErrorVal(InvalidArgument("no round is open"));
+    auto s = FixedBytes<32>(secret, "correction secret");
+    if (!s.ok()) return ErrorVal(s.status());
+    if (survivor < 1 || dropped < 1) return ErrorVal(InvalidArgument("device indices are >= 1"));
+    Status added = unmasker_->AddCorrection({static_cast<uint32_t>(survivor), static_cast<uint32_t>(dropped), *s});
+    return added.ok() ? val::object() : ErrorVal(added);
+  }
+  // {modular: Uint32Array, values: Float64Array}
+  val Finish() {
+    if (!unmasker_) return ErrorVal(InvalidArgument("no round is open"));
+    auto sum = unmasker_->Finish();
+    unmasker_.reset();
+    if (!sum.ok()) return ErrorVal(sum.status());
+    val out = val::object();
+    out.set("modular", CopyOut(sum->modular));
+    out.set("values", CopyOut(sum->values));
+    return out;
+  }
+
+ private:
+  std::unique_ptr<SecAggUnmasker> unmasker_;
+};
 
 // {values: Float64Array}: one masked input read as if it were an update (unpacked, centered,
 // rotated back, unscaled) -- what anyone holding it alone can compute (the attack tests use it).
@@ -234,8 +274,15 @@ EMSCRIPTEN_BINDINGS(zhixuan_secagg) {
   emscripten::function("secaggMaskedInput", &MaskedInput);
   emscripten::function("secaggMaskValues", &MaskValues);
   emscripten::function("secaggQuantize", &Quantize);
-  emscripten::function("secaggUnmask", &Unmask);
   emscripten::function("secaggDecodeMasked", &DecodeMasked);
+  emscripten::function("secaggDegree", &Degree);
+  emscripten::function("secaggNeighbours", &Neighbours);
+  emscripten::class_<SecAggStream>("SecAggStream")
+      .constructor<>()
+      .function("open", &SecAggStream::Open)
+      .function("addMasked", &SecAggStream::AddMasked)
+      .function("addCorrection", &SecAggStream::AddCorrection)
+      .function("finish", &SecAggStream::Finish);
   emscripten::class_<SecureRoundModel>("SecureRoundModel")
       .constructor<>()
       .function("open", &SecureRoundModel::Open)

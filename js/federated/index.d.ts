@@ -33,10 +33,10 @@ export interface PrivacyStatus {
 
 export type ParticipateResult =
   | { status: 'submitted'; round: number; accepted: number; bytes: number; epsilonSpent: number }
-  | { status: 'completed'; round: number; index: number; cohort: number; threshold: number; survivors: number; bytes: number; effectiveNoiseMultiplier: number; modelVersion: string; epsilonSpent: number }
+  | { status: 'completed'; round: number; index: number; cohort: number; threshold: number; neighbours: number; survivors: number; bytes: number; effectiveNoiseMultiplier: number; modelVersion: string; epsilonSpent: number }
   | { status: 'aborted' | 'dropped'; round: number; reason?: string }
   | { status: 'declined'; reason: 'no-consent' | 'privacy-budget' | 'no-history' | 'model-changed' | 'not-sampled' | 'plain-aggregation'
-      | 'cohort-too-small' | 'threshold-too-low' | 'noise-too-low' | 'round-window' | 'round-in-progress' | 'unsupported-curve'; epsilonSpent?: number; [detail: string]: unknown };
+      | 'cohort-too-small' | 'threshold-too-low' | 'neighbours-too-few' | 'noise-too-low' | 'round-window' | 'round-in-progress' | 'unsupported-curve'; epsilonSpent?: number; [detail: string]: unknown };
 
 /** What a device accepts from a secure round before it pays (defaults in brackets). */
 export interface SecurePolicy {
@@ -44,6 +44,10 @@ export interface SecurePolicy {
   minCohort?: number;
   /** Lowest effective noise multiplier (noise of any t survivors over the L2 sensitivity) [0]. */
   minNoiseMultiplier?: number;
+  /** Fraction of the cohort that may drop; with `corruption` it sets the fewest neighbours the device accepts (SecAgg+) [0.1]. */
+  dropout?: number;
+  /** Fraction of the cohort that may collude with the server [0.1]. */
+  corruption?: number;
   /** How often the device asks the server for the stage, ms [150]. */
   pollMs?: number;
   /** Gives up (as a dropout) after this long, ms [900000]. */

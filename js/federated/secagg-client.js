@@ -1,18 +1,22 @@
-// The device's side of a secure-aggregation round (Bonawitz et al., CCS 2017), four stages through
-// the aggregation server (js/server/secagg-server.js), which only relays and never learns one
-// device's update:
+// The device's side of a secure-aggregation round (Bonawitz et al., CCS 2017, over SecAgg+'s
+// neighbour graph, Bell et al., CCS 2020: js/federated/secagg-graph.js), four stages through the
+// aggregation server (js/server/secagg-server.js), which only relays and never learns one device's
+// update:
 //   1. advertise: fresh ECDH key pairs for this round (one for masks, one for encrypting shares);
-//   2. share: Shamir shares (threshold t) of a fresh self-mask seed b and of the mask key's secret,
-//      one pair per member, AES-GCM-encrypted to it (associated data: round, sender, receiver);
-//   3. masked input: the quantized, noised update plus PRG(b) and the pairwise masks, computed in
-//      the wasm core in one crossing;
+//   2. share: Shamir shares (threshold t_k = floor((k+1)/2)+1) of a fresh self-mask seed b and of
+//      the mask key's secret, one pair per neighbour, AES-GCM-encrypted to it (associated data:
+//      round, sender, receiver);
+//   3. masked input: the quantized, noised update plus PRG(b) and the pairwise masks with the
+//      neighbours, computed in the wasm core in one crossing;
 //   4. unmask: for each peer, its b share if it sent a masked input, its key share otherwise
 //      (never both: the survivor list is fixed before anyone answers).
 // Before paying, the device checks what the server declares: the cohort (>= its minimum), the
-// threshold (> half the cohort), the noise (effective multiplier >= its minimum), the round's
-// window; otherwise it declines with a reason and sends nothing more.
+// threshold (> half the cohort), the neighbours (>= what its own dropout and corruption rates ask
+// for), the noise (effective multiplier >= its minimum), the round's window; otherwise it declines
+// with a reason and sends nothing more.
 import { ZhixuanError } from '../errors.js';
 import { failure, serverUrl } from './transport.js';
+import { degreeFor, neighbourhoods } from './secagg-graph.js';
 import {
   b64url, fromB64url, generateKeyPair, openShare, preferredCurve, privateScalar, randomBytes, sealShare, sharedSecret, supportsCurve,
 } from './secagg-crypto.js';
@@ -22,6 +26,8 @@ export const SHARE_BYTES = 45;
 export const SECURE_DEFAULTS = Object.freeze({
   minCohort: 10,             // fewest devices the device accepts in a cohort
   minNoiseMultiplier: 0,     // lowest effective noise multiplier it accepts
+  dropout: 0.1,              // the neighbour graph must hold with this fraction dropping ...
+  corruption: 0.1,           // ... and this fraction colluding with the server (secagg_graph.hpp)
   pollMs: 150,               // how often it asks the server for the stage
   maxWaitMs: 15 * 60_000,    // gives up (as a dropout) when a round takes longer
 });
@@ -152,6 +158,11 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   }
   if (n < p.minCohort) return decline('cohort-too-small', { cohort: n, required: p.minCohort });
   if (!(t > n / 2) || t > n) return decline('threshold-too-low', { threshold: t, cohort: n });
+  const needed = degreeFor(core, n, p);
+  const { graph, degree, threshold: tk } = await neighbourhoods(core, params, members);
+  if (degree < needed) return decline('neighbours-too-few', { neighbours: degree, required: needed });
+  const mine = graph.get(index);
+  const neighbours = new Set(mine);
   const layout = core.secaggLayout(JSON.stringify(params));
   if (!(layout.effectiveNoiseMultiplier >= p.minNoiseMultiplier - 1e-12)) return decline('noise-too-low', { effective: layout.effectiveNoiseMultiplier });
   const affordable = chargeable(layout.effectiveNoiseMultiplier);
@@ -159,13 +170,15 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
 
   const selfSeed = randomBytes(32);
   const keyScalar = await privateScalar(maskPair.privateKey);
-  const xs = Uint32Array.from(members.map((m) => m.index));
-  const seedShares = core.secaggShamirSplit(selfSeed, xs, t, randomBytes(32)).shares;
-  const keyShares = core.secaggShamirSplit(keyScalar, xs, t, randomBytes(32)).shares;
+  const holders = [index, ...mine].sort((a, b) => a - b);
+  const xs = Uint32Array.from(holders);
+  const seedShares = core.secaggShamirSplit(selfSeed, xs, tk, randomBytes(32)).shares;
+  const keyShares = core.secaggShamirSplit(keyScalar, xs, tk, randomBytes(32)).shares;
   const own = {};
   const sealed = [];
-  for (let i = 0; i < n; i++) {
-    const peer = members[i];
+  const byIndex = new Map(members.map((m) => [m.index, m]));
+  for (let i = 0; i < holders.length; i++) {
+    const peer = byIndex.get(holders[i]);
     const seedShare = seedShares.subarray(i * SHARE_BYTES, (i + 1) * SHARE_BYTES);
     const keyShare = keyShares.subarray(i * SHARE_BYTES, (i + 1) * SHARE_BYTES);
     if (peer.index === index) {
@@ -181,15 +194,14 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   await channel.post('shares', { shares: sealed }, waitOptions);
   if (dropAfter === 'share') return { status: 'dropped', round: roundId, index };
 
-  // 3. Masked input, masks agreed with every member that shared its keys.
+  // 3. Masked input, masks agreed with every neighbour that shared its keys.
   state = await waitPast(channel, 'share', waitOptions);
   if (state.stage !== 'masked') return { status: state.stage === 'aborted' ? 'aborted' : 'dropped', reason: state.reason ?? 'missed-stage', round: roundId };
   if (!Array.isArray(state.inbox)) return { status: 'dropped', reason: 'shares-not-accepted-in-time', round: roundId };
-  const byIndex = new Map(members.map((m) => [m.index, m]));
   const received = new Map();
   for (const { from, ciphertext } of state.inbox) {
     const peer = byIndex.get(from);
-    if (!peer || from === index || received.has(from)) throw new ZhixuanError('SERVER_MISBEHAVED', `shares relayed from a non-member or twice (device ${from})`);
+    if (!peer || !neighbours.has(from) || received.has(from)) throw new ZhixuanError('SERVER_MISBEHAVED', `shares relayed from a non-neighbour or twice (device ${from})`);
     const plaintext = await openShare({ curve, privateKey: encPair.privateKey, peerPublicRaw: fromB64url(peer.enc_pk), roundId, from, to: index, ciphertext: fromB64url(ciphertext) });
     if (plaintext.byteLength !== 2 * SHARE_BYTES) throw new ZhixuanError('MALFORMED_MESSAGE', `device ${from} sent shares of the wrong size`);
     const seed = plaintext.slice(0, SHARE_BYTES);
@@ -197,7 +209,7 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
     if (shareIndex(seed) !== index || shareIndex(key) !== index) throw new ZhixuanError('MALFORMED_MESSAGE', `device ${from} sent shares for another index`);
     received.set(from, { seed, key });
   }
-  if (received.size + 1 < t) return { status: 'aborted', reason: 'too-few-shared', round: roundId };
+  if (received.size + 1 < tk) return { status: 'aborted', reason: 'too-few-shared', round: roundId };
   const peers = [...received.keys()].sort((a, b) => a - b);
   const secrets = new Uint8Array(32 * peers.length);
   for (let i = 0; i < peers.length; i++) secrets.set(await sharedSecret(curve, maskPair.privateKey, fromB64url(byIndex.get(peers[i]).mask_pk)), 32 * i);
@@ -211,7 +223,8 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   state = await waitPast(channel, 'masked', waitOptions);
   if (state.stage !== 'unmask') return { status: state.stage === 'aborted' ? 'aborted' : 'dropped', reason: state.reason ?? 'missed-stage', round: roundId };
   const survivors = new Set(state.survivors);
-  if (!survivors.has(index) || survivors.size < t || [...survivors].some((s) => s !== index && !received.has(s))) {
+  const nearSurvivors = [...survivors].filter((s) => s === index || neighbours.has(s));
+  if (!survivors.has(index) || survivors.size < t || nearSurvivors.some((s) => s !== index && !received.has(s))) {
     throw new ZhixuanError('SERVER_MISBEHAVED', 'the survivor list is inconsistent with the round (not revealing any share)');
   }
   const selfShares = [{ of: index, share: b64url(own.seed) }];
@@ -223,5 +236,5 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   await channel.post('unmask', { self_shares: selfShares, key_shares: keyShareList }, waitOptions);
   state = await waitPast(channel, 'unmask', waitOptions);
   if (state.stage === 'aborted') return { status: 'aborted', reason: state.reason, round: roundId };
-  return { status: 'completed', round: roundId, index, cohort: n, threshold: t, survivors: survivors.size, bytes: masked.byteLength, effectiveNoiseMultiplier: layout.effectiveNoiseMultiplier, modelVersion: state.model_version };
+  return { status: 'completed', round: roundId, index, cohort: n, threshold: t, neighbours: degree, survivors: survivors.size, bytes: masked.byteLength, effectiveNoiseMultiplier: layout.effectiveNoiseMultiplier, modelVersion: state.model_version };
 }

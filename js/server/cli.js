@@ -31,6 +31,9 @@ const OPTIONS = {
   '--secure-stage-ms': ['secure.stageMs', Number],
   '--secure-curve': ['secure.curve', String],
   '--secure-scale-bits': ['secure.scaleBits', Number],
+  '--secure-dropout': ['secure.dropout', Number],
+  '--secure-corruption': ['secure.corruption', Number],
+  '--secure-neighbours': ['secure.neighbours', Number],
   '--experiments': ['experimentsPath', String],
   '--operator-token': ['operatorToken', String],
 };
@@ -55,6 +58,9 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-cohort N      members at which the advertise stage closes early (default: --quorum)
   --secure-stage-ms T    deadline of each stage after advertise (default 60000)
   --secure-curve C       X25519 (default) | P-256      --secure-scale-bits B  grid 2^B per clip (default 12)
+  --secure-dropout R     fraction of a cohort that may drop (default 0.1) } the neighbours k of each
+  --secure-corruption R  fraction that may collude (default 0.1)         } device (SecAgg+) follow
+  --secure-neighbours K  k set directly (default: the rule's k for the cohort: 56 at 100, 60 at 1000)
   --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
   --operator-token T  the dashboard's token (/ops; default: a random one, printed at start)`;
 

@@ -1,9 +1,12 @@
-// The server's side of secure aggregation (Bonawitz et al., CCS 2017): it relays keys and
-// encrypted shares, collects masked inputs, and learns only the sum of the survivors' updates.
+// The server's side of secure aggregation (Bonawitz et al., CCS 2017, over SecAgg+'s neighbour
+// graph, Bell et al., CCS 2020): it relays keys and encrypted shares, collects masked inputs, and
+// learns only the sum of the survivors' updates. Each member shares and masks only with its k
+// neighbours (js/federated/secagg-graph.js); k comes from the cohort, the dropout and corruption
+// rates the operator declares (secagg_graph.hpp), or is set directly (secure.neighbours).
 //
 //   GET  /v1/secagg/round                 the open secure round: stage, curve, declared policy
 //   POST /v1/secagg/:round/advertise      {curve, mask_pk, enc_pk} (base64url raw keys) -> {index}
-//   POST /v1/secagg/:round/shares         {shares: [{to, ciphertext}]}: one per other member
+//   POST /v1/secagg/:round/shares         {shares: [{to, ciphertext}]}: one per neighbour
 //   POST /v1/secagg/:round/masked         the masked input (application/octet-stream)
 //   POST /v1/secagg/:round/unmask         {self_shares: [{of, share}], key_shares: [{of, share}]}
 //   GET  /v1/secagg/:round/state          what this member needs for the stage it is in
@@ -15,9 +18,12 @@
 // Stages close when every member expected has answered, or at the stage deadline: advertise with
 // at least min_cohort members (else the deadline is extended: nothing was shared yet), the later
 // stages with at least t answers, else the round aborts, having revealed nothing (without t
-// unmask answers no seed or key can be rebuilt). t = floor(n/2) + 1 for n members.
+// unmask answers no seed or key can be rebuilt). t = floor(n/2) + 1 for n members: the fewest
+// inputs a sum may cover; a device's secrets need t_k = floor((k+1)/2) + 1 of its neighbourhood.
+// Unmasking streams: each masked input and each pair correction goes into one running sum.
 import { randomBytes } from 'node:crypto';
 import { fromB64url, importPrivate, importPublic, publicKeyBytes, sharedSecret } from '../federated/secagg-crypto.js';
+import { degreeFor, neighbourhoods } from '../federated/secagg-graph.js';
 import { SecAggStore } from './secagg-store.js';
 
 export const SECURE_DEFAULTS = Object.freeze({
@@ -27,6 +33,9 @@ export const SECURE_DEFAULTS = Object.freeze({
   scaleBits: 12,           // C s = 2^scale_bits grid units
   blockLog2: 14,           // rotation block 2^14
   stageMs: 60_000,         // deadline of each stage after advertise
+  dropout: 0.1,            // the neighbour graph holds with this fraction of the cohort dropping ...
+  corruption: 0.1,         // ... and this fraction colluding with the server (secagg_graph.hpp)
+  neighbours: null,        // k set directly (default: the rule's k for the cohort)
 });
 
 const SHARE_BYTES = 45;
@@ -46,6 +55,12 @@ export class SecureAggregation {
     this.o.cohortTarget = this.o.cohortTarget ?? server.options.quorum;
     if (!['X25519', 'P-256'].includes(this.o.curve)) throw new TypeError("secure.curve must be 'X25519' or 'P-256'");
     if (!(Number.isInteger(this.o.minCohort) && this.o.minCohort >= 2)) throw new TypeError('secure.minCohort must be an integer >= 2');
+    for (const rate of ['dropout', 'corruption']) {
+      if (!(this.o[rate] >= 0 && this.o[rate] < 1)) throw new TypeError(`secure.${rate} must be in [0, 1)`);
+    }
+    if (!(this.o.dropout + this.o.corruption < 1)) throw new TypeError('secure.dropout + secure.corruption must be below 1');
+    if (this.o.neighbours !== null && !(Number.isInteger(this.o.neighbours) && this.o.neighbours >= 2)) throw new TypeError('secure.neighbours must be an integer >= 2');
+    this.graphs = new Map();  // round id -> its neighbour graph (derived from the stored members)
     this.store = new SecAggStore(server.store.db);
     this.log = server.log;
     this.timer = null;
@@ -80,6 +95,7 @@ export class SecureAggregation {
         min_cohort: this.o.minCohort, cohort_target: this.o.cohortTarget, members: this.store.memberCount(this.roundId),
         noise_multiplier: c.noise_mode === 'none' ? 0 : c.noise_multiplier, noise: 'distributed-discrete-gaussian',
         scale_bits: this.o.scaleBits, block_log2: this.o.blockLog2, threshold_rule: 'floor(n/2)+1',
+        graph: { kind: 'harary', dropout: this.o.dropout, corruption: this.o.corruption, neighbours: this.o.neighbours },
       },
     };
   }
@@ -165,6 +181,23 @@ export class SecureAggregation {
 
   _layout(row) { return this.core.secaggLayout(row.params); }
 
+  // k for a cohort of n: the operator's, or the rule's; even below n - 1 (a Harary graph's).
+  _degree(n) {
+    const k = this.o.neighbours ?? degreeFor(this.core, n, this.o);
+    return k >= n - 1 ? n - 1 : k + (k % 2);
+  }
+
+  /** {graph: Map index -> neighbour indices, degree, threshold} of a round past advertise. */
+  async _graph(row) {
+    const cached = this.graphs.get(row.id);
+    if (cached) return cached;
+    const members = this.store.members(row.id).map((m) => ({ index: m.idx, mask_pk: m.mask_pk, enc_pk: m.enc_pk }));
+    const graph = await neighbourhoods(this.core, JSON.parse(row.params), members);
+    this.graphs.clear();  // one round at a time
+    this.graphs.set(row.id, graph);
+    return graph;
+  }
+
   async _advertise(token, body) {
     const row = this.row;
     if (this.store.member(this.roundId, token)) throw this._error(409, 'DUPLICATE_MESSAGE', 'this client already advertised its keys for the round');
@@ -184,23 +217,25 @@ export class SecureAggregation {
   }
 
   async _shares(token, body) {
+    // The graph first: past this await the checks and the insert run without yielding.
+    const graph = this.row.params ? await this._graph(this.row) : null;
     const row = this.row;
     const member = this._memberOf(token);
     if (this.store.hasShares(this.roundId, member.idx)) throw this._error(409, 'DUPLICATE_MESSAGE', 'this member already sent its shares');
     this._stageIs(row, 'share');
     if (!Array.isArray(body.shares)) throw this._error(400, 'MALFORMED_MESSAGE', 'shares must be an array');
-    const others = new Set(this.store.members(this.roundId).map((m) => m.idx).filter((i) => i !== member.idx));
+    const others = new Set(graph.graph.get(member.idx));
     const seen = new Set();
     for (const s of body.shares) {
       if (!s || typeof s !== 'object' || !Number.isSafeInteger(s.to) || typeof s.ciphertext !== 'string') throw this._error(400, 'MALFORMED_MESSAGE', 'each share is {to, ciphertext}');
-      if (!others.has(s.to)) throw this._error(422, 'SHARE_FOR_NON_MEMBER', `device ${s.to} is not another member of the round`);
+      if (!others.has(s.to)) throw this._error(422, 'SHARE_FOR_NON_MEMBER', `device ${s.to} is not a neighbour of this member in the round`);
       if (seen.has(s.to)) throw this._error(400, 'MALFORMED_MESSAGE', `two shares for device ${s.to}`);
       seen.add(s.to);
       let raw;
       try { raw = fromB64url(s.ciphertext); } catch { throw this._error(400, 'MALFORMED_MESSAGE', 'a ciphertext is not base64url'); }
       if (raw.byteLength !== SEALED_SHARE_BYTES) throw this._error(400, 'MALFORMED_MESSAGE', `a sealed share is ${SEALED_SHARE_BYTES} bytes`);
     }
-    if (seen.size !== others.size) throw this._error(400, 'SHARES_INCOMPLETE', `shares for ${seen.size} of the ${others.size} other members`);
+    if (seen.size !== others.size) throw this._error(400, 'SHARES_INCOMPLETE', `shares for ${seen.size} of the ${others.size} neighbours`);
     this.store.addShares(this.roundId, member.idx, body.shares);
     return { round: this.roundId, accepted: true };
   }
@@ -227,6 +262,7 @@ export class SecureAggregation {
   }
 
   async _unmask(token, body) {
+    const graph = this.row.params ? await this._graph(this.row) : null;
     const row = this.row;
     const member = this._memberOf(token);
     if (this.store.hasUnmask(this.roundId, member.idx)) throw this._error(409, 'DUPLICATE_MESSAGE', 'this member already answered the unmasking');
@@ -249,8 +285,9 @@ export class SecureAggregation {
       const want = new Set(expected);
       if (of.size !== want.size || [...of].some((i) => !want.has(i))) throw this._error(422, 'SHARES_MISMATCH_SURVIVORS', `${name} must cover exactly devices [${expected.join(', ')}]`);
     };
-    check(body.self_shares, 'self_shares', survivors);
-    check(body.key_shares, 'key_shares', shared.filter((i) => !survivors.includes(i)));
+    const near = new Set([member.idx, ...graph.graph.get(member.idx)]);
+    check(body.self_shares, 'self_shares', survivors.filter((i) => near.has(i)));
+    check(body.key_shares, 'key_shares', shared.filter((i) => near.has(i) && i !== member.idx && !survivors.includes(i)));
     this.store.addUnmask(this.roundId, member.idx, JSON.stringify({ self_shares: body.self_shares, key_shares: body.key_shares }));
     return { round: this.roundId, accepted: true };
   }
@@ -313,11 +350,12 @@ export class SecureAggregation {
           round_id: id, length: (c.row_count || this.server.model.items) * this.server.modelDim(), block_log2: this.o.blockLog2,
           clip: c.clip, scale_bits: this.o.scaleBits, noise_variance: this.core.secaggNoiseVariance(z, this.o.scaleBits, t),
           cohort: n, threshold: t, rotation_seed: hex(randomBytes(32)),
+          neighbours: this._degree(n),
         };
         const layout = this.core.secaggLayout(JSON.stringify(params));
         if (layout.zxError) return this._abort(id, `params: ${layout.zxError.message}`);
         this.store.setStage(id, 'share', Date.now() + stageMs, { params: JSON.stringify(params) });
-        this.log(`secure round ${id}: ${n} members, threshold ${t}, k = ${layout.bits}`);
+        this.log(`secure round ${id}: ${n} members, threshold ${t}, ${params.neighbours} neighbours each, ${layout.bits} bits a value`);
         return true;
       }
       if (due) { this.store.extendDeadline(id, Date.now() + this.server.options.deadlineMs); return false; }
@@ -370,50 +408,47 @@ export class SecureAggregation {
 
   async _finish(row, answers) {
     const id = row.id;
-    const params = JSON.parse(row.params);
-    const t = params.threshold;
     const survivors = JSON.parse(row.survivors);
     const shared = JSON.parse(row.shared);
     const dropped = shared.filter((i) => !survivors.includes(i));
     const members = new Map(this.store.members(id).map((m) => [m.idx, m]));
-    const collect = (kind, of) => {
-      const parts = [];
-      for (const a of answers) {
-        const found = JSON.parse(a.body)[kind].find((s) => s.of === of);
-        if (found) parts.push(fromB64url(found.share));
-      }
-      const packed = new Uint8Array(parts.length * SHARE_BYTES);
-      parts.forEach((p, i) => packed.set(p, i * SHARE_BYTES));
-      const combined = this.core.secaggShamirCombine(packed, t);
-      if (combined.zxError) throw new Error(`device ${of}'s ${kind}: ${combined.zxError.message}`);
-      return combined.secret;
-    };
+    const bodies = answers.map((a) => JSON.parse(a.body));
     let sum;
     try {
-      const masked = this.store.masked(id);
-      const layout = this._layout(row);
-      const maskedPacked = new Uint8Array(masked.length * layout.maskedBytes);
-      const seeds = new Uint8Array(masked.length * 32);
-      masked.forEach((m, i) => {
-        maskedPacked.set(m.bytes, i * layout.maskedBytes);
-        seeds.set(collect('self_shares', m.idx), i * 32);
-      });
-      const corrSurvivors = [];
-      const corrDropped = [];
-      const corrSecrets = [];
-      for (const v of dropped) {
-        const scalar = collect('key_shares', v);
-        const key = await importPrivate(this.o.curve, scalar, fromB64url(members.get(v).mask_pk));
-        for (const u of survivors) {
-          corrSurvivors.push(u);
-          corrDropped.push(v);
-          corrSecrets.push(await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk)));
+      const { graph, threshold: tk } = await this._graph(row);
+      // One device's secret from the shares its neighbourhood's answers hold (t_k of them).
+      const collect = (kind, of) => {
+        const parts = [];
+        for (const body of bodies) {
+          const found = body[kind].find((s) => s.of === of);
+          if (found) parts.push(fromB64url(found.share));
+          if (parts.length === tk) break;
         }
+        if (parts.length < tk) throw new Error(`device ${of}'s ${kind}: ${parts.length} shares answered, ${tk} needed`);
+        const packed = new Uint8Array(parts.length * SHARE_BYTES);
+        parts.forEach((p, i) => packed.set(p, i * SHARE_BYTES));
+        const combined = this.core.secaggShamirCombine(packed, tk);
+        if (combined.zxError) throw new Error(`device ${of}'s ${kind}: ${combined.zxError.message}`);
+        return combined.secret;
+      };
+      const stream = new this.core.SecAggStream();
+      try {
+        const opened = stream.open(row.params);
+        if (opened.zxError) throw new Error(opened.zxError.message);
+        const check = (out) => { if (out.zxError) throw new Error(out.zxError.message); };
+        for (const m of this.store.maskedEach(id)) check(stream.addMasked(m.bytes, collect('self_shares', m.idx)));
+        const alive = new Set(survivors);
+        for (const v of dropped) {
+          const key = await importPrivate(this.o.curve, collect('key_shares', v), fromB64url(members.get(v).mask_pk));
+          for (const u of graph.get(v)) {
+            if (alive.has(u)) check(stream.addCorrection(u, v, await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk))));
+          }
+        }
+        sum = stream.finish();
+        check(sum);
+      } finally {
+        stream.delete();
       }
-      const secrets = new Uint8Array(32 * corrSecrets.length);
-      corrSecrets.forEach((s, i) => secrets.set(s, 32 * i));
-      sum = this.core.secaggUnmask(row.params, maskedPacked, masked.length, seeds, Uint32Array.from(corrSurvivors), Uint32Array.from(corrDropped), secrets);
-      if (sum.zxError) throw new Error(sum.zxError.message);
     } catch (error) {
       return this._abort(id, `unmasking failed: ${error.message}`);
     }

@@ -8,10 +8,10 @@ import { drawParticipation } from '../../js/federated/secagg-device.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { DIM, ROWS, expectedSum, runDevices, secureServer, waitFor } from './secagg-helpers.js';
 
-async function exactRound(n, dropAfter) {
-  const { server, url } = await secureServer({ quorum: n });
+async function exactRound(n, dropAfter, { secure = {}, policy = {}, sent = null } = {}) {
+  const { server, url } = await secureServer({ quorum: n, secure });
   try {
-    const { results, devices, core } = await runDevices(url, n, { dropAfter });
+    const { results, devices, core } = await runDevices(url, n, { dropAfter, policy, sent });
     const dropped = new Set(Object.keys(dropAfter).map(Number));
     for (let i = 0; i < n; i++) assert.equal(results[i].status, dropped.has(i) ? 'dropped' : 'completed', `device ${i}: ${JSON.stringify(results[i])}`);
     const params = devices.find((d) => d.params).params;
@@ -33,7 +33,7 @@ async function exactRound(n, dropAfter) {
     const status = await (await fetch(`${url}/v1/status`)).json();
     assert.equal(status.model_version, 'test-1.fed1');
     assert.equal(status.last_closed.accepted, inSum.length);
-    return { server };
+    return { server, devices, results };
   } finally {
     await server.close();
   }
@@ -52,6 +52,26 @@ for (const stage of ['advertise', 'share', 'masked']) {
     await exactRound(9, { 0: stage, 4: stage, 7: stage });
   });
 }
+
+test('SecAgg+: 10 devices with 4 neighbours each share and mask only with them; 2 dropouts, the sum is exact', async () => {
+  const { devices, results } = await exactRound(10, { 3: 'share', 6: 'masked' }, { secure: { neighbours: 4 }, policy: { dropout: 0, corruption: 0 }, sent: true });
+  const completed = results.filter((r) => r.status === 'completed');
+  assert.ok(completed.length === 8 && completed.every((r) => r.neighbours === 4), JSON.stringify(results));
+  for (const d of devices) {
+    const shares = d.sent.find((r) => r.url.endsWith('/shares'));
+    assert.equal(JSON.parse(new TextDecoder().decode(shares.body)).shares.length, 4);
+  }
+});
+
+test('a device declines a round whose neighbour graph is sparser than its own rule asks for', async () => {
+  const { server, url } = await secureServer({ quorum: 10, secure: { neighbours: 4, stageMs: 1500 } });
+  try {
+    const { results } = await runDevices(url, 10);  // default policy: dropout 0.1, corruption 0.1 -> k = 9 at n = 10
+    for (const r of results) assert.equal(r.status === 'declined' ? r.reason : r.status, 'neighbours-too-few', JSON.stringify(r));
+  } finally {
+    await server.close();
+  }
+});
 
 test('fewer than t survivors: the round aborts, revealing nothing, and the next round opens', async () => {
   const { server, url, logs } = await secureServer({ quorum: 6 });

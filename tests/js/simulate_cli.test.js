@@ -101,10 +101,61 @@ test('simulate against the real aggregation server trains the model the in-proce
   }
 });
 
+test('simulate --secure-aggregation runs each round through the secure protocol and trains what the plain path trains', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-sim-'));
+  try {
+    writeSplit(dir);
+    const state = path.join(dir, 'server');
+    fs.mkdirSync(state);
+    const args = ['simulate', '--split', dir, '--noise', '0', ...common];
+    const { stdout } = await run(cli, [...args, '--secure-aggregation', '--data', state, '--out', path.join(dir, 'secure.safetensors')], { cwd: root });
+    await run(cli, [...args, '--in-process', '--out', path.join(dir, 'local.safetensors')], { cwd: root });
+    // Every round: the whole cohort completed through the protocol (the devices process's tally).
+    const tallies = stdout.split('\n').filter((l) => l.startsWith('{"completed"')).map((l) => JSON.parse(l));
+    assert.equal(tallies.length, 3);
+    for (const t of tallies) assert.deepEqual([t.completed, t.dropped, t.aborted], [40, 0, 0]);
+    const start = readRows(path.join(state, 'start.safetensors'));
+    const secure = readRows(path.join(dir, 'secure.safetensors'));
+    const local = readRows(path.join(dir, 'local.safetensors'));
+    // Without noise the unmasked sum is the quantized sum: the model lands where the plain
+    // aggregation puts it, up to the 2^-12-of-the-clip grid.
+    const moved = maxAbsDiff(secure, start);
+    assert.ok(moved > 1e-2, `the secure model barely moved: ${moved}`);
+    assert.ok(maxAbsDiff(secure, local) < 0.02 * moved, `secure vs in-process differ by ${maxAbsDiff(secure, local)} (moved ${moved})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('simulate --secure-aggregation with dropouts and noise: rounds complete without the dropped devices, noise is distributed', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-sim-'));
+  try {
+    writeSplit(dir);
+    const { stdout } = await run(cli, ['simulate', '--split', dir, '--noise', '1', '--secure-aggregation', '--dropout', '0.25', ...common.map((v, i) => (common[i - 1] === '--rounds' ? '1' : v))], { cwd: root });
+    const [tally] = stdout.split('\n').filter((l) => l.startsWith('{"completed"')).map((l) => JSON.parse(l));
+    assert.ok(tally.dropped > 0 && tally.completed + tally.dropped === 40 && tally.aborted === 0, JSON.stringify(tally));
+    const [row] = federatedRows(stdout);
+    assert.equal(row.mode, 'distributed');
+    assert.ok(row.epsilon > 0 && row.epsilon < Infinity && row.ndcg > 0, JSON.stringify(row));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('simulate names a malformed noise level', { skip }, async () => {
   await assert.rejects(run(cli, ['simulate', '--split', '/nonexistent', '--noise', '1,x']), (error) => {
     assert.equal(error.code, 2);
     assert.match(error.stderr, /--noise: 'x' is not a noise multiplier/);
     return true;
   });
+});
+
+test('simulate refuses --secure-aggregation in process and --dropout without it', { skip }, async () => {
+  for (const [extra, message] of [[['--secure-aggregation', '--in-process'], /drop --in-process/], [['--dropout', '0.1'], /--dropout applies to --secure-aggregation/]]) {
+    await assert.rejects(run(cli, ['simulate', '--split', '/nonexistent', ...extra]), (error) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, message);
+      return true;
+    });
+  }
 });

@@ -160,8 +160,18 @@ SecAggKey MaskStreamKey(const SecAggKey& secret, MaskKind kind, uint64_t round_i
 
 void AddMaskStream(std::vector<uint32_t>& acc, const SecAggKey& stream_key, bool subtract) {
   ChaCha20 stream(stream_key, std::array<uint8_t, 12>{'z', 'x', '-', 'm', 'a', 's', 'k', 0, 0, 0, 0, 0});
-  uint32_t words[16];
-  for (size_t i = 0; i < acc.size(); i += 16) {
+  constexpr size_t kWords = 16 * ChaCha20::kWideBlocks;
+  uint32_t words[kWords];
+  size_t i = 0;
+  for (; i + kWords <= acc.size(); i += kWords) {
+    stream.NextBlocksWords(words);
+    uint32_t* a = acc.data() + i;
+    if (subtract)
+      for (size_t j = 0; j < kWords; ++j) a[j] -= words[j];
+    else
+      for (size_t j = 0; j < kWords; ++j) a[j] += words[j];
+  }
+  for (; i < acc.size(); i += 16) {
     stream.NextBlockWords(words);
     const size_t n = std::min<size_t>(16, acc.size() - i);
     if (subtract)
@@ -259,37 +269,62 @@ StatusOr<std::vector<double>> SecAggDecode(const std::vector<uint32_t>& modular,
   return v;
 }
 
-StatusOr<UnmaskedSum> SecAggUnmask(const SecAggParams& params, const std::vector<std::vector<uint8_t>>& masked_inputs,
-                                   const std::vector<SecAggKey>& self_seeds, const std::vector<PairCorrection>& corrections) {
+StatusOr<SecAggUnmasker> SecAggUnmasker::Create(const SecAggParams& params) {
   auto layout = SecAggLayoutFor(params);
   if (!layout.ok()) return layout.status();
-  if (masked_inputs.size() != self_seeds.size()) return InvalidArgument("secure aggregation: one self seed per masked input");
-  if (masked_inputs.size() < params.threshold)
-    return InvalidArgument("secure aggregation: " + std::to_string(masked_inputs.size()) + " survivors, the threshold is " + std::to_string(params.threshold));
-  std::vector<uint32_t> sum(layout->padded, 0);
-  std::vector<uint32_t> senders;
-  for (size_t m = 0; m < masked_inputs.size(); ++m) {
-    uint32_t sender = 0;
-    auto coords = UnpackMaskedInput(masked_inputs[m].data(), masked_inputs[m].size(), params, *layout, &sender);
-    if (!coords.ok()) return coords.status();
-    if (std::find(senders.begin(), senders.end(), sender) != senders.end()) return InvalidArgument("secure aggregation: two masked inputs from one sender");
-    senders.push_back(sender);
-    for (size_t i = 0; i < sum.size(); ++i) sum[i] += (*coords)[i];
-    AddMaskStream(sum, MaskStreamKey(self_seeds[m], MaskKind::kSelf, params.round_id, sender, 0), true);
-  }
-  for (const PairCorrection& c : corrections) {
-    if (std::find(senders.begin(), senders.end(), c.survivor) == senders.end())
-      return InvalidArgument("secure aggregation: a correction names a device that sent no masked input");
-    if (std::find(senders.begin(), senders.end(), c.dropped) != senders.end())
-      return InvalidArgument("secure aggregation: a correction names a survivor as dropped");
-    // The survivor added sign(survivor, dropped) PRG(s); take it back out.
-    AddMaskStream(sum, MaskStreamKey(c.secret, MaskKind::kPair, params.round_id, c.survivor, c.dropped), c.survivor < c.dropped);
-  }
-  const uint32_t mask = CoordMask(layout->bits);
-  for (uint32_t& s : sum) s &= mask;
-  auto values = SecAggDecode(sum, params);
+  return SecAggUnmasker(params, *layout);
+}
+
+bool SecAggUnmasker::IsSender(uint32_t index) const { return std::binary_search(senders_.begin(), senders_.end(), index); }
+
+Status SecAggUnmasker::AddMasked(const uint8_t* bytes, size_t size, const SecAggKey& self_seed) {
+  uint32_t sender = 0;
+  auto coords = UnpackMaskedInput(bytes, size, params_, layout_, &sender);
+  if (!coords.ok()) return coords.status();
+  if (IsSender(sender)) return InvalidArgument("secure aggregation: two masked inputs from one sender");
+  if (std::binary_search(corrected_dropped_.begin(), corrected_dropped_.end(), sender))
+    return InvalidArgument("secure aggregation: a correction named this survivor as dropped");
+  senders_.insert(std::upper_bound(senders_.begin(), senders_.end(), sender), sender);
+  for (size_t i = 0; i < sum_.size(); ++i) sum_[i] += (*coords)[i];
+  AddMaskStream(sum_, MaskStreamKey(self_seed, MaskKind::kSelf, params_.round_id, sender, 0), true);
+  return Status();
+}
+
+Status SecAggUnmasker::AddCorrection(const PairCorrection& c) {
+  if (!IsSender(c.survivor)) return InvalidArgument("secure aggregation: a correction names a device that sent no masked input");
+  if (IsSender(c.dropped)) return InvalidArgument("secure aggregation: a correction names a survivor as dropped");
+  auto at = std::lower_bound(corrected_dropped_.begin(), corrected_dropped_.end(), c.dropped);
+  if (at == corrected_dropped_.end() || *at != c.dropped) corrected_dropped_.insert(at, c.dropped);
+  // The survivor added sign(survivor, dropped) PRG(s); take it back out.
+  AddMaskStream(sum_, MaskStreamKey(c.secret, MaskKind::kPair, params_.round_id, c.survivor, c.dropped), c.survivor < c.dropped);
+  return Status();
+}
+
+StatusOr<UnmaskedSum> SecAggUnmasker::Finish() {
+  if (senders_.size() < params_.threshold)
+    return InvalidArgument("secure aggregation: " + std::to_string(senders_.size()) + " survivors, the threshold is " + std::to_string(params_.threshold));
+  const uint32_t mask = CoordMask(layout_.bits);
+  std::vector<uint32_t> sum = sum_;
+  for (uint32_t& v : sum) v &= mask;
+  auto values = SecAggDecode(sum, params_);
   if (!values.ok()) return values.status();
   return UnmaskedSum{std::move(sum), std::move(*values)};
+}
+
+StatusOr<UnmaskedSum> SecAggUnmask(const SecAggParams& params, const std::vector<std::vector<uint8_t>>& masked_inputs,
+                                   const std::vector<SecAggKey>& self_seeds, const std::vector<PairCorrection>& corrections) {
+  if (masked_inputs.size() != self_seeds.size()) return InvalidArgument("secure aggregation: one self seed per masked input");
+  auto unmasker = SecAggUnmasker::Create(params);
+  if (!unmasker.ok()) return unmasker.status();
+  for (size_t m = 0; m < masked_inputs.size(); ++m) {
+    Status added = unmasker->AddMasked(masked_inputs[m].data(), masked_inputs[m].size(), self_seeds[m]);
+    if (!added.ok()) return added;
+  }
+  for (const PairCorrection& c : corrections) {
+    Status added = unmasker->AddCorrection(c);
+    if (!added.ok()) return added;
+  }
+  return unmasker->Finish();
 }
 
 }  // namespace zhixuan

@@ -107,6 +107,16 @@ TEST_CASE("ChaCha20 matches RFC 8439", "[secagg][crypto]") {
           "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8"
           "07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d");
   }
+  SECTION("four blocks at once are the next four blocks of the stream") {
+    std::array<uint8_t, 12> nonce{0, 0, 0, 9, 0, 0, 0, 0x4a, 0, 0, 0, 0};
+    ChaCha20 one(key, nonce, 0xfffffffe), wide(key, nonce, 0xfffffffe);  // the counter wraps inside
+    uint32_t single[64], four[64];
+    for (int round = 0; round < 3; ++round) {
+      for (int b = 0; b < 4; ++b) one.NextBlockWords(single + 16 * b);
+      wide.NextBlocksWords(four);
+      CHECK(std::equal(single, single + 64, four));
+    }
+  }
 }
 
 TEST_CASE("Shamir shares rebuild the secret from any t of them", "[secagg][shamir]") {

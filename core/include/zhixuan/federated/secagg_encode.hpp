@@ -111,8 +111,33 @@ struct UnmaskedSum {
   std::vector<double> values;     // decoded: centered, rotated back, unscaled; length D
 };
 
-// The server's unmasking: sum the survivors' masked inputs, remove each survivor's self mask (from
-// its rebuilt seed) and each (survivor, dropped) pair mask, decode.
+// The server's unmasking, streamed: each masked input and each mask is added into one running sum
+// as it comes (no device's full vector is kept), so memory is one padded vector whatever the cohort.
+class SecAggUnmasker {
+ public:
+  SecAggUnmasker() = default;  // empty; Create gives a usable one
+  static StatusOr<SecAggUnmasker> Create(const SecAggParams& params);
+  // A survivor's masked input with its rebuilt self seed: the input joins the sum, its self mask leaves.
+  Status AddMasked(const uint8_t* bytes, size_t size, const SecAggKey& self_seed);
+  // The mask of a pair (survivor, dropped): the survivor must have been added, the dropped device not.
+  Status AddCorrection(const PairCorrection& correction);
+  // Checks that no correction names a device added later as a survivor and that at least t inputs
+  // were summed, then decodes.
+  StatusOr<UnmaskedSum> Finish();
+  size_t survivors() const { return senders_.size(); }
+
+ private:
+  SecAggUnmasker(const SecAggParams& params, const SecAggLayout& layout) : params_(params), layout_(layout), sum_(layout.padded, 0) {}
+  bool IsSender(uint32_t index) const;
+  SecAggParams params_;
+  SecAggLayout layout_;
+  std::vector<uint32_t> sum_;
+  std::vector<uint32_t> senders_;           // sorted
+  std::vector<uint32_t> corrected_dropped_;
+};
+
+// The same at once (tests): sum the survivors' masked inputs, remove each survivor's self mask
+// (from its rebuilt seed) and each (survivor, dropped) pair mask, decode.
 StatusOr<UnmaskedSum> SecAggUnmask(const SecAggParams& params, const std::vector<std::vector<uint8_t>>& masked_inputs,
                                    const std::vector<SecAggKey>& self_seeds, const std::vector<PairCorrection>& corrections);
 
