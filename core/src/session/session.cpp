@@ -1,5 +1,6 @@
 #include "zhixuan/session/session.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,30 @@ Status Session::Install(StatusOr<Model> model, const std::string* catalog_json) 
   if (!rec.ok()) return rec.status();
   rec_ = std::move(rec).value();
   return Status::Ok();
+}
+
+namespace {
+// A compiled filter holds one byte per row: the cache keeps a few, within a memory bound.
+constexpr size_t kMaxCachedFilters = 16;
+constexpr size_t kFilterCacheBytes = 4u << 20;
+}  // namespace
+
+StatusOr<Filter> Session::CompileFilter(const std::string& json) {
+  if (!rec_) return InvalidArgument("no model is loaded");
+  if (filters_generation_ != rec_->generation()) {
+    filters_.clear();
+    filters_generation_ = rec_->generation();
+  }
+  for (const auto& [text, filter] : filters_)
+    if (text == json) return filter;
+  auto parsed = ParseFilterJson(json);
+  if (!parsed.ok()) return parsed.status();
+  Filter compiled = rec_->Compile(std::move(parsed).value());
+  const size_t row_bytes = static_cast<size_t>(std::max<int64_t>(rec_->item_count(), 1));
+  const size_t capacity = std::max<size_t>(1, std::min(kMaxCachedFilters, kFilterCacheBytes / row_bytes));
+  while (filters_.size() >= capacity) filters_.erase(filters_.begin());
+  filters_.emplace_back(json, compiled);
+  return compiled;
 }
 
 Status Session::ReplaceModel(const uint8_t* bytes, size_t size) {
