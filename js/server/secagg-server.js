@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { fromB64url, importPrivate, importPublic, publicKeyBytes, sharedSecret } from '../federated/secagg-crypto.js';
 import { SecAggStore } from './secagg-store.js';
+import { ZhixuanError } from '../errors.js';
 
 export const SECURE_DEFAULTS = Object.freeze({
   curve: 'X25519',
@@ -314,8 +315,13 @@ export class SecureAggregation {
           clip: c.clip, scale_bits: this.o.scaleBits, noise_variance: this.core.secaggNoiseVariance(z, this.o.scaleBits, t),
           cohort: n, threshold: t, rotation_seed: hex(randomBytes(32)),
         };
-        const layout = this.core.secaggLayout(JSON.stringify(params));
-        if (layout.zxError) return this._abort(id, `params: ${layout.zxError.message}`);
+        let layout;
+        try {
+          layout = this.core.secaggLayout(JSON.stringify(params));
+        } catch (error) {
+          if (!(error instanceof ZhixuanError)) throw error;
+          return this._abort(id, `params: ${error.message}`);
+        }
         this.store.setStage(id, 'share', Date.now() + stageMs, { params: JSON.stringify(params) });
         this.log(`secure round ${id}: ${n} members, threshold ${t}, k = ${layout.bits}`);
         return true;
@@ -384,9 +390,11 @@ export class SecureAggregation {
       }
       const packed = new Uint8Array(parts.length * SHARE_BYTES);
       parts.forEach((p, i) => packed.set(p, i * SHARE_BYTES));
-      const combined = this.core.secaggShamirCombine(packed, t);
-      if (combined.zxError) throw new Error(`device ${of}'s ${kind}: ${combined.zxError.message}`);
-      return combined.secret;
+      try {
+        return this.core.secaggShamirCombine(packed, t).secret;
+      } catch (error) {
+        throw new Error(`device ${of}'s ${kind}: ${error.message}`);
+      }
     };
     let sum;
     try {
@@ -413,7 +421,6 @@ export class SecureAggregation {
       const secrets = new Uint8Array(32 * corrSecrets.length);
       corrSecrets.forEach((s, i) => secrets.set(s, 32 * i));
       sum = this.core.secaggUnmask(row.params, maskedPacked, masked.length, seeds, Uint32Array.from(corrSurvivors), Uint32Array.from(corrDropped), secrets);
-      if (sum.zxError) throw new Error(sum.zxError.message);
     } catch (error) {
       return this._abort(id, `unmasking failed: ${error.message}`);
     }
