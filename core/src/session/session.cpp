@@ -52,28 +52,26 @@ Status Session::Install(StatusOr<Model> model, const std::string* catalog_json) 
   return Status::Ok();
 }
 
-namespace {
-// A compiled filter holds one byte per row: the cache keeps a few, within a memory bound.
-constexpr size_t kMaxCachedFilters = 16;
-constexpr size_t kFilterCacheBytes = 4u << 20;
-}  // namespace
-
+// A compiled filter holds one byte per row: the ring keeps a few, within a memory bound.
 StatusOr<Filter> Session::CompileFilter(const std::string& json) {
   if (!rec_) return InvalidArgument("no model is loaded");
   if (filters_generation_ != rec_->generation()) {
-    filters_.clear();
+    for (int i = 0; i < filters_used_; ++i) filters_[i] = Filter();  // stale masks go now
+    filters_used_ = filters_next_ = 0;
     filters_generation_ = rec_->generation();
   }
-  for (const auto& [text, filter] : filters_)
-    if (text == json) return filter;
+  for (int i = 0; i < filters_used_; ++i)
+    if (filter_texts_[i] == json) return filters_[i];
   auto parsed = ParseFilterJson(json);
   if (!parsed.ok()) return parsed.status();
-  Filter compiled = rec_->Compile(std::move(parsed).value());
-  const size_t row_bytes = static_cast<size_t>(std::max<int64_t>(rec_->item_count(), 1));
-  const size_t capacity = std::max<size_t>(1, std::min(kMaxCachedFilters, kFilterCacheBytes / row_bytes));
-  while (filters_.size() >= capacity) filters_.erase(filters_.begin());
-  filters_.emplace_back(json, compiled);
-  return compiled;
+  constexpr int64_t kCacheBytes = int64_t{4} << 20;
+  const int capacity = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kCachedFilters, kCacheBytes / std::max<int64_t>(rec_->item_count(), 1))));
+  const int slot = filters_next_ % capacity;
+  filters_next_ = slot + 1;
+  filters_used_ = std::max(filters_used_, slot + 1);
+  filter_texts_[slot] = json;
+  filters_[slot] = rec_->Compile(std::move(parsed).value());
+  return filters_[slot];
 }
 
 Status Session::ReplaceModel(const uint8_t* bytes, size_t size) {

@@ -92,8 +92,12 @@ class Session {
   std::vector<std::unique_ptr<SessionRoom>> rooms_;
   std::unique_ptr<BundleLoader> pending_;  // between BeginLoad and FinishLoad (owns the buffer)
   Status begun_;
-  // Compiled filters, oldest first, all of one recommender generation.
-  std::vector<std::pair<std::string, Filter>> filters_;
+  // Compiled filters of one recommender generation: a ring of the last few, by their JSON text.
+  static constexpr int kCachedFilters = 8;
+  std::string filter_texts_[kCachedFilters];
+  Filter filters_[kCachedFilters];
+  int filters_used_ = 0;
+  int filters_next_ = 0;
   uint64_t filters_generation_ = 0;
 };
 
