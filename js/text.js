@@ -190,22 +190,16 @@ export function recommendReranked(rec, options) {
     }
     return rec._result(handle.recommend(vector, rows, weights, k, excluded, filterJson(filter), diversity, exploration));
   }
-  // The profile's list (with reasons) or a cold user's (with its policy) is the pool here.
+  const excludeRows = rec._rows(checkIdList(exclude, 'exclude'), 'exclude', true);
+  if (rec._localProfile()) {
+    // One crossing: the profile's pool, re-ranked, each item with its reason (RecommendFromProfile).
+    const out = handle.recommendFromProfile(k, filterJson(filter), excludeRows, diversity, exploration);
+    if (!out.cold) return { ...rec._result(out), reasons: out.reasons };
+  }
+  // A cold user's list (with its policy) is the pool here.
   const pool = rec.recommend({ ...options, diversity: 0, exploration: 0, k: handle.poolSize(k) });
   const rows = rec._rows(pool.ids, 'pool');
-  // Exploration draws from the user's best long-tail items over the whole catalog: it needs
-  // the user vector and what the list must leave out (history, seen items, exclusions).
-  let vector = null;
-  let excluded = [];
-  if (exploration > 0 && !pool.policy) {
-    if (rec._localProfile()) {
-      vector = rec._localProfile().vector();
-      excluded = Array.from(rec._localProfile().seenRows());
-    }
-    excluded.push(...rec._rows(checkIdList(options.exclude, 'exclude'), 'exclude', true));
-  }
-  const top = handle.rerank(rows, pool.scores, k, diversity, exploration, vector ? Float32Array.from(vector) : null,
-    Int32Array.from(excluded), filterJson(options.filter));
+  const top = handle.rerank(rows, pool.scores, k, diversity, exploration);
   const out = rec._result(top);
   if (pool.reasons) {
     const reasonOfId = new Map(pool.ids.map((id, i) => [id, pool.reasons[i]]));

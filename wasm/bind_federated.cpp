@@ -19,26 +19,30 @@ namespace {
 
 using emscripten::val;
 
-// {payload, normBeforeClip, normSent}: the device's update for one round.
-val ComputeUpdate(Session& session, const val& rows, const val& weights, const std::string& config_json, const val& nonce,
-                  const val& seed) {
+// computeUpdate in one crossing (ComputeChargedUpdate): {affordable, epsilonAfter, budget} and,
+// when affordable, {payload, ledger, normBeforeClip, normSent}.
+val ComputeUpdate(Session& session, const val& rows, const val& weights, const std::string& round_json,
+                  double participation_rate, const std::string& ledger_json, const val& nonce, const val& seed) {
   if (!session.loaded()) return ErrorVal(InvalidArgument("no model is loaded"));
-  auto config = ParseRoundConfigJson(config_json);
-  if (!config.ok()) return ErrorVal(config.status());
   auto nonce_bytes = FixedBytes<16>(nonce, "nonce");
   if (!nonce_bytes.ok()) return ErrorVal(nonce_bytes.status());
   auto seed_bytes = FixedBytes<32>(seed, "noise seed");
   if (!seed_bytes.ok()) return ErrorVal(seed_bytes.status());
-  const std::vector<int32_t> r = CopyIn<int32_t>(rows);
-  const std::vector<float> w = CopyIn<float>(weights);
-  if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("weights and rows differ in length"));
-  FoldInInput input{r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())};
-  auto update = ComputeClientUpdate(session.recommender().model(), input, *config, *nonce_bytes, *seed_bytes);
-  if (!update.ok()) return ErrorVal(update.status());
+  const HistoryArg history(rows, weights);
+  if (Status checked = history.Check(); !checked.ok()) return ErrorVal(checked);
+  auto charged = ComputeChargedUpdate(session.recommender().model(), history.input(), round_json, participation_rate, ledger_json,
+                                      *nonce_bytes, *seed_bytes);
+  if (!charged.ok()) return ErrorVal(charged.status());
   val out = val::object();
-  out.set("payload", CopyOut(update->payload));
-  out.set("normBeforeClip", update->norm_before_clip);
-  out.set("normSent", update->norm_sent);
+  out.set("affordable", charged->affordable);
+  out.set("epsilonAfter", charged->epsilon_after);
+  out.set("budget", charged->budget);
+  if (charged->affordable) {
+    out.set("payload", CopyOut(charged->update.payload));
+    out.set("ledger", charged->ledger_json);
+    out.set("normBeforeClip", charged->update.norm_before_clip);
+    out.set("normSent", charged->update.norm_sent);
+  }
   return out;
 }
 

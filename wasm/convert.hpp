@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "zhixuan/model/scoring.hpp"
 #include "zhixuan/base/status.hpp"
+#include "zhixuan/model/foldin.hpp"
+#include "zhixuan/model/scoring.hpp"
 
 namespace zhixuan::wasm {
 
@@ -72,5 +73,43 @@ emscripten::val StringArray(const Strings& strings) {
   for (size_t i = 0; i < strings.size(); ++i) out.set(i, std::string(strings[i]));
   return out;
 }
+
+// A JS array of strings (null/undefined: empty).
+inline std::vector<std::string> StringList(const emscripten::val& array) {
+  std::vector<std::string> out;
+  if (array.isUndefined() || array.isNull()) return out;
+  const size_t n = array["length"].as<size_t>();
+  for (size_t i = 0; i < n; ++i) out.push_back(array[i].as<std::string>());
+  return out;
+}
+
+// A JS array of byte arrays (null/undefined: empty).
+inline std::vector<std::vector<uint8_t>> ByteArrays(const emscripten::val& array) {
+  std::vector<std::vector<uint8_t>> out;
+  if (array.isUndefined() || array.isNull()) return out;
+  const size_t n = array["length"].as<size_t>();
+  for (size_t i = 0; i < n; ++i) out.push_back(CopyIn<uint8_t>(array[i]));
+  return out;
+}
+
+// UTF-8 bytes (a Uint8Array) as a string.
+inline std::string BytesOf(const emscripten::val& bytes) {
+  const std::vector<uint8_t> v = CopyIn<uint8_t>(bytes);
+  return std::string(v.begin(), v.end());
+}
+
+// A history as it crosses: rows and optional weights (empty: all 1), copied in.
+struct HistoryArg {
+  std::vector<int32_t> rows;
+  std::vector<float> weights;
+  HistoryArg(const emscripten::val& r, const emscripten::val& w) : rows(CopyIn<int32_t>(r)), weights(CopyIn<float>(w)) {}
+  Status Check() const {
+    return weights.empty() || weights.size() == rows.size() ? Status::Ok()
+                                                           : InvalidArgument("history weights and items differ in length");
+  }
+  FoldInInput input() const {
+    return {rows.data(), weights.empty() ? nullptr : weights.data(), static_cast<int64_t>(rows.size())};
+  }
+};
 
 }  // namespace zhixuan::wasm

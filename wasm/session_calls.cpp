@@ -66,20 +66,19 @@ val ItemIds(const Session& s) { return StringArray(s.recommender().item_ids()); 
 val ColdItems(const Session& s) { return StringArray(s.recommender().cold_items()); }
 
 val FoldIn(const Session& s, const val& rows, const val& weights) {
-  std::vector<int32_t> r = CopyIn<int32_t>(rows);
-  std::vector<float> w = CopyIn<float>(weights);
-  if (!w.empty() && w.size() != r.size()) return ErrorVal(InvalidArgument("history weights and items differ in length"));
-  auto x = s.recommender().FoldIn({r.data(), w.empty() ? nullptr : w.data(), static_cast<int64_t>(r.size())});
+  const HistoryArg history(rows, weights);
+  if (Status checked = history.Check(); !checked.ok()) return ErrorVal(checked);
+  auto x = s.recommender().FoldIn(history.input());
   return x.ok() ? CopyOut(x.value()) : ErrorVal(x.status());
 }
 
-val Recommend(const Session& s, const val& user_vector, int k, const val& exclude_rows, const std::string& filter_json) {
+val Recommend(Session& s, const val& user_vector, int k, const val& exclude_rows, const std::string& filter_json) {
   const Recommender& rec = s.recommender();
   std::vector<float> user = CopyIn<float>(user_vector);
   if (static_cast<int>(user.size()) != rec.dim())
     return ErrorVal(InvalidArgument("userVector has " + std::to_string(user.size()) + " values, the model needs " +
                                     std::to_string(rec.dim())));
-  auto filter = ParseFilterJson(filter_json);
+  auto filter = s.CompileFilter(filter_json);
   if (!filter.ok()) return ErrorVal(filter.status());
   Query query;
   query.user_vector = user.data();
@@ -90,12 +89,12 @@ val Recommend(const Session& s, const val& user_vector, int k, const val& exclud
   return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
 }
 
-val RecommendBatch(const Session& s, const val& user_vectors, int count, int k, const std::string& filter_json) {
+val RecommendBatch(Session& s, const val& user_vectors, int count, int k, const std::string& filter_json) {
   const Recommender& rec = s.recommender();
   std::vector<float> users = CopyIn<float>(user_vectors);
   if (count <= 0 || users.size() != static_cast<size_t>(count) * rec.dim())
     return ErrorVal(InvalidArgument("userVectors must hold count x dim values"));
-  auto filter = ParseFilterJson(filter_json);
+  auto filter = s.CompileFilter(filter_json);
   if (!filter.ok()) return ErrorVal(filter.status());
   auto batch = rec.RecommendBatch(users.data(), count, k, filter.value());
   if (!batch.ok()) return ErrorVal(batch.status());
@@ -104,8 +103,8 @@ val RecommendBatch(const Session& s, const val& user_vectors, int count, int k, 
   return out;
 }
 
-val SimilarItems(const Session& s, int row, int k, const std::string& filter_json) {
-  auto filter = ParseFilterJson(filter_json);
+val SimilarItems(Session& s, int row, int k, const std::string& filter_json) {
+  auto filter = s.CompileFilter(filter_json);
   if (!filter.ok()) return ErrorVal(filter.status());
   auto top = s.recommender().SimilarItems(row, k, filter.value());
   return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());

@@ -28,11 +28,11 @@ emscripten::val ItemIds(const Session& s);
 emscripten::val ItemIdsOf(const Session& s, const emscripten::val& rows);
 emscripten::val ColdItems(const Session& s);
 emscripten::val FoldIn(const Session& s, const emscripten::val& rows, const emscripten::val& weights);
-emscripten::val Recommend(const Session& s, const emscripten::val& user_vector, int k, const emscripten::val& exclude_rows,
+emscripten::val Recommend(Session& s, const emscripten::val& user_vector, int k, const emscripten::val& exclude_rows,
                           const std::string& filter_json);
-emscripten::val RecommendBatch(const Session& s, const emscripten::val& user_vectors, int count, int k,
+emscripten::val RecommendBatch(Session& s, const emscripten::val& user_vectors, int count, int k,
                                const std::string& filter_json);
-emscripten::val SimilarItems(const Session& s, int row, int k, const std::string& filter_json);
+emscripten::val SimilarItems(Session& s, int row, int k, const std::string& filter_json);
 emscripten::val AlsoBought(const Session& s, int row, int k);
 
 }  // namespace zhixuan::wasm

@@ -78,18 +78,18 @@ export class Federated {
   computeUpdate(roundConfig, options = {}) {
     const session = this._rec._live();
     const json = configJson(roundConfig);
-    const ledgerJson = configJson({ ...roundConfig, sampling_rate: options.participationRate ?? 1 });
     if (!this._consent) throw new ZhixuanError('NO_CONSENT', 'federated participation needs setConsent(true) first');
-    const status = this._core().federatedLedgerStatus(this._ledger, ledgerJson);
-    if (!status.affordable) {
-      throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${status.epsilonAfter.toFixed(3)}, over the budget ${status.budget}`);
-    }
     const history = options.history ?? this._historySource?.() ?? this._kept?.history();
     if (history === undefined || history === null) throw new ZhixuanError('INVALID_ARGUMENT', 'computeUpdate needs options.history (or setHistorySource)');
     const { rows, weights } = this._rec._history(history);
-    const update = this._core().federatedComputeUpdate(session, rows, weights, json, randomBytes(16), randomBytes(32));
-    // Charged when the payload exists: from here on it may leave the device.
-    this._ledger = this._core().federatedLedgerCharge(this._ledger, ledgerJson).ledger;
+    const q = options.participationRate ?? 1;
+    if (typeof q !== 'number') throw new ZhixuanError('INVALID_ARGUMENT', 'participationRate must be a number in [0, 1]');
+    // One crossing: the budget checked, the update computed and the ledger charged (ComputeChargedUpdate).
+    const update = this._core().federatedComputeUpdate(session, rows, weights, json, q, this._ledger, randomBytes(16), randomBytes(32));
+    if (!update.affordable) {
+      throw new ZhixuanError('PRIVACY_BUDGET_SPENT', `one more round would bring epsilon to ${update.epsilonAfter.toFixed(3)}, over the budget ${update.budget}`);
+    }
+    this._ledger = update.ledger;
     this._save().catch((error) => console.warn(`zhixuan federated: ledger not stored (${error.message})`));
     return update.payload;
   }

@@ -14,9 +14,7 @@ export function neighbourhoodThreshold(k) { return Math.floor((k + 1) / 2) + 1; 
 
 /** The degree the rule asks for (dropout and corruption rates, 2^-40 security, 2^-20 correctness). */
 export function degreeFor(core, cohort, { dropout, corruption }) {
-  const out = core.secaggDegree(cohort, dropout, corruption, 40, 20);
-  if (out.zxError) throw new ZhixuanError(out.zxError.code ?? 'INVALID_ARGUMENT', out.zxError.message);
-  return out.neighbours;
+  return core.secaggDegree(cohort, dropout, corruption, 40, 20).neighbours;  // throws ZhixuanError (raiseCoreErrors)
 }
 
 async function graphSeed(roundId, members) {
@@ -43,8 +41,14 @@ export async function neighbourhoods(core, params, members) {
   const sorted = [...members].sort((a, b) => a.index - b.index);
   const n = sorted.length;
   const k = params.neighbours ?? n - 1;
-  const out = core.secaggNeighbours(n, Math.min(k, n - 1), await graphSeed(params.round_id, sorted));
-  if (out.zxError) throw new ZhixuanError('SERVER_MISBEHAVED', `the round's neighbour graph: ${out.zxError.message}`);
+  const seed = await graphSeed(params.round_id, sorted);
+  let out;
+  try {
+    out = core.secaggNeighbours(n, Math.min(k, n - 1), seed);
+  } catch (error) {
+    if (!(error instanceof ZhixuanError)) throw error;
+    throw new ZhixuanError('SERVER_MISBEHAVED', `the round's neighbour graph: ${error.message}`);
+  }
   const graph = new Map();
   for (let p = 0; p < n; p++) {
     const list = Array.from(out.neighbours.subarray(p * out.degree, (p + 1) * out.degree), (q) => sorted[q].index);

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { raiseCoreErrors } from '../errors.js';
 
 let corePromise = null;
 
@@ -20,7 +21,7 @@ export function loadCore() {
       const wasmBinary = await readFile(path.join(dir, 'zhixuan-server.wasm'));
       const core = await factory({ wasmBinary, print: () => {}, printErr: (m) => console.error(`zhixuan core: ${m}`) });
       if (typeof core.FederatedRound !== 'function') throw new Error(`the core in ${dir} was built without wasm/bind_aggregation.cpp`);
-      return core;
+      return raiseCoreErrors(core);  // every call throws a ZhixuanError for a non-OK status (js/errors.js)
     })();
     corePromise.catch(() => { corePromise = null; });
   }

@@ -15,6 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { MetricsStore } from './metrics-store.js';
+import { ZhixuanError } from '../errors.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
 
 const MAX_REPORT_BYTES = 4 << 20;
@@ -101,8 +102,12 @@ export class OpsService {
 
   /** Validates (the devices' own parser) and stores a new experiments file; throws the core's named error. */
   publish(text) {
-    const loaded = this.runtime.load(text);
-    if (loaded?.zxError) throw new Error(`the experiments file is not valid: ${loaded.zxError.code}: ${loaded.zxError.message}`);
+    try {
+      this.runtime.load(text);
+    } catch (error) {
+      if (!(error instanceof ZhixuanError)) throw error;
+      throw new Error(`the experiments file is not valid: ${error.code}: ${error.message}`);
+    }
     const version = JSON.parse(text).version;
     this.store.addExperimentsFile(version, text);
     this.layouts.delete(version);
@@ -116,8 +121,12 @@ export class OpsService {
       if (!file) return null;
       const runtime = new this.server.core.OpsRuntime();
       try {
-        const loaded = runtime.load(file.text);
-        if (loaded?.zxError) return null;
+        try {
+          runtime.load(file.text);
+        } catch (error) {
+          if (error instanceof ZhixuanError) return null;
+          throw error;
+        }
         const empty = JSON.parse(runtime.report(0).report);
         this.layouts.set(version, { layout: empty.layout, sigma: empty.sigma, noiseMultiplier: empty.noise_multiplier, delta: empty.delta, file: JSON.parse(file.text) });
       } finally {
@@ -268,8 +277,12 @@ export class OpsService {
 
   _epsilonPerDay(noiseMultiplier, delta) {
     if (!(noiseMultiplier > 0)) return Infinity;
-    const r = this.server.core.federatedEpsilon?.(1, noiseMultiplier, 1, delta);
-    return r && !r.zxError ? r.epsilon : null;
+    try {
+      return this.server.core.federatedEpsilon?.(1, noiseMultiplier, 1, delta).epsilon ?? null;
+    } catch (error) {
+      if (error instanceof ZhixuanError) return null;
+      throw error;
+    }
   }
 
   /** Everything the dashboard shows, computed from the stored sums. */

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { fromB64url, importPrivate, importPublic, publicKeyBytes, sharedSecret } from '../federated/secagg-crypto.js';
 import { degreeFor, neighbourhoods } from '../federated/secagg-graph.js';
 import { SecAggStore } from './secagg-store.js';
+import { ZhixuanError } from '../errors.js';
 
 export const SECURE_DEFAULTS = Object.freeze({
   curve: 'X25519',
@@ -352,8 +353,13 @@ export class SecureAggregation {
           cohort: n, threshold: t, rotation_seed: hex(randomBytes(32)),
           neighbours: this._degree(n),
         };
-        const layout = this.core.secaggLayout(JSON.stringify(params));
-        if (layout.zxError) return this._abort(id, `params: ${layout.zxError.message}`);
+        let layout;
+        try {
+          layout = this.core.secaggLayout(JSON.stringify(params));
+        } catch (error) {
+          if (!(error instanceof ZhixuanError)) throw error;
+          return this._abort(id, `params: ${error.message}`);
+        }
         this.store.setStage(id, 'share', Date.now() + stageMs, { params: JSON.stringify(params) });
         this.log(`secure round ${id}: ${n} members, threshold ${t}, ${params.neighbours} neighbours each, ${layout.bits} bits a value`);
         return true;
@@ -427,25 +433,25 @@ export class SecureAggregation {
         if (parts.length < tk) throw new Error(`device ${of}'s ${kind}: ${parts.length} shares answered, ${tk} needed`);
         const packed = new Uint8Array(parts.length * SHARE_BYTES);
         parts.forEach((p, i) => packed.set(p, i * SHARE_BYTES));
-        const combined = this.core.secaggShamirCombine(packed, tk);
-        if (combined.zxError) throw new Error(`device ${of}'s ${kind}: ${combined.zxError.message}`);
-        return combined.secret;
+        try {
+          return this.core.secaggShamirCombine(packed, tk).secret;
+        } catch (error) {
+          throw new Error(`device ${of}'s ${kind}: ${error.message}`);
+        }
       };
       const stream = new this.core.SecAggStream();
       try {
-        const opened = stream.open(row.params);
-        if (opened.zxError) throw new Error(opened.zxError.message);
-        const check = (out) => { if (out.zxError) throw new Error(out.zxError.message); };
-        for (const m of this.store.maskedEach(id)) check(stream.addMasked(m.bytes, collect('self_shares', m.idx)));
+        // The core's calls throw ZhixuanError (js/server/core.js: raiseCoreErrors).
+        stream.open(row.params);
+        for (const m of this.store.maskedEach(id)) stream.addMasked(m.bytes, collect('self_shares', m.idx));
         const alive = new Set(survivors);
         for (const v of dropped) {
           const key = await importPrivate(this.o.curve, collect('key_shares', v), fromB64url(members.get(v).mask_pk));
           for (const u of graph.get(v)) {
-            if (alive.has(u)) check(stream.addCorrection(u, v, await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk))));
+            if (alive.has(u)) stream.addCorrection(u, v, await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk)));
           }
         }
         sum = stream.finish();
-        check(sum);
       } finally {
         stream.delete();
       }

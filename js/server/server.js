@@ -15,6 +15,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadCore, withHeapBytes } from './core.js';
+import { ZhixuanError } from '../errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { Store } from './store.js';
 import { SecureAggregation } from './secagg-server.js';
@@ -54,12 +55,15 @@ export class HttpError extends Error {
   }
 }
 
-function coreCall(result) {
-  if (result && result.zxError) {
-    const { code, message } = result.zxError;
-    throw new HttpError(CORE_STATUS[code] ?? 400, code, message);
+// The core's errors (ZhixuanError, js/errors.js: the core is loaded through raiseCoreErrors) as
+// HTTP answers.
+function coreCall(call) {
+  try {
+    return call();
+  } catch (error) {
+    if (!(error instanceof ZhixuanError)) throw error;
+    throw new HttpError(CORE_STATUS[error.code] ?? 400, error.code, error.message);
   }
-  return result;
 }
 
 function readBody(req, maxBytes) {
@@ -176,7 +180,7 @@ export class AggregationServer {
   _modelInfo(bytes) {
     const session = new this.core.Session();
     try {
-      coreCall(withHeapBytes(this.core, bytes, (ptr, len) => session.load(ptr, len, '', false)));
+      coreCall(() => withHeapBytes(this.core, bytes, (ptr, len) => session.load(ptr, len, '', false)));
       return session.info();
     } catch (error) {
       throw new Error(`the model bundle is not valid: ${error.message}`);
@@ -229,13 +233,17 @@ export class AggregationServer {
     const row = this.store.openRound();
     this.round?.delete();
     this.round = new this.core.FederatedRound();
-    const opened = coreCall(withHeapBytes(this.core, this.model.bytes, (ptr, len) => this.round.open(ptr, len, row.config, this._maxPayloadGuess())));
+    const opened = coreCall(() => withHeapBytes(this.core, this.model.bytes, (ptr, len) => this.round.open(ptr, len, row.config, this._maxPayloadGuess())));
     this.roundRow = row;
     this.roundConfig = { ...JSON.parse(row.config), ...JSON.parse(opened.config) };
     this.payloadBytes = opened.payloadBytes;
     for (const update of this.store.updates(row.id)) {
-      const added = withHeapBytes(this.core, new Uint8Array(update.payload), (ptr, len) => this.round.add(ptr, len));
-      if (added?.zxError) this.log(`stored update of round ${row.id} no longer adds: ${added.zxError.message}`);
+      try {
+        withHeapBytes(this.core, new Uint8Array(update.payload), (ptr, len) => this.round.add(ptr, len));
+      } catch (error) {
+        if (!(error instanceof ZhixuanError)) throw error;
+        this.log(`stored update of round ${row.id} no longer adds: ${error.message}`);
+      }
     }
     this._scheduleDeadline();
   }
@@ -265,7 +273,7 @@ export class AggregationServer {
     const accepted = this.round.count();
     const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
     try {
-      const { model } = coreCall(this.round.finish(new Uint8Array(randomBytes(32)), nextVersion));
+      const { model } = coreCall(() => this.round.finish(new Uint8Array(randomBytes(32)), nextVersion));
       const nextId = roundId + 1;
       const previous = this.model;
       this.model = { version: nextVersion, bytes: model, items: previous.items };
@@ -290,8 +298,8 @@ export class AggregationServer {
     const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
     const stepper = new this.core.SecureRoundModel();
     try {
-      coreCall(withHeapBytes(this.core, this.model.bytes, (ptr, len) => stepper.open(ptr, len)));
-      const { model } = coreCall(stepper.apply(JSON.stringify(this.roundConfig), sum, count, nextVersion));
+      coreCall(() => withHeapBytes(this.core, this.model.bytes, (ptr, len) => stepper.open(ptr, len)));
+      const { model } = coreCall(() => stepper.apply(JSON.stringify(this.roundConfig), sum, count, nextVersion));
       const previous = this.model;
       this.model = { version: nextVersion, bytes: model, items: previous.items, dim: previous.dim };
       const nextId = roundId + 1;
@@ -325,7 +333,7 @@ export class AggregationServer {
     const closed = this.store.closedRounds();
     if (c.noise_mode === 'none' || !(c.noise_multiplier > 0)) return { delta: c.delta, perRound: Infinity, total: closed ? Infinity : 0 };
     const q = c.noise_mode === 'local' ? 1 : c.sampling_rate;
-    const eps = (steps) => coreCall(this.core.federatedEpsilon(q, c.noise_multiplier, steps, c.delta)).epsilon;
+    const eps = (steps) => coreCall(() => this.core.federatedEpsilon(q, c.noise_multiplier, steps, c.delta)).epsilon;
     return { delta: c.delta, samplingRate: q, noiseMultiplier: c.noise_multiplier, perRound: eps(1), total: eps(closed), rounds: closed };
   }
 
@@ -407,10 +415,10 @@ export class AggregationServer {
       throw new HttpError(409, roundId < open ? 'STALE_ROUND' : 'ROUND_NOT_OPEN', `round ${roundId} is not open (the open round is ${open})`);
     }
     if (this.store.hasUpdate(open, token)) throw new HttpError(409, 'DUPLICATE_UPDATE', `this client already sent its update for round ${open}`);
-    const { nonce } = coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.validate(ptr, len)));
+    const { nonce } = coreCall(() => withHeapBytes(this.core, body, (ptr, len) => this.round.validate(ptr, len)));
     if (this.store.hasNonce(nonce)) throw new HttpError(409, 'REPLAY', 'this payload (nonce) was already received');
     this.store.addUpdate(open, token, nonce, body);  // committed (WAL, synchronous=FULL) before the answer
-    coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
+    coreCall(() => withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
     const accepted = this.round.count();
     send(res, 202, { round: open, accepted, quorum: this.options.quorum });
     if (accepted >= this.options.quorum) setImmediate(() => { if (this.roundRow.id === open) this._aggregate('quorum'); });

@@ -156,3 +156,17 @@ test('recommend({diversity, exploration}) re-ranks: MMR mixes clusters, explorat
   rec.dispose();
   throwsCode(() => rec.search('python'), 'DISPOSED');
 });
+
+test('a filter used again follows the catalog: items added on the device pass it (the core caches compiled filters)', async () => {
+  const rec = await open();
+  const filter = { tags: ['考研'] };
+  const user = rec.foldIn(['kaoyan-math']);
+  const before = rec.recommend({ userVector: user, k: 50, filter });
+  assert.ok(before.ids.length > 0 && before.ids.every((id) => rec.item(id).tags.includes('考研')));
+  assert.deepEqual(rec.recommend({ userVector: user, k: 50, filter }), before);  // the cached filter: same list
+  rec.addItems([{ id: 'kaoyan-added', title: '考研数学 冲刺 真题', tags: ['考研'] }]);
+  const after = rec.recommend({ userVector: user, k: 50, filter: { tags: ['考研'] } });
+  assert.ok(after.ids.includes('kaoyan-added'), after.ids.join());
+  assert.equal(after.ids.length, before.ids.length + 1);
+  assert.ok(!rec.recommend({ userVector: user, k: 50, filter: { tags: ['python'] } }).ids.includes('kaoyan-added'));
+});

@@ -222,4 +222,34 @@ StatusOr<ClientUpdate> ComputeClientUpdate(const Model& model, const FoldInInput
   return Status(StatusCode::kInternal, "could not quantize the update within the norm bound");
 }
 
+StatusOr<ChargedUpdate> ComputeChargedUpdate(const Model& model, const FoldInInput& history, const std::string& round_json,
+                                             double participation_rate, const std::string& ledger_json,
+                                             const std::array<uint8_t, 16>& nonce,
+                                             const std::array<uint8_t, 32>& noise_seed) {
+  auto config = ParseRoundConfigJson(round_json);
+  if (!config.ok()) return config.status();
+  if (!std::isfinite(participation_rate) || participation_rate < 0 || participation_rate > 1)
+    return BadConfig("'sampling_rate' = " + std::to_string(participation_rate) + " is outside [0.000000, 1.000000]");
+  auto ledger = PrivacyLedger::FromJson(ledger_json);
+  if (!ledger.ok()) return ledger.status();
+  // The ledger counts the device's own q, never the rate the server declares.
+  RoundConfig charged = *config;
+  charged.sampling_rate = participation_rate;
+  const AccountantParams accountant = charged.accountant();
+  auto after = ledger->EpsilonAfterRound(accountant);
+  if (!after.ok()) return after.status();
+  ChargedUpdate out;
+  out.epsilon_after = *after;
+  out.budget = ledger->epsilon_budget();
+  out.affordable = *after <= ledger->epsilon_budget();
+  if (!out.affordable) return out;
+  auto update = ComputeClientUpdate(model, history, *config, nonce, noise_seed);
+  if (!update.ok()) return update.status();
+  // Charged once the payload exists: from here on it may leave the device.
+  ZX_RETURN_IF_ERROR(ledger->Charge(accountant));
+  out.update = std::move(update).value();
+  out.ledger_json = ledger->ToJson();
+  return out;
+}
+
 }  // namespace zhixuan

@@ -83,6 +83,17 @@ const CatalogItem* Catalog::find(const std::string& id_or_alias) const {
   return it == index.end() ? nullptr : &items[it->second];
 }
 
+StatusOr<std::vector<CatalogItem>> ParseCatalogItemsJson(const std::vector<std::string>& json_texts) {
+  std::vector<CatalogItem> items;
+  items.reserve(json_texts.size());
+  for (size_t i = 0; i < json_texts.size(); ++i) {
+    auto item = ParseCatalogItemJson(json_texts[i]);
+    if (!item.ok()) return Status(item.status().code(), "items[" + std::to_string(i) + "]: " + item.status().message());
+    items.push_back(std::move(item).value());
+  }
+  return items;
+}
+
 StatusOr<CatalogItem> ParseCatalogItemJson(const std::string& json_text) {
   JsonDocument doc;
   std::string error;

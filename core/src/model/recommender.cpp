@@ -1,6 +1,7 @@
 #include "zhixuan/model/recommender.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string_view>
 #include <unordered_set>
@@ -107,7 +108,25 @@ const CatalogItem* Recommender::CatalogItemOf(int32_t row) const {
   return &catalog_->items[catalog_index_[row]];
 }
 
+uint64_t Recommender::NextGeneration() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
+Filter Recommender::Compile(Filter filter) const {
+  filter.compiled.reset();
+  // Without a catalog every row passes: selection needs no mask at all.
+  if (catalog_) filter.compiled = std::make_shared<const std::vector<uint8_t>>(AllowedMask(filter));
+  filter.compiled_for = generation_;
+  return filter;
+}
+
+const std::vector<uint8_t>* Recommender::CompiledMask(const Filter& filter) const {
+  return filter.compiled && filter.compiled_for == generation_ ? filter.compiled.get() : nullptr;
+}
+
 std::vector<uint8_t> Recommender::AllowedMask(const Filter& filter) const {
+  if (const std::vector<uint8_t>* compiled = CompiledMask(filter)) return *compiled;
   std::vector<uint8_t> allowed(static_cast<size_t>(item_count()), 1);
   if (!catalog_) return allowed;
   const bool price_bound = filter.min_price >= 0 || filter.max_price >= 0;
@@ -139,20 +158,36 @@ StatusOr<std::vector<float>> Recommender::FoldIn(const FoldInInput& input) const
   return zhixuan::FoldIn(model_.items, model_.gram, model_.manifest.foldin, input);
 }
 
+StatusOr<std::vector<float>> Recommender::QueryVector(std::vector<float> user_vector, const FoldInInput& history) const {
+  if (user_vector.empty()) {
+    auto folded = FoldIn(history);
+    if (!folded.ok()) return folded.status();
+    user_vector = std::move(folded).value();
+  }
+  if (static_cast<int>(user_vector.size()) != dim())
+    return InvalidArgument("userVector has " + std::to_string(user_vector.size()) + " values, the model needs " + std::to_string(dim()));
+  return user_vector;
+}
+
 StatusOr<TopK> Recommender::Recommend(const Query& query) const {
   ZX_RETURN_IF_ERROR(CheckK(query.k));
   if (query.user_vector == nullptr) return InvalidArgument("user vector is missing");
   for (int j = 0; j < dim(); ++j)
     if (!std::isfinite(query.user_vector[j])) return InvalidArgument("user vector contains NaN or Inf");
-  // Without a catalog or exclusions every row passes: no N-byte mask to build per query.
+  // Without a catalog or exclusions every row passes: no N-byte mask to build per query; a
+  // compiled filter without exclusions is read as it is.
   std::vector<uint8_t> allowed;
-  if (catalog_ || !query.exclude_rows.empty()) {
+  const uint8_t* mask = nullptr;
+  const std::vector<uint8_t>* compiled = CompiledMask(query.filter);
+  if (compiled && query.exclude_rows.empty()) {
+    mask = compiled->data();
+  } else if (catalog_ || !query.exclude_rows.empty()) {
     allowed = AllowedMask(query.filter);
     for (int32_t r : query.exclude_rows)
       if (r >= 0 && r < item_count()) allowed[r] = 0;
+    mask = allowed.data();
   }
-  return ScoreTopK(model_.items, query.user_vector, model_.bias.empty() ? nullptr : model_.bias.data(), query.k,
-                   allowed.empty() ? nullptr : allowed.data());
+  return ScoreTopK(model_.items, query.user_vector, model_.bias.empty() ? nullptr : model_.bias.data(), query.k, mask);
 }
 
 StatusOr<std::vector<TopK>> Recommender::RecommendBatch(const float* user_vectors, int count, int k,
@@ -161,9 +196,10 @@ StatusOr<std::vector<TopK>> Recommender::RecommendBatch(const float* user_vector
   if (count <= 0 || count > 4096) return InvalidArgument("batch size must be in 1..4096");
   for (int64_t i = 0; i < int64_t{count} * dim(); ++i)
     if (!std::isfinite(user_vectors[i])) return InvalidArgument("user vector " + std::to_string(i / dim()) + " contains NaN or Inf");
-  const std::vector<uint8_t> allowed = catalog_ ? AllowedMask(filter) : std::vector<uint8_t>();
-  return ScoreTopKBatch(model_.items, user_vectors, count, model_.bias.empty() ? nullptr : model_.bias.data(), k,
-                        allowed.empty() ? nullptr : allowed.data());
+  const std::vector<uint8_t>* compiled = CompiledMask(filter);
+  const std::vector<uint8_t> allowed = catalog_ && !compiled ? AllowedMask(filter) : std::vector<uint8_t>();
+  const uint8_t* mask = compiled ? compiled->data() : allowed.empty() ? nullptr : allowed.data();
+  return ScoreTopKBatch(model_.items, user_vectors, count, model_.bias.empty() ? nullptr : model_.bias.data(), k, mask);
 }
 
 StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filter) const {
@@ -216,6 +252,7 @@ Status Recommender::AppendItems(const std::vector<std::string>& ids, const float
     catalog_index_.push_back(catalog_index);
   }
   model_.items.AppendRows(rows, static_cast<int64_t>(ids.size()));
+  generation_ = NextGeneration();
   if (!model_.bias.empty()) model_.bias.resize(model_.items.rows(), 0.f);
   return Status::Ok();
 }
@@ -250,6 +287,7 @@ Status Recommender::AppendCatalogItems(std::vector<CatalogItem> items, const flo
     if (slot < static_cast<int32_t>(catalog_->items.size())) catalog_->items[slot] = std::move(item);
     else catalog_->items.push_back(std::move(item));
   }
+  generation_ = NextGeneration();
   return Status::Ok();
 }
 

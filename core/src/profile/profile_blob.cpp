@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "zhixuan/base/crc32.hpp"
+#include "zhixuan/profile/record_frame.hpp"
 
 namespace zhixuan {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr char kMagic[4] = {'Z', 'X', 'P', 'F'};
-constexpr size_t kHeaderBytes = 20;
+constexpr size_t kFieldBytes = 12;  // u16 version | u16 kind | u64 seq
 
 Status Malformed(std::string m) { return Status(StatusCode::kMalformedPayload, "profile blob: " + std::move(m)); }
 
@@ -81,21 +81,6 @@ StatusOr<ItemAggregate> AggregateFromJson(const std::string& item, const Json& j
 
 }  // namespace
 
-void PutU16(std::vector<uint8_t>* out, uint16_t v) {
-  for (int i = 0; i < 2; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void PutU32(std::vector<uint8_t>* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void PutU64(std::vector<uint8_t>* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-uint16_t GetU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-uint32_t GetU32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-uint64_t GetU64(const uint8_t* p) { return uint64_t{GetU32(p)} | (uint64_t{GetU32(p + 4)} << 32); }
-
 Status ValidateStoredEvent(const Event& e) {
   if (e.id.empty() || e.id.size() > kMaxEventIdBytes) return Malformed("an event id is empty or longer than 128 bytes");
   if (e.item.empty() || e.item.size() > 256) return Malformed("event '" + e.id + "' has an empty or over-long item");
@@ -120,32 +105,26 @@ std::vector<uint8_t> EncodeProfileBlob(const EventHistory& history, BlobKind kin
   Json aggregates = Json::object();
   for (const auto& [item, a] : history.aggregates()) aggregates[item] = AggregateJson(a);
   const std::string json = Json{{"model_version", model_version}, {"events", events}, {"aggregates", aggregates}}.dump();
-  std::vector<uint8_t> out(kMagic, kMagic + 4);
-  PutU16(&out, kProfileBlobVersion);
-  PutU16(&out, static_cast<uint16_t>(kind));
-  PutU64(&out, seq);
-  PutU32(&out, static_cast<uint32_t>(json.size()));
-  out.insert(out.end(), json.begin(), json.end());
-  PutU32(&out, Crc32(out.data(), out.size()));
-  return out;
+  std::vector<uint8_t> fields;
+  PutU16(&fields, kProfileBlobVersion);
+  PutU16(&fields, static_cast<uint16_t>(kind));
+  PutU64(&fields, seq);
+  return EncodeFrame(kMagic, fields, json);
 }
 
 StatusOr<ProfileBlob> DecodeProfileBlob(const uint8_t* bytes, size_t size) {
   if (size > kMaxProfileBlobBytes) return Status(StatusCode::kTooLarge, "profile blob is larger than 64 MiB");
-  if (bytes == nullptr || size < kHeaderBytes + 4 || std::memcmp(bytes, kMagic, 4) != 0)
-    return Malformed("not a zhixuan profile (bad magic or too short)");
-  const uint16_t version = GetU16(bytes + 4);
+  auto frame = FrameReader::Open(bytes, size, kMagic, kFieldBytes, "profile blob");
+  if (!frame.ok()) return frame.status();
+  const uint16_t version = GetU16(frame->fields());
   if (version == 0 || version > kProfileBlobVersion)
     return Status(StatusCode::kUnsupported, "profile blob format " + std::to_string(version) + " is newer than this SDK (" +
                                                 std::to_string(kProfileBlobVersion) + ")");
-  const uint16_t kind = GetU16(bytes + 6);
+  const uint16_t kind = GetU16(frame->fields() + 2);
   if (kind > 1) return Malformed("unknown blob kind " + std::to_string(kind));
-  const uint32_t json_size = GetU32(bytes + 16);
-  if (uint64_t{json_size} + kHeaderBytes + 4 != size)
-    return Status(StatusCode::kIntegrity, "profile blob is truncated or has trailing bytes (length mismatch)");
-  if (Crc32(bytes, size - 4) != GetU32(bytes + size - 4))
-    return Status(StatusCode::kIntegrity, "profile blob checksum mismatch (torn write or altered bytes)");
-  Json j = Json::parse(bytes + kHeaderBytes, bytes + kHeaderBytes + json_size, nullptr, false);
+  auto body = frame->Body();
+  if (!body.ok()) return body.status();
+  Json j = Json::parse(body->begin(), body->end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Malformed("payload is not a JSON object");
   auto events = j.find("events");
   auto aggregates = j.find("aggregates");
@@ -154,7 +133,7 @@ StatusOr<ProfileBlob> DecodeProfileBlob(const uint8_t* bytes, size_t size) {
   if (static_cast<int64_t>(events->size()) > kMaxBlobEvents) return Status(StatusCode::kTooLarge, "profile blob holds over 1e6 events");
   ProfileBlob blob;
   blob.kind = static_cast<BlobKind>(kind);
-  blob.seq = GetU64(bytes + 8);
+  blob.seq = GetU64(frame->fields() + 4);
   if (auto mv = j.find("model_version"); mv != j.end() && mv->is_string()) blob.model_version = mv->get<std::string>();
   for (auto it = aggregates->begin(); it != aggregates->end(); ++it) {
     auto a = AggregateFromJson(it.key(), *it);

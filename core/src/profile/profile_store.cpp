@@ -3,36 +3,31 @@
 #include <algorithm>
 #include <cstring>
 
-#include "zhixuan/base/crc32.hpp"
 #include "zhixuan/profile/profile_blob.hpp"
+#include "zhixuan/profile/record_frame.hpp"
 
 namespace zhixuan {
 namespace {
 
 constexpr char kLogMagic[4] = {'Z', 'X', 'L', 'G'};
-constexpr size_t kLogHeaderBytes = 16;
+constexpr size_t kLogFieldBytes = 8;  // u64 seq
 
 }  // namespace
 
 std::vector<uint8_t> EncodeLogRecord(uint64_t seq, const Event& event) {
-  const std::string json = EventToJsonArray(event);
-  std::vector<uint8_t> out(kLogMagic, kLogMagic + 4);
-  PutU64(&out, seq);
-  PutU32(&out, static_cast<uint32_t>(json.size()));
-  out.insert(out.end(), json.begin(), json.end());
-  PutU32(&out, Crc32(out.data(), out.size()));
-  return out;
+  std::vector<uint8_t> fields;
+  PutU64(&fields, seq);
+  return EncodeFrame(kLogMagic, fields, EventToJsonArray(event));
 }
 
 StatusOr<LogRecord> DecodeLogRecord(const uint8_t* bytes, size_t size) {
-  if (bytes == nullptr || size < kLogHeaderBytes + 4 || std::memcmp(bytes, kLogMagic, 4) != 0)
-    return Status(StatusCode::kMalformedPayload, "log record: bad magic or too short");
-  const uint32_t n = GetU32(bytes + 12);
-  if (uint64_t{n} + kLogHeaderBytes + 4 != size) return Status(StatusCode::kIntegrity, "log record: length mismatch (torn write)");
-  if (Crc32(bytes, size - 4) != GetU32(bytes + size - 4)) return Status(StatusCode::kIntegrity, "log record: checksum mismatch");
-  auto event = EventFromJsonArray(std::string(reinterpret_cast<const char*>(bytes + kLogHeaderBytes), n));
+  auto frame = FrameReader::Open(bytes, size, kLogMagic, kLogFieldBytes, "log record");
+  if (!frame.ok()) return frame.status();
+  auto body = frame->Body();
+  if (!body.ok()) return body.status();
+  auto event = EventFromJsonArray(std::string(*body));
   if (!event.ok()) return event.status();
-  return LogRecord{GetU64(bytes + 4), std::move(event).value()};
+  return LogRecord{GetU64(frame->fields()), std::move(event).value()};
 }
 
 RecoveredProfile RecoverProfile(const std::vector<ByteRecord>& snapshots, const std::vector<ByteRecord>& log_records) {

@@ -36,6 +36,7 @@ const char* ReasonKindName(Reason::Kind kind) {
   switch (kind) {
     case Reason::Kind::kItem: return "item";
     case Reason::Kind::kTag: return "tag";
+    case Reason::Kind::kExplore: return "explore";
     default: return "none";
   }
 }

@@ -1,5 +1,6 @@
 #include "zhixuan/session/session.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,28 @@ Status Session::Install(StatusOr<Model> model, const std::string* catalog_json) 
   if (!rec.ok()) return rec.status();
   rec_ = std::move(rec).value();
   return Status::Ok();
+}
+
+// A compiled filter holds one byte per row: the ring keeps a few, within a memory bound.
+StatusOr<Filter> Session::CompileFilter(const std::string& json) {
+  if (!rec_) return InvalidArgument("no model is loaded");
+  if (filters_generation_ != rec_->generation()) {
+    for (int i = 0; i < filters_used_; ++i) filters_[i] = Filter();  // stale masks go now
+    filters_used_ = filters_next_ = 0;
+    filters_generation_ = rec_->generation();
+  }
+  for (int i = 0; i < filters_used_; ++i)
+    if (filter_texts_[i] == json) return filters_[i];
+  auto parsed = ParseFilterJson(json);
+  if (!parsed.ok()) return parsed.status();
+  constexpr int64_t kCacheBytes = int64_t{4} << 20;
+  const int capacity = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kCachedFilters, kCacheBytes / std::max<int64_t>(rec_->item_count(), 1))));
+  const int slot = filters_next_ % capacity;
+  filters_next_ = slot + 1;
+  filters_used_ = std::max(filters_used_, slot + 1);
+  filter_texts_[slot] = json;
+  filters_[slot] = rec_->Compile(std::move(parsed).value());
+  return filters_[slot];
 }
 
 Status Session::ReplaceModel(const uint8_t* bytes, size_t size) {

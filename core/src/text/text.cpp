@@ -120,6 +120,17 @@ SparseVector TextFeaturizer::FeaturizeItem(const CatalogItem& item) const {
   return FeaturizeHashed(std::move(tokens));
 }
 
+SparseRows TextFeaturizer::FeaturizeQueries(const std::vector<std::string>& texts) const {
+  SparseRows out;
+  for (const std::string& text : texts) {
+    const SparseVector v = FeaturizeQuery(text);
+    out.indices.insert(out.indices.end(), v.indices.begin(), v.indices.end());
+    out.values.insert(out.values.end(), v.values.begin(), v.values.end());
+    out.offsets.push_back(static_cast<int32_t>(out.indices.size()));
+  }
+  return out;
+}
+
 SparseVector TextFeaturizer::FeaturizeQuery(std::string_view text) const {
   std::vector<HashedToken> tokens;
   tokens.reserve(32);

@@ -3,6 +3,7 @@
 #include "profile_fixtures.hpp"
 #include "zhixuan/base/crc32.hpp"
 #include "zhixuan/profile/profile_blob.hpp"
+#include "zhixuan/profile/record_frame.hpp"
 #include "zhixuan/profile/profile_store.hpp"
 
 using namespace zhixuan;

@@ -9,6 +9,7 @@
 
 #include "../text/text_fixtures.hpp"
 #include "zhixuan/session/profile_room.hpp"
+#include "zhixuan/session/recommend_from_profile.hpp"
 #include "zhixuan/session/session.hpp"
 #include "zhixuan/session/text_room.hpp"
 
@@ -185,4 +186,109 @@ TEST_CASE("session: one load, and ReplaceModel needs one", "[session][bad-input]
   REQUIRE(session.Load(bytes.data(), bytes.size(), nullptr).ok());
   REQUIRE(session.Load(bytes.data(), bytes.size(), nullptr).code() == StatusCode::kInvalidArgument);
   REQUIRE(session.Find<ProfileRoom>() == nullptr);
+}
+
+namespace {
+
+TopK RecommendWith(const Recommender& rec, const Filter& filter, std::vector<int32_t> exclude = {}) {
+  std::vector<float> user(rec.dim(), 0.f);
+  user[0] = 1.f;
+  Query query;
+  query.user_vector = user.data();
+  query.k = 20;
+  query.exclude_rows = std::move(exclude);
+  query.filter = filter;
+  return rec.Recommend(query).value();
+}
+
+}  // namespace
+
+TEST_CASE("session: a compiled filter selects what the parsed one does, and is compiled once", "[session][filter]") {
+  Loaded l;
+  Load(l);
+  const std::string json = R"({"tags":["考研"],"channel":"app"})";
+  const Filter parsed = ParseFilterJson(json).value();
+  const Filter compiled = l.session.CompileFilter(json).value();
+  REQUIRE(compiled.compiled != nullptr);
+  const Recommender& rec = l.session.recommender();
+  REQUIRE(RecommendWith(rec, compiled).rows == RecommendWith(rec, parsed).rows);
+  const int32_t first = RecommendWith(rec, parsed).rows.at(0);
+  REQUIRE(RecommendWith(rec, compiled, {first}).rows == RecommendWith(rec, parsed, {first}).rows);
+  // The same text again: the same mask, not a new one.
+  REQUIRE(l.session.CompileFilter(json).value().compiled == compiled.compiled);
+  REQUIRE(l.session.CompileFilter("").value().compiled != compiled.compiled);
+  REQUIRE(l.session.CompileFilter(R"({"colour":"red"})").status().code() == StatusCode::kInvalidArgument);
+
+  SECTION("items added on the device: the cached mask is stale, and a new one covers them") {
+    CatalogItem added;
+    added.id = "kaoyan-added";
+    added.title = "考研 政治 冲刺";
+    added.tags = {"考研"};
+    REQUIRE(l.text->AddItems(l.session.recommender(), {added}).ok());
+    const int32_t row = rec.RowOf("kaoyan-added");
+    REQUIRE(row >= 0);
+    const Filter again = l.session.CompileFilter(json).value();
+    REQUIRE(again.compiled != compiled.compiled);
+    REQUIRE(again.compiled->size() == static_cast<size_t>(rec.item_count()));
+    REQUIRE((*again.compiled)[row] == 1);
+    // The old compiled filter is not trusted any more: it falls back to the catalog.
+    REQUIRE(RecommendWith(rec, compiled).rows == RecommendWith(rec, parsed).rows);
+  }
+  SECTION("a model change drops the cache") {
+    const std::vector<uint8_t> v2 = Bytes(CoursesModel(true, 8, 12, "courses-2"));
+    REQUIRE(l.session.ReplaceModel(v2.data(), v2.size()).ok());
+    const Filter after = l.session.CompileFilter(json).value();
+    REQUIRE(after.compiled != compiled.compiled);
+    REQUIRE(RecommendWith(l.session.recommender(), after).rows == RecommendWith(l.session.recommender(), parsed).rows);
+  }
+}
+
+TEST_CASE("session: RecommendFromProfile is the profile's pool re-ranked, with reasons, in one call",
+          "[session][rerank]") {
+  Loaded l;
+  Load(l);
+  const Recommender& rec = l.session.recommender();
+  Profile& profile = l.profile->profile();
+  RerankOptions options;
+  options.diversity = 0.4f;
+  options.exploration = 0.3f;
+  const int k = 5;
+  const std::vector<int32_t> exclude = {rec.RowOf("kaoyan-math")};
+  auto out = RecommendFromProfile(rec, profile, *l.text, k, Filter{}, exclude, options);
+  REQUIRE(out.ok());
+  REQUIRE(out->has_value());
+  const ProfileRecommendation& list = **out;
+
+  // The steps it replaces: the profile's pool, then the text room's re-ranking with the user.
+  const ProfileRecommendation pool = profile.Recommend(l.text->PoolSize(rec, k), Filter{}, exclude).value();
+  const std::vector<float> x = profile.UserVector().value();
+  Query user;
+  user.user_vector = x.data();
+  user.exclude_rows = profile.SeenRows();
+  user.exclude_rows.push_back(exclude[0]);
+  const TopK expected = l.text->Rerank(rec, pool.top, k, options, &user).value();
+  REQUIRE(list.top.rows == expected.rows);
+  REQUIRE(list.reasons.size() == list.top.rows.size());
+  for (size_t i = 0; i < list.top.rows.size(); ++i) {
+    const auto in_pool = std::find(pool.top.rows.begin(), pool.top.rows.end(), list.top.rows[i]);
+    if (in_pool == pool.top.rows.end()) {
+      REQUIRE(list.reasons[i].kind == Reason::Kind::kExplore);
+    } else {
+      REQUIRE(list.reasons[i].kind == pool.reasons[in_pool - pool.top.rows.begin()].kind);
+    }
+    REQUIRE(list.top.rows[i] != exclude[0]);
+    for (int32_t seen : profile.SeenRows()) REQUIRE(list.top.rows[i] != seen);
+  }
+
+  SECTION("a profile without events answers nullopt (the host takes a cold-user list)") {
+    auto fresh = ProfileRoom::Create(rec).value();
+    auto cold = RecommendFromProfile(rec, fresh->profile(), *l.text, k, Filter{}, {}, options);
+    REQUIRE(cold.ok());
+    REQUIRE_FALSE(cold->has_value());
+  }
+  SECTION("bad input is named") {
+    REQUIRE(RecommendFromProfile(rec, profile, *l.text, 0, Filter{}, {}, options).status().code() == StatusCode::kInvalidArgument);
+    options.diversity = 2.f;
+    REQUIRE(RecommendFromProfile(rec, profile, *l.text, k, Filter{}, {}, options).status().code() == StatusCode::kInvalidArgument);
+  }
 }

@@ -88,6 +88,22 @@ StatusOr<ClientUpdate> ComputeClientUpdate(const Model& model, const FoldInInput
                                            const std::array<uint8_t, 16>& nonce,
                                            const std::array<uint8_t, 32>& noise_seed);
 
+// computeUpdate on a device, in one step: the round (JSON) and the privacy ledger (JSON,
+// accountant.hpp) read once; when one more round of the round's accountant, at the device's own
+// participation rate q (1 unless it drew its participation), fits the budget, the update is
+// computed and the ledger charged. Not affordable: no update, the ledger unchanged.
+struct ChargedUpdate {
+  bool affordable = false;
+  double epsilon_after = 0;  // what one more round brings epsilon to
+  double budget = 0;
+  ClientUpdate update;       // when affordable
+  std::string ledger_json;   // when affordable: the charged ledger
+};
+StatusOr<ChargedUpdate> ComputeChargedUpdate(const Model& model, const FoldInInput& history, const std::string& round_json,
+                                             double participation_rate, const std::string& ledger_json,
+                                             const std::array<uint8_t, 16>& nonce,
+                                             const std::array<uint8_t, 32>& noise_seed);
+
 double L2Norm(const std::vector<float>& values);
 
 }  // namespace zhixuan

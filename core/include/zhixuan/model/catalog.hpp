@@ -45,6 +45,8 @@ struct Catalog {
 StatusOr<Catalog> ParseCatalog(const std::string& json_text);
 // Parses one item object (also used by addItems on the device).
 StatusOr<CatalogItem> ParseCatalogItemJson(const std::string& json_text);
+// Parses each item object; an error names the item's index ("items[3]: ...").
+StatusOr<std::vector<CatalogItem>> ParseCatalogItemsJson(const std::vector<std::string>& json_texts);
 
 // Cuts a UTF-8 string to at most max_bytes without splitting a code point.
 std::string TruncateUtf8(const std::string& text, size_t max_bytes);

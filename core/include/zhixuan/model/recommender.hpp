@@ -29,6 +29,10 @@ struct Filter {
   double max_price = -1;          // < 0: no upper bound
   std::string channel;            // keep items sold on this channel (empty: all)
   bool only_available = true;     // drop items the catalog marks unavailable
+  // The rows it keeps, compiled for one row set (Session::CompileFilter caches it): selection
+  // reads it instead of the catalog while the recommender's generation() is `compiled_for`.
+  std::shared_ptr<const std::vector<uint8_t>> compiled;
+  uint64_t compiled_for = 0;
 };
 
 // Parses the JSON filter the JS wrapper sends: {"tags":[..],"minPrice":..,"maxPrice":..,
@@ -62,6 +66,8 @@ class Recommender {
   const std::vector<float>& gram() const { return model_.gram; }  // computed at Create when the bundle lacks it
 
   StatusOr<std::vector<float>> FoldIn(const FoldInInput& input) const;
+  // The vector a query scores with: `user_vector` when given (dim values), else `history` folded in.
+  StatusOr<std::vector<float>> QueryVector(std::vector<float> user_vector, const FoldInInput& history) const;
   StatusOr<TopK> Recommend(const Query& query) const;
   // Several users at once, reading the matrix once: user_vectors is count x dim.
   StatusOr<std::vector<TopK>> RecommendBatch(const float* user_vectors, int count, int k, const Filter& filter) const;
@@ -72,11 +78,21 @@ class Recommender {
   Status AppendItems(const std::vector<std::string>& ids, const float* rows);
   // allowed[r] = 1 for rows that pass the filter (for rankings made outside Recommend).
   std::vector<uint8_t> Allowed(const Filter& filter) const { return AllowedMask(filter); }
+  // The filter with its row mask built for the rows as they are now (see Filter::compiled).
+  Filter Compile(Filter filter) const;
+  // Changes whenever rows or catalog change (a compiled filter of another generation is stale).
+  uint64_t generation() const { return generation_; }
 
   // Lends the catalog to a successor (Session::ReplaceModel) without copying it; rows and their
   // names stay as they are, catalog facts are unavailable until ReturnCatalog gives it back.
-  std::optional<Catalog> LendCatalog() { return std::exchange(catalog_, std::nullopt); }
-  void ReturnCatalog(std::optional<Catalog> catalog) { catalog_ = std::move(catalog); }
+  std::optional<Catalog> LendCatalog() {
+    generation_ = NextGeneration();
+    return std::exchange(catalog_, std::nullopt);
+  }
+  void ReturnCatalog(std::optional<Catalog> catalog) {
+    generation_ = NextGeneration();
+    catalog_ = std::move(catalog);
+  }
 
   // Adds new catalog entries with their rows (items embedded from text on the device,
   // see text_search.hpp); ids and aliases must be new. Creates the catalog if none.
@@ -86,6 +102,8 @@ class Recommender {
   Recommender() = default;
   // allowed[r] = 1 for rows that pass the filter.
   std::vector<uint8_t> AllowedMask(const Filter& filter) const;
+  // The filter's compiled mask when it is current, else null.
+  const std::vector<uint8_t>* CompiledMask(const Filter& filter) const;
   Status CheckK(int k) const;
 
   Model model_;
@@ -94,6 +112,9 @@ class Recommender {
   std::unordered_map<std::string, int32_t> alias_rows_;
   std::vector<int32_t> catalog_index_;                 // row -> catalog item or -1
   std::vector<std::string> cold_items_;
+  uint64_t generation_ = NextGeneration();
+  // Generations are unique across recommenders, so a mask compiled for one never passes for another's.
+  static uint64_t NextGeneration();
 };
 
 }  // namespace zhixuan

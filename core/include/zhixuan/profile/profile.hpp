@@ -49,7 +49,7 @@ struct EventInput {
 
 // Why an item is recommended: the history item contributing most to its score, or a shared tag.
 struct Reason {
-  enum class Kind { kNone, kItem, kTag };
+  enum class Kind { kNone, kItem, kTag, kExplore };  // kExplore: an exploration slot (text/diversity.hpp)
   Kind kind = Kind::kNone;
   std::string item;    // kItem: canonical id of the history item
   std::string tag;     // kTag

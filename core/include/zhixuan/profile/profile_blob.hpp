@@ -1,5 +1,5 @@
 // The profile blob: a user's event history as bytes, for exportProfile/importProfile and for
-// storage snapshots. Little-endian layout:
+// storage snapshots. Little-endian layout (framed as record_frame.hpp):
 //   "ZXPF" | u16 format version | u16 kind (0 export, 1 snapshot) | u64 seq (snapshot: last log
 //   record it covers) | u32 n | n bytes of JSON | u32 CRC-32 of everything before it
 // JSON: {"model_version": "...", "events": [[id, type, item, channel, ts, value|null], ...],
@@ -40,13 +40,5 @@ Status ValidateStoredEvent(const Event& event);
 // One event as the JSON array [id, type, item, channel, ts, value|null] and back.
 std::string EventToJsonArray(const Event& event);
 StatusOr<Event> EventFromJsonArray(const std::string& text);
-
-// Little-endian helpers for the framed formats.
-void PutU16(std::vector<uint8_t>* out, uint16_t v);
-void PutU32(std::vector<uint8_t>* out, uint32_t v);
-void PutU64(std::vector<uint8_t>* out, uint64_t v);
-uint16_t GetU16(const uint8_t* p);
-uint32_t GetU32(const uint8_t* p);
-uint64_t GetU64(const uint8_t* p);
 
 }  // namespace zhixuan

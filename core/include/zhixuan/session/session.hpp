@@ -45,6 +45,22 @@ class Session {
   // attached room for the new model. Atomic: on any error the old model and the rooms stay.
   Status ReplaceModel(const uint8_t* bytes, size_t size);
 
+  // The filter of `json` (ParseFilterJson's format, '' for none) compiled for the rows as they
+  // are: parsed and its row mask built once, then served from a small cache (keyed by the text)
+  // until the rows, the catalog or the model change. A repeated filter costs no parsing and no
+  // catalog scan.
+  StatusOr<Filter> CompileFilter(const std::string& json);
+
+  // Attaches a new room of this type made for the loaded model (Room::Create(recommender)).
+  template <typename Room>
+  Status AttachNew() {
+    if (!rec_) return InvalidArgument("no model is loaded");
+    auto room = Room::Create(*rec_);
+    if (!room.ok()) return room.status();
+    Attach(std::move(room).value());
+    return Status::Ok();
+  }
+
   // Attaches a room (a later one of the same type replaces it); the session owns it.
   template <typename Room>
   Room* Attach(std::unique_ptr<Room> room) {
@@ -76,6 +92,13 @@ class Session {
   std::vector<std::unique_ptr<SessionRoom>> rooms_;
   std::unique_ptr<BundleLoader> pending_;  // between BeginLoad and FinishLoad (owns the buffer)
   Status begun_;
+  // Compiled filters of one recommender generation: a ring of the last few, by their JSON text.
+  static constexpr int kCachedFilters = 8;
+  std::string filter_texts_[kCachedFilters];
+  Filter filters_[kCachedFilters];
+  int filters_used_ = 0;
+  int filters_next_ = 0;
+  uint64_t filters_generation_ = 0;
 };
 
 }  // namespace zhixuan

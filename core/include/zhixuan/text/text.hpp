@@ -30,6 +30,13 @@ struct SparseVector {
   bool empty() const { return indices.empty(); }
 };
 
+// Many sparse vectors in one block (CSR): row i is [offsets[i], offsets[i + 1]).
+struct SparseRows {
+  std::vector<int32_t> offsets{0};
+  std::vector<int32_t> indices;
+  std::vector<float> values;
+};
+
 // The hash of a token: bucket = low 18 bits of TokenHash64 (tokenizer.hpp),
 // sign = its top bit (+1 / -1). Identical on every host.
 struct TokenHash {
@@ -76,6 +83,8 @@ class TextFeaturizer {
   // Same result as Featurize(ItemTokens(item)) / Featurize(QueryTokens(text)), without per-token strings.
   SparseVector FeaturizeItem(const CatalogItem& item) const;
   SparseVector FeaturizeQuery(std::string_view text) const;
+  // FeaturizeQuery of each text, as CSR rows.
+  SparseRows FeaturizeQueries(const std::vector<std::string>& texts) const;
 
   // The bundle tensors and manifest key of this featurizer's idf (see above).
   void WriteTo(Model* model) const;
