@@ -34,7 +34,6 @@ export async function postSimulatedDay(core, url, file, { day, users, seed = 1, 
   let posted = 0;
   try {
     const loaded = runtime.load(JSON.stringify(file));
-    if (loaded?.zxError) throw new Error(loaded.zxError.message);
     for (let u = 0; u < users; u++) {
       runtime.restoreState(EMPTY_STATE);
       const stableId = `sim-${userOffset + u}`;

@@ -32,7 +32,6 @@ for (let i = 0; i < count; i++) {
   const values = updates.subarray(i * length, (i + 1) * length);
   const maskedInput = (params, index, peers, secrets, selfSeed) => {
     const out = core.secaggMaskValues(values, JSON.stringify(params), index, globalThis.crypto.getRandomValues(new Uint8Array(32)), selfSeed, peers, secrets);
-    if (out.zxError) throw new Error(out.zxError.message);
     return out.masked;
   };
   runs.push(runSecureRound({
