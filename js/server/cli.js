@@ -33,6 +33,11 @@ const OPTIONS = {
   '--secure-scale-bits': ['secure.scaleBits', Number],
   '--experiments': ['experimentsPath', String],
   '--operator-token': ['operatorToken', String],
+  '--tls-cert': ['tlsCert', String],
+  '--tls-key': ['tlsKey', String],
+  '--max-connections': ['maxConnections', Number],
+  '--body-timeout-ms': ['bodyTimeoutMs', Number],
+  '--headers-timeout-ms': ['headersTimeoutMs', Number],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -56,7 +61,12 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-stage-ms T    deadline of each stage after advertise (default 60000)
   --secure-curve C       X25519 (default) | P-256      --secure-scale-bits B  grid 2^B per clip (default 12)
   --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
-  --operator-token T  the dashboard's token (/ops; default: a random one, printed at start)`;
+  --operator-token T  the operator's token (>= 16 characters): GET /v1/status and the dashboard /ops
+                   need it (Authorization: Bearer T); default: a random one, printed at start
+  --tls-cert F --tls-key F  serve HTTPS with this certificate chain and key (PEM)
+  --max-connections N   sockets served at once (default 4096; the next get 503 TOO_MANY_CONNECTIONS)
+  --body-timeout-ms T   a request body must arrive within T (default 30000; else 408 REQUEST_TIMEOUT)
+  --headers-timeout-ms T  request headers within T (default 10000)`;
 
 export function parseServeArgs(argv) {
   const options = {};
@@ -83,7 +93,7 @@ export async function runServe(argv) {
   const options = parseServeArgs(argv);
   const server = await startAggregationServer({ ...options, log: (m) => console.error(`zhixuan serve: ${m}`) });
   console.log(`zhixuan serve: listening on ${server.url} (model ${server.model.version}, round ${server.roundRow.id})`);
-  if (!options.operatorToken) console.log(`zhixuan serve: dashboard ${server.url}/ops?token=${server.ops.operatorToken}`);
+  if (!options.operatorToken) console.log(`zhixuan serve: operator token ${server.operatorToken} (dashboard ${server.url}/ops?token=${server.operatorToken})`);
   const stop = async () => {
     await server.close();
     process.exit(0);

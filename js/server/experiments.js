@@ -13,7 +13,7 @@
 // (the server module holds the ops room): a wrong layout, a sigma that is not the file's, values
 // out of range or a version the server never shipped are 400/409, and nothing is stored.
 import { readFile } from 'node:fs/promises';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { bearer, operatorTokenOf, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
 
@@ -62,20 +62,13 @@ function cookie(req, name) {
   return null;
 }
 
-function sameToken(a, b) {
-  if (typeof a !== 'string' || typeof b !== 'string') return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export class OpsService {
   /** @param server the AggregationServer (its core, store.db and log) */
   constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000 } = {}) {
     this.server = server;
     this.experimentsPath = experimentsPath;
     this.experimentsText = experimentsText;
-    this.operatorToken = operatorToken ?? randomBytes(16).toString('hex');
+    this.operatorToken = operatorTokenOf(operatorToken);
     this.opsPushMs = opsPushMs;
     this.layouts = new Map();  // version -> {layout, sigma, noiseMultiplier, delta}
     this.generation = 0;       // bumps on every stored report: the SSE stream pushes when it moves
@@ -203,8 +196,7 @@ export class OpsService {
   }
 
   _authorized(req, url) {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    return sameToken(bearer, this.operatorToken) || sameToken(cookie(req, 'zx_ops'), this.operatorToken) || sameToken(url.searchParams.get('token'), this.operatorToken);
+    return sameToken(bearer(req), this.operatorToken) || sameToken(cookie(req, 'zx_ops'), this.operatorToken) || sameToken(url.searchParams.get('token'), this.operatorToken);
   }
 
   async _dashboard(req, res, url) {
