@@ -22,6 +22,7 @@ import { OpsService } from './experiments.js';
 import { HttpError, storageError } from './http-error.js';
 import { LIMIT_DEFAULTS, bodyReader, checkLimits, closeAfter, createTransport } from './limits.js';
 import { operatorTokenOf, requireOperator } from './access.js';
+import { faultPoint } from './faults.js';
 
 export { HttpError };
 
@@ -245,6 +246,7 @@ export class AggregationServer {
     const roundId = this.roundRow.id;
     const accepted = this.round.count();
     const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
+    faultPoint('aggregate:start');
     try {
       const { model } = coreCall(this.round.finish(new Uint8Array(randomBytes(32)), nextVersion));
       const nextId = roundId + 1;
@@ -255,6 +257,7 @@ export class AggregationServer {
         roundId, accepted, nextVersion, modelBytes: model,
         nextRound: { id: nextId, config: JSON.stringify(config), deadlineAt: Date.now() + this.options.deadlineMs },
       });
+      faultPoint('close:committed');
       this._openRoundFromStore();
       this.log(`round ${roundId} closed on ${reason} with ${accepted} updates: model ${nextVersion}`);
     } catch (error) {
@@ -401,6 +404,7 @@ export class AggregationServer {
     const { nonce } = coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.validate(ptr, len)));
     if (this.store.hasNonce(nonce)) throw new HttpError(409, 'REPLAY', 'this payload (nonce) was already received');
     this.store.addUpdate(open, token, nonce, body);  // committed (WAL, synchronous=FULL) before the answer
+    faultPoint('update:stored');
     coreCall(withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
     const accepted = this.round.count();
     send(res, 202, { round: open, accepted, quorum: this.options.quorum });

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { faultPoint } from './faults.js';
 
 const require = createRequire(import.meta.url);
 
@@ -77,6 +78,7 @@ export class Store {
   closeRound({ roundId, accepted, nextVersion, modelBytes, nextRound }) {
     this.db.transaction(() => {
       this.addModel(nextVersion, modelBytes);
+      faultPoint('close:in-transaction');
       this.db.prepare("UPDATE rounds SET state = 'closed', closed_at = ?, accepted = ?, next_version = ? WHERE id = ? AND state = 'open'")
         .run(Date.now(), accepted, nextVersion, roundId);
       // Individual updates are not kept once summed (a stale replay fails on its round id).
