@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../js/server/cli.js', import.meta.url));
 
-/** Starts `zhixuan serve ARGS`; resolves with {child, url, pid, onStderrLine(fn)} once it listens. */
-export function startServerChild(args, { env = {} } = {}) {
+/** Starts `zhixuan serve ARGS`; resolves with {child, url, pid, onStderrLine(fn)} once it listens (onLine(line, child) sees stderr from the start). */
+export function startServerChild(args, { env = {}, onLine = null } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    const listeners = new Set();
+    const listeners = new Set(onLine ? [onLine] : []);
     let out = '';
     let err = '';
     let pending = '';
@@ -23,7 +23,7 @@ export function startServerChild(args, { env = {} } = {}) {
       pending += d;
       const lines = pending.split('\n');
       pending = lines.pop();
-      for (const line of lines) for (const fn of listeners) fn(line);
+      for (const line of lines) for (const fn of listeners) fn(line, child);
     });
     child.once('exit', (code, signal) => reject(new Error(`the server exited (${code ?? signal}) before listening: ${err}`)));
   });
