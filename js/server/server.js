@@ -261,10 +261,10 @@ export class AggregationServer {
       this._openRoundFromStore();
       this.log(`round ${roundId} closed on ${reason} with ${accepted} updates: model ${nextVersion}`);
     } catch (error) {
-      // The transaction did not commit (a full disk): stay on the stored model and round, rebuild
-      // the aggregator `finish` consumed from the stored updates, and try again a little later.
+      // The transaction did not commit (a full disk): stay on the stored model and round (the
+      // aggregator still holds every update: finish is const) and try again a little later, since
+      // no further upload may come to trigger it.
       this._loadModel();
-      this._openRoundFromStore();
       this.log(`round ${roundId} could not close: ${error.message}`);
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => {
@@ -415,6 +415,11 @@ export class AggregationServer {
 /** Starts a server; resolves once it listens. */
 export async function startAggregationServer(options) {
   const server = new AggregationServer(options);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.close().catch(() => {});  // what did open (the database) is closed again
+    throw error;
+  }
   return server;
 }
