@@ -189,6 +189,7 @@ export async function runFaults({ kills = 50, quorum = 8, devices = 24, seed = 1
   const closed = [...ledger.rounds.keys()].filter((r) => r < (last.openRound ?? 0));
   report.roundsClosed = last.closed;
   report.acknowledged = [...ledger.rounds.values()].reduce((n, l) => n + l.acked.size, 0);
+  report.storedUnacknowledged = [...ledger.rounds.values()].reduce((n, l) => n + l.stored.size, 0);  // resent: 409 DUPLICATE_UPDATE
   report.roundsTouched = closed.length + 1;
   report.unexpected = state.unexpected;
   return report;
@@ -202,7 +203,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     log: (m) => console.log(m),
   });
   console.log(`\n${report.kills.length} kills (${Object.entries(report.byMode).map(([m, n]) => `${m} ${n}`).join(', ')}; fault point not reached ${report.pointMissed}), ` +
-    `${report.roundsClosed} rounds closed, ${report.acknowledged} updates acknowledged, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    `${report.roundsClosed} rounds closed, ${report.acknowledged} updates acknowledged, ${report.storedUnacknowledged} stored but cut off before their 202 (resent: 409 DUPLICATE_UPDATE, counted once), ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`unexpected answers: ${report.unexpected.length ? report.unexpected.join('; ') : 'none'}`);
   console.log(`violations: ${report.violations.length ? report.violations.join('\n  ') : 'none (integrity_check ok after every kill, no half-applied round, every acknowledged update counted once)'}`);
   process.exit(report.violations.length || report.unexpected.length ? 1 : 0);
