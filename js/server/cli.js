@@ -38,6 +38,7 @@ const OPTIONS = {
   '--max-connections': ['maxConnections', Number],
   '--body-timeout-ms': ['bodyTimeoutMs', Number],
   '--headers-timeout-ms': ['headersTimeoutMs', Number],
+  '--max-model-bytes': ['maxModelBytes', Number],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -66,7 +67,8 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --tls-cert F --tls-key F  serve HTTPS with this certificate chain and key (PEM)
   --max-connections N   sockets served at once (default 4096; the next get 503 TOO_MANY_CONNECTIONS)
   --body-timeout-ms T   a request body must arrive within T (default 30000; else 408 REQUEST_TIMEOUT)
-  --headers-timeout-ms T  request headers within T (default 10000)`;
+  --headers-timeout-ms T  request headers within T (default 10000)
+  --max-model-bytes B   largest bundle the operator may publish at POST /v1/models (default 256 MiB)`;
 
 export function parseServeArgs(argv) {
   const options = {};

@@ -6,6 +6,7 @@
 //   GET  /v1/status                  model version, round, accepted updates, epsilon spent
 //                                    (operator: Authorization: Bearer <operator token>, access.js)
 //   POST /v1/clients                 registers a device: {token}
+//   POST /v1/models                  (operator) publishes a model bundle: a fresh round on it (operator.js)
 //   POST /v1/rounds/:id/updates      one update payload (application/octet-stream),
 //                                    Authorization: Bearer <token>; 202 once stored durably
 //
@@ -23,6 +24,7 @@ import { HttpError, storageError } from './http-error.js';
 import { LIMIT_DEFAULTS, bodyReader, checkLimits, closeAfter, createTransport } from './limits.js';
 import { operatorTokenOf, requireOperator } from './access.js';
 import { faultPoint } from './faults.js';
+import { handleOperator } from './operator.js';
 
 export { HttpError };
 
@@ -123,7 +125,9 @@ export class AggregationServer {
       const bytes = o.modelBytes ?? new Uint8Array(await readFile(o.modelPath));
       this.store.addModel(this._modelInfo(bytes).modelVersion, bytes);
     }
-    this.rootVersion = this.store.db.prepare('SELECT version FROM models ORDER BY seq LIMIT 1').get().version;
+    // Aggregated versions are named V.fedN after the newest model not made by aggregation (the
+    // first one, or one the operator published: operator.js).
+    this.rootVersion = this.store.currentModel().version.replace(/\.fed\d+$/, '');
     this._loadModel();
     if (!this.store.openRound()) this._insertRound(this.store.lastRoundId() + 1);
     this._openRoundFromStore();
@@ -352,6 +356,7 @@ export class AggregationServer {
       if (route === 'POST /v1/clients') return this._register(ip, req, res);
       const match = /^\/v1\/rounds\/([^/]+)\/updates$/.exec(url.pathname);
       if (match && req.method === 'POST') return await this._postUpdate(match[1], req, res);
+      if (await handleOperator(this, req, res, url, send)) return;
       if (await this.ops.handle(req, res, url)) return;
       if (match || ['/v1/model', '/v1/round', '/v1/status', '/v1/clients'].includes(url.pathname)) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
       throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRecommender } from '../../js/index.js';
 import { startAggregationServer } from '../../js/server/server.js';
-import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
+import { checkerboardBundle, checkerboardRows, f32Bundle, itemIds } from '../../tools/bundle-fixtures.mjs';
 import { OPERATOR_TOKEN, getJson, post, register } from './federated-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../js/server/cli.js', import.meta.url));
@@ -52,6 +52,44 @@ test('status and the dashboard need the operator token; device endpoints keep de
     const payload = rec.federated.computeUpdate(await getJson(url, '/v1/round'), { history: ['item0', 'item2'] });
     assert.equal((await post(url, 1, OPERATOR_TOKEN, payload)).status, 401);
     assert.equal((await post(url, 1, device, payload)).status, 202);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the operator publishes a model: a fresh round opens on it; refused without the token, mid-round, twice, or invalid', async () => {
+  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir: tempDir(), port: 0, aggregation: 'plain', quorum: 2, operatorToken: OPERATOR_TOKEN });
+  try {
+    const url = server.url;
+    const next = f32Bundle(checkerboardRows(48, 16, 3), itemIds(48), 16, { model_version: 'retrained-2' });
+    const publish = (body, token = OPERATOR_TOKEN) => fetch(`${url}/v1/models`, {
+      method: 'POST', headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body,
+    });
+    const device = await register(url);
+    assert.equal((await publish(next, null)).status, 401);
+    assert.equal((await publish(next, device)).status, 401, 'a device token is not the operator token');
+    const invalid = await publish(next.subarray(0, 100));
+    assert.equal(invalid.status, 400);
+    assert.equal((await invalid.json()).error.code, 'INVALID_MODEL');
+    const published = await publish(next);
+    assert.equal(published.status, 201);
+    assert.deepEqual(await published.json(), { model_version: 'retrained-2', round: 2 });
+    const round = await getJson(url, '/v1/round');
+    assert.equal(round.round_id, 2);
+    assert.equal(round.base_version, 'retrained-2');
+    assert.equal((await fetch(`${url}/v1/model`)).headers.get('x-zhixuan-model-version'), 'retrained-2');
+    assert.equal((await (await publish(next)).json()).error.code, 'MODEL_VERSION_EXISTS');
+    // Devices train on it; once an update is in, publishing waits for the round to close.
+    const rec = await createRecommender({ model: next });
+    rec.federated.setConsent(true, { epsilonBudget: Infinity });
+    assert.equal((await post(url, 2, device, rec.federated.computeUpdate(round, { history: ['item40', 'item42'] }))).status, 202);
+    const third = f32Bundle(checkerboardRows(48, 16, 4), itemIds(48), 16, { model_version: 'retrained-3' });
+    const busy = await publish(third);
+    assert.equal(busy.status, 409);
+    assert.equal((await busy.json()).error.code, 'ROUND_IN_PROGRESS');
+    assert.equal((await post(url, 2, await register(url), rec.federated.computeUpdate(round, { history: ['item41'] }))).status, 202);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await getJson(url, '/v1/round')).base_version, 'retrained-2.fed2', 'aggregated versions are named after the published model');
   } finally {
     await server.close();
   }
