@@ -99,8 +99,8 @@ export class OpsService {
     return this.layouts.get(version);
   }
 
-  /** Routes ops requests; false when the path is not ours. */
   // Errors go up to the server's one answer (server.js `_handle`: named codes, 507 on a full disk).
+  /** Routes ops requests; false when the path is not ours. */
   async handle(req, res, url) {
     const route = `${req.method} ${url.pathname}`;
     if (route === 'GET /v1/experiments') return this._getExperiments(res);

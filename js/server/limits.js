@@ -67,7 +67,7 @@ export function closeAfter(res) {
 
 /**
  * The listening server: `handle(req, res)` for admitted requests, `refuse(res, HttpError)` to answer
- * one over the connection cap.
+ * one over the connection cap (and close its socket: closeAfter).
  */
 export function createTransport(o, handle, refuse) {
   const serverOptions = {
@@ -77,8 +77,7 @@ export function createTransport(o, handle, refuse) {
   };
   let open = 0;
   const listener = (req, res) => {
-    if (req.socket.zxOverCap) {
-      closeAfter(res);
+    if (req.socket.zxOverCap) {  // refuse answers with Connection: close and closes the socket
       return refuse(res, new HttpError(503, 'TOO_MANY_CONNECTIONS', `the server serves at most ${o.maxConnections} connections at once: retry later`, { connection: 'close', 'retry-after': 1 }));
     }
     return handle(req, res);

@@ -51,6 +51,7 @@ export const DEFAULTS = Object.freeze({
   corsOrigins: [],          // origins of pages allowed to call the server ('*' for any)
   aggregation: 'secure',    // 'secure' (secagg-server.js) | 'plain' (each update seen alone)
   secure: {},               // options of secure aggregation (secagg-server.js SECURE_DEFAULTS)
+  closeRetryMs: 2000,       // a round whose close could not be written (full disk) tries again after this
   ...LIMIT_DEFAULTS,        // connections, body and header timeouts (limits.js)
 });
 
@@ -272,8 +273,8 @@ export class AggregationServer {
       this.log(`round ${roundId} could not close: ${error.message}`);
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => {
-        if (this.roundRow.id === roundId && this.round.count() >= this.options.quorum) this._aggregate(`${reason} (retry)`);
-      }, this.options.closeRetryMs ?? 2000);
+        if (this.roundRow.id === roundId) this._aggregate(`${reason} (retry)`);
+      }, this.options.closeRetryMs);
       this.retryTimer.unref?.();
     }
   }
