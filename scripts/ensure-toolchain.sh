@@ -14,6 +14,8 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v clang++-14 >/dev/null || missing+=(clang-14)
 compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || missing+=(libclang-rt-14-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The server's HTTPS test makes a self-signed certificate.
+command -v openssl >/dev/null || missing+=(openssl)
 # CJK glyphs for the page screenshots the browser tests write.
 [ -d /usr/share/fonts/truetype/wqy ] || missing+=(fonts-wqy-zenhei)
 

@@ -36,6 +36,12 @@ const OPTIONS = {
   '--secure-neighbours': ['secure.neighbours', Number],
   '--experiments': ['experimentsPath', String],
   '--operator-token': ['operatorToken', String],
+  '--tls-cert': ['tlsCert', String],
+  '--tls-key': ['tlsKey', String],
+  '--max-connections': ['maxConnections', Number],
+  '--body-timeout-ms': ['bodyTimeoutMs', Number],
+  '--headers-timeout-ms': ['headersTimeoutMs', Number],
+  '--max-model-bytes': ['maxModelBytes', Number],
 };
 
 export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --data DIR [options]
@@ -62,7 +68,13 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-corruption R  fraction that may collude (default 0.1)         } device (SecAgg+) follow
   --secure-neighbours K  k set directly (default: the rule's k for the cohort: 56 at 100, 60 at 1000)
   --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
-  --operator-token T  the dashboard's token (/ops; default: a random one, printed at start)`;
+  --operator-token T  the operator's token (>= 16 characters): GET /v1/status and the dashboard /ops
+                   need it (Authorization: Bearer T); default: a random one, printed at start
+  --tls-cert F --tls-key F  serve HTTPS with this certificate chain and key (PEM)
+  --max-connections N   sockets served at once (default 4096; the next get 503 TOO_MANY_CONNECTIONS)
+  --body-timeout-ms T   a request body must arrive within T (default 30000; else 408 REQUEST_TIMEOUT)
+  --headers-timeout-ms T  request headers within T (default 10000)
+  --max-model-bytes B   largest bundle the operator may publish at POST /v1/models (default 256 MiB)`;
 
 export function parseServeArgs(argv) {
   const options = {};
@@ -89,7 +101,7 @@ export async function runServe(argv) {
   const options = parseServeArgs(argv);
   const server = await startAggregationServer({ ...options, log: (m) => console.error(`zhixuan serve: ${m}`) });
   console.log(`zhixuan serve: listening on ${server.url} (model ${server.model.version}, round ${server.roundRow.id})`);
-  if (!options.operatorToken) console.log(`zhixuan serve: dashboard ${server.url}/ops?token=${server.ops.operatorToken}`);
+  if (!options.operatorToken) console.log(`zhixuan serve: operator token ${server.operatorToken} (dashboard ${server.url}/ops?token=${server.operatorToken})`);
   const stop = async () => {
     await server.close();
     process.exit(0);

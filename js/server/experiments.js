@@ -13,9 +13,10 @@
 // (the server module holds the ops room): a wrong layout, a sigma that is not the file's, values
 // out of range or a version the server never shipped are 400/409, and nothing is stored.
 import { readFile } from 'node:fs/promises';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { bearer, operatorTokenOf, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
 import { ZhixuanError } from '../errors.js';
+import { HttpError } from './http-error.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
 
 const MAX_REPORT_BYTES = 4 << 20;
@@ -27,32 +28,10 @@ const DASHBOARD_FILES = {
 };
 const SEQUENTIAL_ALPHA = 0.05;
 
-class OpsHttpError extends Error {
-  constructor(status, code, message, headers = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
-
 function sendJson(res, status, body, headers = {}) {
   const data = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.byteLength, 'cache-control': 'no-store', ...res.zxCors, ...headers });
   res.end(data);
-}
-
-function readText(req, maxBytes) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-    });
-    req.on('end', () => (size > maxBytes ? reject(new OpsHttpError(413, 'TOO_LARGE', `body exceeds ${maxBytes} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
 }
 
 function cookie(req, name) {
@@ -63,20 +42,13 @@ function cookie(req, name) {
   return null;
 }
 
-function sameToken(a, b) {
-  if (typeof a !== 'string' || typeof b !== 'string') return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export class OpsService {
   /** @param server the AggregationServer (its core, store.db and log) */
   constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000 } = {}) {
     this.server = server;
     this.experimentsPath = experimentsPath;
     this.experimentsText = experimentsText;
-    this.operatorToken = operatorToken ?? randomBytes(16).toString('hex');
+    this.operatorToken = operatorTokenOf(operatorToken);
     this.opsPushMs = opsPushMs;
     this.layouts = new Map();  // version -> {layout, sigma, noiseMultiplier, delta}
     this.generation = 0;       // bumps on every stored report: the SSE stream pushes when it moves
@@ -136,26 +108,20 @@ export class OpsService {
     return this.layouts.get(version);
   }
 
+  // Errors go up to the server's one answer (server.js `_handle`: named codes, 507 on a full disk).
   /** Routes ops requests; false when the path is not ours. */
   async handle(req, res, url) {
-    try {
-      const route = `${req.method} ${url.pathname}`;
-      if (route === 'GET /v1/experiments') return this._getExperiments(res);
-      if (route === 'POST /v1/metrics') return await this._postMetrics(req, res);
-      if (url.pathname === '/v1/experiments' || url.pathname === '/v1/metrics') throw new OpsHttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
-      if (url.pathname === '/ops' || url.pathname.startsWith('/ops/')) return await this._dashboard(req, res, url);
-      return false;
-    } catch (error) {
-      if (!(error instanceof OpsHttpError)) this.server.log(`ops internal error: ${error.stack ?? error}`);
-      const e = error instanceof OpsHttpError ? error : new OpsHttpError(500, 'INTERNAL', 'internal server error');
-      if (!res.headersSent) sendJson(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
-      return true;
-    }
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /v1/experiments') return this._getExperiments(res);
+    if (route === 'POST /v1/metrics') return await this._postMetrics(req, res);
+    if (url.pathname === '/v1/experiments' || url.pathname === '/v1/metrics') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+    if (url.pathname === '/ops' || url.pathname.startsWith('/ops/')) return await this._dashboard(req, res, url);
+    return false;
   }
 
   _getExperiments(res) {
     const file = this.store.currentExperimentsFile();
-    if (!file) throw new OpsHttpError(404, 'NO_EXPERIMENTS', 'no experiments file is published');
+    if (!file) throw new HttpError(404, 'NO_EXPERIMENTS', 'no experiments file is published');
     const data = Buffer.from(file.text);
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.byteLength, 'cache-control': 'no-store', ...res.zxCors });
     res.end(data);
@@ -165,14 +131,14 @@ export class OpsService {
   async _postMetrics(req, res) {
     if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/json') {
       req.resume();
-      throw new OpsHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'metrics reports are application/json');
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'metrics reports are application/json');
     }
     let report;
     try {
-      report = JSON.parse(await readText(req, MAX_REPORT_BYTES));
+      report = JSON.parse(Buffer.from(await this.server.readBody(req, MAX_REPORT_BYTES)).toString('utf8'));
     } catch (error) {
-      if (error instanceof OpsHttpError) throw error;
-      throw new OpsHttpError(400, 'MALFORMED_REPORT', 'the report is not JSON');
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, 'MALFORMED_REPORT', 'the report is not JSON');
     }
     const { version, day, values } = this._checkReport(report);
     this.store.addReport(version, day, this._layout(version).layout, values, this._layout(version).sigma);
@@ -182,12 +148,12 @@ export class OpsService {
   }
 
   _checkReport(report) {
-    const bad = (message) => new OpsHttpError(400, 'MALFORMED_REPORT', message);
+    const bad = (message) => new HttpError(400, 'MALFORMED_REPORT', message);
     if (!report || typeof report !== 'object' || Array.isArray(report)) throw bad('the report must be an object');
     const version = report.experiments_version;
     if (typeof version !== 'string') throw bad('experiments_version must be a string');
     const expected = this._layout(version);
-    if (!expected) throw new OpsHttpError(409, 'UNKNOWN_EXPERIMENTS_VERSION', `experiments file version '${version.slice(0, 128)}' was never published here`);
+    if (!expected) throw new HttpError(409, 'UNKNOWN_EXPERIMENTS_VERSION', `experiments file version '${version.slice(0, 128)}' was never published here`);
     if (!Number.isSafeInteger(report.day) || report.day < 0) throw bad('day must be a UTC day number');
     const today = Math.floor(Date.now() / 86400000);
     if (report.day > today) throw bad('day is in the future');
@@ -212,13 +178,12 @@ export class OpsService {
   }
 
   _authorized(req, url) {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    return sameToken(bearer, this.operatorToken) || sameToken(cookie(req, 'zx_ops'), this.operatorToken) || sameToken(url.searchParams.get('token'), this.operatorToken);
+    return sameToken(bearer(req), this.operatorToken) || sameToken(cookie(req, 'zx_ops'), this.operatorToken) || sameToken(url.searchParams.get('token'), this.operatorToken);
   }
 
   async _dashboard(req, res, url) {
-    if (req.method !== 'GET') throw new OpsHttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
-    if (!this._authorized(req, url)) throw new OpsHttpError(401, 'UNAUTHORIZED', 'the dashboard needs the operator token', { 'www-authenticate': 'Bearer realm="zhixuan-ops"' });
+    if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+    if (!this._authorized(req, url)) throw new HttpError(401, 'UNAUTHORIZED', 'the dashboard needs the operator token', { 'www-authenticate': 'Bearer realm="zhixuan-ops"' });
     if (url.searchParams.has('token')) {  // keep the token out of the address bar and the history
       res.writeHead(303, { location: url.pathname, 'set-cookie': `zx_ops=${encodeURIComponent(this.operatorToken)}; HttpOnly; SameSite=Strict; Path=/ops`, 'cache-control': 'no-store' });
       res.end();
@@ -230,7 +195,7 @@ export class OpsService {
     }
     if (url.pathname === '/ops/api/events') return this._stream(req, res);
     const file = DASHBOARD_FILES[url.pathname];
-    if (!file) throw new OpsHttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
+    if (!file) throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
     const data = await readFile(new URL(`./dashboard/${file[0]}`, import.meta.url));
     res.writeHead(200, { 'content-type': file[1], 'content-length': data.byteLength, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'self'; img-src 'self' data:" });
     res.end(data);

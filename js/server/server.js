@@ -4,14 +4,15 @@
 //   GET  /v1/model[?version=V]       the current (or a given) model bundle, safetensors bytes
 //   GET  /v1/round                   the open round's config (JSON)
 //   GET  /v1/status                  model version, round, accepted updates, epsilon spent
+//                                    (operator: Authorization: Bearer <operator token>, access.js)
 //   POST /v1/clients                 registers a device: {token}
+//   POST /v1/models                  (operator) publishes a model bundle: a fresh round on it (operator.js)
 //   POST /v1/rounds/:id/updates      one update payload (application/octet-stream),
 //                                    Authorization: Bearer <token>; 202 once stored durably
 //
 // Errors are JSON {error: {code, message}} with a status: 400 malformed, 401 unknown client,
-// 404, 409 stale round / wrong version / duplicate / replay, 413 too large, 415, 422 norm over
-// the bound, 429 flood.
-import http from 'node:http';
+// 404, 409 stale round / wrong version / duplicate / replay, 408 body too slow, 413 too large, 415,
+// 422 norm over the bound, 429 flood, 503 too many connections, 507 disk full (limits.js).
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadCore, withHeapBytes } from './core.js';
@@ -20,6 +21,13 @@ import { RateLimiter } from './rate-limit.js';
 import { Store } from './store.js';
 import { SecureAggregation } from './secagg-server.js';
 import { OpsService } from './experiments.js';
+import { HttpError, storageError } from './http-error.js';
+import { LIMIT_DEFAULTS, bodyReader, checkLimits, closeAfter, createTransport } from './limits.js';
+import { operatorTokenOf, requireOperator } from './access.js';
+import { faultPoint } from './faults.js';
+import { handleOperator } from './operator.js';
+
+export { HttpError };
 
 const CORE_STATUS = { MALFORMED_PAYLOAD: 400, INVALID_ARGUMENT: 422, MODEL_MISMATCH: 409, TOO_LARGE: 413 };
 
@@ -44,16 +52,9 @@ export const DEFAULTS = Object.freeze({
   corsOrigins: [],          // origins of pages allowed to call the server ('*' for any)
   aggregation: 'secure',    // 'secure' (secagg-server.js) | 'plain' (each update seen alone)
   secure: {},               // options of secure aggregation (secagg-server.js SECURE_DEFAULTS)
+  closeRetryMs: 2000,       // a round whose close could not be written (full disk) tries again after this
+  ...LIMIT_DEFAULTS,        // connections, body and header timeouts (limits.js)
 });
-
-export class HttpError extends Error {
-  constructor(status, code, message, headers = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
 
 // The core's errors (ZhixuanError, js/errors.js: the core is loaded through raiseCoreErrors) as
 // HTTP answers.
@@ -64,30 +65,6 @@ function coreCall(call) {
     if (!(error instanceof ZhixuanError)) throw error;
     throw new HttpError(CORE_STATUS[error.code] ?? 400, error.code, error.message);
   }
-}
-
-function readBody(req, maxBytes) {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      req.resume();
-      reject(new HttpError(413, 'TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${maxBytes}`, { connection: 'close' }));
-      return;
-    }
-    const chunks = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size > maxBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (tooLarge) reject(new HttpError(413, 'TOO_LARGE', `body exceeds the limit of ${maxBytes} bytes`));
-      else resolve(new Uint8Array(Buffer.concat(chunks)));
-    });
-    req.on('error', reject);
-  });
 }
 
 function corsHeaders(req, origins) {
@@ -101,6 +78,11 @@ function corsHeaders(req, origins) {
     'access-control-max-age': '600',
     vary: 'origin',
   };
+}
+
+function sendError(res, e) {
+  if (e.headers.connection === 'close') closeAfter(res);
+  send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
 }
 
 function send(res, status, body, headers = {}) {
@@ -129,6 +111,10 @@ export class AggregationServer {
     for (const key of ['quorum', 'minUpdates', 'deadlineMs', 'updatesPerClientPerMinute', 'requestsPerIpPerMinute', 'registrationsPerIpPerMinute'])
       if (!Number.isInteger(o[key]) || o[key] < 1) throw new TypeError(`${key} must be an integer >= 1`);
     if (!Number.isInteger(o.windowRows) || o.windowRows < 0) throw new TypeError('windowRows must be an integer >= 0');
+    checkLimits(o);
+    o.operatorToken = operatorTokenOf(o.operatorToken);
+    this.operatorToken = o.operatorToken;
+    this.readBody = bodyReader(o.bodyTimeoutMs);
     this.log = o.log ?? (() => {});
     this.updateLimiter = new RateLimiter(o.updatesPerClientPerMinute);
     this.ipLimiter = new RateLimiter(o.requestsPerIpPerMinute);
@@ -144,32 +130,33 @@ export class AggregationServer {
       const bytes = o.modelBytes ?? new Uint8Array(await readFile(o.modelPath));
       this.store.addModel(this._modelInfo(bytes).modelVersion, bytes);
     }
-    this.rootVersion = this.store.db.prepare('SELECT version FROM models ORDER BY seq LIMIT 1').get().version;
+    // Aggregated versions are named V.fedN after the newest model not made by aggregation (the
+    // first one, or one the operator published: operator.js).
+    this.rootVersion = this.store.currentModel().version.replace(/\.fed\d+$/, '');
     this._loadModel();
     if (!this.store.openRound()) this._insertRound(this.store.lastRoundId() + 1);
     this._openRoundFromStore();
     if (o.aggregation === 'secure') {
-      this.secure = new SecureAggregation(this, { HttpError, send, readBody });
+      this.secure = new SecureAggregation(this, { HttpError, send, readBody: this.readBody });
       this.secure.attach();
     }
     this.ops = new OpsService(this, o);  // experiments, metrics, dashboard (experiments.js)
     await this.ops.start();
 
-    this.http = http.createServer((req, res) => this._handle(req, res));
-    this.http.requestTimeout = 30_000;
-    this.http.headersTimeout = 10_000;
+    this.http = createTransport(o, (req, res) => this._handle(req, res), (res, error) => sendError(res, error));
     await new Promise((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(o.port, o.host, resolve);
     });
     const { port } = this.http.address();
-    this.url = `http://${o.host}:${port}`;
+    this.url = `${this.http.zxScheme}://${o.host}:${port}`;
     if (this.round.count() >= o.quorum) this._aggregate('quorum (after restart)');
     return this;
   }
 
   async close() {
     clearTimeout(this.deadlineTimer);
+    clearTimeout(this.retryTimer);
     this.secure?.close();
     this.ops?.close();
     if (this.http) await new Promise((resolve) => { this.http.close(resolve); this.http.closeAllConnections?.(); });
@@ -272,6 +259,7 @@ export class AggregationServer {
     const roundId = this.roundRow.id;
     const accepted = this.round.count();
     const nextVersion = `${this.rootVersion.slice(0, 100)}.fed${roundId}`;
+    faultPoint('aggregate:start');
     try {
       const { model } = coreCall(() => this.round.finish(new Uint8Array(randomBytes(32)), nextVersion));
       const nextId = roundId + 1;
@@ -282,11 +270,20 @@ export class AggregationServer {
         roundId, accepted, nextVersion, modelBytes: model,
         nextRound: { id: nextId, config: JSON.stringify(config), deadlineAt: Date.now() + this.options.deadlineMs },
       });
+      faultPoint('close:committed');
       this._openRoundFromStore();
       this.log(`round ${roundId} closed on ${reason} with ${accepted} updates: model ${nextVersion}`);
     } catch (error) {
-      this._loadModel();  // the transaction did not commit: stay on the stored model and round
+      // The transaction did not commit (a full disk): stay on the stored model and round (the
+      // aggregator still holds every update: finish is const) and try again a little later, since
+      // no further upload may come to trigger it.
+      this._loadModel();
       this.log(`round ${roundId} could not close: ${error.message}`);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        if (this.roundRow.id === roundId) this._aggregate(`${reason} (retry)`);
+      }, this.options.closeRetryMs);
+      this.retryTimer.unref?.();
     }
   }
 
@@ -357,6 +354,7 @@ export class AggregationServer {
       }
       if (route === 'GET /v1/round') return send(res, 200, { ...this.roundConfig, ...(this.secure?.publicRound() ?? { aggregation: 'plain' }), accepted: this.round.count(), payload_bytes: this.payloadBytes, deadline_at: this.roundRow.deadline_at });
       if (route === 'GET /v1/status') {
+        requireOperator(req, this.operatorToken);
         const last = this.store.lastClosedRound();
         return send(res, 200, {
           model_version: this.model.version, round: this.roundRow.id, accepted: this.round.count(), quorum: this.options.quorum,
@@ -367,13 +365,15 @@ export class AggregationServer {
       if (route === 'POST /v1/clients') return this._register(ip, req, res);
       const match = /^\/v1\/rounds\/([^/]+)\/updates$/.exec(url.pathname);
       if (match && req.method === 'POST') return await this._postUpdate(match[1], req, res);
+      if (await handleOperator(this, req, res, url, send)) return;
       if (await this.ops.handle(req, res, url)) return;
       if (match || ['/v1/model', '/v1/round', '/v1/status', '/v1/clients'].includes(url.pathname)) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
       throw new HttpError(404, 'NOT_FOUND', `no route ${url.pathname}`);
     } catch (error) {
-      if (!(error instanceof HttpError)) this.log(`internal error: ${error.stack ?? error}`);
-      const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'internal server error');
-      if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+      const full = storageError(error);
+      if (full) this.log(`storage full: ${error.message}`);
+      else if (!(error instanceof HttpError)) this.log(`internal error: ${error.stack ?? error}`);
+      if (!res.headersSent) sendError(res, full ?? (error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'internal server error')));
     }
   }
 
@@ -406,7 +406,7 @@ export class AggregationServer {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'updates are application/octet-stream');
     }
     const limit = this.options.maxPayloadBytes ?? this.payloadBytes;
-    const body = await readBody(req, limit);
+    const body = await this.readBody(req, limit);
     // The round may have closed while the body arrived: check against the round open now.
     const roundId = Number(roundParam);
     const open = this.roundRow.id;
@@ -418,6 +418,7 @@ export class AggregationServer {
     const { nonce } = coreCall(() => withHeapBytes(this.core, body, (ptr, len) => this.round.validate(ptr, len)));
     if (this.store.hasNonce(nonce)) throw new HttpError(409, 'REPLAY', 'this payload (nonce) was already received');
     this.store.addUpdate(open, token, nonce, body);  // committed (WAL, synchronous=FULL) before the answer
+    faultPoint('update:stored');
     coreCall(() => withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
     const accepted = this.round.count();
     send(res, 202, { round: open, accepted, quorum: this.options.quorum });
@@ -428,6 +429,11 @@ export class AggregationServer {
 /** Starts a server; resolves once it listens. */
 export async function startAggregationServer(options) {
   const server = new AggregationServer(options);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.close().catch(() => {});  // what did open (the database) is closed again
+    throw error;
+  }
   return server;
 }

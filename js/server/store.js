@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { faultPoint } from './faults.js';
+import { storageError } from './http-error.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +25,18 @@ export class Store {
   constructor(dataDir) {
     mkdirSync(dataDir, { recursive: true });
     this.db = openDatabase(path.join(dataDir, 'zhixuan-server.sqlite'));
+    try {
+      this._open();
+    } catch (error) {
+      this.db.close();
+      // WAL needs its shared-memory file: a full disk stops the start (a running server refuses
+      // only the writes, server.js answers 507).
+      if (storageError(error)) throw new Error(`the disk under ${dataDir} is full (${error.code}): free some space and start again; nothing stored is lost`);
+      throw error;
+    }
+  }
+
+  _open() {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');  // a commit survives power loss, not only a process crash
     this.db.pragma('foreign_keys = ON');
@@ -77,6 +91,7 @@ export class Store {
   closeRound({ roundId, accepted, nextVersion, modelBytes, nextRound }) {
     this.db.transaction(() => {
       this.addModel(nextVersion, modelBytes);
+      faultPoint('close:in-transaction');
       this.db.prepare("UPDATE rounds SET state = 'closed', closed_at = ?, accepted = ?, next_version = ? WHERE id = ? AND state = 'open'")
         .run(Date.now(), accepted, nextVersion, roundId);
       // Individual updates are not kept once summed (a stale replay fails on its round id).

@@ -43,3 +43,12 @@ export async function getJson(url, path) {
   const response = await fetch(`${url}${path}`);
   return response.json();
 }
+
+/** The operator token the server tests start their servers with (status and /ops need it). */
+export const OPERATOR_TOKEN = 'operator-token-of-the-tests-0123';
+
+/** GET /v1/status with the operator token. */
+export async function getStatus(url, token = OPERATOR_TOKEN) {
+  const response = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+  return response.json();
+}

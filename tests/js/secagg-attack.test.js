@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createRecommender } from '../../js/index.js';
 import { f32Bundle, gaussianRows, itemIds, rng } from '../../tools/bundle-fixtures.mjs';
 import { recordingFetch, secureServer, waitFor } from './secagg-helpers.js';
+import { getStatus } from './federated-helpers.js';
 
 const require = createRequire(import.meta.url);
 const ITEMS = 400;
@@ -131,7 +132,7 @@ test('against secure aggregation the same attack, on everything the server sees,
     clearInterval(watcher);
     snapshots.push(sqliteTables(dataDir));
     for (const r of results) assert.equal(r.status, 'completed', JSON.stringify(r));
-    await waitFor(async () => (await (await fetch(`${url}/v1/status`)).json()).round === 2);
+    await waitFor(async () => (await getStatus(url)).round === 2);
     // Everything each device sent: keys, sealed shares, its masked input, its unmask answer.
     const params = snapshots.map((s) => s.secagg_rounds?.find((r) => r.id === 1 && r.params)).find(Boolean)?.params;
     assert.ok(params, 'a snapshot caught the round in progress');

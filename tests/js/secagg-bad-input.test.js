@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, b64url } from '../../js/federated/secagg-crypto.js';
 import { expectedSum, register, runDevices, secureServer, waitFor } from './secagg-helpers.js';
+import { getStatus } from './federated-helpers.js';
 
 async function call(url, pathName, token, body, contentType = 'application/json') {
   const headers = { 'content-type': contentType };
@@ -132,7 +133,7 @@ test('masked-stage checks: wrong length, sender mismatch, duplicate', async () =
       assert.equal((await call(url, '/v1/secagg/1/masked', handToken, good, 'application/octet-stream')).code, 'DUPLICATE_MESSAGE');
     }
     // Whatever happened, the server still answers and ends the round one way or the other.
-    await waitFor(async () => (await (await fetch(`${url}/v1/status`)).json()).round === 2, 20_000);
+    await waitFor(async () => (await getStatus(url)).round === 2, 20_000);
   } finally {
     await server.close();
   }

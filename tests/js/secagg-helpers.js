@@ -8,6 +8,7 @@ import { startAggregationServer } from '../../js/server/server.js';
 import { loadCore } from '../../js/server/core.js';
 import { runSecureRound } from '../../js/federated/secagg-client.js';
 import { checkerboardBundle, rng } from '../../tools/bundle-fixtures.mjs';
+import { OPERATOR_TOKEN } from './federated-helpers.js';
 
 export const ROWS = 40;
 export const DIM = 16;
@@ -16,7 +17,7 @@ export async function secureServer(options = {}) {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'zx-secagg-'));
   const logs = [];
   const server = await startAggregationServer({
-    modelBytes: checkerboardBundle(ROWS, DIM), dataDir, port: 0, quorum: 12, clip: 0.5, noiseMultiplier: 1.0, requestsPerIpPerMinute: 1e6, registrationsPerIpPerMinute: 1e6,
+    modelBytes: checkerboardBundle(ROWS, DIM), dataDir, port: 0, quorum: 12, clip: 0.5, noiseMultiplier: 1.0, requestsPerIpPerMinute: 1e6, registrationsPerIpPerMinute: 1e6, operatorToken: OPERATOR_TOKEN,
     log: (m) => logs.push(m), ...options,
     secure: { minCohort: 3, stageMs: 8000, ...(options.secure ?? {}) },
   });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { runDevices, waitFor } from './secagg-helpers.js';
+import { OPERATOR_TOKEN, getStatus } from './federated-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../js/server/cli.js', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -58,7 +59,7 @@ for (const stage of ['share', 'masked', 'unmask']) {
     writeFileSync(modelPath, checkerboardBundle());
     const port = await freePort();
     const args = ['--model', modelPath, '--data', path.join(dir, 'state'), '--port', String(port), '--quorum', '5', '--clip', '0.5',
-      '--noise', '1', '--secure-min-cohort', '3', '--secure-stage-ms', '4000'];
+      '--noise', '1', '--secure-min-cohort', '3', '--secure-stage-ms', '4000', '--operator-token', OPERATOR_TOKEN];
     // One device stops before answering in `stage`, so the stage waits for its deadline: time to kill.
     const previous = { share: 'advertise', masked: 'share', unmask: 'masked' }[stage];
     let { child, url } = await startChild(args);
@@ -79,7 +80,7 @@ for (const stage of ['share', 'masked', 'unmask']) {
         // The survivor list committed before the kill is the one the round finished with.
         assert.equal(results[0].survivors, JSON.parse(before.survivors).length);
       }
-      const status = await (await fetch(`${url}/v1/status`)).json();
+      const status = await getStatus(url);
       assert.equal(status.round, 2);
       assert.equal(status.model_version, 'test-1.fed1');
     } finally {

@@ -7,6 +7,7 @@ import { createRecommender } from '../../js/index.js';
 import { drawParticipation } from '../../js/federated/secagg-device.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { DIM, ROWS, expectedSum, runDevices, secureServer, waitFor } from './secagg-helpers.js';
+import { getStatus } from './federated-helpers.js';
 
 async function exactRound(n, dropAfter, { secure = {}, policy = {}, sent = null } = {}) {
   const { server, url } = await secureServer({ quorum: n, secure });
@@ -30,7 +31,7 @@ async function exactRound(n, dropAfter, { secure = {}, policy = {}, sent = null 
     const rms = Math.sqrt(err / truth.length);
     const expectedRms = Math.sqrt(inSum.length * params.noise_variance) / (2 ** params.scale_bits / params.clip);
     assert.ok(rms > 0.85 * expectedRms && rms < 1.15 * expectedRms, `noise rms ${rms}, expected ${expectedRms}`);
-    const status = await (await fetch(`${url}/v1/status`)).json();
+    const status = await getStatus(url);
     assert.equal(status.model_version, 'test-1.fed1');
     assert.equal(status.last_closed.accepted, inSum.length);
     return { server, devices, results };
@@ -79,7 +80,7 @@ test('fewer than t survivors: the round aborts, revealing nothing, and the next 
     const { results } = await runDevices(url, 6, { dropAfter: { 0: 'share', 1: 'share', 2: 'share', 3: 'share' } });
     assert.deepEqual(results.slice(4).map((r) => r.status), ['aborted', 'aborted']);
     assert.equal(server.secure.lastSum, undefined);
-    const status = await (await fetch(`${url}/v1/status`)).json();
+    const status = await getStatus(url);
     assert.equal(status.model_version, 'test-1');
     assert.equal(status.round, 2);
     assert.ok(logs.some((l) => /aborted: 2 masked inputs, the threshold is 4/.test(l)), logs.join('\n'));
@@ -124,7 +125,7 @@ test('participate() is secure by default, checks the declared cohort, and charge
     const amplified = core.federatedEpsilon(0.01, z, 1, 1e-5).epsilon;
     assert.ok(Math.abs(results[0].epsilonSpent - full) < 1e-9 * full, `${results[0].epsilonSpent} vs ${full}`);
     assert.ok(results[0].epsilonSpent > 3 * amplified, `${results[0].epsilonSpent} vs amplified ${amplified}`);
-    await waitFor(async () => (await (await fetch(`${url}/v1/status`)).json()).model_version === 'test-1.fed1');
+    await waitFor(async () => (await getStatus(url)).model_version === 'test-1.fed1');
   } finally {
     await server.close();
   }

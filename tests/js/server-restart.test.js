@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRecommender } from '../../js/index.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
-import { getJson, post, register } from './federated-helpers.js';
+import { OPERATOR_TOKEN, getJson, getStatus, post, register } from './federated-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../js/server/cli.js', import.meta.url));
 
@@ -35,7 +35,7 @@ test('SIGKILL mid-round: acknowledged updates survive the restart, none is count
   const dir = mkdtempSync(path.join(tmpdir(), 'zx-restart-'));
   const modelPath = path.join(dir, 'model.safetensors');
   writeFileSync(modelPath, checkerboardBundle());
-  const args = ['--model', modelPath, '--data', path.join(dir, 'state'), '--port', '0', '--quorum', '5', '--clip', '0.5', '--aggregation', 'plain'];
+  const args = ['--model', modelPath, '--data', path.join(dir, 'state'), '--port', '0', '--quorum', '5', '--clip', '0.5', '--aggregation', 'plain', '--operator-token', OPERATOR_TOKEN];
   const rec = await createRecommender({ model: checkerboardBundle() });
   rec.federated.setConsent(true, { epsilonBudget: Infinity });
   const histories = [['item0', 'item2'], ['item1', 'item3'], ['item4', 'item6'], ['item5', 'item7'], ['item8', 'item10']];
@@ -71,7 +71,7 @@ test('SIGKILL mid-round: acknowledged updates survive the restart, none is count
     }
     let status;
     for (let tries = 0; tries < 100; tries++) {
-      status = await getJson(url, '/v1/status');
+      status = await getStatus(url);
       if (status.rounds_closed === 1) break;
       await new Promise((r) => setTimeout(r, 20));
     }

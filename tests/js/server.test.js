@@ -9,13 +9,13 @@ import path from 'node:path';
 import { createRecommender } from '../../js/index.js';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
-import { bodyOffset, getJson, patched, post, register } from './federated-helpers.js';
+import { OPERATOR_TOKEN, bodyOffset, getJson, getStatus, patched, post, register } from './federated-helpers.js';
 
 const HISTORIES = [['item0', 'item2', 'item4'], ['item1', 'item3', 'item5', 'item7'], ['item6', 'item8'], ['item9', 'item11']];
 
 async function setup(options = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'zx-server-'));
-  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, quorum: 3, clip: 0.5, aggregation: 'plain', ...options });
+  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, quorum: 3, clip: 0.5, aggregation: 'plain', operatorToken: OPERATOR_TOKEN, ...options });
   const rec = await createRecommender({ model: checkerboardBundle() });
   rec.federated.setConsent(true, { epsilonBudget: Infinity });
   return { server, rec, url: server.url, dataDir };
@@ -36,7 +36,7 @@ test('devices participate, the quorum closes the round and the next model versio
       device.dispose();
     }
     await new Promise((r) => setTimeout(r, 50));
-    const status = await getJson(url, '/v1/status');
+    const status = await getStatus(url);
     assert.equal(status.round, 2);
     assert.deepEqual(status.last_closed, { round: 1, accepted: 3, model_version: 'test-1.fed1' });
     const model = await fetch(`${url}/v1/model`);
@@ -124,7 +124,7 @@ test('a body beyond the limit is refused before it is read', async () => {
 test('the status reports epsilon from the accountant for central noise', async () => {
   const { server, url } = await setup({ noiseMultiplier: 1.1, samplingRate: 0.01, delta: 1e-5 });
   try {
-    const status = await getJson(url, '/v1/status');
+    const status = await getStatus(url);
     assert.equal(status.privacy.total, 0);
     assert.ok(status.privacy.perRound > 0 && status.privacy.perRound < 1, JSON.stringify(status.privacy));
   } finally {
