@@ -419,7 +419,7 @@ export class AggregationServer {
     if (this.store.hasNonce(nonce)) throw new HttpError(409, 'REPLAY', 'this payload (nonce) was already received');
     this.store.addUpdate(open, token, nonce, body);  // committed (WAL, synchronous=FULL) before the answer
     faultPoint('update:stored');
-    coreCall(() => withHeapBytes(this.core, body, (ptr, len) => this.round.add(ptr, len)));
+    coreCall(() => this.round.addValidated(nonce));  // the update validate decoded, not decoded again
     const accepted = this.round.count();
     send(res, 202, { round: open, accepted, quorum: this.options.quorum });
     if (accepted >= this.options.quorum) setImmediate(() => { if (this.roundRow.id === open) this._aggregate('quorum'); });

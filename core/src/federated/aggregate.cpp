@@ -45,8 +45,13 @@ StatusOr<DecodedUpdate> RoundAggregator::Validate(const uint8_t* bytes, size_t s
 Status RoundAggregator::Add(const uint8_t* bytes, size_t size) {
   auto decoded = Validate(bytes, size);
   if (!decoded.ok()) return decoded.status();
-  if (!nonces_.insert(decoded->header.nonce).second) return InvalidArgument("update payload: nonce already accepted in this round (replay)");
-  for (size_t i = 0; i < sum_.size(); ++i) sum_[i] += decoded->values[i];
+  return Accept(*decoded);
+}
+
+Status RoundAggregator::Accept(const DecodedUpdate& update) {
+  if (update.values.size() != sum_.size()) return InvalidArgument("update payload: not validated against this round");
+  if (!nonces_.insert(update.header.nonce).second) return InvalidArgument("update payload: nonce already accepted in this round (replay)");
+  for (size_t i = 0; i < sum_.size(); ++i) sum_[i] += update.values[i];
   ++count_;
   return Status::Ok();
 }

@@ -58,12 +58,20 @@ StatusOr<Filter> Session::CompileFilter(const std::string& json) {
   if (filters_generation_ != rec_->generation()) {
     for (int i = 0; i < filters_used_; ++i) filters_[i] = Filter();  // stale masks go now
     filters_used_ = filters_next_ = 0;
+    for (auto& text : seen_once_) text.clear();
     filters_generation_ = rec_->generation();
   }
   for (int i = 0; i < filters_used_; ++i)
     if (filter_texts_[i] == json) return filters_[i];
   auto parsed = ParseFilterJson(json);
   if (!parsed.ok()) return parsed.status();
+  const auto seen = std::find(std::begin(seen_once_), std::end(seen_once_), json);
+  if (seen == std::end(seen_once_)) {
+    seen_once_[seen_next_] = json;
+    seen_next_ = (seen_next_ + 1) % kCachedFilters;
+    return parsed;
+  }
+  seen->clear();
   constexpr int64_t kCacheBytes = int64_t{4} << 20;
   const int capacity = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kCachedFilters, kCacheBytes / std::max<int64_t>(rec_->item_count(), 1))));
   const int slot = filters_next_ % capacity;

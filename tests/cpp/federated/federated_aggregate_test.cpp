@@ -195,3 +195,24 @@ TEST_CASE("max_row_step caps each row's change per round", "[aggregate]") {
   CHECK(row_change(1) == Approx(0.005).epsilon(1e-2));
   CHECK(row_change(2) == 0);
 }
+
+TEST_CASE("a validated update is accepted once without decoding it again", "[aggregate]") {
+  Model model = testing::CheckerboardModel(40, 16);
+  RoundConfig config = Config(model);
+  auto agg = RoundAggregator::Create(model, config);
+  REQUIRE(agg.ok());
+  const auto bytes = Payload(config, 7, Constant(0.015f));
+  auto decoded = agg->Validate(bytes.data(), bytes.size());
+  REQUIRE(decoded.ok());
+  CHECK(agg->count() == 0);  // Validate alone adds nothing
+  REQUIRE(agg->Accept(*decoded).ok());
+  CHECK(agg->count() == 1);
+  auto replay = agg->Accept(*decoded);
+  CHECK(replay.code() == StatusCode::kInvalidArgument);
+  CHECK(replay.message().find("replay") != std::string::npos);
+  DecodedUpdate foreign = *decoded;
+  foreign.header.nonce = Nonce(8);
+  foreign.values.resize(10);  // not this round's window
+  CHECK(agg->Accept(foreign).code() == StatusCode::kInvalidArgument);
+  CHECK(agg->count() == 1);
+}

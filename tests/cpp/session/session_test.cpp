@@ -208,6 +208,8 @@ TEST_CASE("session: a compiled filter selects what the parsed one does, and is c
   Load(l);
   const std::string json = R"({"tags":["考研"],"channel":"app"})";
   const Filter parsed = ParseFilterJson(json).value();
+  // Seen once: parsed only (a one-off filter pays no full scan); the second use compiles it.
+  REQUIRE(l.session.CompileFilter(json).value().compiled == nullptr);
   const Filter compiled = l.session.CompileFilter(json).value();
   REQUIRE(compiled.compiled != nullptr);
   const Recommender& rec = l.session.recommender();
@@ -216,7 +218,12 @@ TEST_CASE("session: a compiled filter selects what the parsed one does, and is c
   REQUIRE(RecommendWith(rec, compiled, {first}).rows == RecommendWith(rec, parsed, {first}).rows);
   // The same text again: the same mask, not a new one.
   REQUIRE(l.session.CompileFilter(json).value().compiled == compiled.compiled);
-  REQUIRE(l.session.CompileFilter("").value().compiled != compiled.compiled);
+  const std::string other = R"({"channel":"web"})";
+  REQUIRE(l.session.CompileFilter(other).value().compiled == nullptr);
+  const Filter other_compiled = l.session.CompileFilter(other).value();
+  REQUIRE(other_compiled.compiled != nullptr);
+  REQUIRE(other_compiled.compiled != compiled.compiled);
+  REQUIRE(l.session.CompileFilter(json).value().compiled == compiled.compiled);  // still cached
   REQUIRE(l.session.CompileFilter(R"({"colour":"red"})").status().code() == StatusCode::kInvalidArgument);
 
   SECTION("items added on the device: the cached mask is stale, and a new one covers them") {
@@ -227,6 +234,7 @@ TEST_CASE("session: a compiled filter selects what the parsed one does, and is c
     REQUIRE(l.text->AddItems(l.session.recommender(), {added}).ok());
     const int32_t row = rec.RowOf("kaoyan-added");
     REQUIRE(row >= 0);
+    REQUIRE(l.session.CompileFilter(json).value().compiled == nullptr);  // a new generation: seen once
     const Filter again = l.session.CompileFilter(json).value();
     REQUIRE(again.compiled != compiled.compiled);
     REQUIRE(again.compiled->size() == static_cast<size_t>(rec.item_count()));
@@ -237,7 +245,9 @@ TEST_CASE("session: a compiled filter selects what the parsed one does, and is c
   SECTION("a model change drops the cache") {
     const std::vector<uint8_t> v2 = Bytes(CoursesModel(true, 8, 12, "courses-2"));
     REQUIRE(l.session.ReplaceModel(v2.data(), v2.size()).ok());
+    REQUIRE(l.session.CompileFilter(json).value().compiled == nullptr);
     const Filter after = l.session.CompileFilter(json).value();
+    REQUIRE(after.compiled != nullptr);
     REQUIRE(after.compiled != compiled.compiled);
     REQUIRE(RecommendWith(l.session.recommender(), after).rows == RecommendWith(l.session.recommender(), parsed).rows);
   }

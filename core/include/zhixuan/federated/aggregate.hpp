@@ -29,8 +29,11 @@ class RoundAggregator {
   // round id (stale/future: kModelMismatch), base version, window, dim, encoding, noise flag,
   // and the decoded L2 norm against UpdateNormBound.
   StatusOr<DecodedUpdate> Validate(const uint8_t* bytes, size_t size) const;
-  // Validate, reject a nonce already accepted in this round (replay), then add to the sum.
+  // Validate, then Accept.
   Status Add(const uint8_t* bytes, size_t size);
+  // Adds an update Validate passed (so a server that stores the payload between the checks and
+  // the sum decodes it once); a nonce already accepted in this round is a replay.
+  Status Accept(const DecodedUpdate& update);
   int64_t count() const { return count_; }
 
   // The next model: `base` must be the model the aggregator was created for. No update is an

@@ -46,9 +46,10 @@ class Session {
   Status ReplaceModel(const uint8_t* bytes, size_t size);
 
   // The filter of `json` (ParseFilterJson's format, '' for none) compiled for the rows as they
-  // are: parsed and its row mask built once, then served from a small cache (keyed by the text)
-  // until the rows, the catalog or the model change. A repeated filter costs no parsing and no
-  // catalog scan.
+  // are: from its second use on, parsed and its row mask built once, then served from a small
+  // cache (keyed by the text) until the rows, the catalog or the model change. A repeated filter
+  // costs no parsing and no catalog scan; a filter seen once is only parsed (selection checks
+  // the catalog for the candidates it meets), so one-off filters don't pay a full scan.
   StatusOr<Filter> CompileFilter(const std::string& json);
 
   // Attaches a new room of this type made for the loaded model (Room::Create(recommender)).
@@ -98,6 +99,9 @@ class Session {
   Filter filters_[kCachedFilters];
   int filters_used_ = 0;
   int filters_next_ = 0;
+  // Texts of filters used once and not compiled yet (a ring of the same size).
+  std::string seen_once_[kCachedFilters];
+  int seen_next_ = 0;
   uint64_t filters_generation_ = 0;
 };
 
