@@ -33,8 +33,9 @@ export const SECURE_DEFAULTS = Object.freeze({
 });
 
 class Channel {
-  constructor(server, roundId, token, fetchImpl) {
+  constructor(server, roundId, token, fetchImpl, base) {
     this.server = server;
+    this.base = base;
     this.roundId = roundId;
     this.token = token;
     this.fetchImpl = fetchImpl;
@@ -61,7 +62,7 @@ class Channel {
 
   async post(stage, body, { deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
     const bytes = body instanceof Uint8Array;
-    const { response, retried } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/${stage}`), {
+    const { response, retried } = await this._send(() => this.fetch(serverUrl(this.server, `${this.base}/${this.roundId}/${stage}`), {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
       body: bytes ? body : JSON.stringify(body),
@@ -76,7 +77,7 @@ class Channel {
   }
 
   async state({ deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
-    const { response } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/state`), {
+    const { response } = await this._send(() => this.fetch(serverUrl(this.server, `${this.base}/${this.roundId}/state`), {
       headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store',
     }), deadline, pollMs);
     if (!response.ok) throw await failure(response, 'secure aggregation state');
@@ -104,6 +105,7 @@ function shareIndex(share) {
  * the masked input (the wasm core's one crossing); `chargeable(effectiveNoiseMultiplier)` says
  * whether the ledger affords it ({affordable, reason}), `charge(effectiveNoiseMultiplier)` charges it
  * just before the masked input leaves. `dropAfter` (tests only) stops after that stage as a dropout.
+ * `base` is the rounds' URL prefix: 'v1/secagg' (model rounds) or 'v1/secagg-metrics' (metrics).
  * Resolves {status: 'completed'|'declined'|'aborted'|'dropped', ...}.
  */
 export async function runSecureRound(options) {
@@ -118,7 +120,7 @@ export async function runSecureRound(options) {
   }
 }
 
-async function secureRound({ core, server, token, round, maskedInput, chargeable, charge, policy = {}, fetch: fetchImpl = globalThis.fetch, dropAfter = null }) {
+async function secureRound({ core, server, token, round, maskedInput, chargeable, charge, policy = {}, fetch: fetchImpl = globalThis.fetch, dropAfter = null, base = 'v1/secagg' }) {
   const p = { ...SECURE_DEFAULTS, ...policy };
   const declared = round.secure;
   if (!declared || typeof declared !== 'object') throw new ZhixuanError('MALFORMED_RESPONSE', 'the round declares no secure aggregation');
@@ -131,7 +133,7 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const curve = declared.curve;
   if (!(await supportsCurve(curve))) return decline('unsupported-curve', { curve, host: await preferredCurve().catch(() => null) });
 
-  const channel = new Channel(server, roundId, token, fetchImpl);
+  const channel = new Channel(server, roundId, token, fetchImpl, base);
   const deadline = Date.now() + p.maxWaitMs;
   const waitOptions = { pollMs: p.pollMs, deadline };
 
