@@ -29,6 +29,7 @@ export const SECURE_DEFAULTS = Object.freeze({
   dropout: 0.1,              // the neighbour graph must hold with this fraction dropping ...
   corruption: 0.1,           // ... and this fraction colluding with the server (secagg_graph.hpp)
   pollMs: 150,               // how often it asks the server for the stage
+  advertiseWaitMs: null,     // gives up sooner while the cohort forms (null: maxWaitMs)
   maxWaitMs: 15 * 60_000,    // gives up (as a dropout) when a round takes longer
 });
 
@@ -91,7 +92,11 @@ async function waitPast(channel, stage, { pollMs, deadline }) {
   for (;;) {
     const state = await channel.state({ pollMs, deadline });
     if (STAGES.indexOf(state.stage) > STAGES.indexOf(stage) || state.stage === 'aborted') return state;
-    if (Date.now() > deadline) throw new ZhixuanError('ROUND_TIMEOUT', `the round stayed in stage '${stage}' past the device's wait limit`);
+    if (Date.now() > deadline) {
+      const error = new ZhixuanError('ROUND_TIMEOUT', `the round stayed in stage '${stage}' past the device's wait limit`);
+      error.stage = stage;  // 'advertise': the cohort never formed, nothing but keys was sent
+      throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
@@ -145,7 +150,8 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   if (dropAfter === 'advertise') return { status: 'dropped', round: roundId, index };
 
   // 2. Share keys, once the cohort is known and acceptable.
-  let state = await waitPast(channel, 'advertise', waitOptions);
+  const advertiseDeadline = p.advertiseWaitMs === null ? deadline : Math.min(deadline, Date.now() + p.advertiseWaitMs);
+  let state = await waitPast(channel, 'advertise', { pollMs: p.pollMs, deadline: advertiseDeadline });
   if (state.stage !== 'share') return { status: state.stage === 'aborted' ? 'aborted' : 'dropped', reason: state.reason ?? 'missed-stage', round: roundId };
   const members = state.members;
   const me = members.find((m) => m.index === index);
