@@ -40,7 +40,22 @@ export async function fetchMetricsRound(server, day, fetchImpl) {
  * Resolves {status: 'completed'|'declined'|'aborted'|'dropped', reason?, ...}; 'declined' with
  * reason 'no-secure-round' or 'cohort-too-small' is where the caller may fall back to local noise.
  */
-export async function sendSecureMetrics({ core, federated, server, report, file, extraValues = () => ({}), fetch: fetchImpl = globalThis.fetch, policy = {}, dropAfter = null, onVector = null }) {
+/** The device's federated ledger as the round's {chargeable(z), charge(z)} (one release a day at the file's delta). */
+export function federatedLedger(core, federated, delta) {
+  const mechanism = (z) => JSON.stringify(metricsMechanism(z, delta));
+  return {
+    chargeable: (z) => {
+      const status = core.federatedLedgerStatus(federated._ledger, mechanism(z));
+      return { affordable: status.affordable, epsilonAfter: status.epsilonAfter, budget: status.budget };
+    },
+    charge: (z) => {
+      federated._ledger = core.federatedLedgerCharge(federated._ledger, mechanism(z)).ledger;
+      federated._save().catch((error) => console.warn(`zhixuan metrics: ledger not stored (${error.message})`));
+    },
+  };
+}
+
+export async function sendSecureMetrics({ core, federated, server, report, file, extraValues = () => ({}), fetch: fetchImpl = globalThis.fetch, policy = {}, dropAfter = null, onVector = null, ledger = federatedLedger(core, federated, report.delta), token = null }) {
   const round = await fetchMetricsRound(server, report.day, fetchImpl);
   if (!round) return { status: 'declined', reason: 'no-secure-round' };
   if (round.kind !== 'metrics' || round.day !== report.day || round.experiments_version !== report.experiments_version) {
@@ -52,26 +67,18 @@ export async function sendSecureMetrics({ core, federated, server, report, file,
   }
   const vector = normalizedVector(report, shape, extraValues(shape.extras));
   onVector?.(vector, shape);  // tests: what this device put in
-  const mechanism = (z) => JSON.stringify(metricsMechanism(z, report.delta));
-  const chargeable = (z) => {
-    const status = core.federatedLedgerStatus(federated._ledger, mechanism(z));
-    return { affordable: status.affordable, epsilonAfter: status.epsilonAfter, budget: status.budget };
-  };
-  const charge = (z) => {
-    federated._ledger = core.federatedLedgerCharge(federated._ledger, mechanism(z)).ledger;
-    federated._save().catch((error) => console.warn(`zhixuan metrics: ledger not stored (${error.message})`));
-  };
+  const { chargeable, charge } = ledger;
   const maskedInput = (params, index, peers, secrets, selfSeed) => {
     if (params.length !== shape.length || Math.abs(params.clip - shape.sensitivity) > 1e-9 * shape.sensitivity) {
       throw new ZhixuanError('SERVER_MISBEHAVED', 'the metrics round\'s params do not match its declared shape');
     }
     return core.secaggMaskValues(vector, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
   };
-  if (!federated._token) federated._token = await registerClient(server, fetchImpl);
+  if (!token && !federated._token) federated._token = await registerClient(server, fetchImpl);
   const p = { ...METRICS_POLICY_DEFAULTS, ...policy };
   try {
     return await runSecureRound({
-      core, server, token: federated._token, round: { round_id: round.round_id, secure: round.secure }, maskedInput, chargeable, charge,
+      core, server, token: token ?? federated._token, round: { round_id: round.round_id, secure: round.secure }, maskedInput, chargeable, charge,
       policy: { ...policy, advertiseWaitMs: p.cohortWaitMs }, fetch: fetchImpl, dropAfter, base: 'v1/secagg-metrics',
     });
   } catch (error) {

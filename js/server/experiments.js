@@ -236,7 +236,8 @@ export class OpsService {
   _push() {
     if (this.streams.size === 0) return;
     const rounds = this._rounds().length ? this._rounds()[0] : null;
-    const marker = `${this.generation}/${rounds?.id}/${rounds?.state}`;
+    const metrics = this.rounds?.list(1)[0];
+    const marker = `${this.generation}/${rounds?.id}/${rounds?.state}/${metrics?.id}/${metrics?.state}`;
     let payload = null;
     for (const res of this.streams) {
       if (res.zxMarker === marker) continue;
