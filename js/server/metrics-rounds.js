@@ -35,6 +35,11 @@ export class MetricsRounds {
     this.ops = ops;
     this.http = http;
     this.o = { ...METRICS_SECURE_DEFAULTS, ...options };
+    for (const [key, min] of [['minCohort', 2], ['cohortTarget', 2], ['deadlineMs', 1], ['stageMs', 1], ['scaleBits', 1], ['lookbackDays', 0]]) {
+      if (!Number.isInteger(this.o[key]) || this.o[key] < min) throw new TypeError(`metricsSecure.${key} must be an integer >= ${min}`);
+    }
+    if (this.o.scaleBits > 24) throw new TypeError('metricsSecure.scaleBits must be at most 24');
+    if (this.o.cohortTarget < this.o.minCohort) throw new TypeError('metricsSecure.cohortTarget must be >= metricsSecure.minCohort');
     this.clock = this.o.clock ?? Date.now;
     this.db = ops.server.store.db;
     this.db.exec(`CREATE TABLE IF NOT EXISTS metric_rounds (
