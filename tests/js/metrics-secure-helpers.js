@@ -26,8 +26,7 @@ export function metricsFile({ noise = 1, version = 'sec-1', bandits = undefined 
   };
 }
 
-export async function metricsServer({ file = metricsFile(), cohort, metricsSecure = {}, ...options } = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'zx-msec-'));
+export async function metricsServer({ file = metricsFile(), cohort, metricsSecure = {}, dataDir = mkdtempSync(path.join(tmpdir(), 'zx-msec-')), ...options } = {}) {
   const logs = [];
   const server = await startAggregationServer({
     modelBytes: checkerboardBundle(), dataDir, port: 0, experimentsText: JSON.stringify(file), operatorToken: TOKEN,

@@ -187,3 +187,52 @@ test('the metrics round route: a day outside the window and an unknown round are
     await server.close();
   }
 });
+
+test('the statistics read the cohort sums: each CTR is within its stated noise of the truth, a restart keeps the open round', async () => {
+  const { postSecureDay, simExperimentsFile, simulatedReports } = await import('../../tools/ops-sim.mjs');
+  const file = simExperimentsFile({ noise: 0.002 });
+  const { server, url, dataDir } = await metricsServer({ file, cohort: 15, metricsSecure: { deadlineMs: 3000 } });
+  let restarted = null;
+  try {
+    const day = { day: today() - 1, users: 90, seed: 5, ctr: { control: 0.03, div03: 0.15 } };
+    const posted = await postSecureDay(server.core, url, file, day);
+    assert.deepEqual(posted, { secure: 90, local: 0, cohorts: 6 });
+    // The truth: the same simulated phones' clipped reports, summed here.
+    const truth = { control: [0, 0], div03: [0, 0] };
+    for (const r of simulatedReports(server.core, file, day)) {
+      r.layout.forEach(([e, v], c) => { if (e === 'diversity') { truth[v][0] += r.values[c * 13 + 2]; truth[v][1] += r.values[c * 13 + 1]; } });
+    }
+    const experiment = server.ops.summary().experiments.find((e) => e.id === 'diversity');
+    // The noise of the six cohort sums is in each interval, and shown as its share: each CTR lies
+    // within 6 stated noise standard deviations of the true one.
+    for (const v of ['control', 'div03']) {
+      const m = experiment.totals[v].ctr;
+      assert.ok(m.noiseVariance > 0 && m.variance >= m.noiseVariance && m.noiseShare > 0 && m.noiseShare <= 1, JSON.stringify(m));
+      const trueCtr = truth[v][0] / truth[v][1];
+      assert.ok(Math.abs(m.value - trueCtr) <= 6 * Math.sqrt(m.noiseVariance), `${v}: ${m.value} vs ${trueCtr} (noise sd ${Math.sqrt(m.noiseVariance)})`);
+    }
+    assert.ok(experiment.comparisons[0].ctr.sequentialP <= 1);
+    const srm = experiment.srm;
+    assert.equal(srm.flagged, false);
+    // A device advertises in the next round; the server restarts; the round and its member are still there.
+    const round = await (await fetch(`${url}/v1/secagg-metrics/round?day=${today() - 2}`)).json();
+    const { register } = await import('./secagg-helpers.js');
+    const { generateKeyPair, b64url } = await import('../../js/federated/secagg-crypto.js');
+    const token = await register(url);
+    const keys = [await generateKeyPair('X25519', true), await generateKeyPair('X25519', false)];
+    const advertised = await fetch(`${url}/v1/secagg-metrics/${round.round_id}/advertise`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ curve: 'X25519', mask_pk: b64url(keys[0].publicRaw), enc_pk: b64url(keys[1].publicRaw) }),
+    });
+    assert.equal(advertised.status, 200);
+    await server.close();
+    restarted = await metricsServer({ file, cohort: 15, dataDir, metricsSecure: { deadlineMs: 3000 } });
+    const again = await (await fetch(`${restarted.url}/v1/secagg-metrics/round?day=${today() - 2}`)).json();
+    assert.equal(again.round_id, round.round_id);
+    assert.equal(again.secure.members, 1);
+    assert.equal(restarted.server.ops.store.transportCounts(file.version).secure, 90, 'the sums survived');
+  } finally {
+    if (restarted) await restarted.server.close();
+    else await server.close();
+  }
+});
