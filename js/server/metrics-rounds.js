@@ -34,7 +34,7 @@ export class MetricsRounds {
   constructor(ops, http, options = {}) {
     this.ops = ops;
     this.http = http;
-    this.o = { ...METRICS_SECURE_DEFAULTS, ...options };
+    this.o = { ...METRICS_SECURE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
     for (const [key, min] of [['minCohort', 2], ['cohortTarget', 2], ['deadlineMs', 1], ['stageMs', 1], ['scaleBits', 1], ['lookbackDays', 0]]) {
       if (!Number.isInteger(this.o[key]) || this.o[key] < min) throw new TypeError(`metricsSecure.${key} must be an integer >= ${min}`);
     }

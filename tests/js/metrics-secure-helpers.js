@@ -31,7 +31,7 @@ export async function metricsServer({ file = metricsFile(), cohort, metricsSecur
   const server = await startAggregationServer({
     modelBytes: checkerboardBundle(), dataDir, port: 0, experimentsText: JSON.stringify(file), operatorToken: TOKEN,
     requestsPerIpPerMinute: 1e6, registrationsPerIpPerMinute: 1e6, log: (m) => logs.push(m),
-    metricsSecure: { minCohort: 3, cohortTarget: cohort, stageMs: 8000, deadlineMs: 20_000, ...metricsSecure }, ...options,
+    metricsSecure: metricsSecure === false ? false : { minCohort: 3, stageMs: 8000, deadlineMs: 20_000, ...(cohort ? { cohortTarget: cohort } : {}), ...metricsSecure }, ...options,
   });
   return { server, url: server.url, dataDir, logs };
 }
