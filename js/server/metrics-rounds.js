@@ -66,11 +66,27 @@ export class MetricsRounds {
     const key = `${version}/${day}`;
     let secure = this.rounds.get(key);
     if (secure) return secure;
+    this._prune();
     const state = { id: id ?? this._openRow(version, day) };
     secure = new SecureAggregation(this.ops.server, this.http, this._kind(version, day, state));
     this.rounds.set(key, secure);
     secure.attach();
     return secure;
+  }
+
+  // A day that left the window with an empty round open: nobody can join it any more.
+  _prune() {
+    const oldest = this._today() - 1 - this.o.lookbackDays;
+    for (const [key, secure] of this.rounds) {
+      const day = Number(key.slice(key.lastIndexOf('/') + 1));
+      if (day >= oldest || secure.row?.stage !== 'advertise' || secure.store.memberCount(secure.roundId) > 0) continue;
+      secure.close();
+      this.rounds.delete(key);
+      this.db.transaction(() => {
+        secure.store.clearRound(secure.roundId, 'aborted', { reason: 'the day left the window' });
+        this.db.prepare("UPDATE metric_rounds SET state = 'aborted', closed_at = ? WHERE id = ? AND state = 'open'").run(Date.now(), secure.roundId);
+      })();
+    }
   }
 
   // What a metrics round sums and where the sum goes (the kind interface of secagg-server.js).

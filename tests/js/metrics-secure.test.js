@@ -236,3 +236,20 @@ test('the statistics read the cohort sums: each CTR is within its stated noise o
     else await server.close();
   }
 });
+
+test('an empty round of a day that left the window is closed when a later day opens', async () => {
+  let now = Date.now();
+  const { server, url } = await metricsServer({ cohort: 3, metricsSecure: { clock: () => now } });
+  try {
+    const first = await (await fetch(`${url}/v1/secagg-metrics/round`)).json();
+    now += 10 * 86400000;
+    const later = await (await fetch(`${url}/v1/secagg-metrics/round`)).json();
+    assert.equal(later.day, first.day + 10);
+    const rows = server.ops.rounds.list();
+    assert.equal(rows.find((r) => r.id === first.round_id).state, 'aborted');
+    assert.equal(rows.find((r) => r.id === later.round_id).state, 'open');
+    assert.equal(server.ops.rounds.rounds.size, 1);
+  } finally {
+    await server.close();
+  }
+});
