@@ -481,10 +481,26 @@ export interface Experiments {
   /** Epsilon one day of metrics costs the device (one Gaussian release at the file's noise multiplier and delta). */
   epsilonPerDay(): number;
   /**
-   * Sends every finished day as a noised aggregate (local Gaussian noise until secure aggregation),
-   * charging the device's privacy ledger (rec.federated consent required).
+   * Sends every finished day, charging the device's privacy ledger once a day (rec.federated
+   * consent required): masked in the day's secure-aggregation metrics round with distributed noise
+   * (the server learns only the cohort's sum), or, with `aggregation: 'auto'` (default) when no
+   * cohort forms, noised locally and posted alone. `assistant` and `slots`: their counts since the
+   * last report ride in the secure round as the extra blocks the server declares.
+   * `policy`: the secure round's checks (minCohort, minNoiseMultiplier, dropout, corruption,
+   * pollMs, maxWaitMs) and `cohortWaitMs` (default 60000: how long the device waits for a cohort).
+   * `sent` = `secure` + `local`; `pending`: days tried but not summed (aborted, dropped, declined).
    */
-  send(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'sent'; sent: number[]; epsilonSpent: number } | { status: 'declined'; reason: string; sent?: number[] }>;
+  send(options: {
+    server: string | URL;
+    fetch?: typeof fetch;
+    aggregation?: 'auto' | 'secure' | 'local';
+    assistant?: Assistant;
+    slots?: Slots;
+    policy?: { minCohort?: number; minNoiseMultiplier?: number; dropout?: number; corruption?: number; pollMs?: number; maxWaitMs?: number; cohortWaitMs?: number };
+    transport?: (args: { server: string | URL; report: MetricsReport; fetch: typeof fetch }) => Promise<unknown>;
+  }): Promise<
+    | { status: 'sent'; sent: number[]; secure: number[]; local: number[]; pending: number[]; epsilonSpent: number }
+    | { status: 'declined'; reason: string; sent?: number[]; secure?: number[]; local?: number[]; pending?: number[] }>;
   /** Attribution state (impressions in the window, unsent days). With a profile it is kept there on its own. */
   exportState(): string;
   importState(state: string): void;

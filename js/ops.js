@@ -3,13 +3,15 @@
 // variant produces is what recommend() returns (params(slot) is merged into recommend()'s options by
 // recommend(slot, options) below: no second ranking path); exposure is recorded when a list is
 // rendered, never at assignment; clicks, carts and purchases are attributed on the device to the
-// render they came from. Only one thing leaves the device: a day's dense, clipped, noised vector
-// over the file's fixed cell layout (metrics_report.hpp), charged to the device's privacy ledger.
-//
-// Seam for secure aggregation: `report()` builds the clipped vector and `sendReport` adds local
-// Gaussian noise and posts it. Secure aggregation (being built separately) replaces only that
-// transport: the same vector, masked, with distributed noise; nothing else here changes.
+// render they came from. Only one thing leaves the device: a day's dense, clipped vector over the
+// file's fixed cell layout (metrics_report.hpp), charged to the device's privacy ledger, either
+//   - masked in a secure-aggregation metrics round with this device's share of the distributed
+//     noise (js/federated/secagg-metrics.js; the server learns only the cohort's sum), or
+//   - as the fallback when no cohort forms (one device, a server without secure metrics rounds):
+//     noised locally (`sendLocalDp`) and posted alone.
 import { ZhixuanError } from './errors.js';
+import { sendSecureMetrics } from './federated/secagg-metrics.js';
+import { assistValues, slotsValues } from './metrics-extras.js';
 
 export { Slots } from './slots.js';  // rec.slots: the slot bandits, part of the ops room
 
@@ -257,27 +259,71 @@ export class Experiments {
   }
 
   /**
-   * Sends every finished day (before today, UTC) as a noised aggregate, charging the device's
-   * privacy ledger (rec.federated: consent required) once per day; sent days are forgotten.
-   * Resolves {sent: [day...], epsilonSpent} or {status: 'declined', reason}.
+   * Sends every finished day (before today, UTC), charging the device's privacy ledger
+   * (rec.federated: consent required) once per day; sent days are forgotten.
+   * `aggregation`: 'auto' (default: the day's secure metrics round, local noise when no cohort
+   * forms), 'secure' (never local: a day without a cohort stays pending), 'local'.
+   * `assistant` (createAssistant) and `slots` (rec.slots): their counts since the last report ride
+   * in the first secure round as the extra blocks the server declares (js/metrics-extras.js).
+   * `policy`: the secure round's (secagg-client.js SECURE_DEFAULTS, `cohortWaitMs`).
+   * Resolves {status: 'sent', sent: [day...], secure: [day...], local: [day...], pending: [day...],
+   * epsilonSpent} or {status: 'declined', reason, sent}.
    */
-  async send({ server, fetch: fetchImpl = globalThis.fetch, transport = sendLocalDp } = {}) {
+  async send({ server, fetch: fetchImpl = globalThis.fetch, transport = null, aggregation = transport ? 'local' : 'auto', assistant = null, slots = null, policy = {}, _dropAfter = null } = {}) {
     if (!server) throw new TypeError('send needs { server }');
+    if (!['auto', 'secure', 'local'].includes(aggregation)) throw new ZhixuanError('INVALID_ARGUMENT', "aggregation must be 'auto', 'secure' or 'local'");
     const federated = this._rec.federated;
     if (!federated.consent) return { status: 'declined', reason: 'no-consent' };
     const today = Math.floor(this._now() / SECONDS_PER_DAY);
-    const sent = [];
+    const out = { status: 'sent', sent: [], secure: [], local: [], pending: [] };
     const mechanism = this._mechanism(this._dummyReport());
+    const done = (day, how) => {
+      this._live().dropDaysBefore(day + 1);
+      out.sent.push(day);
+      out[how].push(day);
+      this._save();
+    };
     for (const day of this.pendingDays().filter((d) => d < today)) {
       const report = this.report(day);
-      if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { status: 'declined', reason: 'privacy-budget', sent };
-      await transport({ server, report, fetch: fetchImpl });
-      this._live().dropDaysBefore(day + 1);
-      sent.push(day);
-      this._save();
+      if (aggregation !== 'local') {
+        const extras = this._extraValues(assistant, slots);
+        const result = await sendSecureMetrics({
+          core: this._rec._core, federated, server, report, file: JSON.parse(this._fileText), extraValues: extras.values, fetch: fetchImpl, policy, dropAfter: _dropAfter,
+        });
+        if (result.status === 'completed') {
+          extras.sent();
+          done(day, 'secure');
+          continue;
+        }
+        if (result.status === 'declined' && result.reason === 'privacy-budget') return { ...out, status: 'declined', reason: 'privacy-budget' };
+        // No cohort for this day (a server without secure rounds, too few devices): the fallback.
+        const fallback = result.status === 'declined' && ['no-secure-round', 'cohort-too-small'].includes(result.reason);
+        if (aggregation === 'secure' || !fallback) {
+          out.pending.push(day);  // aborted, dropped, declined otherwise: nothing summed, retried later
+          continue;
+        }
+      }
+      if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { ...out, status: 'declined', reason: 'privacy-budget' };
+      await (transport ?? sendLocalDp)({ server, report, fetch: fetchImpl });
+      done(day, 'local');
     }
     // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
-    return { status: 'sent', sent, epsilonSpent: federated.privacy(mechanism).epsilonSpent };
+    return { ...out, epsilonSpent: federated.privacy(mechanism).epsilonSpent };
+  }
+
+  // The assistant's and the bandits' counts since they were last sent, and what to do once sent.
+  _extraValues(assistant, slots) {
+    const slotStats = slots ? slots.stats() : null;
+    const assistStats = assistant ? assistant.stats() : null;
+    const previous = this._slotsSent ?? null;
+    return {
+      // From the blocks the round declares (js/metrics-extras.js).
+      values: (blocks) => ({ ...assistValues(assistStats, blocks), ...slotsValues(slotStats, previous, blocks) }),
+      sent: () => {
+        assistant?.resetStats();
+        if (slotStats) this._slotsSent = slotStats;
+      },
+    };
   }
 
   /** Attribution state (impressions in the window, unreported days), for the host's storage. */

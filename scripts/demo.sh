@@ -19,13 +19,15 @@ if [ -n "$aggregator_cli" ]; then
   # The device's ledger charges q = 1 (the phone does not draw its own participation; a rate the
   # server declares buys no amplification): one round at sigma = 1.1 costs what it really costs.
   # It also publishes the demo's A/B experiment (demo/experiments.json: diversity 0 vs 0.3 on
-  # 为你推荐) and serves the operator dashboard behind a token made for this run.
+  # 为你推荐) and serves the operator dashboard behind a token made for this run. Its metrics take
+  # the local-noise fallback explicitly (--metrics-secure off) for the same reason: one phone is
+  # no metrics cohort (tests/browser/metrics-secure.test.js runs the secure path in Chromium).
   fed_port=$((port + 1))
   mkdir -p demo/generated/federated
   operator_token=$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")
   node "$aggregator_cli" serve --model demo/generated/model.safetensors --data demo/generated/federated \
     --port "$fed_port" --quorum 1 --min-updates 1 --noise 1.1 --aggregation plain \
-    --experiments demo/experiments.json --operator-token "$operator_token" &
+    --experiments demo/experiments.json --metrics-secure off --operator-token "$operator_token" &
   aggregator_pid=$!
   trap 'kill "$aggregator_pid" 2>/dev/null || true' EXIT
   # In the background: the page is up at once, the dashboard fills within a minute (first run only).

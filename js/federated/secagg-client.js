@@ -29,12 +29,14 @@ export const SECURE_DEFAULTS = Object.freeze({
   dropout: 0.1,              // the neighbour graph must hold with this fraction dropping ...
   corruption: 0.1,           // ... and this fraction colluding with the server (secagg_graph.hpp)
   pollMs: 150,               // how often it asks the server for the stage
+  advertiseWaitMs: null,     // gives up sooner while the cohort forms (null: maxWaitMs)
   maxWaitMs: 15 * 60_000,    // gives up (as a dropout) when a round takes longer
 });
 
 class Channel {
-  constructor(server, roundId, token, fetchImpl) {
+  constructor(server, roundId, token, fetchImpl, base) {
     this.server = server;
+    this.base = base;
     this.roundId = roundId;
     this.token = token;
     this.fetchImpl = fetchImpl;
@@ -61,7 +63,7 @@ class Channel {
 
   async post(stage, body, { deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
     const bytes = body instanceof Uint8Array;
-    const { response, retried } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/${stage}`), {
+    const { response, retried } = await this._send(() => this.fetch(serverUrl(this.server, `${this.base}/${this.roundId}/${stage}`), {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
       body: bytes ? body : JSON.stringify(body),
@@ -76,7 +78,7 @@ class Channel {
   }
 
   async state({ deadline = Date.now() + 60_000, pollMs = 200 } = {}) {
-    const { response } = await this._send(() => this.fetch(serverUrl(this.server, `v1/secagg/${this.roundId}/state`), {
+    const { response } = await this._send(() => this.fetch(serverUrl(this.server, `${this.base}/${this.roundId}/state`), {
       headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store',
     }), deadline, pollMs);
     if (!response.ok) throw await failure(response, 'secure aggregation state');
@@ -90,7 +92,11 @@ async function waitPast(channel, stage, { pollMs, deadline }) {
   for (;;) {
     const state = await channel.state({ pollMs, deadline });
     if (STAGES.indexOf(state.stage) > STAGES.indexOf(stage) || state.stage === 'aborted') return state;
-    if (Date.now() > deadline) throw new ZhixuanError('ROUND_TIMEOUT', `the round stayed in stage '${stage}' past the device's wait limit`);
+    if (Date.now() > deadline) {
+      const error = new ZhixuanError('ROUND_TIMEOUT', `the round stayed in stage '${stage}' past the device's wait limit`);
+      error.stage = stage;  // 'advertise': the cohort never formed, nothing but keys was sent
+      throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
@@ -104,6 +110,7 @@ function shareIndex(share) {
  * the masked input (the wasm core's one crossing); `chargeable(effectiveNoiseMultiplier)` says
  * whether the ledger affords it ({affordable, reason}), `charge(effectiveNoiseMultiplier)` charges it
  * just before the masked input leaves. `dropAfter` (tests only) stops after that stage as a dropout.
+ * `base` is the rounds' URL prefix: 'v1/secagg' (model rounds) or 'v1/secagg-metrics' (metrics).
  * Resolves {status: 'completed'|'declined'|'aborted'|'dropped', ...}.
  */
 export async function runSecureRound(options) {
@@ -118,7 +125,7 @@ export async function runSecureRound(options) {
   }
 }
 
-async function secureRound({ core, server, token, round, maskedInput, chargeable, charge, policy = {}, fetch: fetchImpl = globalThis.fetch, dropAfter = null }) {
+async function secureRound({ core, server, token, round, maskedInput, chargeable, charge, policy = {}, fetch: fetchImpl = globalThis.fetch, dropAfter = null, base = 'v1/secagg' }) {
   const p = { ...SECURE_DEFAULTS, ...policy };
   const declared = round.secure;
   if (!declared || typeof declared !== 'object') throw new ZhixuanError('MALFORMED_RESPONSE', 'the round declares no secure aggregation');
@@ -131,7 +138,7 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const curve = declared.curve;
   if (!(await supportsCurve(curve))) return decline('unsupported-curve', { curve, host: await preferredCurve().catch(() => null) });
 
-  const channel = new Channel(server, roundId, token, fetchImpl);
+  const channel = new Channel(server, roundId, token, fetchImpl, base);
   const deadline = Date.now() + p.maxWaitMs;
   const waitOptions = { pollMs: p.pollMs, deadline };
 
@@ -143,7 +150,8 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   if (dropAfter === 'advertise') return { status: 'dropped', round: roundId, index };
 
   // 2. Share keys, once the cohort is known and acceptable.
-  let state = await waitPast(channel, 'advertise', waitOptions);
+  const advertiseDeadline = p.advertiseWaitMs === null ? deadline : Math.min(deadline, Date.now() + p.advertiseWaitMs);
+  let state = await waitPast(channel, 'advertise', { pollMs: p.pollMs, deadline: advertiseDeadline });
   if (state.stage !== 'share') return { status: state.stage === 'aborted' ? 'aborted' : 'dropped', reason: state.reason ?? 'missed-stage', round: roundId };
   const members = state.members;
   const me = members.find((m) => m.index === index);

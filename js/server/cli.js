@@ -35,6 +35,11 @@ const OPTIONS = {
   '--secure-corruption': ['secure.corruption', Number],
   '--secure-neighbours': ['secure.neighbours', Number],
   '--experiments': ['experimentsPath', String],
+  '--metrics-min-cohort': ['metricsSecure.minCohort', Number],
+  '--metrics-cohort': ['metricsSecure.cohortTarget', Number],
+  '--metrics-deadline-ms': ['metricsSecure.deadlineMs', Number],
+  '--metrics-secure': ['metricsSecure', String],
+  '--assist-topics': ['assistTopics', (v) => v.split(',').filter(Boolean)],
   '--operator-token': ['operatorToken', String],
   '--tls-cert': ['tlsCert', String],
   '--tls-key': ['tlsKey', String],
@@ -67,7 +72,13 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-dropout R     fraction of a cohort that may drop (default 0.1) } the neighbours k of each
   --secure-corruption R  fraction that may collude (default 0.1)         } device (SecAgg+) follow
   --secure-neighbours K  k set directly (default: the rule's k for the cohort: 56 at 100, 60 at 1000)
-  --experiments F  publish this experiments file (GET /v1/experiments; metrics at POST /v1/metrics)
+  --experiments F  publish this experiments file (GET /v1/experiments; metrics through secure
+                   aggregation at /v1/secagg-metrics/, local-noise fallback at POST /v1/metrics)
+  --metrics-min-cohort N  fewest devices a metrics round sums (default 10)
+  --metrics-cohort N      members at which a metrics round closes advertise (default 200)
+  --metrics-deadline-ms T advertise window of a metrics round (default 600000)
+  --metrics-secure on|off off: no secure metrics rounds (every device noises locally); default on
+  --assist-topics A,B,..  FAQ topics whose handed-over/unanswered counts the metrics carry
   --operator-token T  the operator's token (>= 16 characters): GET /v1/status and the dashboard /ops
                    need it (Authorization: Bearer T); default: a random one, printed at start
   --tls-cert F --tls-key F  serve HTTPS with this certificate chain and key (PEM)
@@ -86,6 +97,11 @@ export function parseServeArgs(argv) {
     const parsed = spec[1](value);
     if (spec[1] === Number && !Number.isFinite(parsed)) throw new Error(`${argv[i - 1]} needs a number, got '${value}'`);
     if (spec[0].startsWith('secure.')) options.secure = { ...options.secure, [spec[0].slice(7)]: parsed };
+    else if (spec[0].startsWith('metricsSecure.')) options.metricsSecure = options.metricsSecure === false ? false : { ...options.metricsSecure, [spec[0].slice(14)]: parsed };
+    else if (spec[0] === 'metricsSecure') {
+      if (!['on', 'off'].includes(parsed)) throw new Error(`--metrics-secure is on or off, got '${value}'`);
+      if (parsed === 'off') options.metricsSecure = false;
+    }
     else options[spec[0]] = parsed;
   }
   if (!options.dataDir) throw new Error(`--data is required\n${SERVE_USAGE}`);

@@ -11,8 +11,9 @@
 // slots) is treated as two units (its cells' covariance is not sent): intervals are a little
 // narrow when one user's slots move together. Revenue per user takes S_{rev*users} ~= S_rev and
 // S_{users^2} = S_users (users is 0/1).
-// Privacy noise: each report adds N(0, sigma_j^2) to coordinate j, so a sum over n reports
-// carries n sigma_j^2 of extra variance; the squared sums stay unbiased. The noise term is added
+// Privacy noise: each local-noise report adds N(0, sigma_j^2) to coordinate j (n reports: n
+// sigma_j^2 of extra variance); each secure cohort sum adds its survivors' distributed noise and
+// rounding once (metrics-rounds.js: noiseVar per coordinate). The squared sums stay unbiased. The noise term is added
 // to each variance and reported separately (`noiseShare`): the cost of privacy on the interval.
 //
 // Sequential test: mSPRT (Johari, Koomen, Pekelis, Walsh 2017, "Peeking at A/B tests"; the basis

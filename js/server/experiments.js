@@ -3,7 +3,10 @@
 // and serves the operator dashboard behind a token.
 //
 //   GET  /v1/experiments        the experiments file in force (JSON)
-//   POST /v1/metrics            one device-day report (JSON, noised on the device); 202
+//   POST /v1/metrics            one device-day report (JSON, noised on the device); 202: the
+//                               fallback for a cohort too small (docs/experiments.md)
+//   /v1/secagg-metrics/…        the metrics through secure aggregation (metrics-rounds.js): the
+//                               server learns only each cohort's sum, with distributed noise
 //   GET  /ops                   the dashboard (operator token: Authorization: Bearer T, the
 //   GET  /ops/api/summary       zx_ops cookie, or ?token=T once, which sets the cookie); 401 without
 //   GET  /ops/api/events        server-sent events: the summary again whenever new data arrived
@@ -15,6 +18,8 @@
 import { readFile } from 'node:fs/promises';
 import { bearer, operatorTokenOf, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
+import { MetricsRounds } from './metrics-rounds.js';
+import { extraBlocks } from '../metrics-extras.js';
 import { ZhixuanError } from '../errors.js';
 import { HttpError } from './http-error.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
@@ -44,7 +49,7 @@ function cookie(req, name) {
 
 export class OpsService {
   /** @param server the AggregationServer (its core, store.db and log) */
-  constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000 } = {}) {
+  constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000, metricsSecure = {}, assistTopics = null } = {}) {
     this.server = server;
     this.experimentsPath = experimentsPath;
     this.experimentsText = experimentsText;
@@ -53,6 +58,14 @@ export class OpsService {
     this.layouts = new Map();  // version -> {layout, sigma, noiseMultiplier, delta}
     this.generation = 0;       // bumps on every stored report: the SSE stream pushes when it moves
     this.streams = new Set();
+    this.metricsSecure = metricsSecure;  // false: no secure metrics rounds (devices fall back to local noise)
+    this.assistTopics = assistTopics;    // the FAQ topics the assistant's counts are reported for
+  }
+
+  /** The extra blocks of a version's metrics vector (metrics-extras.js): assistant topics, slot arms. */
+  extrasFor(version) {
+    const layout = this._layout(version);
+    return layout ? extraBlocks(layout.file, { assistTopics: this.assistTopics }) : [];
   }
 
   async start() {
@@ -62,12 +75,17 @@ export class OpsService {
     this.store = new MetricsStore(this.server.store.db);
     const text = this.experimentsText ?? (this.experimentsPath ? await readFile(this.experimentsPath, 'utf8') : null);
     if (text !== null && text !== undefined) this.publish(text);
+    if (this.metricsSecure !== false) {
+      this.rounds = new MetricsRounds(this, { HttpError, send: sendJson, readBody: this.server.readBody }, this.metricsSecure);
+      this.rounds.start();
+    }
     this.timer = setInterval(() => this._push(), this.opsPushMs);
     this.timer.unref?.();
   }
 
   close() {
     clearInterval(this.timer);
+    this.rounds?.close();
     for (const res of this.streams) res.end();
     this.runtime?.delete();
   }
@@ -114,6 +132,10 @@ export class OpsService {
     const route = `${req.method} ${url.pathname}`;
     if (route === 'GET /v1/experiments') return this._getExperiments(res);
     if (route === 'POST /v1/metrics') return await this._postMetrics(req, res);
+    if (url.pathname.startsWith('/v1/secagg-metrics/')) {
+      if (!this.rounds) { req.resume(); throw new HttpError(404, 'SECURE_METRICS_OFF', 'this server takes metrics with local noise only'); }
+      return await this.rounds.handle(req, res, url);
+    }
     if (url.pathname === '/v1/experiments' || url.pathname === '/v1/metrics') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
     if (url.pathname === '/ops' || url.pathname.startsWith('/ops/')) return await this._dashboard(req, res, url);
     return false;
@@ -214,7 +236,8 @@ export class OpsService {
   _push() {
     if (this.streams.size === 0) return;
     const rounds = this._rounds().length ? this._rounds()[0] : null;
-    const marker = `${this.generation}/${rounds?.id}/${rounds?.state}`;
+    const metrics = this.rounds?.list(1)[0];
+    const marker = `${this.generation}/${rounds?.id}/${rounds?.state}/${metrics?.id}/${metrics?.state}`;
     let payload = null;
     for (const res of this.streams) {
       if (res.zxMarker === marker) continue;
@@ -250,6 +273,18 @@ export class OpsService {
     }
   }
 
+  // Where the numbers came from: device-days through secure cohorts (distributed noise) and
+  // device-days noised locally (the fallback), and what one day costs a device either way.
+  _privacy(version, layout) {
+    const counts = this.store.transportCounts(version);
+    const transport = counts.secure && counts.local ? 'mixed' : counts.local ? 'local-gaussian' : 'secure-aggregation';
+    return {
+      noiseMultiplier: layout.noiseMultiplier, delta: layout.delta, sigma: layout.sigma,
+      epsilonPerDay: this._epsilonPerDay(layout.noiseMultiplier, layout.delta), transport,
+      secureDeviceDays: counts.secure, secureCohorts: counts.cohorts, localDeviceDays: counts.local,
+    };
+  }
+
   /** Everything the dashboard shows, computed from the stored sums. */
   summary() {
     const current = this.store.currentExperimentsFile();
@@ -273,7 +308,8 @@ export class OpsService {
       ...base,
       experimentsVersion: current.version,
       reports: this.store.reportCount(current.version),
-      privacy: { noiseMultiplier: layout.noiseMultiplier, delta: layout.delta, sigma: layout.sigma, epsilonPerDay: this._epsilonPerDay(layout.noiseMultiplier, layout.delta), transport: 'local-gaussian' },
+      privacy: this._privacy(current.version, layout),
+      metricsRounds: this.rounds?.list(10) ?? [],
       test: { alpha: SEQUENTIAL_ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD, srmAlpha: SRM_ALPHA },
       experiments,
     };

@@ -45,14 +45,42 @@ const JSON_LIMIT = 4 << 20;
 
 export function thresholdFor(n) { return Math.floor(n / 2) + 1; }
 
+/**
+ * The model rounds' kind: what a secure round sums (a model delta of the server's open round), and
+ * what happens to the sum (the server's model step). The metrics rounds are another kind
+ * (js/server/metrics-rounds.js): same stages, same code, their own tables and URL prefix.
+ */
+export function modelRoundKind(server) {
+  const config = () => server.roundConfig;
+  return {
+    name: 'model',
+    prefix: '/v1/secagg/',
+    tables: 'secagg',
+    options: server.options.secure ?? {},
+    roundId: () => server.roundRow.id,
+    deadlineMs: () => server.options.deadlineMs,
+    noiseMultiplier: () => (config().noise_mode === 'none' ? 0 : config().noise_multiplier),
+    shape: () => ({ length: (config().row_count || server.model.items) * server.modelDim(), clip: config().clip }),
+    describe: () => ({}),
+    abort: (id) => server.abortRound(id),
+    // `done(outcome)` runs inside the model step's transaction.
+    close: (id, sum, survivors, done) => server.closeSecureRound(id, sum.values, survivors, (nextVersion) => done({ model_version: nextVersion })),
+    next: () => { if (server.store.openRound().id !== server.roundRow.id) server._openRoundFromStore(); },
+  };
+}
+
 function hex(bytes) { return Buffer.from(bytes).toString('hex'); }
 
 export class SecureAggregation {
-  /** `server`: the AggregationServer (store, core, model, options, round hooks); `http`: {HttpError, send, readBody}. */
-  constructor(server, http) {
+  /**
+   * `server`: the AggregationServer (store, core, log); `http`: {HttpError, send, readBody};
+   * `kind`: what the rounds sum and where the sum goes (default: the model rounds).
+   */
+  constructor(server, http, kind = modelRoundKind(server)) {
     this.server = server;
     this.http = http;
-    this.o = { ...SECURE_DEFAULTS, ...(server.options.secure ?? {}) };
+    this.kind = kind;
+    this.o = { ...SECURE_DEFAULTS, ...kind.options };
     this.o.cohortTarget = this.o.cohortTarget ?? server.options.quorum;
     if (!['X25519', 'P-256'].includes(this.o.curve)) throw new TypeError("secure.curve must be 'X25519' or 'P-256'");
     if (!(Number.isInteger(this.o.minCohort) && this.o.minCohort >= 2)) throw new TypeError('secure.minCohort must be an integer >= 2');
@@ -62,19 +90,19 @@ export class SecureAggregation {
     if (!(this.o.dropout + this.o.corruption < 1)) throw new TypeError('secure.dropout + secure.corruption must be below 1');
     if (this.o.neighbours !== null && !(Number.isInteger(this.o.neighbours) && this.o.neighbours >= 2)) throw new TypeError('secure.neighbours must be an integer >= 2');
     this.graphs = new Map();  // round id -> its neighbour graph (derived from the stored members)
-    this.store = new SecAggStore(server.store.db);
+    this.store = new SecAggStore(server.store.db, kind.tables);
     this.log = server.log;
     this.timer = null;
     this.busy = null;  // the stage transition running, if any
   }
 
   get core() { return this.server.core; }
-  get roundId() { return this.server.roundRow.id; }
+  get roundId() { return this.kind.roundId(); }
   get row() { return this.store.round(this.roundId); }
 
   /** Called once the server's round is open (start, and after each close). */
   attach() {
-    this.store.insertRound(this.roundId, Date.now() + this.server.options.deadlineMs);
+    this.store.insertRound(this.roundId, Date.now() + this.kind.deadlineMs());
     // After a restart mid-round the devices could not reach the server for a while: the stage
     // gets a fresh window (a later deadline reveals nothing).
     const row = this.row;
@@ -88,13 +116,13 @@ export class SecureAggregation {
 
   publicRound() {
     const row = this.row;
-    const c = this.server.roundConfig;
     return {
       aggregation: 'secure',
+      ...this.kind.describe(),
       secure: {
         round_id: this.roundId, stage: row.stage, stage_deadline: row.stage_deadline, curve: this.o.curve,
         min_cohort: this.o.minCohort, cohort_target: this.o.cohortTarget, members: this.store.memberCount(this.roundId),
-        noise_multiplier: c.noise_mode === 'none' ? 0 : c.noise_multiplier, noise: 'distributed-discrete-gaussian',
+        noise_multiplier: this.kind.noiseMultiplier(), noise: 'distributed-discrete-gaussian',
         scale_bits: this.o.scaleBits, block_log2: this.o.blockLog2, threshold_rule: 'floor(n/2)+1',
         graph: { kind: 'harary', dropout: this.o.dropout, corruption: this.o.corruption, neighbours: this.o.neighbours },
       },
@@ -116,8 +144,9 @@ export class SecureAggregation {
 
   async handle(req, res, url) {
     const { send } = this.http;
-    if (req.method === 'GET' && url.pathname === '/v1/secagg/round') return send(res, 200, { round_id: this.roundId, ...this.publicRound() });
-    const match = /^\/v1\/secagg\/([^/]+)\/(advertise|shares|masked|unmask|state)$/.exec(url.pathname);
+    const prefix = this.kind.prefix;
+    if (req.method === 'GET' && url.pathname === `${prefix}round`) return send(res, 200, { round_id: this.roundId, ...this.publicRound() });
+    const match = url.pathname.startsWith(prefix) ? /^([^/]+)\/(advertise|shares|masked|unmask|state)$/.exec(url.pathname.slice(prefix.length)) : null;
     if (!match) { req.resume(); throw this._error(404, 'NOT_FOUND', `no route ${url.pathname}`); }
     const [, roundParam, action] = match;
     const isPost = action !== 'state';
@@ -318,7 +347,7 @@ export class SecureAggregation {
       return this.busy;
     }
     this.again = false;
-    this.busy = this._advance(reason).catch((error) => this.log(`secure round ${this.roundId}: ${error.stack ?? error}`)).finally(() => {
+    this.busy = this._advance(reason).catch((error) => this.log(`secure ${this.kind.name} round ${this.roundId}: ${error.stack ?? error}`)).finally(() => {
       this.busy = null;
       if (this.again) setImmediate(() => this._maybeAdvance('again'));
     });
@@ -345,11 +374,11 @@ export class SecureAggregation {
       if (members.length >= this.o.cohortTarget || (due && members.length >= this.o.minCohort)) {
         const n = members.length;
         const t = thresholdFor(n);
-        const c = this.server.roundConfig;
-        const z = c.noise_mode === 'none' ? 0 : c.noise_multiplier;
+        const z = this.kind.noiseMultiplier();
+        const { length, clip } = this.kind.shape();
         const params = {
-          round_id: id, length: (c.row_count || this.server.model.items) * this.server.modelDim(), block_log2: this.o.blockLog2,
-          clip: c.clip, scale_bits: this.o.scaleBits, noise_variance: this.core.secaggNoiseVariance(z, this.o.scaleBits, t),
+          round_id: id, length, block_log2: this.o.blockLog2,
+          clip, scale_bits: this.o.scaleBits, noise_variance: this.core.secaggNoiseVariance(z, this.o.scaleBits, t),
           cohort: n, threshold: t, rotation_seed: hex(randomBytes(32)),
           neighbours: this._degree(n),
         };
@@ -361,10 +390,10 @@ export class SecureAggregation {
           return this._abort(id, `params: ${error.message}`);
         }
         this.store.setStage(id, 'share', Date.now() + stageMs, { params: JSON.stringify(params) });
-        this.log(`secure round ${id}: ${n} members, threshold ${t}, ${params.neighbours} neighbours each, ${layout.bits} bits a value`);
+        this.log(`secure ${this.kind.name} round ${id}: ${n} members, threshold ${t}, ${params.neighbours} neighbours each, ${layout.bits} bits a value`);
         return true;
       }
-      if (due) { this.store.extendDeadline(id, Date.now() + this.server.options.deadlineMs); return false; }
+      if (due) { this.store.extendDeadline(id, Date.now() + this.kind.deadlineMs()); return false; }
       return false;
     }
     const members = this.store.members(id).map((m) => m.idx);
@@ -405,9 +434,9 @@ export class SecureAggregation {
     const db = this.server.store.db;
     db.transaction(() => {
       this.store.clearRound(id, 'aborted', { reason });
-      this.server.abortRound(id);
+      this.kind.abort(id);
     })();
-    this.log(`secure round ${id} aborted: ${reason}`);
+    this.log(`secure ${this.kind.name} round ${id} aborted: ${reason}`);
     this._afterClose();
     return false;
   }
@@ -459,18 +488,18 @@ export class SecureAggregation {
       return this._abort(id, `unmasking failed: ${error.message}`);
     }
     this.lastSum = { round: id, modular: sum.modular, values: sum.values, survivors: survivors.length };
-    const closed = this.server.closeSecureRound(id, sum.values, survivors.length, (nextVersion) => {
-      this.store.clearRound(id, 'done', { model_version: nextVersion, survivors: survivors.length, dropped: dropped.length });
+    const closed = this.kind.close(id, sum, survivors.length, (outcome) => {
+      this.store.clearRound(id, 'done', { ...outcome, survivors: survivors.length, dropped: dropped.length });
     });
-    if (!closed) return this._abort(id, 'the model step failed');
-    this.log(`secure round ${id} closed: ${survivors.length} survivors, ${dropped.length} dropped after sharing`);
+    if (!closed) return this._abort(id, `the ${this.kind.name} step failed`);
+    this.log(`secure ${this.kind.name} round ${id} closed: ${survivors.length} survivors, ${dropped.length} dropped after sharing`);
     this._afterClose();
     return true;
   }
 
   _afterClose() {
-    if (this.server.store.openRound().id !== this.server.roundRow.id) this.server._openRoundFromStore();
-    this.store.insertRound(this.roundId, Date.now() + this.server.options.deadlineMs);
+    this.kind.next();
+    this.store.insertRound(this.roundId, Date.now() + this.kind.deadlineMs());
     this._schedule();
   }
 }

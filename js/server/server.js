@@ -52,6 +52,8 @@ export const DEFAULTS = Object.freeze({
   corsOrigins: [],          // origins of pages allowed to call the server ('*' for any)
   aggregation: 'secure',    // 'secure' (secagg-server.js) | 'plain' (each update seen alone)
   secure: {},               // options of secure aggregation (secagg-server.js SECURE_DEFAULTS)
+  metricsSecure: {},        // the metrics' secure rounds (metrics-rounds.js METRICS_SECURE_DEFAULTS); false: local noise only
+  assistTopics: null,       // FAQ topics whose counts the metrics rounds carry (js/metrics-extras.js)
   closeRetryMs: 2000,       // a round whose close could not be written (full disk) tries again after this
   ...LIMIT_DEFAULTS,        // connections, body and header timeouts (limits.js)
 });

@@ -1,7 +1,8 @@
 // The operator dashboard in Chromium, served by a real `zhixuan serve` (AggregationServer on
 // 127.0.0.1, SQLite): an unauthenticated request gets 401; with the token the page loads, a
 // simulated experiment's numbers appear, and they move live (server-sent events) as more
-// device-days arrive. Screenshots in tests/artifacts/.
+// device-days arrive, the last day through secure-aggregation metrics rounds (the server sees only
+// cohort sums; the page says where its numbers came from). Screenshots in tests/artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
-import { postSimulatedDay, simExperimentsFile } from '../../tools/ops-sim.mjs';
+import { postSecureDay, postSimulatedDay, simExperimentsFile } from '../../tools/ops-sim.mjs';
 import { launchBrowser, repoRoot } from './harness.js';
 
 const artifacts = join(repoRoot, 'tests', 'artifacts');
@@ -21,6 +22,7 @@ test('the operator dashboard: 401 without the token, live numbers with it', asyn
   const server = await startAggregationServer({
     modelBytes: checkerboardBundle(), dataDir: mkdtempSync(join(tmpdir(), 'zx-ops-dash-')), port: 0,
     experimentsText: JSON.stringify(file), operatorToken: TOKEN, opsPushMs: 200,
+    metricsSecure: { minCohort: 3, cohortTarget: 10, deadlineMs: 3000, stageMs: 8000 }, requestsPerIpPerMinute: 1e6, registrationsPerIpPerMinute: 1e6,
   });
   const browser = await launchBrowser();
   try {
@@ -52,9 +54,15 @@ test('the operator dashboard: 401 without the token, live numbers with it', asyn
     const ctrBefore = await page.textContent('[data-testid="verdicts-diversity"] tr:nth-child(2) td:nth-child(4)');
     await page.screenshot({ path: join(artifacts, 'ops-dashboard.png'), fullPage: true });
 
-    // Two more days arrive: the page moves without a reload.
-    for (let d = 2; d >= 1; d--) await postSimulatedDay(server.core, server.url, file, { day: today - d, users: 400, seed: 10 + d, ctr: { control: 0.05, div03: 0.12 }, userOffset: d * 1000 });
-    await page.waitForFunction(() => document.body.dataset.reports === '2000', null, { timeout: 20000 });
+    assert.match(await page.textContent('[data-testid="transport"] .value'), /本地加噪 1,200/);
+    // Two more days arrive: the page moves without a reload. The last one through secure
+    // aggregation: cohorts of 10 simulated phones running the SDK's own round.
+    await postSimulatedDay(server.core, server.url, file, { day: today - 2, users: 400, seed: 12, ctr: { control: 0.05, div03: 0.12 }, userOffset: 2000 });
+    const secure = await postSecureDay(server.core, server.url, file, { day: today - 1, users: 100, seed: 11, ctr: { control: 0.05, div03: 0.12 }, userOffset: 1000 });
+    assert.deepEqual(secure, { secure: 100, local: 0, cohorts: 10 });
+    await page.waitForFunction(() => document.body.dataset.reports === '1700', null, { timeout: 20000 });
+    assert.match(await page.textContent('[data-testid="transport"] .value'), /安全聚合 100 台·日 \/ 10 组/);
+    assert.equal(await page.locator('[data-testid="metrics-rounds"] tr').count() >= 11, true, 'the metrics rounds are listed');
     assert.equal(await page.locator('[data-testid="chart-diversity-ctr"] circle').count(), 10);
     const ctrAfter = await page.textContent('[data-testid="verdicts-diversity"] tr:nth-child(2) td:nth-child(4)');
     assert.notEqual(ctrAfter, ctrBefore, 'the treatment CTR moved');

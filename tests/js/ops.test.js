@@ -142,9 +142,11 @@ test('bad experiments files are named errors; the last good file stays; with non
   rec.dispose();
 });
 
+// The local-noise fallback (a server without secure metrics rounds; the secure path:
+// metrics-secure.test.js).
 test('metrics leave only as noised aggregates, charged to the ledger; without consent nothing leaves', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'zx-ops-'));
-  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, experimentsText: JSON.stringify(experimentsFile()), operatorToken: 't'.repeat(32) });
+  const server = await startAggregationServer({ modelBytes: checkerboardBundle(), dataDir, port: 0, experimentsText: JSON.stringify(experimentsFile()), operatorToken: 't'.repeat(32), metricsSecure: false });
   try {
     const rec = await device(userIn('short'));
     const today = Math.floor(Date.now() / 86400000);
@@ -152,7 +154,7 @@ test('metrics leave only as noised aggregates, charged to the ledger; without co
     rec.experiments.recommend(SLOT, { history: ['item0'] });
     rec.experiments._setClock(() => Date.now() / 1000);
     const requests = [];
-    const recording = async (url, init) => { requests.push(init?.body ?? null); return fetch(url, init); };
+    const recording = async (url, init) => { if (init?.body) requests.push(init.body); return fetch(url, init); };
     assert.deepEqual(await rec.experiments.send({ server: server.url, fetch: recording }), { status: 'declined', reason: 'no-consent' });
     assert.equal(requests.length, 0);
     rec.federated.setConsent(true, { epsilonBudget: 100 });
@@ -162,6 +164,7 @@ test('metrics leave only as noised aggregates, charged to the ledger; without co
     const sent = await rec.experiments.send({ server: server.url, fetch: recording });
     assert.equal(sent.status, 'sent');
     assert.deepEqual(sent.sent, [today - 1]);
+    assert.deepEqual(sent.local, [today - 1], 'no secure round on this server: the local fallback');
     assert.ok(Math.abs(sent.epsilonSpent - epsilon) < 1e-9);
     assert.deepEqual(rec.experiments.pendingDays(), []);
     const body = JSON.parse(requests[0]);

@@ -166,6 +166,16 @@ function experimentCard(experiment) {
   return card;
 }
 
+// Where the numbers come from: secure-aggregation cohorts (the server saw only their sums) and
+// device-days noised on the device (the fallback when no cohort formed).
+function transportLabel(privacy) {
+  if (!privacy) return '—';
+  const parts = [];
+  if (privacy.secureDeviceDays) parts.push(`安全聚合 ${num(privacy.secureDeviceDays)} 台·日 / ${num(privacy.secureCohorts)} 组`);
+  if (privacy.localDeviceDays) parts.push(`本地加噪 ${num(privacy.localDeviceDays)} 台·日`);
+  return parts.length ? parts.join('，') : '—';
+}
+
 function render(summary) {
   const overview = document.getElementById('overview');
   const eps = summary.privacy?.epsilonPerDay;
@@ -174,6 +184,7 @@ function render(summary) {
     stat('当前模型', summary.modelVersion ?? '—', 'model-version'),
     stat('已收到的设备日报告', num(summary.reports ?? 0), 'reports'),
     stat('每日隐私开销 ε', eps === undefined || eps === null ? '—' : Number.isFinite(eps) ? eps.toFixed(2) : '∞', 'epsilon'),
+    stat('数据来源', transportLabel(summary.privacy), 'transport'),
     stat('更新时间', new Date(summary.generatedAt).toLocaleTimeString('zh-CN', { hour12: false }), 'updated'));
   document.getElementById('experiments').replaceChildren(...summary.experiments.map(experimentCard));
   const models = document.getElementById('models');
@@ -182,6 +193,10 @@ function render(summary) {
   const rounds = document.getElementById('rounds');
   rounds.replaceChildren(el('tr', {}, el('th', {}, '轮次'), el('th', {}, '状态'), el('th', {}, '接收更新'), el('th', {}, '产出模型')),
     ...summary.rounds.map((r) => el('tr', {}, el('td', {}, r.id), el('td', {}, r.state === 'open' ? '进行中' : '已完成'), el('td', {}, r.accepted ?? '—'), el('td', {}, r.next_version ?? '—'))));
+  const metricsRounds = document.getElementById('metrics-rounds');
+  const state = { open: '进行中', done: '已汇总', aborted: '已中止' };
+  metricsRounds.replaceChildren(el('tr', {}, el('th', {}, '轮次'), el('th', {}, '日期'), el('th', {}, '状态'), el('th', {}, '参与设备')),
+    ...(summary.metricsRounds ?? []).map((r) => el('tr', {}, el('td', {}, r.id), el('td', {}, new Date(r.day * 86400000).toISOString().slice(0, 10)), el('td', {}, state[r.state] ?? r.state), el('td', {}, r.survivors ?? '—'))));
   document.body.dataset.reports = String(summary.reports ?? 0);
 }
 
