@@ -4,11 +4,12 @@
 # then trains, recommends, evaluates and converts with `npx zhixuan` (the wasm CLI it ships).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+repo=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 mkdir "$work/app"
-cp tests/package/app.mjs tests/package/cli.mjs "$work/app/"
+cp tests/package/app.mjs tests/package/cli.mjs tests/package/serve.mjs "$work/app/"
 node --input-type=module -e "
   import { writeFileSync } from 'node:fs';
   import { checkerboardBundle } from '$PWD/tools/bundle-fixtures.mjs';
@@ -18,3 +19,4 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --silent "$work/$tarball"
 node app.mjs
 node cli.mjs
+node serve.mjs "$repo/node_modules/better-sqlite3"
