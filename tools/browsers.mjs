@@ -136,7 +136,7 @@ function freePort() {
 /**
  * WebKitWebDriver (under xvfb-run when there is no display) and one MiniBrowser session. WebDriver
  * classic has one current window per session: each page switches to its window before a command,
- * and a script runs to its end before the next command starts.
+ * and a script runs to its end before the next command starts (so pages take turns).
  */
 async function launchWebKit() {
   const port = await freePort();
@@ -168,13 +168,13 @@ async function launchWebKit() {
   const sessionPath = `/session/${session.sessionId}`;
   await call('POST', `${sessionPath}/timeouts`, { script: 60000, pageLoad: 30000 });
   let current = await call('GET', `${sessionPath}/window`);
-  let first = true;
+  // Closing the last window would end the session: a closed page's window is blanked and reused.
+  const idle = [current];
   return {
     engine: 'webkit',
     version: `WebKitGTK ${session.capabilities.browserVersion}`,
     async newPage() {
-      const handle = first ? current : (await call('POST', `${sessionPath}/window/new`, { type: 'tab' })).handle;
-      first = false;
+      const handle = idle.pop() ?? (await call('POST', `${sessionPath}/window/new`, { type: 'tab' })).handle;
       const use = async () => {
         if (current !== handle) { await call('POST', `${sessionPath}/window`, { handle }); current = handle; }
       };
@@ -206,8 +206,8 @@ async function launchWebKit() {
         },
         async close() {
           await use();
-          await call('DELETE', `${sessionPath}/window`);
-          current = undefined;
+          await call('POST', `${sessionPath}/url`, { url: 'about:blank' });
+          idle.push(handle);
         },
       });
     },
