@@ -48,12 +48,17 @@ test(`${engine}: the package in a page loads a bundle by URL, recommends and nam
     try { rec.recommend({ history: ['ghost'] }); } catch (e) { bad = { name: e.name, code: e.code }; }
     let corrupt;
     try { await createRecommender({ model: new Uint8Array(12) }); } catch (e) { corrupt = e.code; }
-    return { has, ids: list.ids, isF32: list.scores instanceof Float32Array, progress: progress.length, bad, corrupt };
+    return { has, ids: list.ids, scores: Array.from(list.scores), isF32: list.scores instanceof Float32Array, progress: progress.length, bad, corrupt };
   }, RELAXED_SIMD_PROBE);
   t.diagnostic(`${engine} ${currentBrowser().version}: relaxed SIMD ${result.has.relaxedSimd}, X25519 ${result.has.x25519}, Web Locks ${result.has.webLocks}, service worker ${result.has.serviceWorker}`);
   assert.equal(result.ids.length, 5);
   assert.ok(result.ids.every((id) => Number(id.slice(4)) % 2 === 0), result.ids.join());
   assert.ok(result.isF32);
+  // The same ranking and scores as the package gives in Node, whichever kernel the engine allows.
+  const { createRecommender } = await import('../../esm/index.js');
+  const inNode = (await createRecommender({ model: checkerboardBundle() })).recommend({ history: ['item0', 'item2'], k: 5 });
+  assert.deepEqual(result.ids, inNode.ids);
+  result.scores.forEach((score, i) => assert.ok(Math.abs(score - inNode.scores[i]) <= 1e-6 * Math.max(1, Math.abs(score)), `${score} vs ${inNode.scores[i]}`));
   assert.ok(result.progress > 0);
   assert.deepEqual(result.bad, { name: 'ZhixuanError', code: 'UNKNOWN_ITEM' });
   assert.equal(result.corrupt, 'MALFORMED_MODEL');
@@ -102,23 +107,36 @@ test(`${engine}: tracked events survive a reload in IndexedDB (under a Web Lock 
 
 const HISTORIES = [['item0', 'item2', 'item4'], ['item1', 'item3', 'item5'], ['item6', 'item8']];
 
-/** Three devices (recommenders) in one page run a secure round declared on `curve`. */
-async function secureRound(t, page, pagesBase, curve) {
+/**
+ * Three devices (recommenders) in one page run a secure round declared on `curve`. `withoutX25519`
+ * makes the page's WebCrypto refuse X25519 the way an engine without it does (Safari before 17,
+ * older web views), for engines that have it.
+ */
+async function secureRound(t, page, pagesBase, curve, { withoutX25519 = false } = {}) {
   const aggregation = await startAggregationServer({
     modelBytes: checkerboardBundle(), dataDir: mkdtempSync(join(tmpdir(), `zx-${engine}-secagg-`)), port: 0, quorum: HISTORIES.length,
     clip: 0.5, noiseMultiplier: 1.0, corsOrigins: [pagesBase], secure: { curve, minCohort: 3, stageMs: 8000 }, log: () => {},
   });
   t.after(() => aggregation.close());
-  return page.evaluate(async ({ server, histories }) => {
+  return page.evaluate(async ({ server, histories, withoutX25519 }) => {
+    if (withoutX25519) {
+      const subtle = crypto.subtle;
+      const refuse = (method) => {
+        const real = subtle[method].bind(subtle);
+        subtle[method] = (...args) => (args.some((a) => a?.name === 'X25519')
+          ? Promise.reject(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError')) : real(...args));
+      };
+      for (const method of ['generateKey', 'importKey', 'deriveBits']) refuse(method);
+    }
     const { createRecommender } = await import('/esm/index.js');
     // Memory storage: three independent devices in one page (by default they would share the origin's profile).
     const devices = await Promise.all(histories.map(() => createRecommender({ model: '/build/browser-fixtures/engine-cb.safetensors', storage: 'memory' })));
     for (const rec of devices) rec.federated.setConsent(true, { epsilonBudget: 50 });
     return Promise.all(devices.map((rec, d) => rec.federated.participate({ server, history: histories[d], secure: { minCohort: 3, pollMs: 50 } })));
-  }, { server: aggregation.url, histories: HISTORIES });
+  }, { server: aggregation.url, histories: HISTORIES, withoutX25519 });
 }
 
-test(`${engine}: secure aggregation runs on X25519 where WebCrypto has it, declines naming P-256 where not, and completes on P-256`, { skip }, async (t) => {
+test(`${engine}: secure aggregation runs on X25519 where WebCrypto has it, declines naming P-256 without it, and completes on P-256`, { skip }, async (t) => {
   const { server, page } = await openFixturePage(t);
   const hasX25519 = await page.evaluate(async () => {
     try { await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']); return true; } catch { return false; }
@@ -128,10 +146,17 @@ test(`${engine}: secure aggregation runs on X25519 where WebCrypto has it, decli
     if (hasX25519) assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
     else assert.deepEqual([outcome.status, outcome.reason, outcome.host], ['declined', 'unsupported-curve', 'P-256'], JSON.stringify(outcome));
   }
+  // Where an engine lacks X25519, the devices decline naming the curve they have.
+  const lacking = hasX25519 ? await secureRound(t, page, server.base, 'X25519', { withoutX25519: true }) : onX25519;
+  for (const outcome of lacking) {
+    assert.deepEqual([outcome.status, outcome.reason, outcome.host], ['declined', 'unsupported-curve', 'P-256'], JSON.stringify(outcome));
+  }
+  // A fresh page: its WebCrypto as the engine made it.
+  await page.goto(`${server.base}/build/browser-fixtures/engine.html`);
   const onP256 = await secureRound(t, page, server.base, 'P-256');
   for (const outcome of onP256) {
     assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
     assert.equal(outcome.cohort, HISTORIES.length);
   }
-  t.diagnostic(`${engine}: X25519 ${hasX25519 ? 'round completed' : 'missing: devices declined, naming P-256'}; P-256 round completed`);
+  t.diagnostic(`${engine}: X25519 ${hasX25519 ? 'round completed; with it refused' : 'missing:'} devices declined naming P-256; P-256 round completed`);
 });
