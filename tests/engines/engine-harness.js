@@ -3,6 +3,7 @@
 // test, and helpers that work the same through every engine's driver (tools/browsers.mjs).
 import { after, before } from 'node:test';
 import { mkdirSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { ENGINES, engineMissing, launchEngine } from '../../tools/browsers.mjs';
 import { repoRoot } from '../browser/harness.js';
@@ -66,4 +67,30 @@ export const artifacts = join(repoRoot, 'tests', 'artifacts');
 export function screenshot(page, name) {
   mkdirSync(artifacts, { recursive: true });
   return page.screenshot(join(artifacts, `${engine}-${name}.png`));
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of `target` (a URL) recording every request it passes on:
+ * what a page sends to another origin, seen where it arrives, in every engine. Closed after the test.
+ */
+export async function startRecordingProxy(t, target) {
+  const requests = [];
+  const upstream = new URL(target);
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    requests.push({ method: req.method, path: req.url, headers: req.headers, body });
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => { res.statusCode = 502; res.end(); });
+    forward.end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  const url = new URL(target);
+  url.port = String(server.address().port);
+  return { url: url.href, requests };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { currentBrowser, engine, newPage, skip } from './engine-harness.js';
+import { currentBrowser, engine, newPage, skip, startRecordingProxy } from './engine-harness.js';
 import { repoRoot, startStaticServer } from '../browser/harness.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { startAggregationServer } from '../../js/server/server.js';
@@ -118,7 +118,8 @@ async function secureRound(t, page, pagesBase, curve, { withoutX25519 = false } 
     clip: 0.5, noiseMultiplier: 1.0, corsOrigins: [pagesBase], secure: { curve, minCohort: 3, stageMs: 8000 }, log: () => {},
   });
   t.after(() => aggregation.close());
-  return page.evaluate(async ({ server, histories, withoutX25519 }) => {
+  const proxy = await startRecordingProxy(t, aggregation.url);
+  const outcomes = await page.evaluate(async ({ server, histories, withoutX25519 }) => {
     if (withoutX25519) {
       const subtle = crypto.subtle;
       const refuse = (method) => {
@@ -133,8 +134,25 @@ async function secureRound(t, page, pagesBase, curve, { withoutX25519 = false } 
     const devices = await Promise.all(histories.map(() => createRecommender({ model: '/build/browser-fixtures/engine-cb.safetensors', storage: 'memory' })));
     for (const rec of devices) rec.federated.setConsent(true, { epsilonBudget: 50 });
     return Promise.all(devices.map((rec, d) => rec.federated.participate({ server, history: histories[d], secure: { minCohort: 3, pollMs: 50 } })));
-  }, { server: aggregation.url, histories: HISTORIES, withoutX25519 });
+  }, { server: proxy.url, histories: HISTORIES, withoutX25519 });
+  return { outcomes, sent: proxy.requests };
 }
+
+/** Only keys, sealed shares and masked bytes reached the server: no item id, event word or vector. */
+function assertNothingPersonal(sent) {
+  for (const request of sent) {
+    const texts = [request.path, JSON.stringify(request.headers), request.body.toString('latin1')];
+    for (const id of [...HISTORIES.flat(), 'item']) {
+      for (const text of texts) assert.ok(!text.includes(id), `'${id}' appears in ${request.method} ${request.path}`);
+      assert.equal(request.body.indexOf(Buffer.from(id, 'utf16le')), -1, `'${id}' (UTF-16) in ${request.path}`);
+    }
+    for (const word of ['event', 'history', 'vector', 'view', 'purchase']) {
+      for (const text of texts) assert.ok(!text.toLowerCase().includes(word), `'${word}' appears in ${request.method} ${request.path}`);
+    }
+  }
+}
+
+const posts = (sent) => sent.filter((r) => r.method === 'POST').map((r) => r.path.split('/').pop()).sort();
 
 test(`${engine}: secure aggregation runs on X25519 where WebCrypto has it, declines naming P-256 without it, and completes on P-256`, { skip }, async (t) => {
   const { server, page } = await openFixturePage(t);
@@ -142,21 +160,27 @@ test(`${engine}: secure aggregation runs on X25519 where WebCrypto has it, decli
     try { await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']); return true; } catch { return false; }
   });
   const onX25519 = await secureRound(t, page, server.base, 'X25519');
-  for (const outcome of onX25519) {
+  for (const outcome of onX25519.outcomes) {
     if (hasX25519) assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
     else assert.deepEqual([outcome.status, outcome.reason, outcome.host], ['declined', 'unsupported-curve', 'P-256'], JSON.stringify(outcome));
   }
-  // Where an engine lacks X25519, the devices decline naming the curve they have.
+  // Where an engine lacks X25519, the devices decline naming the curve they have, having posted
+  // no key, share or input (only their registration, which comes before the round is read).
   const lacking = hasX25519 ? await secureRound(t, page, server.base, 'X25519', { withoutX25519: true }) : onX25519;
-  for (const outcome of lacking) {
+  for (const outcome of lacking.outcomes) {
     assert.deepEqual([outcome.status, outcome.reason, outcome.host], ['declined', 'unsupported-curve', 'P-256'], JSON.stringify(outcome));
   }
+  assert.deepEqual(posts(lacking.sent).filter((kind) => kind !== 'clients'), []);
   // A fresh page: its WebCrypto as the engine made it.
   await page.goto(`${server.base}/build/browser-fixtures/engine.html`);
   const onP256 = await secureRound(t, page, server.base, 'P-256');
-  for (const outcome of onP256) {
+  for (const outcome of onP256.outcomes) {
     assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
     assert.equal(outcome.cohort, HISTORIES.length);
   }
+  // Each device: a registration, its keys, its sealed shares, one masked input, one unmask answer.
+  const perDevice = ['advertise', 'clients', 'masked', 'shares', 'unmask'];
+  assert.deepEqual(posts(onP256.sent), perDevice.flatMap((kind) => HISTORIES.map(() => kind)));
+  for (const round of [onX25519, lacking, onP256]) assertNothingPersonal(round.sent);
   t.diagnostic(`${engine}: X25519 ${hasX25519 ? 'round completed; with it refused' : 'missing:'} devices declined naming P-256; P-256 round completed`);
 });
