@@ -1,10 +1,11 @@
-// One page driver over the three browser engines users have, for the engine tests and the page
-// benchmarks: Chromium (Debian's, through playwright-core), Firefox (Debian's firefox-esr, over
-// WebDriver BiDi through puppeteer-core) and WebKit (Debian's WebKitGTK through WebKitWebDriver,
-// WebDriver classic: the same WebCore and JavaScriptCore as Safari). Every page offers the same
-// few calls: goto, evaluate (one JSON argument, JSON result, async functions awaited),
-// waitForFunction, waitForSelector, click, screenshot. What a page sends is recorded by the test's
-// server, not by the driver: that works in every engine and sees what really arrived.
+// One page driver over the three browser engines users have, for the engine tests (tests/engines)
+// and any page benchmark that should run beyond Chromium: Chromium (Debian's, through
+// playwright-core), Firefox (Debian's firefox-esr, over WebDriver BiDi through puppeteer-core) and
+// WebKit (Debian's WebKitGTK through WebKitWebDriver, WebDriver classic: the same WebCore and
+// JavaScriptCore as Safari). Every page offers the same few calls: goto, evaluate (one JSON
+// argument, JSON result, async functions awaited), waitForFunction, waitForSelector, click,
+// screenshot. What a page sends is recorded by the test's server (or a recording proxy), not by
+// the driver: that works in every engine and sees what really arrived.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
