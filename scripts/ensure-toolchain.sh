@@ -14,6 +14,12 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v clang++-14 >/dev/null || missing+=(clang-14)
 compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || missing+=(libclang-rt-14-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The engine tier (tests/engines): Firefox ESR over WebDriver BiDi, WebKitGTK through
+# WebKitWebDriver (Safari's WebCore and JavaScriptCore), which needs a display: Xvfb.
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || missing+=(xvfb)
+command -v xauth >/dev/null || missing+=(xauth)
 # The server's HTTPS test makes a self-signed certificate.
 command -v openssl >/dev/null || missing+=(openssl)
 # CJK glyphs for the page screenshots the browser tests write.

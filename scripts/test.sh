@@ -14,9 +14,12 @@ node_tier() {
   shift
   # --test-force-exit: a file whose tests all finished never holds the tier (a handle left open is
   # a bug to find, not a reason for CI to wait out its limit).
+  # Both run, and the tier fails if either does (also where the caller tests the result).
+  local status=0
   node --test --test-force-exit --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap_dir/$name.tap" "$@"
-  node scripts/check-skips.mjs "$name" "$tap_dir/$name.tap"
+    --test-reporter=tap --test-reporter-destination="$tap_dir/$name.tap" "$@" || status=$?
+  node scripts/check-skips.mjs "$name" "$tap_dir/$name.tap" || status=$?
+  return $status
 }
 
 echo "== Catch2 (native)"
@@ -32,6 +35,21 @@ bash tests/package/vite.sh
 if compgen -G "tests/browser/*.test.js" >/dev/null; then
   echo "== Chromium (playwright-core)"
   node_tier chromium --test-concurrency=1 tests/browser/
+fi
+# The page-level tests (tests/engines) once per engine users have, through one driver
+# (tools/browsers.mjs); every engine runs even when one fails, and each one's time is printed.
+engine_times=()
+engine_failed=()
+for engine in chromium firefox webkit; do
+  echo "== Page-level tests in $engine (tests/engines, ZX_ENGINE=$engine)"
+  started=$SECONDS
+  ZX_ENGINE=$engine node_tier "$engine-pages" --test-concurrency=1 tests/engines/ || engine_failed+=("$engine")
+  engine_times+=("$engine $((SECONDS - started)) s")
+done
+echo "engine tiers: ${engine_times[*]}"
+if [ ${#engine_failed[@]} -gt 0 ]; then
+  echo "page-level tests failed in: ${engine_failed[*]}" >&2
+  exit 1
 fi
 
 # ---- Hardening tier (issue 17): the Catch2 suite under ASan + UBSan, then every fuzz harness

@@ -10,6 +10,10 @@ export { ensureDemoData };
 
 export const artifacts = join(repoRoot, 'tests', 'artifacts');
 
+// What the course page may fetch: static files, and the experiments file (public, the same for
+// every user). Anything else, a query string or a body would be personal data leaving.
+export const STATIC_PATH = /^\/($|index\.html$|app\.js$|style\.css$|sw\.js$|lib\/[\w-]+\.js$|zhixuan\/(esm|dist)\/[\w/.-]+$|data\/(catalog\.json|model\.safetensors)$|fed\/v1\/experiments$|favicon\.ico$)/;
+
 /** A demo server + a fresh Chromium profile + a phone-sized page; closed after the test. */
 export async function openDemo(t, { routes, initScript } = {}) {
   ensureDemoData();

@@ -2,10 +2,7 @@
 // change the list, reload, offline, "forget me", privacy of requests, screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listIds, openDemo, screenshot, storedRows, waitForReady } from './demo-helpers.js';
-
-// Static files, and the experiments file the page fetches (public, the same for every user).
-const STATIC_PATH = /^\/($|index\.html$|app\.js$|style\.css$|sw\.js$|lib\/[\w-]+\.js$|zhixuan\/(esm|dist)\/[\w/.-]+$|data\/(catalog\.json|model\.safetensors)$|fed\/v1\/experiments$|favicon\.ico$)/;
+import { STATIC_PATH, listIds, openDemo, screenshot, storedRows, waitForReady } from './demo-helpers.js';
 
 test('the page shows a list at once, reacts to clicks, keeps them across a reload, and sends nothing personal', async (t) => {
   const { server, page, pageErrors } = await openDemo(t);
