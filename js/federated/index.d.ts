@@ -58,7 +58,9 @@ export interface FederatedState {
   consent: boolean;
   forgotten: boolean;
   ledger: string | null;
+  /** The client token and the server that issued it (a token is only ever sent to its issuer). */
   token: string | null;
+  tokenServer: string | null;
 }
 
 /**

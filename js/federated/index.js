@@ -3,7 +3,7 @@
 // gradient payload the core builds (core/include/zhixuan/federated/federated.hpp). A privacy ledger
 // (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
 import { ZhixuanError } from '../errors.js';
-import { fetchModel, fetchRound, postUpdate, registerClient } from './transport.js';
+import { fetchModel, fetchRound, postUpdate, registerClient, serverUrl } from './transport.js';
 import { drawParticipation, participateSecure } from './secagg-device.js';
 
 const DEFAULT_BUDGET = 8;
@@ -28,6 +28,7 @@ export class Federated {
     this._forgotten = false;
     this._ledger = null;  // JSON string from the core
     this._token = null;
+    this._tokenServer = null;  // the server the token was issued by: it is never shown to another
     this._historySource = null;
     try {
       if (kept?.saved) this.importState(kept.saved);
@@ -98,11 +99,22 @@ export class Federated {
   async submit({ server, roundConfig, payload, fetch: fetchImpl = globalThis.fetch }) {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be the Uint8Array computeUpdate returned');
     if (!roundConfig || !Number.isSafeInteger(roundConfig.round_id)) throw new TypeError('roundConfig.round_id is required');
-    if (!this._token) {
+    return postUpdate(server, roundConfig.round_id, await this._clientToken(server, fetchImpl), payload, fetchImpl);
+  }
+
+  /**
+   * @internal This device's client token at `server`: registered there on first use. A token
+   * issued by one server is never sent to another (it would link the device across them, and
+   * the other server does not know it).
+   */
+  async _clientToken(server, fetchImpl) {
+    const issuer = serverUrl(server, '').href;
+    if (!this._token || this._tokenServer !== issuer) {
       this._token = await registerClient(server, fetchImpl);
+      this._tokenServer = issuer;
       await this._save();
     }
-    return postUpdate(server, roundConfig.round_id, this._token, payload, fetchImpl);
+    return this._token;
   }
 
   /**
@@ -147,12 +159,13 @@ export class Federated {
     this._consent = false;
     this._forgotten = true;
     this._token = null;
+    this._tokenServer = null;
     this._historySource = null;
   }
 
   /** Consent, ledger and client token, for the profile's storage. */
   exportState() {
-    return { consent: this._consent, forgotten: this._forgotten, ledger: this._ledger, token: this._token };
+    return { consent: this._consent, forgotten: this._forgotten, ledger: this._ledger, token: this._token, tokenServer: this._tokenServer };
   }
 
   importState(state) {
@@ -163,7 +176,10 @@ export class Federated {
     this._consent = state.consent === true;
     this._forgotten = state.forgotten === true;
     this._ledger = state.ledger ?? null;
-    this._token = typeof state.token === 'string' ? state.token : null;
+    // A token stored without its server (older state) is dropped: the device registers again.
+    const issued = typeof state.token === 'string' && typeof state.tokenServer === 'string';
+    this._token = issued ? state.token : null;
+    this._tokenServer = issued ? state.tokenServer : null;
   }
 
   _core() { return this._rec._wasm(); }

@@ -5,7 +5,6 @@
 import { ZhixuanError } from '../errors.js';
 import { randomBytes } from './secagg-crypto.js';
 import { runSecureRound } from './secagg-client.js';
-import { registerClient } from './transport.js';
 
 /**
  * Draws the device's own participation: true with probability q (uniform u32 from
@@ -41,9 +40,9 @@ export async function participateSecure(federated, { server, history, round, fet
   };
   const maskedInput = (params, index, peers, secrets, selfSeed) => core.secaggMaskedInput(
     engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
-  if (!federated._token) federated._token = await registerClient(server, fetchImpl);
+  const token = await federated._clientToken(server, fetchImpl);
   try {
-    const result = await runSecureRound({ core, server, token: federated._token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
+    const result = await runSecureRound({ core, server, token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
     if (result.status === 'completed' || result.status === 'dropped') {
       result.epsilonSpent = core.federatedLedgerStatus(federated._ledger, chargeJson(0)).epsilonSpent;
     }

@@ -14,7 +14,7 @@ import { ZhixuanError } from '../errors.js';
 import { metricsVectorShape, normalizedVector } from '../metrics-vector.js';
 import { randomBytes } from './secagg-crypto.js';
 import { runSecureRound } from './secagg-client.js';
-import { failure, registerClient, serverUrl } from './transport.js';
+import { failure, serverUrl } from './transport.js';
 
 /** Defaults of the device's metrics policy (besides secagg-client.js SECURE_DEFAULTS). */
 export const METRICS_POLICY_DEFAULTS = Object.freeze({
@@ -74,11 +74,11 @@ export async function sendSecureMetrics({ core, federated, server, report, file,
     }
     return core.secaggMaskValues(vector, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
   };
-  if (!token && !federated._token) federated._token = await registerClient(server, fetchImpl);
+  const clientToken = token ?? await federated._clientToken(server, fetchImpl);
   const p = { ...METRICS_POLICY_DEFAULTS, ...policy };
   try {
     return await runSecureRound({
-      core, server, token: token ?? federated._token, round: { round_id: round.round_id, secure: round.secure }, maskedInput, chargeable, charge,
+      core, server, token: clientToken, round: { round_id: round.round_id, secure: round.secure }, maskedInput, chargeable, charge,
       policy: { ...policy, advertiseWaitMs: p.cohortWaitMs }, fetch: fetchImpl, dropAfter, base: 'v1/secagg-metrics',
     });
   } catch (error) {

@@ -1,0 +1,52 @@
+// A device's client token belongs to the server that issued it: a device that took part with one
+// aggregation server and then meets another registers there afresh, instead of presenting the
+// first server's token (refused as UNKNOWN_CLIENT, and a link between the two servers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRecommender } from '../../js/index.js';
+import { startAggregationServer } from '../../js/server/server.js';
+import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
+import { OPERATOR_TOKEN } from './federated-helpers.js';
+
+const start = () => startAggregationServer({
+  modelBytes: checkerboardBundle(), dataDir: mkdtempSync(path.join(tmpdir(), 'zx-token-')), port: 0, quorum: 50, clip: 0.5,
+  aggregation: 'plain', operatorToken: OPERATOR_TOKEN,
+});
+
+test('a device registers with each server it meets and never sends one server the token of another', async () => {
+  const [a, b] = [await start(), await start()];
+  const seen = [];  // every authorization header a server received
+  const recording = (input, init = {}) => {
+    const auth = new Headers(init.headers).get('authorization');
+    if (auth) seen.push({ server: new URL(String(input)).origin, token: auth.slice('Bearer '.length) });
+    return fetch(input, init);
+  };
+  try {
+    const device = await createRecommender({ model: checkerboardBundle() });
+    device.federated.setConsent(true, { epsilonBudget: Infinity });
+    const history = ['item0', 'item2', 'item4'];
+    assert.equal((await device.federated.participate({ server: a.url, history, aggregation: 'plain', fetch: recording })).status, 'submitted');
+    const atA = device.federated.exportState();
+    assert.equal(atA.tokenServer, `${a.url}/`);
+    assert.equal((await device.federated.participate({ server: b.url, history, aggregation: 'plain', fetch: recording })).status, 'submitted');
+    const atB = device.federated.exportState();
+    assert.notEqual(atB.token, atA.token);
+    assert.equal(atB.tokenServer, `${b.url}/`);
+    const tokensAt = (url) => new Set(seen.filter((s) => s.server === new URL(url).origin).map((s) => s.token));
+    assert.deepEqual([...tokensAt(a.url)], [atA.token]);
+    assert.deepEqual([...tokensAt(b.url)], [atB.token]);
+
+    // State stored before tokens named their server: the token is dropped, not sent anywhere.
+    const legacy = await createRecommender({ model: checkerboardBundle() });
+    legacy.federated.importState({ consent: true, forgotten: false, ledger: null, token: atA.token });
+    assert.equal(legacy.federated.exportState().token, null);
+    legacy.dispose();
+    device.dispose();
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
