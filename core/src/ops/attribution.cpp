@@ -40,6 +40,13 @@ void Attributor::Expire(int64_t now_s) {
   while (!impressions_.empty() && impressions_.front().time_s < now_s - window_s_) impressions_.pop_front();
 }
 
+StatusOr<OpsEventType> ParseOpsEventType(const std::string& name) {
+  if (name == "click") return OpsEventType::kClick;
+  if (name == "cart") return OpsEventType::kCart;
+  if (name == "purchase") return OpsEventType::kPurchase;
+  return InvalidArgument("event type must be click, cart or purchase, got '" + name + "'");
+}
+
 StatusOr<std::optional<Touch>> Attributor::Observe(OpsEventType type, const std::string& item, double amount, int64_t time_s) {
   if (!std::isfinite(amount) || amount < 0) return InvalidArgument("an event's amount must be a finite number >= 0");
   for (auto it = impressions_.rbegin(); it != impressions_.rend(); ++it) {

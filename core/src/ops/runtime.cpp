@@ -1,10 +1,20 @@
 #include "zhixuan/ops/runtime.hpp"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace zhixuan {
 
 using nlohmann::json;
+
+Status OpsRuntime::RestoreAttribution(const std::string& text) {
+  auto restored = Attributor::FromJson(text);
+  if (!restored.ok()) return restored.status();
+  const int64_t window = attributor_.window_s();
+  attributor_ = std::move(restored).value();
+  if (set_) attributor_.set_window_s(window);
+  return Status::Ok();
+}
 
 Status OpsRuntime::Load(std::string_view text) {
   auto parsed = ParseExperiments(text);

@@ -151,3 +151,12 @@ TEST_CASE("a device-day beyond max_cells keeps only its busiest cells", "[ops][m
   }
   CHECK(users == 2);
 }
+
+TEST_CASE("event type names parse to the three kinds; anything else is named", "[ops][attribution]") {
+  CHECK(ParseOpsEventType("click").value() == OpsEventType::kClick);
+  CHECK(ParseOpsEventType("cart").value() == OpsEventType::kCart);
+  CHECK(ParseOpsEventType("purchase").value() == OpsEventType::kPurchase);
+  auto bad = ParseOpsEventType("view");
+  CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+  CHECK(bad.status().message().find("'view'") != std::string::npos);
+}

@@ -34,6 +34,8 @@ constexpr size_t kMaxRenderItems = 200;
 constexpr size_t kMaxImpressionsKept = 4096;  // the oldest go first (and any beyond the window)
 
 enum class OpsEventType { kClick, kCart, kPurchase };
+// "click", "cart" or "purchase"; anything else is an InvalidArgument naming the three.
+StatusOr<OpsEventType> ParseOpsEventType(const std::string& name);
 
 struct ExperimentArm {
   std::string experiment, variant;

@@ -27,6 +27,9 @@ class OpsRuntime {
   std::string SlotJson(std::string_view slot, const UserContext& user) const;
 
   Attributor& attributor() { return attributor_; }
+  // Restores the attributor from its ToJson text; the loaded file's attribution window stays in
+  // force (a stored state never widens or narrows it). On error nothing changes.
+  Status RestoreAttribution(const std::string& text);
   Status AddRender(const Render& render) { return attributor_.AddRender(render); }
   // JSON of the Touch, or "null" when unattributed.
   StatusOr<std::string> Observe(OpsEventType type, const std::string& item, double amount, int64_t time_s);
