@@ -18,7 +18,7 @@ Model RandomModel(int items, int dim, FoldInParams params, uint32_t seed = 11) {
   for (float& v : rows) v *= 0.3f;
   auto model = MakeModel(ItemIds(items), rows.data(), dim, DType::kF32, params, "random-1");
   REQUIRE(model.ok());
-  if (model->gram.empty()) model->gram = ComputeGram(model->items);
+  GramOf(*model);
   return std::move(model).value();
 }
 
