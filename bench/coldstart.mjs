@@ -94,12 +94,14 @@ for (let i = 0; i < runs; i++) {
 const cpus = os.cpus();
 // What first touching a page of fresh wasm memory costs here (a fresh process, 16 MiB): the
 // floor under any load of a model this size, whatever the code does.
+// CPU time (user + system), not wall time: under load a wall-clock probe also counts waiting.
 const faultProbe = 'const m = new WebAssembly.Memory({ initial: 1, maximum: 1024 }); m.grow(256); const u = new Uint8Array(m.buffer);' +
-  'const t = performance.now(); for (let i = 0; i < u.length; i += 4096) u[i] = 1; process.stdout.write(String((performance.now() - t) * 1000 / (u.length / 4096)));';
+  'const c = process.cpuUsage(); for (let i = 0; i < u.length; i += 4096) u[i] = 1; const d = process.cpuUsage(c);' +
+  'process.stdout.write(String((d.user + d.system) / (u.length / 4096)));';
 const usPerPage = Number(execFileSync(process.execPath, ['-e', faultProbe], { encoding: 'utf8' }));
 console.log(`# machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} logical cores (${cpus[0]?.speed ?? '?'} MHz), ` +
   `Node ${process.version}, uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
-console.log(`# first touch of a fresh 4 KiB wasm page: ${usPerPage.toFixed(1)} µs (so ${(usPerPage * bundles[0].mib * 256 / 1000).toFixed(0)} ms ` +
+console.log(`# first touch of a fresh 4 KiB wasm page: ${usPerPage.toFixed(1)} µs of CPU (so ${(usPerPage * bundles[0].mib * 256 / 1000).toFixed(0)} ms ` +
   `just to fault in the first bundle's ${bundles[0].mib.toFixed(1)} MiB)`);
 console.log(`# cold start — ${n}×${dim} bundle, features ${args.features ?? 'all (default)'}), ` +
   `median of ${runs} fresh node processes per variant, in turn; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
