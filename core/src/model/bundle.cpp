@@ -246,7 +246,8 @@ bool GramSurelyFinite(const ItemMatrix& items, const uint8_t* data) {
       const size_t n = static_cast<size_t>(items.rows()) * static_cast<size_t>(items.dim());
       uint32_t most = 0;
       constexpr size_t kBlock = 16384;
-      for (size_t start = 0; start < n; start += kBlock) most = std::max(most, MaxMagnitudeBits(data, start, std::min(n, start + kBlock)));
+      for (size_t start = 0; start < n; start += kBlock)
+        most = std::max(most, MaxMagnitudeBits(data, start, std::min(n, start + kBlock)));
       float magnitude;
       std::memcpy(&magnitude, &most, sizeof(float));
       return static_cast<double>(items.rows()) * d * static_cast<double>(magnitude) * magnitude <= limit;
