@@ -5,6 +5,8 @@
 //
 // Three pages (js/core.js picks the module from createRecommender's `features`):
 //   default  createRecommender({ model })                          zhixuan-core (every room) + the rooms' chunks
+//            (profile, text, federated, ops; the assistant's module and secure aggregation's
+//            client are downloaded when first used, and listed after the pages)
 //   profile  createRecommender({ model, features: ['profile'] })   zhixuan-core-profile + esm/profile.js
 //   lean     createRecommender({ model, features: [] })            zhixuan-core-lean (load, recommend, similar, ...)
 // --module: folder with the modules' .mjs + .wasm (default: the package's dist/).
@@ -44,7 +46,7 @@ function staticGraph(entries) {
 }
 
 const PAGES = [
-  { name: 'default page: createRecommender({ model }) — every room', js: ['index.js', 'profile.js', 'text.js', 'federated.js'], module: 'zhixuan-core' },
+  { name: 'default page: createRecommender({ model }) — every room', js: ['index.js', 'profile.js', 'text.js', 'federated.js', 'ops.js'], module: 'zhixuan-core' },
   { name: "profile page: createRecommender({ model, features: ['profile'] })", js: ['index.js', 'profile.js'], module: 'zhixuan-core-profile' },
   { name: 'lean page: createRecommender({ model, features: [] })', js: ['index.js'], module: 'zhixuan-core-lean' },
 ];
@@ -76,6 +78,18 @@ for (const page of PAGES) {
   rows.forEach((r) => console.log(r));
   console.log(`| **total (page runtime)** | ${raw} | **${zipped} = ${kb(zipped)}** (budget ${kb(BUDGET)}: ${zipped <= BUDGET ? 'PASS' : 'FAIL'}) |\n`);
   totals.push(`${page.module}: ${kb(zipped)}`);
+}
+// Downloaded when first used, by pages that use them (README, "Rooms loaded when first used").
+const onDemand = [
+  ['createAssistant()', ['esm/assist.js', path.join(moduleDir, 'zhixuan-assist.mjs'), path.join(moduleDir, 'zhixuan-assist.wasm')]],
+  ['rec.federated.participate()', ['esm/secagg.js']],
+];
+for (const [when, files] of onDemand) {
+  const present = files.map((f) => path.resolve(repoRoot, f)).filter((f) => fs.existsSync(f));
+  if (present.length < files.length) continue;
+  const { zipped } = sizeTable(present);
+  console.log(`on first use, ${when}: ${present.map((f) => path.basename(f)).join(' + ')} = ${kb(zipped)} gzip -9`);
+  totals.push(`${when} +${kb(zipped)}`);
 }
 const server = path.join(moduleDir, 'zhixuan-server.wasm');
 if (fs.existsSync(server)) console.log(`server module (Node only, not downloaded by pages): zhixuan-server.wasm ${fs.statSync(server).size} bytes, gzip -9 ${gz(fs.readFileSync(server))}`);

@@ -1,19 +1,26 @@
 // Loads a wasm module once per kind (a memoized promise), in a page, a worker or Node.
 //
-// Three page modules, so a page downloads only the rooms it uses (the model lives in the one
-// module the recommender runs on, never twice):
+// Three recommender modules, so a page downloads only the rooms it uses (the model lives in
+// the one module the recommender runs on, never twice):
 //   zhixuan-core-lean     load, recommend, fold-in, filters, similarItems, alsoBought
 //   zhixuan-core-profile  + the local profile ('profile')
 //   zhixuan-core          + the text room ('text'), the federated client ('federated') and
 //                         experiments + private metrics ('ops')
-//                         the FAQ assistant ('assist', createAssistant)
 // createRecommender picks the smallest one holding `options.features`; without it, every room.
+// And one module of its own, loaded when first used, for what holds no model:
+//   zhixuan-assist        the FAQ assistant ('assist'), loaded by `await createAssistant()`
+// The rule (README, "Rooms loaded when first used"): a room whose calls are synchronous on the
+// recommender lives in the recommender's module, chosen at `await createRecommender()`; a room
+// that shares nothing with the model and is entered through an await of its own loads there.
 import { ZhixuanError, raiseCoreErrors } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
-/** The rooms a recommender can ask for beyond the lean core. */
+/** The rooms a page can ask for beyond the lean core ('assist': createAssistant's module). */
 export const FEATURES = Object.freeze(['profile', 'text', 'federated', 'ops', 'assist']);
+/** The rooms that live in the recommender's module (every one, when `features` is left out). */
+const RECOMMENDER_ROOMS = Object.freeze(['profile', 'text', 'federated', 'ops']);
+const ASSIST_MODULE = 3;
 
 // Literal specifiers and `new URL(literal, import.meta.url)`: bundlers (Vite) emit each
 // module as its own chunk and asset, fetched only when chosen. Smallest first.
@@ -29,9 +36,14 @@ const MODULES = [
     wasm: () => new URL('../dist/zhixuan-core-profile.wasm', import.meta.url),
   },
   {
-    rooms: FEATURES,
+    rooms: RECOMMENDER_ROOMS,
     glue: () => import('../dist/zhixuan-core.mjs'),
     wasm: () => new URL('../dist/zhixuan-core.wasm', import.meta.url),
+  },
+  {
+    rooms: ['assist'],
+    glue: () => import('../dist/zhixuan-assist.mjs'),
+    wasm: () => new URL('../dist/zhixuan-assist.wasm', import.meta.url),
   },
 ];
 const corePromises = MODULES.map(() => null);
@@ -40,11 +52,11 @@ const corePromises = MODULES.map(() => null);
 const nodeModule = (name) => import(/* @vite-ignore */ name);
 
 /**
- * The rooms `features` asks for, checked: undefined means every room.
+ * The rooms `features` asks for, checked: undefined means every room of the recommender.
  * @returns {string[]}
  */
 export function checkFeatures(features) {
-  if (features === undefined) return [...FEATURES];
+  if (features === undefined) return [...RECOMMENDER_ROOMS];
   if (!Array.isArray(features)) throw new TypeError(`options.features must be an array of ${FEATURES.map((f) => `'${f}'`).join(', ')}`);
   for (const [i, f] of features.entries()) {
     if (!FEATURES.includes(f)) throw new TypeError(`options.features[${i}] is '${String(f)}': expected one of ${FEATURES.map((x) => `'${x}'`).join(', ')}`);
@@ -52,8 +64,11 @@ export function checkFeatures(features) {
   return [...new Set(features)];
 }
 
-/** Which module serves these rooms: the smallest that holds them all. */
-const moduleFor = (features) => MODULES.findIndex((m) => features.every((f) => m.rooms.includes(f)));
+/** Which recommender module serves these rooms: the smallest that holds them all. */
+const moduleFor = (features) => {
+  const rooms = features.filter((f) => f !== 'assist');
+  return MODULES.findIndex((m) => rooms.every((f) => m.rooms.includes(f)));
+};
 
 /**
  * Compiles the wasm module while its glue is imported; a page compiles it as it downloads
@@ -94,11 +109,21 @@ function instantiateCore(createZhixuanCore, module) {
 /**
  * Loads and instantiates the wasm core. Called by createRecommender; call it yourself to
  * start the download early or to choose where the .wasm file comes from (pass the same
- * `features` as to createRecommender).
+ * `features` as to createRecommender). `features: ['assist']` alone loads createAssistant's
+ * module; 'assist' in a longer list starts it too, beside the recommender's.
  * @param {{ features?: string[], wasmUrl?: string | URL, wasmBinary?: Uint8Array }} [options]
  */
 export function init(options = {}) {
-  const kind = moduleFor(checkFeatures(options.features));
+  const features = checkFeatures(options.features);
+  if (features.length === 1 && features[0] === 'assist') return loadModule(ASSIST_MODULE, options);
+  if (features.includes('assist')) loadModule(ASSIST_MODULE, {}).catch(() => {});  // createAssistant reports it
+  return loadModule(moduleFor(features), options);
+}
+
+/** The recommender's module for these (checked) rooms; createRecommender's load. */
+export const initRecommenderCore = (features, options) => loadModule(moduleFor(features), options);
+
+function loadModule(kind, options) {
   if (!corePromises[kind]) {
     corePromises[kind] = (async () => {
       try {

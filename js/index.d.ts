@@ -17,7 +17,8 @@ export type ZhixuanErrorCode =
  * without a history, export/import, forget), `'text'` (addItems, embedColdItems, search,
  * setInterests, recommendCold, recommend with diversity/exploration, explained lists for a
  * new profile), `'federated'` (`rec.federated`), `'ops'` (`rec.experiments`, `rec.slots`) and `'assist'` (the FAQ
- * assistant of {@link createAssistant}; it lives in the full module).
+ * assistant of {@link createAssistant}: a module of its own, holding no model, downloaded by
+ * `await createAssistant()`; in `features` it only starts that download early).
  */
 export type Feature = 'profile' | 'text' | 'federated' | 'ops' | 'assist';
 

@@ -1,6 +1,6 @@
 // zhixuan: on-device recommendations. The only public entry point.
 import { ZhixuanError, check } from './errors.js';
-import { checkFeatures, init, loadRooms } from './core.js';
+import { checkFeatures, init, initRecommenderCore, loadRooms } from './core.js';
 import { openModelInHeap, readCatalogText } from './model-source.js';
 import { Recommender } from './recommender.js';
 import { checkObject } from './validate.js';
@@ -20,7 +20,7 @@ export async function createRecommender(options) {
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const features = checkFeatures(options.features);  // which module: see js/core.js
   // The core compiles while the model and the catalog are fetched (or the file opened).
-  const coreReady = init({ features, wasmUrl, wasmBinary });
+  const coreReady = initRecommenderCore(features, { wasmUrl, wasmBinary });
   const catalogRead = readCatalogText(catalog);
   catalogRead.catch(() => {});  // awaited below; a model error may come first
   const [core, rooms, { ptr, length, reader }] = await Promise.all([

@@ -54,10 +54,9 @@ export class Recommender {
   _refreshItems() {
     const info = this._session.info();
     this._info = { modelVersion: info.modelVersion, dim: info.dim, items: info.items, dtype: info.dtype };
-    // Cold start: the manifest, all ids and the id -> row map leave wasm on first use only.
+    // Cold start: the manifest and all ids leave wasm on first use only (ids to rows: the core).
     this._manifestCache = undefined;
     this._idsCache = null;
-    this._rowOfMap = null;
   }
 
   /** @internal every item id in row order (copied out of wasm once, when first needed) */
@@ -66,32 +65,17 @@ export class Recommender {
     return this._idsCache;
   }
 
-  /** @internal id (or channel alias) -> row, built on first use */
-  get _rowOf() {
-    if (!this._rowOfMap) {
-      const map = new Map(this._ids.map((id, row) => [id, row]));
-      for (const entry of this._catalog.values()) {
-        const row = map.get(entry.id);
-        if (row === undefined) continue;
-        for (const alias of Object.values(entry.aliases ?? {})) map.set(String(alias), row);
-      }
-      this._rowOfMap = map;
-    }
-    return this._rowOfMap;
-  }
-
-  /** @internal maps ids (or channel aliases) to rows; unknown ids throw UNKNOWN_ITEM unless lenient */
+  /**
+   * @internal maps ids (or channel aliases) to rows; unknown ids throw UNKNOWN_ITEM unless lenient.
+   * The core's id index answers in one crossing: a first history of a page no longer copies
+   * every id out of wasm into a Map (100k ids: most of the first fold-in's time).
+   */
   _rows(ids, name, lenient = false) {
-    const rows = [];
-    for (const id of ids) {
-      const row = this._rowOf.get(id);
-      if (row === undefined) {
-        if (lenient) continue;
-        throw new ZhixuanError('UNKNOWN_ITEM', `${name} names item '${id}', which the model does not know`);
-      }
-      rows.push(row);
-    }
-    return Int32Array.from(rows);
+    if (ids.length === 0) return new Int32Array(0);
+    const found = this._live().rowsOf(ids);
+    if (!found.includes(-1)) return found;
+    if (!lenient) throw new ZhixuanError('UNKNOWN_ITEM', `${name} names item '${ids[found.indexOf(-1)]}', which the model does not know`);
+    return found.filter((row) => row >= 0);
   }
 
   /** @internal rows + scores from the core -> public result */

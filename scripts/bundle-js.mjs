@@ -25,9 +25,17 @@ const bundle = await rollup({
   preserveEntrySignatures: 'allow-extension',
 });
 fs.rmSync(out, { recursive: true, force: true });
+// The federated client's chunk keeps its name (its entry is js/federated/index.js), and secure
+// aggregation's client, which participate() imports on first use, is a chunk of its own.
+const manualChunks = (id) => {
+  if (/[\\/]js[\\/]federated[\\/]secagg-[\w-]+\.js$/.test(id)) return 'secagg';
+  if (/[\\/]js[\\/]federated[\\/](index|transport)\.js$/.test(id)) return 'federated';
+  return undefined;
+};
 const { output } = await bundle.write({
   dir: out,
   format: 'es',
+  manualChunks,
   entryFileNames: '[name].js',
   chunkFileNames: '[name].js',
   generatedCode: 'es2015',

@@ -16,6 +16,7 @@ EMSCRIPTEN_BINDINGS(zhixuan_session) {
       .function("manifestJson", &ManifestJson)
       .function("itemIds", &ItemIds)
       .function("itemIdsOf", &ItemIdsOf)
+      .function("rowsOf", &RowsOf)
       .function("coldItems", &ColdItems)
       .function("foldIn", &FoldIn)
       .function("recommend", &Recommend)

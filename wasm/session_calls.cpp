@@ -63,6 +63,14 @@ val ItemIdsOf(const Session& s, const val& rows) {
 }
 
 val ItemIds(const Session& s) { return StringArray(s.recommender().item_ids()); }
+
+val RowsOf(const Session& s, const val& ids) {
+  const Recommender& rec = s.recommender();
+  const unsigned n = ids["length"].as<unsigned>();
+  std::vector<int32_t> rows(n);
+  for (unsigned i = 0; i < n; ++i) rows[i] = rec.RowOf(ids[i].as<std::string>());
+  return CopyOut(rows);
+}
 val ColdItems(const Session& s) { return StringArray(s.recommender().cold_items()); }
 
 val FoldIn(const Session& s, const val& rows, const val& weights) {

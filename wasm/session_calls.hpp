@@ -26,6 +26,9 @@ emscripten::val Info(const Session& s);
 std::string ManifestJson(const Session& s);
 emscripten::val ItemIds(const Session& s);
 emscripten::val ItemIdsOf(const Session& s, const emscripten::val& rows);
+// The rows of item ids or catalog aliases (strings), -1 for an unknown one, from the core's id
+// index: looking a history up never copies the whole id list out of wasm.
+emscripten::val RowsOf(const Session& s, const emscripten::val& ids);
 emscripten::val ColdItems(const Session& s);
 emscripten::val FoldIn(const Session& s, const emscripten::val& rows, const emscripten::val& weights);
 emscripten::val Recommend(Session& s, const emscripten::val& user_vector, int k, const emscripten::val& exclude_rows,

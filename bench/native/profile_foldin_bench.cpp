@@ -62,7 +62,7 @@ void Run(int dim, int history, int catalog_items, int updates) {
     hist[i] = i * (catalog_items / history);
     weights[i] = weights_f[i] = 1.f + (i % 5);
   }
-  IncrementalFoldIn inc = std::move(IncrementalFoldIn::Create(&m.items, &m.gram, params).value());
+  IncrementalFoldIn inc = std::move(IncrementalFoldIn::Create(&m, params).value());
   if (!inc.Reset(hist.data(), weights.data(), history).ok() || !inc.Solve().ok()) std::abort();
 
   std::uniform_int_distribution<int> pick(0, history - 1);

@@ -4,7 +4,6 @@
 // (epsilon spent under the server's accountant parameters) declines rounds beyond the budget.
 import { ZhixuanError } from '../errors.js';
 import { fetchModel, fetchRound, postUpdate, registerClient, serverUrl } from './transport.js';
-import { drawParticipation, participateSecure } from './secagg-device.js';
 
 const DEFAULT_BUDGET = 8;
 
@@ -126,6 +125,10 @@ export class Federated {
     if (!server) throw new TypeError('participate needs { server }');
     if (!['secure', 'plain'].includes(aggregation)) throw new TypeError("aggregation must be 'secure' (default) or 'plain'");
     if (!this._consent || this._forgotten) return { status: 'declined', reason: 'no-consent' };
+    // Secure aggregation's client (key agreement, Shamir shares, the SecAgg+ graph) is its own
+    // chunk, fetched at the first round this device takes part in: a page that never takes
+    // part never downloads it (README, "Rooms loaded when first used").
+    const { drawParticipation, participateSecure } = await import('./secagg-device.js');
     const draw = drawParticipation(participationRate);
     if (!draw.sampled) return { status: 'declined', reason: 'not-sampled' };
     let round = await fetchRound(server, fetchImpl);

@@ -168,3 +168,33 @@ test('a header length past the end of the file is still MALFORMED_MODEL', async 
   new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(0, BigInt(bytes.byteLength), true);
   await assert.rejects(createRecommender({ model: tempFile(bytes) }), (e) => e.code === 'MALFORMED_MODEL' && /larger than the file/.test(e.message));
 });
+
+test('a bundle without item_gram (the README recipe) folds users in like one that ships it, the profile too', async () => {
+  const n = 700, dim = 12;  // more rows than one block of the core's gram kernel
+  const rows = gaussianRows(n, dim, 9);
+  const ids = itemIds(n);
+  const gram = new Float32Array(dim * dim);
+  for (let j = 0; j < dim; j++) {
+    for (let k = 0; k < dim; k++) {
+      let sum = 0;
+      for (let r = 0; r < n; r++) sum += rows[r * dim + j] * rows[r * dim + k];
+      gram[j * dim + k] = sum;
+    }
+  }
+  const { item_ids: _, ...rest } = JSON.parse(manifest(ids, dim));
+  const bundle = (withGram) => writeSafetensors({
+    item_embeddings: { dtype: 'F32', shape: [n, dim], data: rows }, item_ids: idTensor(ids),
+    ...(withGram ? { item_gram: { dtype: 'F32', shape: [dim, dim], data: gram } } : {}),
+  }, { 'zhixuan.manifest': JSON.stringify({ ...rest, format_version: 2 }) });
+  const shipped = await createRecommender({ model: bundle(true), features: ['profile'], profile: false });
+  const computed = await createRecommender({ model: tempFile(bundle(false)), features: ['profile'] });
+  const history = ['item3', 'item40', 'item600'];
+  const a = shipped.foldIn(history), b = computed.foldIn(history);
+  for (let j = 0; j < dim; j++) assert.ok(Math.abs(a[j] - b[j]) <= 1e-4 * (1 + Math.abs(a[j])), `${j}: ${a[j]} vs ${b[j]}`);
+  assert.deepEqual(computed.recommend({ history, k: 10 }).ids, shipped.recommend({ history, k: 10 }).ids);
+  // The profile's incremental fold-in takes the computed gram too.
+  for (const item of history) await computed.track({ item, type: 'purchase' });
+  assert.equal(computed.recommend({ k: 10 }).ids.length, 10);
+  shipped.dispose();
+  computed.dispose();
+});

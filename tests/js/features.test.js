@@ -2,7 +2,8 @@
 // same answers on every module; a room not asked for is FEATURE_NOT_LOADED naming the option.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRecommender, init, ZhixuanError } from '../../js/index.js';
+import { readFileSync } from 'node:fs';
+import { createAssistant, createRecommender, init, ZhixuanError } from '../../js/index.js';
 import { checkerboardBundle, sampleCatalog } from '../../tools/bundle-fixtures.mjs';
 
 const notLoaded = (feature) => (e) => e instanceof ZhixuanError && e.code === 'FEATURE_NOT_LOADED'
@@ -51,4 +52,26 @@ test("features: ['profile'] attaches the profile; text stays out", async () => {
 test('bad features are a TypeError naming the entry', async () => {
   await assert.rejects(createRecommender({ model: checkerboardBundle(), features: 'text' }), (e) => e instanceof TypeError && /options\.features/.test(e.message));
   await assert.rejects(createRecommender({ model: checkerboardBundle(), features: ['text', 'search'] }), (e) => e instanceof TypeError && /features\[1\] is 'search'/.test(e.message));
+});
+
+test('the FAQ assistant is a module of its own: not in the recommender\'s, loaded by createAssistant, working beside a recommender', async () => {
+  const full = await init();
+  assert.equal(typeof full.Session, 'function');
+  assert.equal(typeof full.AssistHandle, 'undefined', 'the default page does not download the assistant');
+  const rec = await createRecommender({ model: checkerboardBundle(), catalog: sampleCatalog, profile: false });
+  const faq = JSON.parse(readFileSync(new URL('../../demo/faq.json', import.meta.url), 'utf8'));
+  const assistant = await createAssistant({ faq, recommender: rec });
+  const assist = await init({ features: ['assist'] });
+  assert.equal(typeof assist.AssistHandle, 'function');
+  assert.equal(typeof assist.Session, 'undefined', 'the assistant\'s module holds no model');
+  assert.ok(assistant.ask('怎么退款').answered);
+  // The recommender is untouched by the second module: the same answers as before.
+  assert.equal(rec.recommend({ history: HISTORY, k: 3 }).ids.length, 3);
+  // 'assist' among the features picks the recommender's module for the rest.
+  const lean = await createRecommender({ model: checkerboardBundle(), features: ['assist'] });
+  assert.throws(() => lean.search('python'), notLoaded('text'));
+  assert.equal(lean.recommend({ history: HISTORY, k: 3 }).ids.length, 3);
+  assistant.dispose();
+  lean.dispose();
+  rec.dispose();
 });

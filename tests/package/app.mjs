@@ -5,15 +5,14 @@ import * as zhixuan from 'zhixuan';
 import { createRecommender, ZhixuanError } from 'zhixuan';
 
 const shipped = readdirSync('node_modules/zhixuan/dist').sort();
-assert.deepEqual(shipped, ['zhixuan-cli.cjs', 'zhixuan-cli.wasm', 'zhixuan-core-lean.mjs', 'zhixuan-core-lean.wasm',
-  'zhixuan-core-profile.mjs', 'zhixuan-core-profile.wasm', 'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-server.mjs',
-  'zhixuan-server.wasm'],
-  'the package ships exactly the page modules (lean, profile, full), the server module, the CLI for Node and their wasm');
+assert.deepEqual(shipped, ['zhixuan-assist.mjs', 'zhixuan-assist.wasm', 'zhixuan-cli.cjs', 'zhixuan-cli.wasm',
+  'zhixuan-core-lean.mjs', 'zhixuan-core-lean.wasm', 'zhixuan-core-profile.mjs', 'zhixuan-core-profile.wasm',
+  'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-server.mjs', 'zhixuan-server.wasm'],
+  'the package ships exactly the page modules (lean, profile, full, assistant), the server module, the CLI for Node and their wasm');
 // The API is the bundle (esm/): one module a page loads at once, one chunk per part loaded on demand.
 assert.ok(import.meta.resolve('zhixuan').endsWith('/node_modules/zhixuan/esm/index.js'), import.meta.resolve('zhixuan'));
 assert.deepEqual(readdirSync('node_modules/zhixuan/esm').sort(),
-  ['assist.js', 'client.js', 'federated.js', 'index.js', 'model-file.js', 'ops.js', 'profile.js', 'secagg-client.js', 'text.js',
-    'worker.js']);
+  ['assist.js', 'client.js', 'federated.js', 'index.js', 'model-file.js', 'ops.js', 'profile.js', 'secagg.js', 'text.js', 'worker.js']);
 assert.deepEqual(readdirSync('node_modules/zhixuan/js').sort(),
   ['bin', 'errors.js', 'federated', 'index.d.ts', 'metrics-extras.js', 'metrics-vector.js', 'server'],
   'js/ ships only the types, the CLI, the aggregation server and the modules it shares with the device');

@@ -184,7 +184,7 @@ StatusOr<ClientUpdate> ComputeClientUpdate(const Model& model, const FoldInInput
   auto resolved = ResolveWindow(round, model.items.rows());
   if (!resolved.ok()) return resolved.status();
   const RoundConfig& config = *resolved;
-  auto user = FoldIn(model.items, model.gram, model.manifest.foldin, history);
+  auto user = FoldIn(model.items, GramOf(model), model.manifest.foldin, history);
   if (!user.ok()) return user.status();
   if (L2Norm(*user) == 0) return InvalidArgument("no usable local events: nothing to learn from (decline the round)");
   auto grad = ItemGradient(model.items, model.manifest.foldin, *user, history, config.row_offset, config.row_count);

@@ -78,7 +78,7 @@ StatusOr<std::vector<float>> SecAggClientDelta(const Model& model, const FoldInI
                                                   model.manifest.model_version + "' (reload the model first)");
   auto resolved = ResolveWindow(round, model.items.rows());
   if (!resolved.ok()) return resolved.status();
-  auto user = FoldIn(model.items, model.gram, model.manifest.foldin, history);
+  auto user = FoldIn(model.items, GramOf(model), model.manifest.foldin, history);
   if (!user.ok()) return user.status();
   if (L2Norm(*user) == 0) return InvalidArgument("no usable local events: nothing to learn from (decline the round)");
   auto grad = ItemGradient(model.items, model.manifest.foldin, *user, history, resolved->row_offset, resolved->row_count);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
-#include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
 #include "zhixuan/base/json_reader.hpp"
@@ -212,6 +212,49 @@ Status CheckEmbeddings(const TensorView& t, const TensorView* scales, const Mani
   }
 }
 
+// The largest |value| of F32 values [start, end) as bits (finite floats order like their bits
+// without the sign). Integer ops only, vectorized; a tier unit, called per block.
+ZX_TIER_UNIT uint32_t MaxMagnitudeBits(const uint8_t* data, size_t start, size_t end) {
+  uint32_t most = 0;
+  for (size_t i = start; i < end; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, data + sizeof(uint32_t) * i, sizeof(uint32_t));
+    most = std::max(most, bits & 0x7fffffffu);
+  }
+  return most;
+}
+
+// Whether V^T V of these finite rows surely fits in float, by a bound that costs one integer
+// pass (F32) or none: every |G_jk| <= trace(V^T V) = sum of squares <= rows * d * max|v|^2,
+// and so does every partial sum; a quarter of FLT_MAX leaves room for rounding. Rows beyond
+// the bound are not wrong, only checked by computing the gram.
+bool GramSurelyFinite(const ItemMatrix& items, const uint8_t* data) {
+  const double limit = std::numeric_limits<float>::max() / 4.0;
+  const double d = items.dim();
+  switch (items.dtype()) {
+    case DType::kF16:
+      return static_cast<double>(items.rows()) * d * 65504.0 * 65504.0 <= limit;  // always, at 20M x 1024
+    case DType::kI8: {
+      double trace = 0;
+      for (int64_t r = 0; r < items.rows(); ++r) {
+        const double most = 127.0 * items.scales()[r];
+        trace += d * most * most;
+      }
+      return trace <= limit;
+    }
+    default: {
+      const size_t n = static_cast<size_t>(items.rows()) * static_cast<size_t>(items.dim());
+      uint32_t most = 0;
+      constexpr size_t kBlock = 16384;
+      for (size_t start = 0; start < n; start += kBlock)
+        most = std::max(most, MaxMagnitudeBits(data, start, std::min(n, start + kBlock)));
+      float magnitude;
+      std::memcpy(&magnitude, &most, sizeof(float));
+      return static_cast<double>(items.rows()) * d * static_cast<double>(magnitude) * magnitude <= limit;
+    }
+  }
+}
+
 // F32: a row is finite iff its dot product with a ones vector is (an Inf or NaN element makes
 // the sum Inf or NaN, and only finite values can sum to a finite value; a finite row whose sum
 // overflows is rescanned and passes). So the check is one pass of the scoring kernel over every
@@ -242,22 +285,6 @@ Status CheckRowsFinite(const ItemMatrix& items, const uint8_t* data) {
 }
 
 }  // namespace
-
-std::vector<float> ComputeGram(const ItemMatrix& items) {
-  const int d = items.dim();
-  Eigen::MatrixXf gram = Eigen::MatrixXf::Zero(d, d);
-  constexpr int64_t kBlock = 4096;  // dequantize in blocks to bound memory
-  std::vector<float> block;
-  for (int64_t start = 0; start < items.rows(); start += kBlock) {
-    const int64_t count = std::min(kBlock, items.rows() - start);
-    block.resize(static_cast<size_t>(count) * d);
-    for (int64_t r = 0; r < count; ++r) items.RowToF32(start + r, block.data() + r * d);
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> v(block.data(), count, d);
-    gram.selfadjointView<Eigen::Lower>().rankUpdate(v.transpose());
-  }
-  gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
-  return std::vector<float>(gram.data(), gram.data() + d * d);  // symmetric: layout does not matter
-}
 
 Status BundleLoader::Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing) {
   backing_ = std::move(backing);
@@ -332,10 +359,11 @@ StatusOr<Model> BundleLoader::Finish() {
   if (const TensorView* gram = file_.find("item_gram")) {
     if (gram->shape != std::vector<int64_t>{m.dim, m.dim}) return MalformedModel("item_gram must be [dim, dim]");
     ZX_RETURN_IF_ERROR(CheckF32Vector(*gram, int64_t{m.dim} * m.dim, "item_gram", &model.gram));
-  } else {
-    // Computed here rather than at Recommender::Create (the same cost, once): finite rows whose
-    // V^T V overflows float (huge I8 scales or F32 values) would fold users in to NaN, and a
-    // model saved from them would not load again (fuzz regression bundle/gram_overflows_float).
+  } else if (!GramSurelyFinite(model.items, embeddings->data)) {
+    // Left to GramOf (the first fold-in) when a bound vouches for it; rows too large for the
+    // bound are checked now: finite rows whose V^T V overflows float (huge I8 scales or F32
+    // values) would fold users in to NaN, and a model saved from them would not load again
+    // (fuzz regression bundle/gram_overflows_float).
     model.gram = ComputeGram(model.items);
     for (float v : model.gram)
       if (!std::isfinite(v)) return MalformedModel("item rows are too large: their Gram matrix V^T V overflows float");
@@ -390,7 +418,7 @@ std::vector<uint8_t> SaveModel(const Model& model) {
   tensors["item_embeddings"] = model.items.ToTensor();
   if (model.items.dtype() == DType::kI8) tensors["item_scales"] = model.items.ScalesTensor();
   if (!model.bias.empty()) tensors["item_bias"] = MakeF32Tensor({model.items.rows()}, model.bias.data());
-  const std::vector<float> gram = model.gram.empty() ? ComputeGram(model.items) : model.gram;
+  const std::vector<float>& gram = GramOf(model);
   tensors["item_gram"] = MakeF32Tensor({m.dim, m.dim}, gram.data());
   return WriteSafetensors(tensors, {{kManifestKey, j.dump()}});
 }

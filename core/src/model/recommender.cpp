@@ -70,7 +70,6 @@ StatusOr<std::unique_ptr<Recommender>> Recommender::Create(Model model, std::opt
   if (catalog && !catalog->model_version.empty() && catalog->model_version != model.manifest.model_version)
     return Status(StatusCode::kModelMismatch, "catalog was made for model version '" + catalog->model_version +
                                                   "' but the model is '" + model.manifest.model_version + "'");
-  if (model.gram.empty()) model.gram = ComputeGram(model.items);
   // A model built by hand (not LoadModel/MakeModel) has no index yet; a repeated id keeps its first row.
   if (model.id_index.size() != model.manifest.item_ids.size()) {
     RowIndex index;
@@ -155,7 +154,7 @@ Status Recommender::CheckK(int k) const {
 }
 
 StatusOr<std::vector<float>> Recommender::FoldIn(const FoldInInput& input) const {
-  return zhixuan::FoldIn(model_.items, model_.gram, model_.manifest.foldin, input);
+  return zhixuan::FoldIn(model_.items, GramOf(model_), model_.manifest.foldin, input);
 }
 
 StatusOr<std::vector<float>> Recommender::QueryVector(std::vector<float> user_vector, const FoldInInput& history) const {

@@ -7,15 +7,13 @@
 
 namespace zhixuan {
 
-StatusOr<IncrementalFoldIn> IncrementalFoldIn::Create(const ItemMatrix* items, const std::vector<float>* gram,
-                                                      FoldInParams params) {
-  if (items == nullptr || gram == nullptr) return Status(StatusCode::kInternal, "incremental fold-in needs items and gram");
-  const int d = items->dim();
-  if (d <= 0 || static_cast<int64_t>(gram->size()) != int64_t{d} * d)
-    return Status(StatusCode::kInternal, "incremental fold-in: gram has the wrong size");
+StatusOr<IncrementalFoldIn> IncrementalFoldIn::Create(const Model* model, FoldInParams params) {
+  if (model == nullptr) return Status(StatusCode::kInternal, "incremental fold-in needs a model");
+  const int d = model->items.dim();
+  if (d <= 0) return Status(StatusCode::kInternal, "incremental fold-in: the model has no dimension");
   IncrementalFoldIn f;
-  f.items_ = items;
-  f.gram_ = gram;
+  f.model_ = model;
+  f.items_ = &model->items;
   f.params_ = params;
   f.dim_ = d;
   f.a_.resize(static_cast<size_t>(d) * d);
@@ -36,8 +34,8 @@ double IncrementalFoldIn::CurrentReg() const {
 
 void IncrementalFoldIn::Clear() {
   const int d = dim_;
-  const double w0 = params_.unobserved_weight;
-  for (size_t i = 0; i < a_.size(); ++i) a_[i] = w0 * static_cast<double>((*gram_)[i]);
+  std::fill(a_.begin(), a_.end(), 0.0);
+  gram_added_ = false;
   confidence_.clear();
   applied_reg_ = CurrentReg();
   for (int k = 0; k < d; ++k) a_[static_cast<size_t>(k) * d + k] += applied_reg_;
@@ -94,6 +92,13 @@ Status IncrementalFoldIn::EnsureFactor() {
     factor_valid_ = false;
   }
   if (factor_valid_) return Status::Ok();
+  if (!gram_added_) {
+    const std::vector<float>& gram = GramOf(*model_);
+    if (static_cast<int64_t>(gram.size()) != int64_t{d} * d) return Status(StatusCode::kInternal, "incremental fold-in: gram has the wrong size");
+    const double w0 = params_.unobserved_weight;
+    for (size_t i = 0; i < a_.size(); ++i) a_[i] += w0 * static_cast<double>(gram[i]);
+    gram_added_ = true;
+  }
   std::copy(a_.begin(), a_.end(), l_.begin());
   if (!CholeskyFactorInPlace(l_.data(), d)) return InvalidArgument("fold-in system is not positive definite (raise reg)");
   factor_valid_ = true;

@@ -227,7 +227,7 @@ Status Profile::RefreshIfModelGrew() {
 }
 
 Status Profile::Rebind(const Recommender* rec) {
-  auto foldin = IncrementalFoldIn::Create(&rec->model().items, &rec->model().gram, rec->model().manifest.foldin);
+  auto foldin = IncrementalFoldIn::Create(&rec->model(), rec->model().manifest.foldin);
   if (!foldin.ok()) return foldin.status();
   rec_ = rec;
   foldin_ = std::move(foldin).value();

@@ -150,7 +150,7 @@ TEST_CASE("a round of real client updates lowers the clients' total loss", "[agg
     double total = 0;
     for (const auto& h : users) {
       FoldInInput input{h.data(), nullptr, static_cast<int64_t>(h.size())};
-      auto x = FoldIn(m.items, m.gram, m.manifest.foldin, input);
+      auto x = FoldIn(m.items, GramOf(m), m.manifest.foldin, input);
       const auto rows = m.items.ToF32();
       const float w0 = m.manifest.foldin.unobserved_weight, c = 1 + m.manifest.foldin.alpha;
       for (int64_t i = 0; i < m.items.rows(); ++i) {

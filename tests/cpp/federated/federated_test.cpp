@@ -149,7 +149,7 @@ TEST_CASE("a client update decodes, respects the clip bound and carries the roun
     auto update = ComputeClientUpdate(model, input, config, Nonce(1), Seed(1));
     REQUIRE(update.ok());
     auto decoded = DecodeUpdate(update->payload.data(), update->payload.size());
-    auto x = FoldIn(model.items, model.gram, model.manifest.foldin, input);
+    auto x = FoldIn(model.items, GramOf(model), model.manifest.foldin, input);
     auto grad = ItemGradient(model.items, model.manifest.foldin, *x, input, 0, 40);
     double inner = 0;
     for (size_t i = 0; i < grad->size(); ++i) inner += (*grad)[i] * decoded->values[i];

@@ -18,7 +18,6 @@ Model RandomModel(int items, int dim, FoldInParams params, uint32_t seed = 11) {
   for (float& v : rows) v *= 0.3f;
   auto model = MakeModel(ItemIds(items), rows.data(), dim, DType::kF32, params, "random-1");
   REQUIRE(model.ok());
-  if (model->gram.empty()) model->gram = ComputeGram(model->items);
   return std::move(model).value();
 }
 
@@ -54,7 +53,7 @@ TEST_CASE("incremental fold-in matches the exact FoldIn after every event", "[pr
   SECTION("constant lambda") {}
   SECTION("lambda grows with the history (reg_exponent 1)") { params.reg_exponent = 1.f; params.reg = 1e-4f; }
   Model m = RandomModel(300, 32, params);
-  auto inc = IncrementalFoldIn::Create(&m.items, &m.gram, params);
+  auto inc = IncrementalFoldIn::Create(&m, params);
   REQUIRE(inc.ok());
   std::mt19937 rng(3);
   std::uniform_int_distribution<int32_t> pick(0, 59);
@@ -76,7 +75,7 @@ TEST_CASE("incremental fold-in matches the exact FoldIn after every event", "[pr
 TEST_CASE("incremental fold-in: empty history is the zero vector; Reset equals step-by-step", "[profile][fast-foldin]") {
   FoldInParams params;
   Model m = RandomModel(100, 16, params);
-  auto inc = IncrementalFoldIn::Create(&m.items, &m.gram, params);
+  auto inc = IncrementalFoldIn::Create(&m, params);
   REQUIRE(inc.ok());
   auto zero = inc->Solve();
   REQUIRE(zero.ok());
@@ -85,7 +84,7 @@ TEST_CASE("incremental fold-in: empty history is the zero vector; Reset equals s
   std::vector<double> w{1, 2, 0.5, 4};
   for (size_t i = 0; i < rows.size(); ++i) REQUIRE(inc->SetWeight(rows[i], w[i]).ok());
   auto stepwise = inc->Solve();
-  auto fresh = IncrementalFoldIn::Create(&m.items, &m.gram, params);
+  auto fresh = IncrementalFoldIn::Create(&m, params);
   REQUIRE(fresh->Reset(rows.data(), w.data(), 4).ok());
   auto reset = fresh->Solve();
   REQUIRE(RelativeError(*stepwise, *reset) < 1e-6);
@@ -102,7 +101,7 @@ TEST_CASE("incremental fold-in contributions sum to the score and name the right
   params.alpha = 4.f;
   params.unobserved_weight = 0.1f;
   Model m = CheckerboardModel(40, 16);
-  auto inc = IncrementalFoldIn::Create(&m.items, &m.gram, m.manifest.foldin);
+  auto inc = IncrementalFoldIn::Create(&m, m.manifest.foldin);
   REQUIRE(inc.ok());
   REQUIRE(inc->SetWeight(0, 1).ok());  // an even (axis-0) item
   REQUIRE(inc->SetWeight(3, 1).ok());  // an odd (axis-1) item
@@ -126,9 +125,31 @@ TEST_CASE("incremental fold-in contributions sum to the score and name the right
 
 TEST_CASE("incremental fold-in rejects bad rows and weights", "[profile][fast-foldin][bad-input]") {
   Model m = CheckerboardModel(10, 8);
-  auto inc = IncrementalFoldIn::Create(&m.items, &m.gram, m.manifest.foldin);
+  auto inc = IncrementalFoldIn::Create(&m, m.manifest.foldin);
   REQUIRE(inc->SetWeight(-1, 1).code() == StatusCode::kInvalidArgument);
   REQUIRE(inc->SetWeight(10, 1).code() == StatusCode::kInvalidArgument);
   REQUIRE(inc->SetWeight(1, std::nan("")).code() == StatusCode::kInvalidArgument);
   REQUIRE(inc->Contributions(99).status().code() == StatusCode::kUnknownItem);
+}
+
+TEST_CASE("a model without a gram: the incremental fold-in computes it at its first solve, not before, and solves alike", "[profile][fast-foldin][gram]") {
+  Model shipped = CheckerboardModel(40, 16);
+  Model lazy = shipped;
+  lazy.gram.clear();  // as LoadModel leaves a bundle without item_gram
+  auto with = IncrementalFoldIn::Create(&shipped, shipped.manifest.foldin);
+  auto without = IncrementalFoldIn::Create(&lazy, lazy.manifest.foldin);
+  REQUIRE(with.ok());
+  REQUIRE(without.ok());
+  for (auto* inc : {&with.value(), &without.value()}) {
+    REQUIRE(inc->Solve().ok());  // empty history: zero, no factorization
+    REQUIRE(inc->SetWeight(0, 2).ok());
+    REQUIRE(inc->SetWeight(5, 1).ok());
+  }
+  REQUIRE(lazy.gram.empty());  // opening and updating a profile computed nothing
+  auto a = with->Solve();
+  auto b = without->Solve();
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(lazy.gram == shipped.gram);
+  REQUIRE(RelativeError(*b, *a) < 1e-6);
 }

@@ -2,7 +2,7 @@
 //   item_embeddings [N, d] F32 | F16 | I8   (I8 with item_scales [N] F32)
 //   item_ids [bytes] U8      format 2: the N ids in row order, each id's UTF-8 then a 0 byte
 //   item_bias [N] F32        optional
-//   item_gram [d, d] F32     optional (V^T V; computed on load when absent)
+//   item_gram [d, d] F32     optional (V^T V; computed on first use when absent: GramOf)
 //   any other tensor         kept in Model::extras for the rooms that use it
 // and whose __metadata__["zhixuan.manifest"] is JSON:
 //   {"format_version": 2, "model_version": "...", "dim": d,
@@ -55,7 +55,9 @@ struct Model {
   Manifest manifest;
   ItemMatrix items;
   std::vector<float> bias;  // empty or one per row
-  std::vector<float> gram;  // d*d, row-major, V^T V of the dequantized rows
+  // d*d, row-major, V^T V of the dequantized rows, as shipped; empty until GramOf computes it
+  // (only the fold-in needs it: a bundle without it loads as fast as one with it).
+  mutable std::vector<float> gram;
   std::map<std::string, TensorData> extras;
   // manifest.item_ids -> row: LoadModel builds it while checking for duplicates;
   // Recommender::Create builds it when it does not cover the id list.
@@ -108,7 +110,12 @@ std::vector<uint8_t> SaveModel(const Model& model);
 StatusOr<Model> MakeModel(const std::vector<std::string>& item_ids, const float* rows, int dim, DType dtype,
                           FoldInParams foldin, std::string model_version);
 
-// V^T V of the dequantized rows, row-major d*d.
+// V^T V of the dequantized rows, row-major d*d. Each entry sums its rows' products in row
+// order, the same on every host (wasm SIMD or portable), so native and wasm agree bit for bit.
 std::vector<float> ComputeGram(const ItemMatrix& items);
+
+// The model's gram: the shipped one, or computed on the first call and kept (thread-safe).
+// LoadModel has already checked that it is finite.
+const std::vector<float>& GramOf(const Model& model);
 
 }  // namespace zhixuan

@@ -63,7 +63,7 @@ class Recommender {
   // Catalog entry of a row (null when the catalog lacks it).
   const CatalogItem* CatalogItemOf(int32_t row) const;
 
-  const std::vector<float>& gram() const { return model_.gram; }  // computed at Create when the bundle lacks it
+  const std::vector<float>& gram() const { return GramOf(model_); }  // computed on first use when the bundle lacks it
 
   StatusOr<std::vector<float>> FoldIn(const FoldInInput& input) const;
   // The vector a query scores with: `user_vector` when given (dim values), else `history` folded in.

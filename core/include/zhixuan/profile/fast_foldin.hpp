@@ -5,7 +5,9 @@
 // applied to L directly in O(d^2) (update for a positive change, downdate for a negative one);
 // a failed downdate, a change of lambda_u (reg_exponent != 0), or every kRefactorEvery updates
 // (to bound rounding drift) refactors A from scratch in O(d^3/6). Everything is in double, so the
-// result matches the exact float solve of FoldIn to float rounding.
+// result matches the exact float solve of FoldIn to float rounding. w0 G joins A at the first
+// factorization (GramOf): opening a profile, or one without events, never computes a gram that
+// the bundle did not ship.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,8 @@ class IncrementalFoldIn {
   static constexpr int kRefactorEvery = 256;
 
   IncrementalFoldIn() = default;
-  // `items` and `gram` must outlive this object (they belong to the Recommender's model).
-  static StatusOr<IncrementalFoldIn> Create(const ItemMatrix* items, const std::vector<float>* gram,
-                                            FoldInParams params);
+  // `model` must outlive this object (it is the Recommender's).
+  static StatusOr<IncrementalFoldIn> Create(const Model* model, FoldInParams params);
 
   // Sets the (aggregated, decayed) weight of one history row: confidence c = 1 + alpha * weight;
   // c <= 0 makes the row unobserved, exactly as FoldIn does.
@@ -57,11 +58,12 @@ class IncrementalFoldIn {
   Status EnsureFactor();
   void SolveInPlace(double* rhs) const;  // rhs := A^{-1} rhs using L
 
+  const Model* model_ = nullptr;
   const ItemMatrix* items_ = nullptr;
-  const std::vector<float>* gram_ = nullptr;
   FoldInParams params_;
   int dim_ = 0;
-  std::vector<double> a_;   // d*d, symmetric, includes lambda_u I
+  std::vector<double> a_;   // d*d, symmetric, includes lambda_u I, and w0 G once gram_added_
+  bool gram_added_ = false;
   std::vector<double> l_;   // d*d, column-major lower factor (column k at l_[k*d])
   std::vector<double> b_;
   double applied_reg_ = 0;
