@@ -292,7 +292,7 @@ std::optional<std::pair<int, int>> Search::NextPromotion() const {
 TrainParams Search::NextCandidate() {
   const int n = static_cast<int>(candidates_.size());
   if (n == 0) return defaults_;
-  if (n < 4 || n % 2 == 1) return RandomCandidate(defaults_, shape_, rng_);
+  if (n % 2 == 0) return RandomCandidate(defaults_, shape_, rng_);  // odd: a step from the best
   // The best on cut 1 so far (every candidate has it).
   int best = 0;
   for (int i = 1; i < n; ++i) {

@@ -11,8 +11,8 @@
 // Hyperparameter Tuning", MLSys 2020) run sequentially, with the validation cuts as the
 // resource: every candidate is scored on cut 1; the best 1/eta of those on cut k are promoted
 // to cut k + 1, and a candidate's score is the mean over its cuts. New candidates are the
-// defaults first, then log-scaled random draws around them, then (every other one) a
-// perturbation of the best so far. Every training run scores the checkpoints of one epoch
+// defaults first, then in turn a step from the best so far on cut 1 (a log-scaled
+// perturbation) and a log-scaled random draw around the defaults. Every training run scores the checkpoints of one epoch
 // schedule, so the epoch count is searched for free (EpochReport::item_factors). The order of
 // the runs depends only on the seed and on the scores, never on timing or threads: the budget
 // only decides how far along that sequence the search goes (max_trials fixes it exactly).
