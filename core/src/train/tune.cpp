@@ -328,6 +328,7 @@ StatusOr<TuneResult> Search::Run() {
     if (d <= options_.max_dim && d <= std::max(32, x.cols / 2)) shape_.dims.push_back(d);
   if (shape_.dims.empty()) shape_.dims.push_back(std::min(defaults_.dim, std::max(1, options_.max_dim)));
 
+  int dropped = 0;  // new candidates dropped in a row for want of time
   while (true) {
     if (options_.max_trials > 0 && runs_ >= options_.max_trials) {
       result.stopped_by = "trials";
@@ -350,10 +351,16 @@ StatusOr<TuneResult> Search::Run() {
     if (!split.ok()) return split.status();
     const double predicted = cost_ > 0 ? cost_seconds_ / cost_ * RunCost(**split, candidates_[candidate].params) : 0;
     if (runs_ > 0 && Elapsed() + predicted > options_.budget_seconds) {
-      result.stopped_by = "budget";
+      // A new candidate too costly for what is left is dropped and the next one drawn (a cheaper
+      // one may fit); a promotion that does not fit, or a run of such drops, ends the search.
       if (!promotion) candidates_.pop_back();
-      break;
+      if (promotion || ++dropped > 8 || Elapsed() >= options_.budget_seconds) {
+        result.stopped_by = "budget";
+        break;
+      }
+      continue;
     }
+    dropped = 0;
     ZX_RETURN_IF_ERROR(RunOne(candidate, cut));
   }
   result.seconds = Elapsed();
