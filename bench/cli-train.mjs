@@ -5,6 +5,7 @@
 // seconds (/usr/bin/time), the median of the runs; then wasm / native.
 //
 //   node bench/cli-train.mjs DATA.csv [--runs 3] [--dim 128] [--epochs 10] [--native build/native/zhixuan]
+//     [--tune N]   `train --tune` limited to N training runs (--trials N: the same search in both CLIs)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,8 @@ for (const file of [opts.native, wasmCli]) {
 }
 
 const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zx-cli-train-')), 'model.safetensors');
-const train = ['train', '--interactions', data, '--out', out, '--dim', opts.dim, '--epochs', opts.epochs];
+const train = ['train', '--interactions', data, '--out', out, '--dim', opts.dim, '--epochs', opts.epochs,
+  ...(opts.tune ? ['--tune', '--trials', opts.tune, '--budget', '1000m', '--seed', '1'] : [])];
 const contenders = [
   { name: 'native, 1 thread', command: [opts.native, ...train, '--threads', '1'] },
   { name: `native, all cores (${os.availableParallelism?.() ?? os.cpus().length})`, command: [opts.native, ...train, '--threads', '0'] },
@@ -51,7 +53,8 @@ const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(value
 const summary = results.map((runs) => ({
   training: median(runs.map((x) => x.training)), wall: median(runs.map((x) => x.wall)), cpu: median(runs.map((x) => x.cpu)),
 }));
-console.log(`zhixuan train on ${path.basename(data)}, d=${opts.dim}, ${opts.epochs} epochs, median of ${opts.runs} interleaved runs`);
+console.log(opts.tune ? `zhixuan train --tune --trials ${opts.tune} on ${path.basename(data)}, median of ${opts.runs} interleaved runs`
+  : `zhixuan train on ${path.basename(data)}, d=${opts.dim}, ${opts.epochs} epochs, median of ${opts.runs} interleaved runs`);
 console.log('| CLI | training (s) | whole command, wall (s) | whole command, CPU (s) |');
 console.log('|---|---|---|---|');
 contenders.forEach((c, i) => {

@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "io.hpp"
 #include "training_options.hpp"
+#include "tuning.hpp"
 #include "zhixuan/model/catalog.hpp"
 #include "zhixuan/text/text_projection.hpp"
 
@@ -25,8 +26,8 @@ std::string DerivedModelVersion(const TrainResult& r) {
 
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
-  options.insert(options.end(), {"interactions", "out", "catalog"});
-  auto args = Args::Parse(argv, options, {});
+  options.insert(options.end(), {"interactions", "out", "catalog", "budget", "trials"});
+  auto args = Args::Parse(argv, options, {"tune"});
   if (!args.ok()) return args.status();
   auto input = args->Required("interactions");
   auto out = args->Required("out");
@@ -36,9 +37,14 @@ Status Run(const std::vector<std::string>& argv) {
   if (!params.ok()) return params.status();
   auto bundle = ReadBundleOptions(*args);
   if (!bundle.ok()) return bundle.status();
+  auto tune = ReadTuneOptions(*args);
+  if (!tune.ok()) return tune.status();
+  if (!args->Has("tune") && (args->Has("budget") || args->Has("trials")))
+    return InvalidArgument("--budget and --trials need --tune");
   auto min_rating = args->Float("min-rating", std::numeric_limits<float>::quiet_NaN(), -1e9f, 1e9f);
   if (args->Has("min-rating") && !min_rating.ok()) return min_rating.status();
 
+  std::optional<TuneResult> tuning;
   std::optional<Catalog> catalog;
   if (args->Has("catalog")) {
     auto parsed = ReadCatalog(args->String("catalog"));
@@ -50,6 +56,16 @@ Status Run(const std::vector<std::string>& argv) {
   auto data = BuildInteractionMatrix(*table);
   if (!data.ok()) return Status(data.status().code(), *input + ": " + data.status().message());
 
+  if (args->Has("tune")) {  // validation cut from this file only; then the winner on all of it
+    tune->seed = params->seed;
+    tune->dtype = bundle->dtype;
+    tune->threads = params->threads;
+    auto tuned = TuneWithProgress(*table, *params, *tune);
+    if (!tuned.ok()) return tuned.status();
+    PrintTuneSummary(*tuned, *tune);
+    *params = tuned->best;
+    tuning = std::move(tuned).value();
+  }
   const auto start = std::chrono::steady_clock::now();
   auto result = TrainWithProgress(data->by_user, *params);
   if (!result.ok()) return result.status();
@@ -59,6 +75,7 @@ Status Run(const std::vector<std::string>& argv) {
     bundle->model_version = catalog && !catalog->model_version.empty() ? catalog->model_version : DerivedModelVersion(*result);
   auto model = MakeTrainedModel(*data, *result, *params, *bundle);
   if (!model.ok()) return model.status();
+  if (tuning) ZX_RETURN_IF_ERROR(AddTuneRecord(*tuning, *tune, &*model));
   TextTrainingReport text_report;
   Status text_status;
   if (catalog)  // text features + projection: lets the device embed new items from text
@@ -91,7 +108,12 @@ std::string Usage() {
                     "  --interactions F   CSV with header user,item[,weight|rating][,ts][,type]\n"
                     "  --out M            bundle to write (atomically: temp file + rename)\n"
                     "  --catalog C        catalog JSON: checked, its model_version adopted, coverage reported;\n"
-                    "                     its text trains the text features and projection (text.hpp)\n" +
+                    "                     its text trains the text features and projection (text.hpp)\n"
+                    "  --tune             search dim, regs, alpha, w0, reg exponent and epochs on validation users cut\n"
+                    "                     from this file (device fold-in, NDCG@100; EASE tuned for reference), then\n"
+                    "                     train on all of it with the winner; --seed fixes the search\n"
+                    "  --budget T         search time for --tune: 60s (default), 90, 2m; 0 keeps the defaults\n"
+                    "  --trials N         at most N training runs in the search (the same choice on any machine)\n" +
          TrainingUsage();
 }
 

@@ -244,6 +244,7 @@ StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainP
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.loss = params.compute_loss ? ImplicitAlsLoss(by_user, result, params) : std::numeric_limits<double>::quiet_NaN();
     result.epochs.push_back(report);
+    report.item_factors = &result.item_factors;
     if (params.on_epoch) params.on_epoch(report);
   }
   return result;

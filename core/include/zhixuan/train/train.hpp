@@ -26,6 +26,9 @@ struct EpochReport {
   int epochs = 0;
   double seconds = 0;     // wall time of this epoch
   double loss = 0;        // objective after the epoch (NaN unless TrainParams::compute_loss)
+  // The item rows after this epoch (items x dim), valid during the callback: exactly what a
+  // run with `epochs = epoch` ships, so a tuner scores every epoch count from one run.
+  const std::vector<float>* item_factors = nullptr;
 };
 
 // How the item half-step solves its systems. The user half-step is always exact (Cholesky):

@@ -1,0 +1,488 @@
+#include "zhixuan/train/tune.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "zhixuan/model/recommender.hpp"
+#include "zhixuan/train/ease.hpp"
+
+namespace zhixuan {
+namespace {
+
+constexpr int kTopK = 100;
+constexpr int kDims[] = {32, 64, 128, 256};
+constexpr int kCheckpoints[] = {3, 5, 8, 12, 17, 24, 32, 45, 64};
+
+// Portable draws from mt19937's specified output (the std distributions differ between
+// standard libraries, and the tuner must pick the same natively and in wasm).
+double Uniform(std::mt19937& rng) { return (rng() >> 8) * (1.0 / 16777216.0); }
+double LogUniform(std::mt19937& rng, double lo, double hi) { return lo * std::pow(hi / lo, Uniform(rng)); }
+double Gaussian(std::mt19937& rng) {
+  const double u1 = 1.0 - Uniform(rng), u2 = Uniform(rng);
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+uint32_t CutSeed(uint32_t seed, int cut) {
+  uint64_t z = (static_cast<uint64_t>(seed) << 8) + static_cast<uint64_t>(cut) + 0x9e3779b97f4a7c15ull;  // splitmix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<uint32_t>(z ^ (z >> 31));
+}
+
+// Mean row counts of the training table: the base of the typical lambda of each side.
+struct Shape {
+  double users = 1, items = 1, per_user = 1, per_item = 1;
+  bool weighted = false;  // weights differ: alpha matters (on binary data it only rescales w0 and reg)
+  std::vector<int> dims;  // the dims a candidate may have
+};
+
+double UserBase(const Shape& s, double w0, double nu) { return std::pow(s.per_user + w0 * s.items, nu); }
+double ItemBase(const Shape& s, double w0, double nu) { return std::pow(s.per_item + w0 * s.users, nu); }
+float ItemReg(const TrainParams& p) { return p.item_reg >= 0 ? p.item_reg : p.foldin.reg; }
+
+struct Candidate {
+  TrainParams params;
+  std::vector<int> checkpoints;                // epochs scored in each run
+  std::vector<std::vector<Metrics>> by_cut;    // [cut][checkpoint]
+  bool promoted_from_last = false;             // already sent to the next cut
+
+  int rung() const { return static_cast<int>(by_cut.size()) - 1; }
+  // Best checkpoint by the mean NDCG@100 over the cuts run so far.
+  int BestCheckpoint() const {
+    int best = 0;
+    double best_score = -1;
+    for (size_t c = 0; c < checkpoints.size(); ++c) {
+      double s = 0;
+      for (const auto& cut : by_cut) s += cut[c].ndcg100;
+      if (s > best_score + 1e-12) best_score = s, best = static_cast<int>(c);
+    }
+    return best;
+  }
+  double Score() const {
+    if (by_cut.empty()) return -1;
+    const int c = BestCheckpoint();
+    double s = 0;
+    for (const auto& cut : by_cut) s += cut[c].ndcg100;
+    return s / static_cast<double>(by_cut.size());
+  }
+  Metrics MeanAt(int c) const {
+    Metrics m;
+    for (const auto& cut : by_cut) {
+      m.recall20 += cut[c].recall20 / by_cut.size();
+      m.recall50 += cut[c].recall50 / by_cut.size();
+      m.ndcg100 += cut[c].ndcg100 / by_cut.size();
+      m.users += cut[c].users;
+    }
+    return m;
+  }
+};
+
+std::vector<int> CheckpointsFor(int epochs) {
+  std::vector<int> out;
+  for (int e : kCheckpoints)
+    if (e < epochs) out.push_back(e);
+  out.push_back(epochs);
+  return out;
+}
+
+TrainParams WithTypicalLambdas(TrainParams p, const Shape& s, double user_lambda, double item_lambda) {
+  const double w0 = p.foldin.unobserved_weight, nu = p.foldin.reg_exponent;
+  p.foldin.reg = static_cast<float>(user_lambda / UserBase(s, w0, nu));
+  p.item_reg = static_cast<float>(item_lambda / ItemBase(s, w0, nu));
+  return p;
+}
+
+// Log-scaled draws around the defaults: dim, w0, nu, alpha (weighted data only), both typical
+// lambdas (1/30x..30x the defaults'), epochs.
+TrainParams RandomCandidate(const TrainParams& defaults, const Shape& s, std::mt19937& rng) {
+  const double user_lambda = defaults.foldin.reg * UserBase(s, defaults.foldin.unobserved_weight, defaults.foldin.reg_exponent);
+  const double item_lambda = ItemReg(defaults) * ItemBase(s, defaults.foldin.unobserved_weight, defaults.foldin.reg_exponent);
+  TrainParams p = defaults;
+  const int n_dims = static_cast<int>(s.dims.size());
+  p.dim = s.dims[std::min(n_dims - 1, static_cast<int>(Uniform(rng) * n_dims))];
+  p.foldin.unobserved_weight = static_cast<float>(LogUniform(rng, 0.01, 3.0));
+  p.foldin.reg_exponent = static_cast<float>(1.25 * Uniform(rng));
+  if (s.weighted) p.foldin.alpha = Uniform(rng) < 0.3 ? 0.f : static_cast<float>(LogUniform(rng, 0.1, 30));
+  const double ul = user_lambda * LogUniform(rng, 1.0 / 30, 30), il = item_lambda * LogUniform(rng, 1.0 / 30, 30);
+  p.epochs = static_cast<int>(std::lround(LogUniform(rng, 6, 30)));
+  return WithTypicalLambdas(p, s, ul, il);
+}
+
+// A step from `parent` in log space; epochs around the parent's best checkpoint.
+TrainParams Perturb(const Candidate& parent, const Shape& s, std::mt19937& rng) {
+  const TrainParams& q = parent.params;
+  const double user_lambda = q.foldin.reg * UserBase(s, q.foldin.unobserved_weight, q.foldin.reg_exponent);
+  const double item_lambda = ItemReg(q) * ItemBase(s, q.foldin.unobserved_weight, q.foldin.reg_exponent);
+  TrainParams p = q;
+  const double dim_step = Uniform(rng);
+  const int last = static_cast<int>(s.dims.size()) - 1;
+  int d = 0;
+  while (d < last && s.dims[d] < q.dim) ++d;
+  if (dim_step < 0.2 && d > 0) --d;
+  else if (dim_step > 0.8 && d < last) ++d;
+  p.dim = s.dims[d];
+  p.foldin.unobserved_weight = static_cast<float>(std::clamp(q.foldin.unobserved_weight * std::exp(0.5 * Gaussian(rng)), 0.003, 10.0));
+  p.foldin.reg_exponent = static_cast<float>(std::clamp(q.foldin.reg_exponent + 0.15 * Gaussian(rng), 0.0, 1.5));
+  if (s.weighted) {
+    const double step = Gaussian(rng);
+    p.foldin.alpha = q.foldin.alpha > 0 ? static_cast<float>(std::clamp(q.foldin.alpha * std::exp(0.5 * step), 0.01, 100.0))
+                                        : (step > 1.0 ? static_cast<float>(LogUniform(rng, 0.1, 30)) : 0.f);
+  }
+  const double ul = user_lambda * std::exp(0.5 * Gaussian(rng)), il = item_lambda * std::exp(0.5 * Gaussian(rng));
+  const int parent_epochs = parent.checkpoints[parent.BestCheckpoint()];
+  p.epochs = std::clamp(static_cast<int>(std::lround(parent_epochs * 1.3 * std::exp(0.2 * Gaussian(rng)))), 4, 64);
+  return WithTypicalLambdas(p, s, ul, il);
+}
+
+// The device's view of item rows: a bundle saved and loaded, as the SDK receives it.
+StatusOr<Metrics> ScoreOnDevice(const EvalSplit& cut, const std::vector<float>& items, const TrainParams& params, DType dtype) {
+  auto made = MakeModel(cut.train.items.ids(), items.data(), params.dim, dtype, params.foldin, "tune");
+  if (!made.ok()) return made.status();
+  const std::vector<uint8_t> bytes = SaveModel(*made);
+  auto loaded = LoadModel(bytes.data(), bytes.size());
+  if (!loaded.ok()) return loaded.status();
+  auto rec = Recommender::Create(std::move(loaded).value(), std::nullopt);
+  if (!rec.ok()) return rec.status();
+  auto rankings = RecommenderRankings(**rec, cut, kTopK);
+  if (!rankings.ok()) return rankings.status();
+  return Evaluate(*rankings, cut.target);
+}
+
+// Cost of a run in units of nnz * d^2 per epoch (the user and item solves) plus d^3 per row.
+double RunCost(const EvalSplit& cut, const TrainParams& p) {
+  const double d = p.dim, rows = cut.train.by_user.rows + cut.train.by_user.cols;
+  return p.epochs * (static_cast<double>(cut.train.by_user.nnz()) * d * d + rows * d * d * d / 3.0) +
+         static_cast<double>(CheckpointsFor(p.epochs).size()) * static_cast<double>(cut.history.rows) * d * d * d;
+}
+
+class Search {
+ public:
+  Search(const InteractionTable& train, const TrainParams& defaults, const TuneOptions& options)
+      : train_(train), defaults_(defaults), options_(options), rng_(options.seed) {}
+
+  StatusOr<TuneResult> Run();
+
+ private:
+  StatusOr<const EvalSplit*> Cut(int c);
+  Status RunOne(int candidate, int cut);
+  std::optional<std::pair<int, int>> NextPromotion() const;
+  TrainParams NextCandidate();
+  double Elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  int BestCandidate() const;
+  void Report(TuneProgress p) const;
+
+  const InteractionTable& train_;
+  const TrainParams defaults_;
+  const TuneOptions options_;
+  std::mt19937 rng_;
+  Shape shape_;
+  std::vector<std::unique_ptr<EvalSplit>> cuts_;
+  std::vector<Candidate> candidates_;
+  int runs_ = 0;
+  double cost_ = 0, cost_seconds_ = 0;  // for predicting whether the next run fits
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+StatusOr<const EvalSplit*> Search::Cut(int c) {
+  while (static_cast<int>(cuts_.size()) <= c) {
+    auto cut = MakeTuneCut(train_, options_, static_cast<int>(cuts_.size()));
+    if (!cut.ok()) return cut.status();
+    cuts_.push_back(std::make_unique<EvalSplit>(std::move(cut).value()));
+  }
+  return cuts_[c].get();
+}
+
+void Search::Report(TuneProgress p) const {
+  if (!options_.on_progress) return;
+  p.elapsed = Elapsed();
+  p.budget = options_.budget_seconds;
+  const int best = BestCandidate();
+  p.best_score = best >= 0 ? candidates_[best].Score() : -1;
+  options_.on_progress(p);
+}
+
+int Search::BestCandidate() const {
+  // The highest cut reached, then the best mean score (ties: the earlier candidate).
+  int best = -1;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    const Candidate& c = candidates_[i];
+    if (c.by_cut.empty()) continue;
+    if (best < 0 || c.rung() > candidates_[best].rung() ||
+        (c.rung() == candidates_[best].rung() && c.Score() > candidates_[best].Score() + 1e-12))
+      best = static_cast<int>(i);
+  }
+  return best;
+}
+
+Status Search::RunOne(int candidate, int cut_index) {
+  auto cut = Cut(cut_index);
+  if (!cut.ok()) return cut.status();
+  Candidate& c = candidates_[candidate];
+  TrainParams p = c.params;
+  p.threads = options_.threads;
+  p.seed = options_.seed;
+  std::vector<Metrics> scores;
+  Status failed;
+  ++runs_;
+  TuneProgress progress;
+  progress.run = runs_;
+  progress.candidate = candidate;
+  progress.cut = cut_index + 1;
+  progress.epochs = p.epochs;
+  progress.params = &c.params;
+  p.on_epoch = [&](const EpochReport& r) {
+    progress.epoch = r.epoch;
+    if (failed.ok() && std::find(c.checkpoints.begin(), c.checkpoints.end(), r.epoch) != c.checkpoints.end()) {
+      auto m = ScoreOnDevice(**cut, *r.item_factors, p, options_.dtype);
+      if (m.ok()) scores.push_back(*m);
+      else failed = m.status();
+    }
+    Report(progress);
+  };
+  const auto begin = std::chrono::steady_clock::now();
+  auto trained = TrainImplicitAls((*cut)->train.by_user, p);
+  // A candidate whose systems are not positive definite (regularization too weak for the
+  // data) scores 0 and is never promoted; the search goes on.
+  if (!trained.ok() || !failed.ok() || scores.size() != c.checkpoints.size()) scores.assign(c.checkpoints.size(), Metrics{});
+  cost_ += RunCost(**cut, p);
+  cost_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  c.by_cut.push_back(std::move(scores));
+  progress.finished = true;
+  const auto& mine = c.by_cut.back();
+  size_t best = 0;
+  for (size_t k = 1; k < mine.size(); ++k)
+    if (mine[k].ndcg100 > mine[best].ndcg100 + 1e-12) best = k;
+  progress.ndcg100 = mine[best].ndcg100;
+  progress.best_epochs = c.checkpoints[best];
+  Report(progress);
+  return Status::Ok();
+}
+
+std::optional<std::pair<int, int>> Search::NextPromotion() const {
+  // Highest cut first: a candidate among the best floor(n / eta) of its cut, not yet promoted.
+  for (int k = options_.cuts - 2; k >= 0; --k) {
+    std::vector<int> at;
+    for (size_t i = 0; i < candidates_.size(); ++i)
+      if (candidates_[i].rung() >= k) at.push_back(static_cast<int>(i));
+    const size_t promote = at.size() / static_cast<size_t>(options_.eta);
+    if (promote == 0) continue;
+    // Rank on the mean over cuts 0..k (what every member of this rung has).
+    auto score_at = [&](int i) {
+      const Candidate& c = candidates_[i];
+      double best = -1;
+      for (size_t e = 0; e < c.checkpoints.size(); ++e) {
+        double s = 0;
+        for (int j = 0; j <= k; ++j) s += c.by_cut[j][e].ndcg100;
+        best = std::max(best, s / (k + 1));
+      }
+      return best;
+    };
+    std::stable_sort(at.begin(), at.end(), [&](int a, int b) { return score_at(a) > score_at(b) + 1e-12; });
+    for (size_t r = 0; r < promote; ++r)
+      if (candidates_[at[r]].rung() == k) return std::make_pair(at[r], k + 1);
+  }
+  return std::nullopt;
+}
+
+TrainParams Search::NextCandidate() {
+  const int n = static_cast<int>(candidates_.size());
+  if (n == 0) return defaults_;
+  if (n % 2 == 0) return RandomCandidate(defaults_, shape_, rng_);  // odd: a step from the best
+  // The best on cut 1 so far (every candidate has it).
+  int best = 0;
+  for (int i = 1; i < n; ++i) {
+    const Candidate& c = candidates_[i];
+    if (c.by_cut.empty()) continue;
+    double a = -1, b = -1;
+    for (const Metrics& m : c.by_cut[0]) a = std::max(a, m.ndcg100);
+    for (const Metrics& m : candidates_[best].by_cut[0]) b = std::max(b, m.ndcg100);
+    if (a > b + 1e-12) best = i;
+  }
+  return Perturb(candidates_[best], shape_, rng_);
+}
+
+StatusOr<TuneResult> Search::Run() {
+  if (options_.cuts < 1 || options_.cuts > 10) return InvalidArgument("tune cuts must be in 1..10");
+  if (options_.eta < 2) return InvalidArgument("tune eta must be >= 2");
+  if (!std::isfinite(options_.budget_seconds)) return InvalidArgument("tune budget must be finite");
+  TuneResult result;
+  result.best = defaults_;
+  result.stopped_by = "none";
+  start_ = std::chrono::steady_clock::now();
+  if (options_.budget_seconds <= 0) return result;
+
+  auto data = BuildInteractionMatrix(train_);
+  if (!data.ok()) return data.status();
+  const SparseMatrix& x = data->by_user;
+  shape_.users = x.rows;
+  shape_.items = x.cols;
+  shape_.per_user = static_cast<double>(x.nnz()) / std::max(1, x.rows);
+  shape_.per_item = static_cast<double>(x.nnz()) / std::max(1, x.cols);
+  for (float w : x.values) shape_.weighted |= w != x.values.front();
+  for (int d : kDims)
+    if (d <= options_.max_dim && d <= std::max(32, x.cols / 2)) shape_.dims.push_back(d);
+  if (shape_.dims.empty()) shape_.dims.push_back(std::min(defaults_.dim, std::max(1, options_.max_dim)));
+
+  int dropped = 0;  // new candidates dropped in a row for want of time
+  while (true) {
+    if (options_.max_trials > 0 && runs_ >= options_.max_trials) {
+      result.stopped_by = "trials";
+      break;
+    }
+    auto promotion = NextPromotion();
+    int candidate, cut;
+    if (promotion) {
+      std::tie(candidate, cut) = *promotion;
+    } else {
+      Candidate c;
+      c.params = NextCandidate();
+      c.checkpoints = CheckpointsFor(c.params.epochs);
+      candidates_.push_back(std::move(c));
+      candidate = static_cast<int>(candidates_.size()) - 1;
+      cut = 0;
+    }
+    // Stop before a run the budget cannot hold (predicted from the runs so far).
+    auto split = Cut(cut);
+    if (!split.ok()) return split.status();
+    const double predicted = cost_ > 0 ? cost_seconds_ / cost_ * RunCost(**split, candidates_[candidate].params) : 0;
+    if (runs_ > 0 && Elapsed() + predicted > options_.budget_seconds) {
+      // A new candidate too costly for what is left is dropped and the next one drawn (a cheaper
+      // one may fit); a promotion that does not fit, or a run of such drops, ends the search.
+      if (!promotion) candidates_.pop_back();
+      if (promotion || ++dropped > 8 || Elapsed() >= options_.budget_seconds) {
+        result.stopped_by = "budget";
+        break;
+      }
+      continue;
+    }
+    dropped = 0;
+    ZX_RETURN_IF_ERROR(RunOne(candidate, cut));
+  }
+  result.seconds = Elapsed();
+  result.runs = runs_;
+  result.candidates = static_cast<int>(candidates_.size());
+  const int best = BestCandidate();
+  if (best < 0) return result;
+  const Candidate& winner = candidates_[best];
+  const int checkpoint = winner.BestCheckpoint();
+  result.searched = true;
+  result.best = winner.params;
+  result.best.epochs = winner.checkpoints[checkpoint];
+  result.cuts_used = static_cast<int>(winner.by_cut.size());
+  result.validation = winner.MeanAt(checkpoint);
+  result.validation_users = result.validation.users;
+  result.best_cut1 = winner.by_cut[0][checkpoint];
+  if (!candidates_.empty() && !candidates_[0].by_cut.empty()) {
+    const Candidate& d = candidates_[0];  // the defaults as they are (their own epochs), on cut 1
+    result.defaults_cut1 = d.by_cut[0][d.checkpoints.size() - 1];
+    result.defaults_scored = true;
+  }
+  if (!options_.ease) return result;
+
+  // EASE: lambda on a log grid (3 per decade), then refined, by the mean over the same cuts.
+  const auto ease_start = std::chrono::steady_clock::now();
+  std::vector<EaseLambdaPath> paths;
+  for (int c = 0; c < result.cuts_used; ++c) {
+    auto path = EaseLambdaPath::Create(*cuts_[c]);
+    if (!path.ok()) {
+      result.ease_note = path.status().message();
+      return result;
+    }
+    paths.push_back(std::move(path).value());
+  }
+  auto ease_at = [&](double lambda) -> StatusOr<Metrics> {
+    Metrics mean;
+    for (int c = 0; c < result.cuts_used; ++c) {
+      auto ranked = paths[c].Rank(lambda, kTopK, options_.threads);
+      if (!ranked.ok()) return ranked.status();
+      auto m = Evaluate(*ranked, cuts_[c]->target);
+      if (!m.ok()) return m.status();
+      mean.recall20 += m->recall20 / result.cuts_used;
+      mean.recall50 += m->recall50 / result.cuts_used;
+      mean.ndcg100 += m->ndcg100 / result.cuts_used;
+      mean.users += m->users;
+    }
+    return mean;
+  };
+  double best_lambda = 0;
+  Metrics best_ease;
+  best_ease.ndcg100 = -1;
+  auto consider = [&](double lambda) -> Status {
+    auto m = ease_at(lambda);
+    if (!m.ok()) return m.status();
+    if (m->ndcg100 > best_ease.ndcg100 + 1e-12) best_ease = *m, best_lambda = lambda;
+    return Status::Ok();
+  };
+  for (int e = 0; e <= 15; ++e) ZX_RETURN_IF_ERROR(consider(std::pow(10.0, e / 3.0)));  // 1 .. 1e5
+  const double coarse = best_lambda;
+  for (double f : {0.5, 0.7, 1.4, 2.0}) ZX_RETURN_IF_ERROR(consider(coarse * f));
+  result.ease_scored = true;
+  result.ease_lambda = best_lambda;
+  result.ease = best_ease;
+  result.ease_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ease_start).count();
+  return result;
+}
+
+nlohmann::json MetricsJson(const Metrics& m) {
+  return {{"recall20", m.recall20}, {"recall50", m.recall50}, {"ndcg100", m.ndcg100}};
+}
+
+}  // namespace
+
+StatusOr<EvalSplit> MakeTuneCut(const InteractionTable& train, const TuneOptions& options, int cut) {
+  auto tables = MakeValidationSplit(train, options.validation_fraction, CutSeed(options.seed, cut));
+  if (!tables.ok()) return tables.status();
+  const std::string name = "validation cut " + std::to_string(cut + 1);
+  return BuildEvalSplit(tables->train, name + " (train)", tables->history, name + " (history)", tables->target,
+                        name + " (target)");
+}
+
+StatusOr<TuneResult> TuneImplicitAls(const InteractionTable& train, const TrainParams& defaults, const TuneOptions& options) {
+  Search search(train, defaults, options);
+  return search.Run();
+}
+
+Status AddTuneRecord(const TuneResult& r, const TuneOptions& options, Model* model) {
+  nlohmann::json manifest = nlohmann::json::parse(model->manifest.json.empty() ? std::string("{}") : model->manifest.json,
+                                                  nullptr, false);
+  if (!manifest.is_object()) return Status(StatusCode::kInternal, "the bundle's manifest is not a JSON object");
+  const TrainParams& p = r.best;
+  nlohmann::json record = {
+      {"budget_seconds", options.budget_seconds},
+      {"max_trials", options.max_trials},
+      {"seed", options.seed},
+      {"searched", r.searched},
+      {"stopped_by", r.stopped_by},
+      {"runs", r.runs},
+      {"candidates", r.candidates},
+      {"search_seconds", r.seconds},
+      {"chosen", {{"dim", p.dim}, {"epochs", p.epochs}, {"reg", p.foldin.reg}, {"item_reg", ItemReg(p)},
+                  {"alpha", p.foldin.alpha}, {"unobserved_weight", p.foldin.unobserved_weight},
+                  {"reg_exponent", p.foldin.reg_exponent}}},
+  };
+  if (r.searched) {
+    record["validation"] = MetricsJson(r.validation);
+    record["validation"]["cuts"] = r.cuts_used;
+    record["validation"]["users"] = r.validation_users;
+    record["validation"]["fraction"] = options.validation_fraction;
+    if (r.defaults_scored) record["defaults_cut1"] = MetricsJson(r.defaults_cut1);
+    record["chosen_cut1"] = MetricsJson(r.best_cut1);
+    if (r.ease_scored) {
+      record["ease"] = MetricsJson(r.ease);
+      record["ease"]["lambda"] = r.ease_lambda;
+      record["ahead_of_ease"] = r.validation.ndcg100 >= r.ease.ndcg100;
+    } else {
+      record["ease"] = {{"skipped", r.ease_note.empty() ? std::string("not requested") : r.ease_note}};
+    }
+  }
+  manifest["tune"] = std::move(record);
+  model->manifest.json = manifest.dump();
+  return Status::Ok();
+}
+
+}  // namespace zhixuan
