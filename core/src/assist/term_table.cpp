@@ -1,4 +1,5 @@
 #include "zhixuan/assist/term_table.hpp"
+#include "zhixuan/base/flatten.hpp"
 
 namespace zhixuan {
 
@@ -14,7 +15,7 @@ TermTable::TermTable(uint32_t expected) {
   shift_ = 64 - bits;
 }
 
-uint32_t TermTable::Intern(uint64_t key) {
+ZX_FLATTEN uint32_t TermTable::Intern(uint64_t key) {
   const size_t mask = keys_.size() - 1;
   for (size_t i = Slot(key);; i = (i + 1) & mask) {
     if (ids_[i] == kAbsent) {
