@@ -1,9 +1,10 @@
 #include "zhixuan/assist/bm25.hpp"
-#include "zhixuan/base/flatten.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+
+#include "zhixuan/base/flatten.hpp"
 
 namespace zhixuan {
 

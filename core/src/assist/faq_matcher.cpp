@@ -1,11 +1,11 @@
 #include "zhixuan/assist/faq_matcher.hpp"
-#include "zhixuan/base/flatten.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "zhixuan/assist/normalize.hpp"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 #include "zhixuan/text/tokenizer.hpp"
 

@@ -1,5 +1,4 @@
 #include "zhixuan/assist/normalize.hpp"
-#include "zhixuan/base/flatten.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -7,6 +6,7 @@
 #include <vector>
 
 #include "normalize_tables.inc"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 
 namespace zhixuan {

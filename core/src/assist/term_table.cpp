@@ -1,4 +1,5 @@
 #include "zhixuan/assist/term_table.hpp"
+
 #include "zhixuan/base/flatten.hpp"
 
 namespace zhixuan {

@@ -1,5 +1,4 @@
 #include "zhixuan/text/tokenizer.hpp"
-#include "zhixuan/base/flatten.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -7,6 +6,7 @@
 #include <vector>
 
 #include "stopwords.inc"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 
 namespace zhixuan {
