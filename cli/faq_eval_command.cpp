@@ -56,6 +56,7 @@ struct Scored {
   float confidence = 0;
   MatchFeatures features;
   bool top1 = false;
+  bool matched = false;  // the question matched some entry (otherwise confidence stays 0)
 };
 
 std::vector<Scored> ScoreAll(const FaqMatcher& matcher, const FaqBase& faq, const std::vector<const LabeledQuestion*>& qs) {
@@ -72,7 +73,8 @@ std::vector<Scored> ScoreAll(const FaqMatcher& matcher, const FaqBase& faq, cons
         if (m.entries[i] == want) s.rank = static_cast<int32_t>(i + 1);
     }
     s.top1 = s.rank == 1;
-    if (m.entries.empty()) s.confidence = 0;
+    s.matched = !m.entries.empty();
+    if (!s.matched) s.confidence = 0;
     out.push_back(s);
   }
   return out;
@@ -128,25 +130,54 @@ float BestThreshold(const std::vector<Scored>& scored, bool use_relative) {
   return (low + high) / 2;
 }
 
-// Logistic regression of "the top entry is right" on the three features (L2 0.01, full-batch
-// gradient descent: four weights, a hundred questions).
-void FitCalibration(const std::vector<Scored>& scored, MatcherOptions* o) {
-  double w[4] = {0, 0, 0, 0};
+// The confidence features a calibration may use (bits of a mask): coverage, relative score,
+// margin, best-field coverage.
+constexpr int kFeatureCount = 4;
+const char* const kFeatureNames[kFeatureCount] = {"coverage", "relative", "margin", "field_coverage"};
+
+// Logistic regression of "the top entry is right" on the features in `mask` (L2 0.01, full-batch
+// gradient descent: five weights, a few hundred questions); the others get weight 0.
+void FitCalibration(const std::vector<Scored>& scored, int mask, MatcherOptions* o) {
+  double w[kFeatureCount + 1] = {0, 0, 0, 0, 0};
   for (int iteration = 0; iteration < 20000; ++iteration) {
-    double g[4] = {0, 0, 0, 0};
+    double g[kFeatureCount + 1] = {0, 0, 0, 0, 0};
     for (const Scored& s : scored) {
-      const double x[4] = {1, s.features.coverage, s.features.relative, s.features.margin};
-      const double z = w[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
+      const float f[kFeatureCount] = {s.features.coverage, s.features.relative, s.features.margin, s.features.field_coverage};
+      double x[kFeatureCount + 1] = {1};
+      for (int k = 0; k < kFeatureCount; ++k) x[k + 1] = (mask >> k & 1) ? f[k] : 0.0;
+      double z = 0;
+      for (int k = 0; k <= kFeatureCount; ++k) z += w[k] * x[k];
       const double p = 1 / (1 + std::exp(-z));
       const double y = s.top1 ? 1 : 0;
-      for (int k = 0; k < 4; ++k) g[k] += (p - y) * x[k];
+      for (int k = 0; k <= kFeatureCount; ++k) g[k] += (p - y) * x[k];
     }
-    for (int k = 0; k < 4; ++k) w[k] -= 0.5 * (g[k] / scored.size() + (k ? 0.01 * w[k] : 0));
+    for (int k = 0; k <= kFeatureCount; ++k) w[k] -= 0.5 * (g[k] / scored.size() + (k ? 0.01 * w[k] : 0));
   }
   o->w_bias = static_cast<float>(w[0]);
   o->w_coverage = static_cast<float>(w[1]);
   o->w_relative = static_cast<float>(w[2]);
   o->w_margin = static_cast<float>(w[3]);
+  o->w_field_coverage = static_cast<float>(w[4]);
+}
+
+std::vector<Scored> Recalibrated(std::vector<Scored> scored, const MatcherOptions& o) {
+  for (Scored& s : scored)
+    if (s.matched) s.confidence = CalibratedConfidence(s.features, o);
+  return scored;
+}
+
+// Accuracy with abstention of calibrating on `mask`, by two-fold cross-validation on the tuning
+// questions (odd and even positions): fit and threshold on one half, count on the other.
+double CrossValidated(const std::vector<Scored>& scored, int mask, MatcherOptions o) {
+  double right = 0;
+  for (int fold = 0; fold < 2; ++fold) {
+    std::vector<Scored> fit, held;
+    for (size_t i = 0; i < scored.size(); ++i) (static_cast<int>(i % 2) == fold ? held : fit).push_back(scored[i]);
+    FitCalibration(fit, mask, &o);
+    const float threshold = BestThreshold(Recalibrated(fit, o), false);
+    right += Measure(Recalibrated(held, o), threshold, false).abstain_accuracy * held.size();
+  }
+  return right / scored.size();
 }
 
 void PrintRow(const char* name, const Metrics& m) {
@@ -219,16 +250,33 @@ Status Run(const std::vector<std::string>& argv) {
                 options = o;
               }
             }
-    FitCalibration(ScoreAll(FaqMatcher::Build(*faq, options), *faq, tune), &options);
-    threshold = BestThreshold(ScoreAll(FaqMatcher::Build(*faq, options), *faq, tune), false);
+    // Which features the calibration uses: the set with the best cross-validated accuracy with
+    // abstention on the tuning questions (fewer features on a tie), then fitted on all of them.
+    const std::vector<Scored> tuned = ScoreAll(FaqMatcher::Build(*faq, options), *faq, tune);
+    int best_mask = 0;
+    double best_cv = -1;
+    for (int mask = 1; mask < (1 << kFeatureCount); ++mask) {
+      const double cv = CrossValidated(tuned, mask, options);
+      const bool fewer = __builtin_popcount(mask) < __builtin_popcount(best_mask);
+      if (cv > best_cv + 1e-9 || (std::fabs(cv - best_cv) <= 1e-9 && fewer)) {
+        best_cv = cv;
+        best_mask = mask;
+      }
+    }
+    std::printf("calibration features (2-fold cross-validated accuracy with abstention %.3f on 'tune'):", best_cv);
+    for (int k = 0; k < kFeatureCount; ++k)
+      if (best_mask >> k & 1) std::printf(" %s", kFeatureNames[k]);
+    std::printf("\n");
+    FitCalibration(tuned, best_mask, &options);
+    threshold = BestThreshold(Recalibrated(tuned, options), false);
     size_t held_out = 0;
     for (const auto& f : fold_questions) held_out += f.size();
     std::printf("weights tuned on %zu held-out paraphrases, calibration and threshold on %zu questions of the tuning split\n(paste into core/src/assist/tuned_defaults.cpp):\n", held_out, tune.size());
     std::printf("  o.field_weight = %.2ff;\n  o.answer_in_entry = %s;\n  o.drop_stopwords = %s;\n  o.bm25.k1 = %.1ff;\n  o.bm25.b = %.2ff;\n",
                 options.field_weight, options.answer_in_entry ? "true" : "false", options.drop_stopwords ? "true" : "false",
                 options.bm25.k1, options.bm25.b);
-    std::printf("  o.w_bias = %.3ff;\n  o.w_coverage = %.3ff;\n  o.w_relative = %.3ff;\n  o.w_margin = %.3ff;\n  threshold = %.3ff\n\n",
-                options.w_bias, options.w_coverage, options.w_relative, options.w_margin, threshold);
+    std::printf("  o.w_bias = %.3ff;\n  o.w_coverage = %.3ff;\n  o.w_relative = %.3ff;\n  o.w_margin = %.3ff;\n  o.w_field_coverage = %.3ff;\n  threshold = %.3ff\n\n",
+                options.w_bias, options.w_coverage, options.w_relative, options.w_margin, options.w_field_coverage, threshold);
   }
   // The baseline abstains below a threshold on its relative score, chosen on the tuning split too.
   const FaqMatcher baseline = FaqMatcher::Build(*faq, BaselineMatcherOptions());

@@ -12,7 +12,11 @@ const MAX_CATALOG_BYTES = 256 * 1024 * 1024;
 const MAX_QUESTION_BYTES = 2048;  // core: kMaxQuestionBytes
 const OTHER_TOPIC = '其他';
 
-/** A FAQ or catalog given as an object or JSON text: its text, size-checked. */
+/**
+ * A FAQ or catalog given as an object or JSON text: its text and its UTF-8 bytes, size-checked.
+ * The bytes cross into wasm as they are (embind copies a Uint8Array; a string it would measure
+ * and encode in a JS loop).
+ */
 function jsonText(value, name, maxBytes, code) {
   let text;
   if (typeof value === 'string') text = value;
@@ -23,10 +27,11 @@ function jsonText(value, name, maxBytes, code) {
       throw new ZhixuanError(code, `${name} could not be serialized: ${error.message}`);
     }
   } else throw new TypeError(`${name} must be an object or a JSON string`);
-  if (text.length > maxBytes || encoder.encode(text).length > maxBytes) {
+  const bytes = text.length > maxBytes ? null : encoder.encode(text);
+  if (!bytes || bytes.length > maxBytes) {
     throw new ZhixuanError('TOO_LARGE', `${name} is larger than ${maxBytes / 1024 / 1024} MiB`);
   }
-  return text;
+  return { text, bytes };
 }
 
 function checkThreshold(value) {
@@ -153,19 +158,20 @@ export async function createAssistant(options) {
   const { faq, catalog, recommender, wasmUrl, wasmBinary } = checkObject(options, 'options');
   if (faq === undefined || faq === null) throw new TypeError('options.faq is required (the FAQ object or its JSON text)');
   const threshold = checkThreshold(options.threshold);
-  const faqText = jsonText(faq, 'options.faq', MAX_FAQ_BYTES, 'MALFORMED_FAQ');
+  const { text: faqText, bytes: faqBytes } = jsonText(faq, 'options.faq', MAX_FAQ_BYTES, 'MALFORMED_FAQ');
   let catalogSource = catalog;
   if (catalogSource === undefined && recommender !== undefined) {
     if (!recommender || typeof recommender.item !== 'function') throw new TypeError('options.recommender must be a Recommender');
     catalogSource = catalogOfRecommender(recommender) ?? undefined;
   }
-  const catalogText = catalogSource === undefined || catalogSource === null
+  const catalogJson = catalogSource === undefined || catalogSource === null
     ? null : jsonText(catalogSource, 'options.catalog', MAX_CATALOG_BYTES, 'MALFORMED_CATALOG');
+  const catalogText = catalogJson?.text ?? null;
   const core = await init({ features: ['assist'], wasmUrl, wasmBinary });
   if (typeof core.AssistHandle !== 'function') {
     throw new ZhixuanError('UNSUPPORTED', 'this build of the wasm core has no assist room (wasm/bind_assist.cpp)');
   }
-  const handle = new core.AssistHandle(faqText, catalogText ?? '', catalogText !== null, threshold);
+  const handle = new core.AssistHandle(faqBytes, catalogJson?.bytes ?? '', catalogJson !== null, threshold);
   try {
     handle.status();
   } catch (error) {

@@ -24,9 +24,10 @@ val StringArrayOf(const std::vector<std::string>& strings) {
 
 class AssistHandle {
  public:
-  // threshold < 0: the tuned default.
-  AssistHandle(const std::string& faq_json, const std::string& catalog_json, bool has_catalog, double threshold) {
-    auto faq = ParseFaq(faq_json);
+  // faq_utf8: the FAQ's JSON as UTF-8 bytes (a Uint8Array: copied in with one memory copy, where
+  // a JS string would be measured and encoded in a JS loop). threshold < 0: the tuned default.
+  AssistHandle(const val& faq_utf8, const std::string& catalog_json, bool has_catalog, double threshold) {
+    auto faq = ParseFaq(BytesOf(faq_utf8));
     if (!faq.ok()) {
       status_ = faq.status();
       return;
@@ -92,7 +93,7 @@ class AssistHandle {
 EMSCRIPTEN_BINDINGS(zhixuan_assist) {
   using zhixuan::wasm::AssistHandle;
   emscripten::class_<AssistHandle>("AssistHandle")
-      .constructor<const std::string&, const std::string&, bool, double>()
+      .constructor<const emscripten::val&, const std::string&, bool, double>()
       .function("status", &AssistHandle::Status)
       .function("info", &AssistHandle::Info)
       .function("ask", &AssistHandle::Ask);

@@ -110,6 +110,8 @@ test('bad input: named errors, nothing crosses half-checked', async () => {
   await throwsCode(createAssistant({ faq: [{ id: 'a', question: 'q', answer: 'a', links: [{ title: 't', url: 'javascript:x' }] }] }),
     'MALFORMED_FAQ', /url/);
   await throwsCode(createAssistant({ faq: 'x'.repeat(32 * 1024 * 1024 + 1) }), 'TOO_LARGE');
+  // Under the limit in UTF-16 units, over it in UTF-8 bytes (what crosses into wasm).
+  await throwsCode(createAssistant({ faq: '退'.repeat(12 * 1024 * 1024) }), 'TOO_LARGE');
   await throwsCode(createAssistant({ faq: FAQ, catalog: { items: [{ id: 'a', lessons: 'many' }] } }), 'MALFORMED_CATALOG', /items\[0\]/);
   await throwsCode(createAssistant({ faq: FAQ, threshold: 2 }), 'INVALID_ARGUMENT', /threshold/);
   await assert.rejects(createAssistant({ faq: FAQ, recommender: {} }), TypeError);
@@ -129,6 +131,18 @@ test('bad input: named errors, nothing crosses half-checked', async () => {
   assistant.dispose();
   await throwsCode(() => assistant.ask('退款'), 'DISPOSED');
   assistant.dispose();  // twice is fine
+});
+
+test('a FAQ given as JSON text answers exactly like the same FAQ as an object', async () => {
+  const fromObject = await createAssistant({ faq: FAQ });
+  const fromText = await createAssistant({ faq: JSON.stringify(FAQ) });
+  for (const q of ['發票怎麼開', '退款多久到账', '证书在哪下载', '今天天气怎么样']) {
+    const a = fromObject.ask(q);
+    const b = fromText.ask(q);
+    assert.deepEqual(b, a, q);
+  }
+  fromObject.dispose();
+  fromText.dispose();
 });
 
 test('a lower threshold answers more, a threshold of 1 answers nothing', async () => {

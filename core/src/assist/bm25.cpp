@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstddef>
 
+#include "zhixuan/base/flatten.hpp"
+
 namespace zhixuan {
 
-void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
+ZX_FLATTEN void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
   pending_terms_.insert(pending_terms_.end(), terms, terms + count);
   pending_offsets_.push_back(static_cast<uint32_t>(pending_terms_.size()));
   lengths_.push_back(static_cast<float>(count));
@@ -15,7 +17,7 @@ void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
 // Two counting sorts, no comparison sort: the (term, doc) pairs are scattered into term buckets
 // in document order, where a run of one document is its term frequency; the postings scattered
 // back by document in term order give each document's sorted distinct terms (for Contains).
-void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
+ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   params_ = params;
   const size_t n = lengths_.size();
   const uint32_t* terms = pending_terms_.data();

@@ -7,46 +7,63 @@ namespace {
 
 Status Bad(const std::string& message) { return Status(StatusCode::kMalformedFaq, message); }
 
+// Where a field sits ("entries[3] ('refund-how')"), spelled out only for an error message: the
+// parse reads tens of thousands of strings, and building the text for each showed in wasm.
+struct Where {
+  size_t position = 0;                  // entries[position]
+  const std::string* id = nullptr;      // the entry's id once read
+  const std::string* spelled = nullptr;  // a place already spelled out (a link's)
+  std::string str() const {
+    if (spelled) return *spelled;
+    const std::string at = "entries[" + std::to_string(position) + "]";
+    return id ? at + " ('" + *id + "')" : at;
+  }
+};
+
 bool IsBlank(std::string_view s) {
   for (char c : s)
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
   return true;
 }
 
-Status ReadString(JsonValue entry, const char* key, size_t max_bytes, bool required, const std::string& where,
+Status ReadString(JsonValue entry, const char* key, size_t max_bytes, bool required, const Where& at,
                   std::string* out) {
   const JsonValue v = entry.Find(key);
-  if (!v.exists() || v.is_null()) return required ? Bad(where + ": '" + key + "' is missing") : Status::Ok();
-  if (!v.is_string()) return Bad(where + ": '" + key + "' must be a string");
+  auto where = [&] { return at.str(); };
+  if (!v.exists() || v.is_null()) return required ? Bad(where() + ": '" + key + "' is missing") : Status::Ok();
+  if (!v.is_string()) return Bad(where() + ": '" + key + "' must be a string");
   if (v.as_string().size() > max_bytes)
-    return Status(StatusCode::kTooLarge, where + ": '" + key + "' is longer than " + std::to_string(max_bytes) + " bytes");
-  if (required && IsBlank(v.as_string())) return Bad(where + ": '" + key + "' is empty");
-  *out = std::string(v.as_string());
+    return Status(StatusCode::kTooLarge, where() + ": '" + key + "' is longer than " + std::to_string(max_bytes) + " bytes");
+  if (required && IsBlank(v.as_string())) return Bad(where() + ": '" + key + "' is empty");
+  out->assign(v.as_string());
   return Status::Ok();
 }
 
-Status ReadStringList(JsonValue entry, const char* key, size_t max_count, size_t max_bytes, const std::string& where,
+Status ReadStringList(JsonValue entry, const char* key, size_t max_count, size_t max_bytes, const Where& place,
                       std::vector<std::string>* out) {
   const JsonValue v = entry.Find(key);
   if (!v.exists() || v.is_null()) return Status::Ok();
-  if (!v.is_array()) return Bad(where + ": '" + key + "' must be an array of strings");
+  if (!v.is_array()) return Bad(place.str() + ": '" + key + "' must be an array of strings");
   if (v.size() > max_count)
-    return Status(StatusCode::kTooLarge, where + ": '" + key + "' has more than " + std::to_string(max_count) + " elements");
+    return Status(StatusCode::kTooLarge, place.str() + ": '" + key + "' has more than " + std::to_string(max_count) + " elements");
+  out->reserve(v.size());
   size_t i = 0;
   for (JsonValue s : v.elements()) {
-    const std::string at = where + ": '" + key + "'[" + std::to_string(i++) + "]";
-    if (!s.is_string()) return Bad(at + " must be a string");
+    auto at = [&] { return place.str() + ": '" + key + "'[" + std::to_string(i) + "]"; };
+    if (!s.is_string()) return Bad(at() + " must be a string");
     if (s.as_string().size() > max_bytes)
-      return Status(StatusCode::kTooLarge, at + " is longer than " + std::to_string(max_bytes) + " bytes");
-    if (IsBlank(s.as_string())) return Bad(at + " is empty");
+      return Status(StatusCode::kTooLarge, at() + " is longer than " + std::to_string(max_bytes) + " bytes");
+    if (IsBlank(s.as_string())) return Bad(at() + " is empty");
     out->emplace_back(s.as_string());
+    ++i;
   }
   return Status::Ok();
 }
 
-Status ReadLinks(JsonValue entry, const std::string& where, std::vector<FaqLink>* out) {
+Status ReadLinks(JsonValue entry, const Where& place, std::vector<FaqLink>* out) {
   const JsonValue v = entry.Find("links");
   if (!v.exists() || v.is_null()) return Status::Ok();
+  const std::string where = place.str();
   if (!v.is_array()) return Bad(where + ": 'links' must be an array of {title, url}");
   if (v.size() > kMaxFaqLinks) return Status(StatusCode::kTooLarge, where + ": 'links' has more than 16 elements");
   size_t i = 0;
@@ -54,8 +71,10 @@ Status ReadLinks(JsonValue entry, const std::string& where, std::vector<FaqLink>
     const std::string at = where + ": 'links'[" + std::to_string(i++) + "]";
     if (!link.is_object()) return Bad(at + " must be an object {title, url}");
     FaqLink out_link;
-    ZX_RETURN_IF_ERROR(ReadString(link, "title", kMaxFaqQuestionBytes, true, at, &out_link.title));
-    ZX_RETURN_IF_ERROR(ReadString(link, "url", 2048, true, at, &out_link.url));
+    Where link_place;
+    link_place.spelled = &at;
+    ZX_RETURN_IF_ERROR(ReadString(link, "title", kMaxFaqQuestionBytes, true, link_place, &out_link.title));
+    ZX_RETURN_IF_ERROR(ReadString(link, "url", 2048, true, link_place, &out_link.url));
     // Relative paths and http(s) only: a link is rendered in the page.
     const std::string& u = out_link.url;
     const bool relative = u[0] == '/' || u[0] == '#' || u[0] == '.';
@@ -66,11 +85,11 @@ Status ReadLinks(JsonValue entry, const std::string& where, std::vector<FaqLink>
   return Status::Ok();
 }
 
-Status CheckIntent(const std::string& intent, const std::string& where) {
-  if (intent.size() > kMaxFaqIntentBytes) return Bad(where + ": 'intent' is longer than 32 bytes");
+Status CheckIntent(const std::string& intent, const Where& where) {
+  if (intent.size() > kMaxFaqIntentBytes) return Bad(where.str() + ": 'intent' is longer than 32 bytes");
   for (char c : intent)
     if (!((c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9')))
-      return Bad(where + ": 'intent' must be lower-case letters, digits and '_' (got '" + intent + "')");
+      return Bad(where.str() + ": 'intent' must be lower-case letters, digits and '_' (got '" + intent + "')");
   return Status::Ok();
 }
 
@@ -102,11 +121,13 @@ StatusOr<FaqBase> ParseFaq(const std::string& json_text) {
   base.entries.reserve(entries.size());
   size_t position = 0;
   for (JsonValue e : entries.elements()) {
-    std::string where = "entries[" + std::to_string(position++) + "]";
-    if (!e.is_object()) return Bad(where + " must be an object");
+    const size_t at = position++;
+    if (!e.is_object()) return Bad("entries[" + std::to_string(at) + "] must be an object");
     FaqEntry entry;
+    Where where;
+    where.position = at;
     ZX_RETURN_IF_ERROR(ReadString(e, "id", kMaxFaqIdBytes, true, where, &entry.id));
-    where += " ('" + entry.id + "')";
+    where.id = &entry.id;
     ZX_RETURN_IF_ERROR(ReadString(e, "question", kMaxFaqQuestionBytes, true, where, &entry.question));
     ZX_RETURN_IF_ERROR(ReadString(e, "answer", kMaxFaqAnswerBytes, true, where, &entry.answer));
     ZX_RETURN_IF_ERROR(ReadString(e, "course_answer", kMaxFaqAnswerBytes, false, where, &entry.course_answer));
@@ -117,7 +138,7 @@ StatusOr<FaqBase> ParseFaq(const std::string& json_text) {
     ZX_RETURN_IF_ERROR(ReadStringList(e, "courses", kMaxFaqLinks, kMaxFaqIdBytes, where, &entry.courses));
     ZX_RETURN_IF_ERROR(ReadLinks(e, where, &entry.links));
     if (!base.index.emplace(entry.id, static_cast<int>(base.entries.size())).second)
-      return Bad(where + ": 'id' is a duplicate of an earlier entry");
+      return Bad(where.str() + ": 'id' is a duplicate of an earlier entry");
     base.entries.push_back(std::move(entry));
   }
   return base;

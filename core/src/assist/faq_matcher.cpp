@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "zhixuan/assist/normalize.hpp"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 #include "zhixuan/text/tokenizer.hpp"
 
@@ -55,6 +57,11 @@ float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 }  // namespace
 
+float CalibratedConfidence(const MatchFeatures& f, const MatcherOptions& o) {
+  return Sigmoid(o.w_bias + o.w_coverage * f.coverage + o.w_relative * f.relative + o.w_margin * f.margin +
+                 o.w_field_coverage * f.field_coverage);
+}
+
 MatcherOptions BaselineMatcherOptions() {
   MatcherOptions o;
   o.mode = TermMode::kCharNgrams;
@@ -65,47 +72,67 @@ MatcherOptions BaselineMatcherOptions() {
   return o;
 }
 
-void FaqMatcher::TermIds(std::string_view raw, bool add, std::vector<uint32_t>* out, std::string* scratch) {
+uint32_t* TermBuffer::Reserve(size_t extra) {
+  if (size_ + extra > capacity_) {
+    const size_t capacity = std::max(capacity_ * 2, size_ + extra);
+    std::unique_ptr<uint32_t[]> grown(new uint32_t[capacity]);
+    if (size_) std::memcpy(grown.get(), data_.get(), size_ * sizeof(uint32_t));
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  return data_.get() + size_;
+}
+
+void TermBuffer::Append(const TermBuffer& other) {
+  uint32_t* o = Reserve(other.size_);
+  if (other.size_) std::memcpy(o, other.data_.get(), other.size_ * sizeof(uint32_t));
+  size_ += other.size_;
+}
+
+ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out, std::string* scratch) {
   std::string_view normalized = raw;
   if (options_.normalize) {
     NormalizeQuestionInto(raw, scratch);
     normalized = *scratch;
   }
-  auto visit = [&](uint64_t hash) {
-    const uint32_t id = add ? vocabulary_.Intern(hash) : vocabulary_.Find(hash);
-    if (id != TermTable::kAbsent) out->push_back(id);
-  };
+  // At most two terms per byte (a character's unigram and the bigram it starts).
+  uint32_t* o = out->Reserve(2 * normalized.size() + 2);
+  auto visit = [&](uint64_t hash) { *o++ = vocabulary_.Intern(hash); };
   if (options_.mode == TermMode::kCharNgrams) {
     CharNgrams(normalized, [&](std::string_view gram) { visit(HashBytes(gram)); });
-    return;
+  } else {
+    TokenizerOptions tokenizer;
+    tokenizer.drop_stopwords = options_.drop_stopwords;
+    ForEachToken(normalized, tokenizer,
+                 [](void* c, std::string_view, uint64_t hash) { (*static_cast<decltype(visit)*>(c))(hash); }, &visit);
   }
-  TokenizerOptions tokenizer;
-  tokenizer.drop_stopwords = options_.drop_stopwords;
-  ForEachToken(normalized, tokenizer,
-               [](void* c, std::string_view, uint64_t hash) { (*static_cast<decltype(visit)*>(c))(hash); }, &visit);
+  out->Commit(o);
 }
 
 FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options) {
   FaqMatcher m;
   m.options_ = options;
   m.entry_count_ = static_cast<int32_t>(base.entries.size());
-  std::vector<uint32_t> field_terms, entry_terms;
+  TermBuffer field_terms, entry_terms;
   std::string scratch;
+  m.first_field_.reserve(base.entries.size() + 1);
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
+    m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
     entry_terms.clear();
     auto add_field = [&](const std::string& text) {
       field_terms.clear();
-      m.TermIds(text, true, &field_terms, &scratch);
-      entry_terms.insert(entry_terms.end(), field_terms.begin(), field_terms.end());
-      m.fields_.AddDocument(field_terms);
+      m.TermIds(text, &field_terms, &scratch);
+      entry_terms.Append(field_terms);
+      m.fields_.AddDocument(field_terms.data(), field_terms.size());
       m.entry_of_field_.push_back(static_cast<int32_t>(e));
     };
     add_field(entry.question);
     for (const std::string& p : entry.paraphrases) add_field(p);
-    if (options.answer_in_entry) m.TermIds(entry.answer, true, &entry_terms, &scratch);
-    m.entries_.AddDocument(entry_terms);
+    if (options.answer_in_entry) m.TermIds(entry.answer, &entry_terms, &scratch);
+    m.entries_.AddDocument(entry_terms.data(), entry_terms.size());
   }
+  m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
   const uint32_t vocabulary = m.vocabulary_.size();
   m.fields_.Finish(vocabulary, options.bm25);
   m.entries_.Finish(vocabulary, options.bm25);
@@ -191,10 +218,17 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
   // Confidence features of the top entry (IDFs of the entry index: one document per entry).
   const int32_t e1 = match.entries[0];
   float mass = unknown * entries_.UnseenIdf(), covered = 0, self = 0;
+  float best_field = 0;
   for (uint32_t t : terms) {
     const float idf = entries_.Idf(t);
     mass += idf;
     if (entries_.Contains(e1, t)) covered += idf;
+  }
+  for (int32_t f = first_field_[e1]; f < first_field_[e1 + 1]; ++f) {
+    float in_field = 0;
+    for (uint32_t t : terms)
+      if (fields_.Contains(f, t)) in_field += entries_.Idf(t);
+    best_field = std::max(best_field, in_field);
   }
   for (uint32_t t : terms) self += entries_.Idf(t);
   self += unknown * entries_.UnseenIdf();
@@ -203,8 +237,8 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
   match.features.coverage = mass > 0 ? covered / mass : 0.0f;
   match.features.relative = self > 0 ? std::min(1.0f, s1 / (self * (options_.bm25.k1 + 1.0f))) : 0.0f;
   match.features.margin = s1 > 0 ? (s1 - s2) / s1 : 0.0f;
-  match.confidence = Sigmoid(options_.w_bias + options_.w_coverage * match.features.coverage +
-                             options_.w_relative * match.features.relative + options_.w_margin * match.features.margin);
+  match.features.field_coverage = mass > 0 ? best_field / mass : 0.0f;
+  match.confidence = CalibratedConfidence(match.features, options_);
   return match;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "normalize_tables.inc"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 
 namespace zhixuan {
@@ -210,7 +211,7 @@ void ReplacePhrases(const std::vector<uint32_t>& in, const Tables& t, std::vecto
 
 }  // namespace
 
-void NormalizeQuestionInto(std::string_view text, std::string* out) {
+ZX_FLATTEN void NormalizeQuestionInto(std::string_view text, std::string* out) {
   // Two scratch buffers reused across calls: the index build normalizes every text of the FAQ,
   // and a fresh vector per step cost more than the work (emmalloc in wasm especially).
   static thread_local std::vector<uint32_t> a, b;

@@ -1,5 +1,7 @@
 #include "zhixuan/assist/term_table.hpp"
 
+#include "zhixuan/base/flatten.hpp"
+
 namespace zhixuan {
 
 TermTable::TermTable(uint32_t expected) {
@@ -14,7 +16,7 @@ TermTable::TermTable(uint32_t expected) {
   shift_ = 64 - bits;
 }
 
-uint32_t TermTable::Intern(uint64_t key) {
+ZX_FLATTEN uint32_t TermTable::Intern(uint64_t key) {
   const size_t mask = keys_.size() - 1;
   for (size_t i = Slot(key);; i = (i + 1) & mask) {
     if (ids_[i] == kAbsent) {

@@ -6,16 +6,33 @@
 #include <vector>
 
 #include "stopwords.inc"
+#include "zhixuan/base/flatten.hpp"
 #include "zhixuan/base/utf8.hpp"
 
 namespace zhixuan {
 namespace {
 
+// The per-character and per-token helpers below are forced inline: without it the wasm
+// module's LTO keeps them out of line (calls per token in the FAQ index build, base/flatten.hpp).
+#define ZX_TOKEN_INLINE inline __attribute__((always_inline))
+
 constexpr uint32_t kReplacement = 0xFFFD;
+
+ZX_TOKEN_INLINE uint64_t Hash64(std::string_view token) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis
+  for (unsigned char c : token) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h += 0x9E3779B97F4A7C15ull;  // splitmix64 finalizer: spreads FNV's weak low bits
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
 
 // Decodes one code point at s[*i] and advances *i. Invalid or overlong
 // sequences, surrogates and values above U+10FFFF give U+FFFD and consume one byte.
-uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i) {
+ZX_TOKEN_INLINE uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i) {
   const unsigned char b0 = s[*i];
   if (b0 < 0x80) {
     *i += 1;
@@ -84,8 +101,8 @@ struct Stopwords {
   std::vector<uint64_t> char_bits, breaker_bits, word_filter;
 
   Stopwords() : char_bits(0x10000 / 64, 0), breaker_bits(0x10000 / 64, 0), word_filter(4096 / 64, 0) {
-    for (const char* w : stopwords::kEnglish) english.push_back(TokenHash64(w));
-    for (const char* w : stopwords::kChineseWords) chinese_words.push_back(TokenHash64(w));
+    for (const char* w : stopwords::kEnglish) english.push_back(Hash64(w));
+    for (const char* w : stopwords::kChineseWords) chinese_words.push_back(Hash64(w));
     for (const char* c : stopwords::kChineseChars) chinese_chars.push_back(FirstCodePoint(c));
     for (const char* c : stopwords::kChineseBigramBreakers) bigram_breakers.push_back(FirstCodePoint(c));
     for (auto* v : {&english, &chinese_words}) std::sort(v->begin(), v->end());
@@ -95,7 +112,16 @@ struct Stopwords {
     for (uint64_t h : chinese_words) word_filter[(h & 4095) >> 6] |= 1ull << (h & 63);
   }
   template <typename T>
-  static bool Has(const std::vector<T>& v, T x) { return std::binary_search(v.begin(), v.end(), x); }
+  static bool Has(const std::vector<T>& v, T x) {
+    size_t lo = 0, hi = v.size();  // binary search, written out so that it inlines
+    const T* d = v.data();
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (d[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < v.size() && d[lo] == x;
+  }
   bool IsChineseChar(uint32_t cp) const { return cp < 0x10000 ? Bit(char_bits, cp) : Has(chinese_chars, cp); }
   bool IsBreaker(uint32_t cp) const { return cp < 0x10000 ? Bit(breaker_bits, cp) : Has(bigram_breakers, cp); }
   bool IsChineseWord(uint64_t h) const {
@@ -121,34 +147,34 @@ class Emitter {
 
   bool full() const { return count_ >= kMaxTokensPerText; }
 
-  void Word(const char* data, size_t size) {
+  ZX_TOKEN_INLINE void Word(const char* data, size_t size) {
     if (size == 0 || full()) return;
     const std::string_view token(data, size);
-    const uint64_t h = TokenHash64(token);
+    const uint64_t h = Hash64(token);
     if (options_.drop_stopwords && Stopwords::Has(lists_.english, h)) return;
     Emit(token, h);
   }
 
-  void CjkRun(const std::vector<uint32_t>& cps) {
+  ZX_TOKEN_INLINE void CjkRun(const std::vector<uint32_t>& cps) {
     char buf[8];
     for (size_t i = 0; i < cps.size() && !full(); ++i) {
       const int a = EncodeUtf8(cps[i], buf);
       if (!options_.drop_stopwords || !lists_.IsChineseChar(cps[i]))
-        Emit(std::string_view(buf, a), TokenHash64(std::string_view(buf, a)));
+        Emit(std::string_view(buf, a), Hash64(std::string_view(buf, a)));
       if (!options_.cjk_bigrams || i + 1 >= cps.size() || full()) continue;
       if (options_.drop_stopwords &&
           (lists_.IsBreaker(cps[i]) || lists_.IsBreaker(cps[i + 1])))
         continue;
       const int b = EncodeUtf8(cps[i + 1], buf + a);
       const std::string_view bigram(buf, a + b);
-      const uint64_t h = TokenHash64(bigram);
+      const uint64_t h = Hash64(bigram);
       if (options_.drop_stopwords && lists_.IsChineseWord(h)) continue;
       Emit(bigram, h);
     }
   }
 
  private:
-  void Emit(std::string_view token, uint64_t hash) {
+  ZX_TOKEN_INLINE void Emit(std::string_view token, uint64_t hash) {
     emit_(context_, token, hash);
     ++count_;
   }
@@ -162,17 +188,7 @@ class Emitter {
 
 }  // namespace
 
-uint64_t TokenHash64(std::string_view token) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis
-  for (unsigned char c : token) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  h += 0x9E3779B97F4A7C15ull;  // splitmix64 finalizer: spreads FNV's weak low bits
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
-}
+uint64_t TokenHash64(std::string_view token) { return Hash64(token); }
 
 bool IsStopword(std::string_view token) {
   const Stopwords& lists = Lists();
@@ -184,7 +200,7 @@ bool IsStopword(std::string_view token) {
   return i == token.size() && Stopwords::Has(lists.chinese_chars, cp);
 }
 
-void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context) {
+ZX_FLATTEN void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context) {
   Emitter sink(options, emit, context);
   size_t n = text.size();
   if (n > kMaxTokenizeBytes) {  // cut at a code point boundary

@@ -61,3 +61,46 @@ TEST_CASE("the field weight picks max-over-fields, entry sums, or a blend", "[as
     CHECK(base.entries[match.entries[0]].id == "certificate");
   }
 }
+
+TEST_CASE("field coverage is high when one field holds the question, low when its words are spread", "[assist][matcher]") {
+  // Entry "a": one paraphrase says the whole question. Entry "b": the same words, one per field.
+  auto faq = ParseFaq(R"({"entries": [
+    {"id": "a", "question": "发票抬头怎么修改", "paraphrases": ["其他问题"], "answer": "A"},
+    {"id": "b", "question": "发票", "paraphrases": ["抬头", "修改"], "answer": "B"}]})");
+  REQUIRE(faq.ok());
+  MatcherOptions o = TunedMatcherOptions();
+  o.field_weight = 0.0f;  // entries by their sums: both hold every word of the question
+  const FaqMatcher m = FaqMatcher::Build(*faq, o);
+  const Match match = m.Rank("发票抬头修改", 2);
+  REQUIRE(match.entries.size() == 2);
+  MatchFeatures a, b;
+  for (const int32_t top : {0, 1}) {
+    FaqBase only = *faq;
+    only.entries.erase(only.entries.begin() + (1 - top));
+    const Match single = FaqMatcher::Build(only, o).Rank("发票抬头修改", 1);
+    REQUIRE(!single.entries.empty());
+    (top == 0 ? a : b) = single.features;
+  }
+  CHECK(a.coverage == Approx(b.coverage).margin(0.2));
+  CHECK(a.field_coverage > b.field_coverage + 0.3f);
+  // The calibration reads it: with weight on field coverage, the concentrated entry is surer.
+  MatcherOptions w = o;
+  w.w_field_coverage = 3.0f;
+  CHECK(CalibratedConfidence(a, w) > CalibratedConfidence(b, w));
+}
+
+TEST_CASE("long texts grow the build's term buffer without losing terms", "[assist][matcher]") {
+  // A long answer (thousands of terms) joins the entry document: a word only at its end still matches.
+  std::string answer;
+  for (int i = 0; i < 1500; ++i) answer += "课程";  // about 6,000 terms: under kMaxTokensPerText
+  answer += " 独角兽";
+  const std::string json = R"({"entries": [{"id": "long", "question": "问题一", "answer": ")" + answer +
+                           R"("}, {"id": "short", "question": "问题二", "answer": "短"}]})";
+  auto faq = ParseFaq(json);
+  REQUIRE(faq.ok());
+  MatcherOptions o = TunedMatcherOptions();
+  o.answer_in_entry = true;
+  const Match match = FaqMatcher::Build(*faq, o).Rank("独角兽", 2);
+  REQUIRE(!match.entries.empty());
+  CHECK(faq->entries[match.entries[0]].id == "long");
+}

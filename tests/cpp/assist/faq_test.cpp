@@ -56,6 +56,12 @@ TEST_CASE("malformed FAQs are named errors that point at the entry and field", "
     CHECK(Mentions(ParseStatus(R"([{"id": "a", "question": "q", "answer": "a", "tags": [1]}])"), "'tags'[0]"));
     CHECK(Mentions(ParseStatus(R"([{"id": "a", "question": "  ", "answer": "a"}])"), "'question' is empty"));
   }
+  SECTION("a bad list element names the entry, its id and the element") {
+    const Status s = ParseStatus(R"([{"id": "a", "question": "q", "answer": "a"},
+                                     {"id": "b", "question": "q", "answer": "a", "paraphrases": ["ok", 5]}])");
+    CHECK(s.code() == StatusCode::kMalformedFaq);
+    CHECK(Mentions(s, "entries[1] ('b'): 'paraphrases'[1] must be a string"));
+  }
   SECTION("duplicate ids") {
     CHECK(Mentions(ParseStatus(R"([{"id": "a", "question": "q", "answer": "a"}, {"id": "a", "question": "q", "answer": "a"}])"),
                    "duplicate"));

@@ -10,7 +10,8 @@ TEST_CASE("traditional characters become simplified", "[assist][normalize]") {
 }
 
 TEST_CASE("full-width ASCII and case fold", "[assist][normalize]") {
-  CHECK(NormalizeQuestion("ＶＩＰ会员") == "vip会员");
+  CHECK(NormalizeQuestion("ＡＰＰ会员") == "app会员");
+  CHECK(NormalizeQuestion("ＶＩＰ") == "会员");  // folded, then the synonym table
   CHECK(NormalizeQuestion("Python") == "python");
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,11 +33,13 @@ struct MatcherOptions {
   Bm25Params bm25;
   float field_weight = 0.5f;     // 0: entry documents only; 1: best field only
   bool answer_in_entry = false;  // the answer text joins the entry document
-  // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin).
+  // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin
+  //                      + field_coverage * w_field_coverage).
   float w_bias = -6.0f;
   float w_coverage = 6.0f;
   float w_relative = 4.0f;
   float w_margin = 3.0f;
+  float w_field_coverage = 0.0f;
 };
 
 // The defaults chosen by `zhixuan faq-eval --tune` on the tuning half of the held-out questions.
@@ -48,7 +51,14 @@ struct MatchFeatures {
   float coverage = 0;  // IDF mass of the question's terms found in the top entry / all of it
   float relative = 0;  // top score / the question's maximum possible score
   float margin = 0;    // (top - second) / top
+  // The same IDF mass, covered by the top entry's best single field (its question or one
+  // paraphrase): a question off the base's topics shares a word or two with an entry's many
+  // fields together, rarely most of its words with one of them.
+  float field_coverage = 0;
 };
+
+// The calibrated confidence of a top entry with these features (sigmoid of the weighted sum).
+float CalibratedConfidence(const MatchFeatures& features, const MatcherOptions& options);
 
 struct Match {
   std::vector<int32_t> entries;  // best first
@@ -56,6 +66,24 @@ struct Match {
   MatchFeatures features;        // of entries[0]
   float confidence = 0;          // of entries[0]; 0 when nothing matched
   int32_t query_terms = 0;       // distinct terms of the question (0: nothing to match)
+};
+
+// A growable array of term ids, written through a pointer: the index build appends every term
+// of every text, and vector::push_back stayed an out-of-line call per term in wasm.
+class TermBuffer {
+ public:
+  // Room for `extra` more ids; write them from the returned pointer, then Commit the end.
+  uint32_t* Reserve(size_t extra);
+  void Commit(const uint32_t* end) { size_ = static_cast<size_t>(end - data_.get()); }
+  void Append(const TermBuffer& other);
+  void clear() { size_ = 0; }
+  const uint32_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<uint32_t[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 class FaqMatcher {
@@ -72,9 +100,9 @@ class FaqMatcher {
   std::vector<std::string> Terms(std::string_view text) const;
 
  private:
-  // Appends the text's term ids to *out (adding new terms when `add`); *scratch holds the
-  // normalized text (one buffer for the whole build).
-  void TermIds(std::string_view text, bool add, std::vector<uint32_t>* out, std::string* scratch);
+  // Appends the text's term ids to *out (adding new terms to the vocabulary); *scratch holds
+  // the normalized text (one buffer for the whole build).
+  void TermIds(std::string_view text, TermBuffer* out, std::string* scratch);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
 
   MatcherOptions options_;
@@ -83,6 +111,7 @@ class FaqMatcher {
   Bm25Index fields_;
   Bm25Index entries_;
   std::vector<int32_t> entry_of_field_;
+  std::vector<int32_t> first_field_;  // entry -> its fields [first_field_[e], first_field_[e + 1])
 };
 
 }  // namespace zhixuan
