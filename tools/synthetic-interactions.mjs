@@ -6,8 +6,8 @@
 //
 // How a row is drawn (the same file on every machine for the same arguments):
 // - every user gets one row first, so all --users ids appear; the rest of the rows pick their user
-//   with probability proportional to 1 / (rank + 10)^0.8 over a seeded shuffle of the users (a few
-//   heavy users, a long tail of light ones);
+//   with probability proportional to 1 / (rank + 100)^0.5 over a seeded shuffle of the users (at
+//   1M users and 20M rows the heaviest user has about 1,000 rows, the median about 15);
 // - each user belongs to one of --clusters taste clusters (user index mod clusters); half of the
 //   rows pick an item from the global popularity curve P(rank r) ∝ 1 / (r + 1)^zipf, half from the
 //   same curve over the cluster's own permutation of the items (rank r -> (r * stride + offset) mod
@@ -68,7 +68,7 @@ function shuffled(n) {
 }
 
 const itemCdf = cumulative(I, (r) => 1 / Math.pow(r + 1, zipf));
-const userCdf = cumulative(U, (r) => 1 / Math.pow(r + 10, 0.8));
+const userCdf = cumulative(U, (r) => 1 / Math.pow(r + 100, 0.5));
 const userByRank = shuffled(U);
 const itemByRank = shuffled(I);
 // A cluster's permutation of ranks: r -> (r * stride + offset) mod I with stride coprime to I.
