@@ -41,6 +41,7 @@ for (const file of files) {
   const r = { file: path.basename(file), users: Number(shape[1]), items: Number(shape[2]), nnz: Number(shape[3]), perEpoch,
     wallSeconds, peakMb, load, loadAfter: os.loadavg()[0] };
   runs.push(r);
+  for (const line of run.stderr.split('\n').filter((l) => l.startsWith('training '))) console.log(`  ${line}`);
   console.log(`${r.file}: ${r.nnz} interactions, ${r.users} users, ${r.items} items: ${perEpoch.toFixed(2)} s/epoch, ` +
     `command ${wallSeconds.toFixed(1)} s wall, peak ${peakMb.toFixed(0)} MB (load ${load.toFixed(2)} -> ${r.loadAfter.toFixed(2)})`);
 }
