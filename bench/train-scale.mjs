@@ -3,9 +3,12 @@
 // command's wall time (read, index, train, extras, bundle), peak memory, and the load average
 // beside each. Then a least-squares fit of seconds per epoch = a * interactions + b * users +
 // c * items over the runs, to say how the time grows with each (give files that vary them apart).
-// Generate the files with tools/synthetic-interactions.mjs (data is never committed).
+// Generate the files with tools/synthetic-interactions.mjs (data is never committed). `--save F`
+// writes the runs as JSON; `--add F` (repeatable) fits over earlier saved runs too, so a big run
+// measured on its own joins the fit of the small ones.
 //
 //   node bench/train-scale.mjs A.csv B.csv ... [--dim 64] [--epochs 3] [--threads 0] [--native build/native/zhixuan]
+//        [--save runs.json] [--add earlier.json]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +17,15 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const files = [];
+const added = [];
 const opts = { dim: '64', epochs: '3', threads: '0', native: path.join(repoRoot, 'build', 'native', 'zhixuan') };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
-  if (argv[i].startsWith('--')) opts[argv[i].slice(2)] = argv[++i];
+  if (argv[i] === '--add') added.push(...JSON.parse(fs.readFileSync(argv[++i], 'utf8')));
+  else if (argv[i].startsWith('--')) opts[argv[i].slice(2)] = argv[++i];
   else files.push(argv[i]);
 }
-if (files.length === 0 || !files.every((f) => fs.existsSync(f)) || !fs.existsSync(opts.native)) {
+if ((files.length === 0 && added.length === 0) || !files.every((f) => fs.existsSync(f)) || !fs.existsSync(opts.native)) {
   console.error('usage: node bench/train-scale.mjs DATA.csv... [--dim 64] [--epochs 3] [--threads 0] [--native PATH]');
   process.exit(2);
 }
@@ -46,6 +51,8 @@ for (const file of files) {
     `command ${wallSeconds.toFixed(1)} s wall, peak ${peakMb.toFixed(0)} MB (load ${load.toFixed(2)} -> ${r.loadAfter.toFixed(2)})`);
 }
 fs.rmSync(outDir, { recursive: true, force: true });
+if (opts.save) fs.writeFileSync(opts.save, JSON.stringify(runs, null, 1));
+runs.push(...added);
 
 // Least squares for [a, b, c] in perEpoch = a * nnz + b * users + c * items (normal equations).
 if (runs.length >= 3) {
