@@ -9,6 +9,8 @@
 namespace zhixuan {
 namespace {
 
+constexpr size_t kListed = 40;  // tensors named in an error before "... and N more"
+
 // Element i of a tensor as float; `finite` false for NaN, Inf, or an F64 past float's range.
 // HalfToFloat maps F16 Inf/NaN to finite numbers, so F16 is checked on its exponent bits.
 float ElementAt(const TensorView& t, size_t i, bool* finite) {
@@ -52,8 +54,16 @@ StatusOr<FactorMatrix> ParseSafetensorsFactors(const uint8_t* bytes, size_t size
   auto parsed = ParseSafetensors(bytes, size);
   if (!parsed.ok()) return Status(parsed.status().code(), source_name + ": " + parsed.status().message());
   const SafetensorsView& file = *parsed;
+  // A big state_dict's listing is cut short; the tables that could be meant are named first.
+  SafetensorsView tables;
+  for (const auto& [tensor_name, t] : file.tensors)
+    if (t.shape.size() == 2 && (t.dtype == DType::kF32 || t.dtype == DType::kF16 || t.dtype == DType::kBF16 || t.dtype == DType::kF64))
+      tables.tensors.emplace(tensor_name, t);
+  const std::string listing = file.tensors.size() <= kListed ? DescribeTensors(file, kListed)
+      : "its 2-D float tensors " + DescribeTensors(tables, kListed) + "; all " + std::to_string(file.tensors.size()) +
+        " tensors: " + DescribeTensors(file, kListed);
   const auto bad = [&](const std::string& what) {
-    return Status(StatusCode::kMalformedData, source_name + ": " + what + ". The file holds " + DescribeTensors(file));
+    return Status(StatusCode::kMalformedData, source_name + ": " + what + ". The file holds " + listing);
   };
   if (name.empty()) return bad("no tensor named: which one is the embedding table?");
   const TensorView* t = file.find(name);

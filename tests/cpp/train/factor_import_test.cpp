@@ -224,3 +224,18 @@ TEST_CASE("factor CSV fields may hold lists, as Spark, DuckDB and numpy print ar
   auto word = ParseFactorsCsv("7,\"[1, 2]\"\n8,\"[1, x]\"\n", true, "spark.csv");
   REQUIRE(word.status().message().find("spark.csv line 2: a factor value is not a number") != std::string::npos);
 }
+
+TEST_CASE("a big state_dict's error names its 2-D float tensors first", "[convert][bad-input]") {
+  std::map<std::string, TensorData> tensors;
+  const float bias[2] = {0, 0};
+  for (int i = 0; i < 60; ++i) tensors["layer" + std::to_string(100 + i) + ".bias"] = MakeF32Tensor({2}, bias);
+  const float table[6] = {1, 2, 3, 4, 5, 6};
+  tensors["z_items.weight"] = MakeF32Tensor({3, 2}, table);
+  const std::vector<uint8_t> file = WriteSafetensors(tensors, {});
+  auto r = ParseSafetensorsFactors(file.data(), file.size(), "items", false, 3, "big.safetensors");
+  REQUIRE_FALSE(r.ok());
+  INFO(r.status().message());
+  REQUIRE(r.status().message().find("its 2-D float tensors 'z_items.weight' F32 [3, 2]; all 61 tensors: 'layer100.bias'") !=
+          std::string::npos);
+  REQUIRE(r.status().message().find("... and 21 more") != std::string::npos);
+}
