@@ -1,4 +1,4 @@
-// zhixuan convert: item factors trained elsewhere (.npy or CSV, plus ids) -> a model bundle.
+// zhixuan convert: item factors trained elsewhere (.npy, safetensors or CSV, plus ids) -> a model bundle.
 #include <cstdio>
 
 #include "command.hpp"
@@ -14,7 +14,8 @@ bool EndsWith(const std::string& s, const std::string& tail) {
 }
 
 Status Run(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, {"factors", "ids", "out", "dtype", "reg", "alpha", "w0", "reg-exponent", "model-version", "bundle-format"}, {});
+  auto args = Args::Parse(argv, {"factors", "ids", "tensor", "out", "dtype", "reg", "alpha", "w0", "reg-exponent", "model-version", "bundle-format"},
+                          {"transpose"});
   if (!args.ok()) return args.status();
   auto factors_path = args->Required("factors");
   auto out = args->Required("out");
@@ -39,16 +40,6 @@ Status Run(const std::vector<std::string>& argv) {
   else if (dtype_name == "i8") dtype = DType::kI8;
   else return InvalidArgument("--dtype must be f32, f16 or i8, got '" + dtype_name + "'");
 
-  auto bytes = ReadFile(*factors_path);
-  if (!bytes.ok()) return bytes.status();
-  StatusOr<FactorMatrix> factors = Status(StatusCode::kInternal, "unset");
-  if (EndsWith(*factors_path, ".npy")) {
-    factors = ParseNpy(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-    if (!factors.ok()) return Status(factors.status().code(), *factors_path + ": " + factors.status().message());
-  } else {
-    factors = ParseFactorsCsv(*bytes, !args->Has("ids"), *factors_path);
-    if (!factors.ok()) return factors.status();
-  }
   std::vector<std::string> ids;
   if (args->Has("ids")) {
     auto text = ReadFile(args->String("ids"));
@@ -56,6 +47,31 @@ Status Run(const std::vector<std::string>& argv) {
     auto parsed = ParseIdList(*text, args->String("ids"));
     if (!parsed.ok()) return parsed.status();
     ids = std::move(parsed).value();
+  }
+  const bool safetensors = args->Has("tensor") || EndsWith(*factors_path, ".safetensors");
+  const bool npy = EndsWith(*factors_path, ".npy");
+  if ((safetensors || npy) && ids.empty())
+    return InvalidArgument(std::string("--ids is required with ") + (npy ? ".npy" : "safetensors") +
+                           " factors: one item id per line, in row order");
+  if (args->Has("transpose") && !safetensors) return InvalidArgument("--transpose applies to a safetensors --tensor only");
+  auto bytes = ReadFile(*factors_path);
+  if (!bytes.ok()) return bytes.status();
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes->data());
+  StatusOr<FactorMatrix> factors = Status(StatusCode::kInternal, "unset");
+  if (safetensors) {
+    factors = ParseSafetensorsFactors(data, bytes->size(), args->String("tensor"), args->Has("transpose"),
+                                      static_cast<int64_t>(ids.size()), *factors_path);
+    if (!factors.ok()) {
+      if (!args->Has("tensor"))
+        return Status(factors.status().code(), "name the embedding table with --tensor NAME. " + factors.status().message());
+      return factors.status();
+    }
+  } else if (npy) {
+    factors = ParseNpy(data, bytes->size());
+    if (!factors.ok()) return Status(factors.status().code(), *factors_path + ": " + factors.status().message());
+  } else {
+    factors = ParseFactorsCsv(*bytes, ids.empty(), *factors_path);
+    if (!factors.ok()) return factors.status();
   }
   const int64_t rows = factors->rows;
   const int dim = factors->dim;
@@ -71,10 +87,14 @@ Status Run(const std::vector<std::string>& argv) {
 }
 
 std::string Usage() {
-  return "--factors F.npy|F.csv [--ids ids.txt] --out model.safetensors [options]\n"
-         "  --factors F    .npy (float32/float64, 2-D, C order) or CSV: 'id,f1..fd' per line,\n"
+  return "--factors F.npy|F.safetensors|F.csv [--tensor NAME] [--ids ids.txt] --out model.safetensors [options]\n"
+         "  --factors F    .npy (float32/float64, 2-D, C order); a safetensors file (with --tensor);\n"
+         "                 or CSV: 'id,f1..fd' or 'id,\"[f1, ..., fd]\"' per line (Spark's itemFactors),\n"
          "                 or bare 'f1..fd' lines when --ids is given (a header line is skipped)\n"
-         "  --ids F        one item id per line, in row order (required for .npy)\n"
+         "  --tensor NAME  the embedding table inside a safetensors file, [items, dim], F32/F16/BF16/F64\n"
+         "                 (e.g. item_emb.weight from a PyTorch state_dict)\n"
+         "  --transpose    the tensor is stored [dim, items]\n"
+         "  --ids F        one item id per line, in row order (required for .npy and safetensors)\n"
          "  --dtype        f32|f16|i8 (default f32)\n"
          "  --reg --alpha --w0 --reg-exponent   the fold-in objective the factors were trained with\n"
          "  --model-version V  (default 'converted')\n"
@@ -83,6 +103,6 @@ std::string Usage() {
 
 }  // namespace
 
-ZX_REGISTER_COMMAND("convert", "item factors from another trainer (.npy/CSV + ids) -> model bundle", &Usage, &Run);
+ZX_REGISTER_COMMAND("convert", "item factors from another trainer (.npy/safetensors/CSV + ids) -> model bundle", &Usage, &Run);
 
 }  // namespace zhixuan::cli

@@ -79,13 +79,18 @@ bool StderrIsTerminal() {
 }
 
 ProgressBar::ProgressBar(std::string label, int total)
-    : label_(std::move(label)), total_(total), enabled_(StderrIsTerminal()), start_(std::chrono::steady_clock::now()) {}
+    : label_(std::move(label)), total_(total), terminal_(StderrIsTerminal()), start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::Update(int done, const std::string& note) {
-  if (!enabled_ || total_ <= 0) return;
-  constexpr int kWidth = 30;
+  if (total_ <= 0) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double eta = done > 0 ? elapsed / done * (total_ - done) : 0;
+  if (!terminal_) {
+    std::fprintf(stderr, "%s %d/%d  %.1fs elapsed, ETA %.1fs  %s\n", label_.c_str(), done, total_, elapsed, eta, note.c_str());
+    std::fflush(stderr);
+    return;
+  }
+  constexpr int kWidth = 30;
   const int filled = kWidth * done / total_;
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(kWidth, '.');
@@ -95,7 +100,7 @@ void ProgressBar::Update(int done, const std::string& note) {
 }
 
 void ProgressBar::Finish() {
-  if (enabled_) std::fprintf(stderr, "\n");
+  if (terminal_ && total_ > 0) std::fprintf(stderr, "\n");
 }
 
 }  // namespace zhixuan::cli

@@ -35,14 +35,16 @@ bool StderrIsTerminal();
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, int total);  // silent when stderr is not a terminal
+  // A bar redrawn in place on a terminal; one plain line per update when stderr is a file or
+  // a pipe (logs of long training runs), so the ETA is readable there too.
+  ProgressBar(std::string label, int total);
   void Update(int done, const std::string& note = "");
   void Finish();
 
  private:
   std::string label_;
   int total_;
-  bool enabled_;
+  bool terminal_;
   std::chrono::steady_clock::time_point start_;
 };
 

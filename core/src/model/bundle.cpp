@@ -291,8 +291,13 @@ Status BundleLoader::Begin(const uint8_t* bytes, size_t size, std::shared_ptr<co
   auto parsed = ParseSafetensors(bytes, size);  // the header only: offsets are checked, not followed
   if (!parsed.ok()) return parsed.status();
   file_ = std::move(parsed).value();
-  if (file_.metadata.find(kManifestKey) == file_.metadata.end())
-    return MalformedModel("bundle has no __metadata__['zhixuan.manifest']");
+  const bool has_manifest = file_.metadata.find(kManifestKey) != file_.metadata.end();
+  if (file_.find("item_embeddings") == nullptr)  // most likely another trainer's file: say what it holds
+    return MalformedModel(std::string("not a zhixuan bundle: the safetensors file has no item_embeddings tensor") +
+                          (has_manifest ? "" : " and no __metadata__['zhixuan.manifest']") + "; it has " + DescribeTensors(file_) +
+                          ". An embedding table trained elsewhere becomes a bundle with `zhixuan convert --factors "
+                          "FILE.safetensors --tensor NAME --ids ids.txt --out model.safetensors`");
+  if (!has_manifest) return MalformedModel("bundle has no __metadata__['zhixuan.manifest']");
   file_start_ = bytes;
   begun_ = true;
   return Status::Ok();

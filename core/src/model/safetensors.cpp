@@ -13,11 +13,14 @@ namespace {
 
 using Json = nlohmann::json;
 
+constexpr std::pair<const char*, DType> kDTypeNames[] = {
+    {"F32", DType::kF32},   {"F16", DType::kF16},   {"I8", DType::kI8},           {"I32", DType::kI32},
+    {"U8", DType::kU8},     {"BF16", DType::kBF16}, {"F64", DType::kF64},         {"BOOL", DType::kBool},
+    {"I16", DType::kI16},   {"U16", DType::kU16},   {"U32", DType::kU32},         {"I64", DType::kI64},
+    {"U64", DType::kU64},   {"F8_E4M3", DType::kF8E4M3}, {"F8_E5M2", DType::kF8E5M2}};
+
 bool ParseDType(std::string_view name, DType* out) {
-  static const std::pair<const char*, DType> kNames[] = {
-      {"F32", DType::kF32}, {"F16", DType::kF16}, {"I8", DType::kI8},
-      {"I32", DType::kI32}, {"U8", DType::kU8}};
-  for (const auto& [text, dtype] : kNames) {
+  for (const auto& [text, dtype] : kDTypeNames) {
     if (name == text) { *out = dtype; return true; }
   }
   return false;
@@ -74,23 +77,41 @@ Status ParseTensorEntry(std::string_view name, const JsonValue& entry, const uin
 }  // namespace
 
 const char* DTypeName(DType dtype) {
-  switch (dtype) {
-    case DType::kF32: return "F32";
-    case DType::kF16: return "F16";
-    case DType::kI8: return "I8";
-    case DType::kI32: return "I32";
-    case DType::kU8: return "U8";
+  for (const auto& [text, d] : kDTypeNames) {
+    if (d == dtype) return text;
   }
   return "?";
 }
 
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kF32: case DType::kI32: return 4;
-    case DType::kF16: return 2;
-    case DType::kI8: case DType::kU8: return 1;
+    case DType::kF64: case DType::kI64: case DType::kU64: return 8;
+    case DType::kF32: case DType::kI32: case DType::kU32: return 4;
+    case DType::kF16: case DType::kBF16: case DType::kI16: case DType::kU16: return 2;
+    case DType::kI8: case DType::kU8: case DType::kBool: case DType::kF8E4M3: case DType::kF8E5M2: return 1;
   }
   return 1;
+}
+
+std::string DescribeTensors(const SafetensorsView& view, size_t limit) {
+  if (view.tensors.empty()) return "no tensors";
+  std::string out;
+  size_t shown = 0;
+  for (const auto& [name, t] : view.tensors) {
+    if (shown == limit) {
+      out += ", ... and " + std::to_string(view.tensors.size() - shown) + " more";
+      break;
+    }
+    if (shown++ > 0) out += ", ";
+    out += "'" + name + "' " + DTypeName(t.dtype) + " " + ShapeText(t.shape);
+  }
+  return out;
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
 }
 
 int64_t TensorView::element_count() const {

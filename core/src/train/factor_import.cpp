@@ -24,6 +24,25 @@ std::string Unquote(std::string s) {
   return s;
 }
 
+// One CSV field's values: "1.5", or a list "[1.5, -2]" / "1.5 -2" / "1.5,-2" (the field was
+// quoted). False when the field is empty or any part is not a number.
+bool AppendValues(const std::string& field, std::vector<float>* row) {
+  std::string s = TrimBlanks(field);
+  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+  size_t parts = 0, pos = 0;
+  while (pos < s.size()) {
+    const size_t end = s.find_first_of(", \t", pos);
+    const std::string part = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? s.size() : end + 1;
+    if (part.empty()) continue;
+    float v;
+    if (!ParseFloat(part, &v)) return false;
+    row->push_back(v);
+    ++parts;
+  }
+  return parts > 0;
+}
+
 }  // namespace
 
 StatusOr<FactorMatrix> ParseNpy(const uint8_t* bytes, size_t size) {
@@ -104,14 +123,7 @@ StatusOr<FactorMatrix> ParseFactorsCsv(const std::string& text, bool with_ids, c
     if (!SplitCsvLine(line, &fields, &error)) return Bad(where + error);
     std::vector<float> row;
     bool numeric = true;
-    for (size_t c = skip; c < fields.size(); ++c) {
-      float v;
-      if (!ParseFloat(fields[c], &v)) {
-        numeric = false;
-        break;
-      }
-      row.push_back(v);
-    }
+    for (size_t c = skip; c < fields.size() && numeric; ++c) numeric = AppendValues(fields[c], &row);
     if (!numeric && first) {  // a header line
       first = false;
       continue;

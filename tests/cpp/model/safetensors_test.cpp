@@ -59,7 +59,7 @@ TEST_CASE("safetensors rejects broken containers with a named reason", "[safeten
   }
   SECTION("header is not JSON") { REQUIRE(ParseCode(FileWithHeader("{not json", 0)) == StatusCode::kMalformedModel); }
   SECTION("unknown dtype") {
-    REQUIRE(ParseCode(FileWithHeader(R"({"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", 8)) ==
+    REQUIRE(ParseCode(FileWithHeader(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", 8)) ==
             StatusCode::kMalformedModel);
   }
   SECTION("offsets past the data") {

@@ -14,7 +14,10 @@
 
 namespace zhixuan {
 
-enum class DType { kF32, kF16, kI8, kI32, kU8 };
+// Every byte-sized dtype of the safetensors format, so any trainer's file parses (a PyTorch
+// state_dict holds I64 counters beside its F32 weights). What a bundle accepts for each of its
+// tensors is bundle.hpp's business; `zhixuan convert` reads F32, F16, BF16 and F64 tables.
+enum class DType { kF32, kF16, kI8, kI32, kU8, kBF16, kF64, kBool, kI16, kU16, kU32, kI64, kU64, kF8E4M3, kF8E5M2 };
 
 const char* DTypeName(DType dtype);
 size_t DTypeSize(DType dtype);
@@ -33,6 +36,11 @@ struct SafetensorsView {
   std::map<std::string, std::string> metadata;
   const TensorView* find(const std::string& name) const;
 };
+
+// "'a' F32 [3, 4], 'b' I64 []": every tensor of a file, for errors that must show what a
+// file holds; at most `limit` entries, then "... and N more".
+std::string DescribeTensors(const SafetensorsView& view, size_t limit = 40);
+std::string ShapeText(const std::vector<int64_t>& shape);  // "[3, 4]"
 
 // Limits that keep hostile headers from costing memory or time.
 constexpr uint64_t kMaxSafetensorsHeaderBytes = 64ull << 20;

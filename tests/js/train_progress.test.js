@@ -1,0 +1,31 @@
+// `zhixuan train` reports progress per epoch with an ETA; with stderr a pipe or a file (a log of a
+// long run) it writes one plain line per epoch instead of redrawing a bar. Runs with the native
+// CLI and the wasm CLI (cli-helpers.js); one that is not built skips.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nativeCli, wasmCli } from './cli-helpers.js';
+
+for (const [name, cli] of [['native', nativeCli], ['wasm', wasmCli]]) {
+  test(`${name} \`zhixuan train\` writes one progress line per epoch, with an ETA, when stderr is not a terminal`,
+    { skip: !cli && `the ${name} CLI is not built` }, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-progress-'));
+      try {
+        const rows = ['user,item'];
+        for (let u = 0; u < 40; u++) for (let k = 0; k < 5; k++) rows.push(`u${u},i${(u * 7 + k * 3) % 30}`);
+        fs.writeFileSync(path.join(dir, 'train.csv'), rows.join('\n') + '\n');
+        const r = spawnSync(cli.file, [...cli.args, 'train', '--interactions', path.join(dir, 'train.csv'), '--out',
+          path.join(dir, 'model.safetensors'), '--dim', '8', '--epochs', '4'], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        const lines = r.stderr.split('\n').filter((l) => l.startsWith('training '));
+        assert.equal(lines.length, 4, r.stderr);
+        lines.forEach((line, i) => assert.match(line, new RegExp(`^training ${i + 1}/4  [\\d.]+s elapsed, ETA [\\d.]+s  [\\d.]+s/epoch$`)));
+        assert.ok(!r.stderr.includes('\r'), 'no carriage returns in a log');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+}
