@@ -22,4 +22,5 @@ EMSCRIPTEN_BINDINGS(zhixuan_session) {
       .function("recommendBatch", &RecommendBatch)
       .function("similarItems", &SimilarItems)
       .function("alsoBought", &AlsoBought);
+  emscripten::function("setI8DotKernel", &SetI8DotKernel);
 }

@@ -192,12 +192,17 @@ ZX_TIER_UNIT void ScoreI8Simd(const int8_t* rows, const int16_t* q16_permuted, c
 // < 2^31 for the largest dim, and it is what the SIMD kernel's 256-scaled even sums need (above).
 constexpr int kQueryMax = 8191;
 
+// The host's I8 kernel, when one is installed (SetI8DotKernel).
+I8DotKernel g_i8_dot_kernel = nullptr;
+
 // The query in the form the matrix's kernel wants.
 struct PreparedQuery {
   const float* f32 = nullptr;
   std::vector<float> f32_times_2_112;  // F16 with SIMD: the query scaled to meet the rows' halves
   std::vector<int16_t> q16;           // I8: the quantized query, in row order
   std::vector<int16_t> q16_permuted;  // I8 with SIMD: per 16-value chunk, the 8 even values then the 8 odd
+  std::vector<uint8_t> digits;        // I8 with a host kernel: q16 + 8192 in base 128 (see I8DotKernel)
+  const int32_t* row_sums = nullptr;  // I8 with a host kernel: the matrix's row sums
   float q_scale = 1.f;
 };
 
@@ -224,6 +229,16 @@ PreparedQuery Prepare(const ItemMatrix& items, const float* query) {
     p.q_scale = max_abs > 0.f ? max_abs / static_cast<float>(kQueryMax) : 1.f;
     p.q16.resize(d);
     for (int j = 0; j < d; ++j) p.q16[j] = static_cast<int16_t>(std::lround(query[j] / p.q_scale));
+    if (g_i8_dot_kernel != nullptr && d % 16 == 0) {
+      p.digits.resize(2 * static_cast<size_t>(d));
+      for (int j = 0; j < d; ++j) {
+        const int u = p.q16[j] + kQueryMax + 1;  // in [1, 16383]
+        const int chunk = j & ~15, lane = j & 15;
+        p.digits[2 * chunk + lane] = static_cast<uint8_t>(u >> 7);
+        p.digits[2 * chunk + 16 + lane] = static_cast<uint8_t>(u & 127);
+      }
+      p.row_sums = items.row_sums();
+    }
 #if defined(__wasm_simd128__)
     if (d % 16 == 0) {
       p.q16_permuted.resize(d);
@@ -267,6 +282,15 @@ void ScoreBlock(const ItemMatrix& items, const PreparedQuery& query, const float
     default: {
       const int8_t* rows = items.i8() + begin * d;
       const float* scales = items.scales() + begin;
+      if (!query.digits.empty()) {
+        // The host's kernel, four rows at a time; the last count % 4 rows take the portable loop.
+        const int64_t kernel_rows = count / 4 * 4;
+        g_i8_dot_kernel(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), query.row_sums + begin,
+                        scales, query.q_scale, out);
+        ScoreI8Portable(rows + kernel_rows * d, query.q16.data(), scales + kernel_rows, query.q_scale, d,
+                        count - kernel_rows, out + kernel_rows);
+        break;
+      }
 #if defined(__wasm_simd128__)
       if (d % 16 == 0) {
         // Four rows at a time; the last count % 4 rows take the portable loop (same exact sums).
@@ -387,6 +411,8 @@ int64_t BatchBlockRows(const ItemMatrix& items) {
 }
 
 }  // namespace
+
+void SetI8DotKernel(I8DotKernel kernel) { g_i8_dot_kernel = kernel; }
 
 void ScoreRows(const ItemMatrix& items, const float* query, const float* bias, int64_t begin, int64_t end,
                float* out) {

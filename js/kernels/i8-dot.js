@@ -1,0 +1,29 @@
+// Chooses the I8 scoring kernel when a core module starts: the relaxed-SIMD module where the
+// engine validates it (Chrome >= 114, Firefox >= 145, Node >= 21), else the core's own SIMD128
+// kernel (Safari today). Both give the same scores, bit for bit (SetI8DotKernel in
+// core/include/zhixuan/model/scoring.hpp), so which one runs changes the speed, never a ranking.
+import { i8DotRelaxed } from '../../dist/zhixuan-kernels.mjs';
+
+/** The kernel names `installI8Kernel` reports. */
+export const I8_KERNELS = Object.freeze({ relaxed: 'relaxed-simd', builtIn: 'simd128' });
+
+/**
+ * Puts the relaxed-SIMD kernel into the core's function table and tells the core to use it,
+ * when the engine supports relaxed SIMD (feature detection: WebAssembly.validate of the kernel
+ * itself, a few hundred bytes). Returns the name of the kernel that scores I8 models.
+ * @param {object} core the Emscripten module (its setI8DotKernel binding)
+ * @param {WebAssembly.Exports} exports the core instance's exports (its memory and table)
+ */
+export function installI8Kernel(core, exports) {
+  if (!WebAssembly.validate(i8DotRelaxed) || typeof core.setI8DotKernel !== 'function') return I8_KERNELS.builtIn;
+  // Found by type: the glue's minified export names are not part of its contract.
+  const values = Object.values(exports);
+  const memory = values.find((v) => v instanceof WebAssembly.Memory);
+  const table = values.find((v) => v instanceof WebAssembly.Table);
+  // Small enough for a synchronous compile on a page's main thread (the limit is 4 KB).
+  const kernel = new WebAssembly.Instance(new WebAssembly.Module(i8DotRelaxed), { env: { memory } });
+  const index = table.grow(1);
+  table.set(index, kernel.exports.scoreI8);
+  core.setI8DotKernel(index);
+  return I8_KERNELS.relaxed;
+}
