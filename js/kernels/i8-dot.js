@@ -25,5 +25,7 @@ export function installI8Kernel(core, exports) {
   const index = table.grow(1);
   table.set(index, kernel.exports.scoreI8);
   core.setI8DotKernel(index);
+  // bench/i8-kernels.bench.mjs switches between the two in one process: setI8DotKernel(slot or 0).
+  core.i8KernelSlot = index;
   return I8_KERNELS.relaxed;
 }
