@@ -27,7 +27,7 @@ for (let i = 0; i < rounds + 5; i++) {
   const q = gaussian(dim, 999 + i);
   const out = {};
   for (const [name, slot] of Object.entries(kernels)) {
-    core.setI8DotKernel(slot);
+    core.setI8DotKernel(slot, false);
     const c0 = cpuMs(), t0 = performance.now();
     out[name] = rec.recommend({ userVector: q, k });
     if (i >= 5) { wall[name].push(performance.now() - t0); cpu[name].push(cpuMs() - c0); }
@@ -35,7 +35,7 @@ for (let i = 0; i < rounds + 5; i++) {
   const [a, b] = Object.values(out);
   if (a.ids.join() !== b.ids.join() || a.scores.join() !== b.scores.join()) throw new Error(`query ${i}: the kernels disagree`);
 }
-core.setI8DotKernel(kernels['relaxed-simd']);
+core.setI8DotKernel(kernels['relaxed-simd'], true);
 for (const [label, table] of [['wall', wall], ['CPU', cpu]]) {
   const r = median(table['relaxed-simd']), s = median(table.simd128);
   console.log(`${label} ms: relaxed-simd ${r.toFixed(2)}, simd128 ${s.toFixed(2)} -> ${(s / r).toFixed(2)}x`);

@@ -40,4 +40,5 @@ for (const [label, table] of [['wall', times], ['CPU', cpu]]) {
   console.log(`${label} ms: ${Object.entries(med).map(([name, ms]) => `${name} ${f2(ms)}`).join(', ')}`);
   console.log(`  I8 ${f2(med[bestPeer] / med['zhixuan I8'])}x faster than ${bestPeer} (bar >= 3.5); F32 ${f2(med['zhixuan F32'] / med[bestPeer])}x the time of ${bestPeer} (bar <= 1)`);
 }
+console.log(`I8 scoring used ${(await init()).usesI8DotKernel?.() ? 'the relaxed-SIMD kernel' : "the core's SIMD128 kernel"} after the comparison of the first large queries`);
 for (const c of contenders) await c.dispose();

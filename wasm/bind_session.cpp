@@ -23,4 +23,5 @@ EMSCRIPTEN_BINDINGS(zhixuan_session) {
       .function("similarItems", &SimilarItems)
       .function("alsoBought", &AlsoBought);
   emscripten::function("setI8DotKernel", &SetI8DotKernel);
+  emscripten::function("usesI8DotKernel", &zhixuan::UsesI8DotKernel);
 }

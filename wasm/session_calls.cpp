@@ -117,9 +117,9 @@ val AlsoBought(const Session& s, int row, int k) {
   return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
 }
 
-void SetI8DotKernel(uint32_t table_index) {
+void SetI8DotKernel(uint32_t table_index, bool compare_first) {
   // In wasm a function pointer is its index in the function table.
-  zhixuan::SetI8DotKernel(reinterpret_cast<I8DotKernel>(static_cast<uintptr_t>(table_index)));
+  zhixuan::SetI8DotKernel(reinterpret_cast<I8DotKernel>(static_cast<uintptr_t>(table_index)), compare_first);
 }
 
 }  // namespace zhixuan::wasm

@@ -37,6 +37,7 @@ emscripten::val AlsoBought(const Session& s, int row, int k);
 
 // Installs the I8 dot kernel at `table_index` of the module's function table (js/kernels/ put it
 // there: the relaxed-SIMD module), for every session; 0 goes back to the built-in kernels.
-void SetI8DotKernel(uint32_t table_index);
+// compare_first: see zhixuan::SetI8DotKernel.
+void SetI8DotKernel(uint32_t table_index, bool compare_first);
 
 }  // namespace zhixuan::wasm

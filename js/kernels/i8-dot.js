@@ -24,8 +24,11 @@ export function installI8Kernel(core, exports) {
   const kernel = new WebAssembly.Instance(new WebAssembly.Module(i8DotRelaxed), { env: { memory } });
   const index = table.grow(1);
   table.set(index, kernel.exports.scoreI8);
-  core.setI8DotKernel(index);
-  // bench/i8-kernels.bench.mjs switches between the two in one process: setI8DotKernel(slot or 0).
+  // The first large queries compare it with the core's own kernel and keep the faster (an engine
+  // may have relaxed SIMD without a fast int8 dot: V8 on x86 without AVX-VNNI);
+  // core.usesI8DotKernel() says which won.
+  core.setI8DotKernel(index, true);
+  // bench/i8-kernels.bench.mjs switches between the two in one process: setI8DotKernel(slot or 0, false).
   core.i8KernelSlot = index;
   return I8_KERNELS.relaxed;
 }

@@ -49,8 +49,13 @@ std::vector<TopK> ScoreTopKBatch(const ItemMatrix& items, const float* queries, 
 // is what makes relaxed SIMD's i8 x i7 dot deterministic (x86 reads that operand unsigned).
 using I8DotKernel = void (*)(const int8_t* rows, int32_t dim, int32_t count, const uint8_t* query_digits,
                              const int32_t* row_sums, const float* scales, float query_scale, float* out);
-// Installs `kernel` for every later I8 scoring call (nullptr: back to the built-in kernels).
-void SetI8DotKernel(I8DotKernel kernel);
+// Installs `kernel` for later I8 scoring calls (nullptr: back to the built-in kernels). With
+// compare_first, the first large top-K queries (64k rows and up) alternate between it and the
+// built-in kernels, timed, and the faster is kept: the scores are the same either way, so only
+// speed depends on the choice. Without, the kernel serves every call (tests, benchmarks).
+void SetI8DotKernel(I8DotKernel kernel, bool compare_first = false);
+// Whether I8 scoring uses the installed kernel (before the comparison ends: whether one is installed).
+bool UsesI8DotKernel();
 
 // Scores are computed in one documented order on every host, so native and wasm agree
 // bit for bit: lane l of 8 accumulates products j = l (mod 8) in increasing j; then
