@@ -20,10 +20,15 @@ export function installI8Kernel(core, exports) {
   const values = Object.values(exports);
   const memory = values.find((v) => v instanceof WebAssembly.Memory);
   const table = values.find((v) => v instanceof WebAssembly.Table);
-  // Small enough for a synchronous compile on a page's main thread (the limit is 4 KB).
-  const kernel = new WebAssembly.Instance(new WebAssembly.Module(i8DotRelaxed), { env: { memory } });
-  const index = table.grow(1);
-  table.set(index, kernel.exports.scoreI8);
+  let index;
+  try {
+    // Small enough for a synchronous compile on a page's main thread (the limit is 4 KB).
+    const kernel = new WebAssembly.Instance(new WebAssembly.Module(i8DotRelaxed), { env: { memory } });
+    index = table.grow(1);
+    table.set(index, kernel.exports.scoreI8);
+  } catch {
+    return I8_KERNELS.builtIn;  // an engine that validates the module but will not run it: the core's own kernel
+  }
   // The first large queries compare it with the core's own kernel and keep the faster (an engine
   // may have relaxed SIMD without a fast int8 dot: V8 on x86 without AVX-VNNI);
   // core.usesI8DotKernel() says which won.

@@ -328,8 +328,8 @@ void ScoreBlock(const ItemMatrix& items, const PreparedQuery& query, const float
       if (!query.digits.empty()) {
         // The host's kernel, four rows at a time; the last count % 4 rows take the portable loop.
         const int64_t kernel_rows = count / 4 * 4;
-        query.host(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), query.row_sums + begin,
-                        scales, query.q_scale, out);
+        query.host(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), query.row_sums + begin, scales,
+                   query.q_scale, out);
         ScoreI8Portable(rows + kernel_rows * d, query.q16.data(), scales + kernel_rows, query.q_scale, d,
                         count - kernel_rows, out + kernel_rows);
         break;
