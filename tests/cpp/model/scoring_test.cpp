@@ -295,3 +295,35 @@ TEST_CASE("an installed I8 dot kernel gets what it needs to reproduce the built-
     REQUIRE(m.row_sums()[7] == last);
   }
 }
+
+namespace {
+// The scalar contract kernel, made slow enough that the comparison must notice.
+void SlowHostKernel(const int8_t* rows, int32_t dim, int32_t count, const uint8_t* digits, const int32_t* row_sums,
+                    const float* scales, float query_scale, float* out) {
+  for (int i = 0; i < 20; ++i) ScalarHostKernel(rows, dim, count, digits, row_sums, scales, query_scale, out);
+}
+}  // namespace
+
+TEST_CASE("with compare_first, the first large top-K queries time both kernels and keep the faster, same results throughout", "[scoring]") {
+  const int64_t n = 1 << 16;
+  const int dim = 16;
+  auto rows = RandomRows(n, dim, 17);
+  ItemMatrix m = ItemMatrix::FromF32(rows.data(), n, dim, DType::kI8);
+  std::vector<TopK> built_in;
+  for (int q = 0; q < 10; ++q) built_in.push_back(ScoreTopK(m, RandomRows(1, dim, 100 + q).data(), nullptr, 10, nullptr));
+  SetI8DotKernel(&SlowHostKernel, true);
+  REQUIRE(UsesI8DotKernel());  // installed: small queries use it while the comparison is open
+  g_host_kernel_calls = 0;
+  for (int q = 0; q < 10; ++q) {
+    const TopK top = ScoreTopK(m, RandomRows(1, dim, 100 + q).data(), nullptr, 10, nullptr);
+    REQUIRE(top.rows == built_in[q].rows);
+    REQUIRE(top.scores == built_in[q].scores);
+  }
+  REQUIRE(g_host_kernel_calls > 0);   // it took part
+  REQUIRE_FALSE(UsesI8DotKernel());  // and lost: 20x the work of the scalar loop
+  const int calls_after = g_host_kernel_calls;
+  ScoreTopK(m, RandomRows(1, dim, 7).data(), nullptr, 10, nullptr);
+  REQUIRE(g_host_kernel_calls == calls_after);
+  SetI8DotKernel(nullptr);
+  REQUIRE_FALSE(UsesI8DotKernel());
+}
