@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { bytesRead, dequantizeI8, gaussian, quantizeI8 } from './lib/data.mjs';
-import { jsLoopContender, ortContender, tfjsContender, zhixuanContender } from './lib/contenders.mjs';
+import { jsLoopContender, loadZhixuan, ortContender, tfjsContender, zhixuanContender } from './lib/contenders.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const sizes = (args.sizes ?? '10k,100k,1M').split(',').map(parseCount);
@@ -98,7 +98,8 @@ async function topTens(contender, queries) {
 
 const results = [];
 console.log(`# scoring benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`module: ${moduleDir ?? 'package dist/'}; runs ${runs} after ${warmup} warm-up; batch ${batchSize}; ms = median per query\n`);
+const i8Kernel = (await (await loadZhixuan(moduleDir)).init()).i8Kernel ?? 'simd128';  // js/kernels/i8-dot.js
+console.log(`module: ${moduleDir ?? 'package dist/'}; I8 kernel ${i8Kernel}; runs ${runs} after ${warmup} warm-up; batch ${batchSize}; ms = median per query\n`);
 
 for (const dim of dims) {
   for (const n of sizes) {

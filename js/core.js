@@ -13,6 +13,7 @@
 // recommender lives in the recommender's module, chosen at `await createRecommender()`; a room
 // that shares nothing with the model and is entered through an await of its own loads there.
 import { ZhixuanError, raiseCoreErrors } from './errors.js';
+import { installI8Kernel } from './kernels/i8-dot.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
@@ -92,18 +93,24 @@ async function compileWasm(kind, { wasmUrl, wasmBinary }) {
 }
 
 /** Runs the glue's factory on an already compiled module (its instantiateWasm hook). */
-function instantiateCore(createZhixuanCore, module) {
-  let instantiateFailed;
+async function instantiateCore(createZhixuanCore, module) {
+  let instantiateFailed, exports;
   const failure = new Promise((resolve, reject) => { instantiateFailed = reject; });
   const core = createZhixuanCore({
     instantiateWasm(imports, receiveInstance) {
-      WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module), instantiateFailed);
+      WebAssembly.instantiate(module, imports).then((instance) => {
+        exports = instance.exports;
+        receiveInstance(instance, module);
+      }, instantiateFailed);
       return {};  // the exports arrive through receiveInstance
     },
     print: () => {},
     printErr: (m) => console.warn(`zhixuan: ${m}`),
   });
-  return Promise.race([core, failure]);
+  const ready = await Promise.race([core, failure]);
+  // Which kernel scores I8 models here (js/kernels/i8-dot.js); tests and benchmarks read it.
+  ready.i8Kernel = installI8Kernel(ready, exports);
+  return ready;
 }
 
 /**

@@ -42,3 +42,11 @@ if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt n
   echo "zhixuan: npm ci" >&2
   npm ci --no-audit --no-fund >/dev/null
 fi
+
+# Node 22 from npm for the relaxed-SIMD kernel's tests (tests/js/i8-kernel.test.js) and figures:
+# Node 20 has relaxed SIMD only behind a flag, whose int8 dot gave a wrong result here. Kept out
+# of node_modules/.bin, where `npm test` would run every tier on it (better-sqlite3 is built for 20).
+if [ ! -x .cache/node22/node_modules/.bin/node ]; then
+  echo "zhixuan: npm install node@22 into .cache/node22" >&2
+  npm install --prefix .cache/node22 --no-save --no-package-lock --no-audit --no-fund node@22 >/dev/null
+fi

@@ -23,4 +23,6 @@ EMSCRIPTEN_BINDINGS(zhixuan_session) {
       .function("recommendBatch", &RecommendBatch)
       .function("similarItems", &SimilarItems)
       .function("alsoBought", &AlsoBought);
+  emscripten::function("setI8DotKernel", &SetI8DotKernel);
+  emscripten::function("usesI8DotKernel", &zhixuan::UsesI8DotKernel);
 }

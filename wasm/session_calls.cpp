@@ -5,6 +5,7 @@
 
 #include "convert.hpp"
 #include "zhixuan/model/also_bought.hpp"
+#include "zhixuan/model/scoring.hpp"
 
 namespace zhixuan::wasm {
 
@@ -122,6 +123,11 @@ val AlsoBought(const Session& s, int row, int k) {
   if (k <= 0 || k > kMaxK) return ErrorVal(InvalidArgument("k must be in 1.." + std::to_string(kMaxK)));
   auto top = zhixuan::AlsoBought(s.recommender().model(), row, k);
   return top.ok() ? TopKVal(top.value()) : ErrorVal(top.status());
+}
+
+void SetI8DotKernel(uint32_t table_index, bool compare_first) {
+  // In wasm a function pointer is its index in the function table.
+  zhixuan::SetI8DotKernel(reinterpret_cast<I8DotKernel>(static_cast<uintptr_t>(table_index)), compare_first);
 }
 
 }  // namespace zhixuan::wasm

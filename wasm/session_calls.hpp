@@ -38,4 +38,9 @@ emscripten::val RecommendBatch(Session& s, const emscripten::val& user_vectors, 
 emscripten::val SimilarItems(Session& s, int row, int k, const std::string& filter_json);
 emscripten::val AlsoBought(const Session& s, int row, int k);
 
+// Installs the I8 dot kernel at `table_index` of the module's function table (js/kernels/ put it
+// there: the relaxed-SIMD module), for every session; 0 goes back to the built-in kernels.
+// compare_first: see zhixuan::SetI8DotKernel.
+void SetI8DotKernel(uint32_t table_index, bool compare_first);
+
 }  // namespace zhixuan::wasm

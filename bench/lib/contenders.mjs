@@ -34,6 +34,10 @@ export function zhixuanEntry(moduleDir) {
   for (const f of fs.readdirSync(moduleDir).filter((name) => /^zhixuan-.*\.(mjs|wasm)$/.test(name))) {
     fs.copyFileSync(path.join(moduleDir, f), path.join(copy, 'dist', f));
   }
+  // A build from before the relaxed-SIMD kernel: the entry still imports the kernels' module
+  // (its core has no setI8DotKernel, so it keeps its own kernel).
+  const kernels = path.join(copy, 'dist', 'zhixuan-kernels.mjs');
+  if (!fs.existsSync(kernels)) fs.copyFileSync(path.join(packageDist, 'zhixuan-kernels.mjs'), kernels);
   return packageEntry(copy);
 }
 

@@ -116,11 +116,11 @@ export function itemIds(n, style = 'short') {
  *   item_gram (a real bundle does; it spares the device VᵀV); bundle format 2 (what `zhixuan
  *   train` writes: ids as a tensor) or 1 (ids in the manifest); the ids' shape (itemIds)
  */
-export function makeBundle(rows, n, dim, dtype, { withGram = false, format = 2, ids: idStyle = 'short' } = {}) {
+export function makeBundle(rows, n, dim, dtype, { withGram = false, format = 2, ids: idStyle = 'short', manifestPad = 0 } = {}) {
   const ids = itemIds(n, idStyle);
   const manifest = JSON.stringify({
     format_version: format, model_version: `bench-${n}x${dim}`, dim, ...(format === 1 ? { item_ids: ids } : {}),
-    foldin: { reg: 0.1, alpha: 4, unobserved_weight: 0.1 },
+    foldin: { reg: 0.1, alpha: 4, unobserved_weight: 0.1 }, ...(manifestPad ? { pad: 'x'.repeat(manifestPad) } : {}),
   });
   const tensors = format === 1 ? {} : { item_ids: idTensor(ids) };
   if (dtype === 'F32') {

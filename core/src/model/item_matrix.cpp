@@ -62,6 +62,21 @@ void ItemMatrix::AppendRows(const float* values, int64_t count) {
       break;
   }
   rows_ += count;
+  row_sums_ = std::make_shared<RowSums>();
+}
+
+const int32_t* ItemMatrix::row_sums() const {
+  std::call_once(row_sums_->once, [this] {
+    std::vector<int32_t>& sums = row_sums_->sums;
+    sums.resize(static_cast<size_t>(rows_));
+    const int8_t* q = i8();
+    for (int64_t r = 0; r < rows_; ++r) {
+      int32_t s = 0;
+      for (int j = 0; j < dim_; ++j) s += q[r * dim_ + j];
+      sums[r] = s;
+    }
+  });
+  return row_sums_->sums.data();
 }
 
 void ItemMatrix::RowToF32(int64_t row, float* out) const {

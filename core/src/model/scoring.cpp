@@ -1,8 +1,10 @@
 #include "zhixuan/model/scoring.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "zhixuan/base/half.hpp"
@@ -192,16 +194,61 @@ ZX_TIER_UNIT void ScoreI8Simd(const int8_t* rows, const int16_t* q16_permuted, c
 // < 2^31 for the largest dim, and it is what the SIMD kernel's 256-scaled even sums need (above).
 constexpr int kQueryMax = 8191;
 
+// The host's I8 kernel, when one is installed (SetI8DotKernel), and whether it beat the built-in
+// kernels. It is only worth it where the engine has a fast int8 dot: V8 on x86 without AVX-VNNI
+// lowers the relaxed dot to five instructions, and the two-digit kernel then ran at 0.78x the
+// SIMD128 kernel (bench/i8-kernels.bench.mjs). Both give the same scores, so the first large
+// top-K queries take them in turn, timed, and the faster one stays: a choice of speed only.
+class I8KernelChoice {
+ public:
+  void Install(I8DotKernel kernel, bool compare_first) {
+    kernel_ = kernel;
+    deciding_ = kernel != nullptr && compare_first;
+    use_kernel_ = kernel != nullptr;
+    trials_ = 0;
+    best_[0] = best_[1] = std::numeric_limits<double>::infinity();
+  }
+  bool uses_kernel() const { return use_kernel_; }
+  // The kernel a query over `rows` rows should use (null: the built-in kernels); `trial` says
+  // whether to time it for the comparison.
+  I8DotKernel ForQuery(int64_t rows, bool* trial) const {
+    *trial = deciding_ && rows >= kTrialMinRows;
+    if (*trial) return trials_ % 2 == 0 ? kernel_ : nullptr;
+    return use_kernel_ ? kernel_ : nullptr;
+  }
+  void Report(I8DotKernel used, double seconds) {
+    double& best = best_[used != nullptr ? 1 : 0];
+    best = std::min(best, seconds);
+    if (++trials_ < 2 * kTrialsEach) return;
+    deciding_ = false;
+    use_kernel_ = best_[1] < best_[0];
+  }
+
+ private:
+  // Queries this large take milliseconds: a timer's resolution (and a page's coarse clock) is far below.
+  static constexpr int64_t kTrialMinRows = 1 << 16;
+  static constexpr int kTrialsEach = 4;  // the first of each warms up (V8 tiers hot code up meanwhile)
+  I8DotKernel kernel_ = nullptr;
+  bool deciding_ = false;
+  bool use_kernel_ = false;
+  int trials_ = 0;
+  double best_[2] = {0, 0};  // built-in, host: the fastest query of each
+};
+I8KernelChoice g_i8_kernel;
+
 // The query in the form the matrix's kernel wants.
 struct PreparedQuery {
   const float* f32 = nullptr;
   std::vector<float> f32_times_2_112;  // F16 with SIMD: the query scaled to meet the rows' halves
   std::vector<int16_t> q16;           // I8: the quantized query, in row order
   std::vector<int16_t> q16_permuted;  // I8 with SIMD: per 16-value chunk, the 8 even values then the 8 odd
+  I8DotKernel host = nullptr;         // I8: the host's kernel, when this query uses it
+  std::vector<uint8_t> digits;        // I8 with a host kernel: q16 + 8192 in base 128 (see I8DotKernel)
+  const int32_t* row_sums = nullptr;  // I8 with a host kernel: the matrix's row sums
   float q_scale = 1.f;
 };
 
-PreparedQuery Prepare(const ItemMatrix& items, const float* query) {
+PreparedQuery Prepare(const ItemMatrix& items, const float* query, I8DotKernel host = nullptr) {
   PreparedQuery p;
   p.f32 = query;
 #if defined(__wasm_simd128__)
@@ -224,6 +271,17 @@ PreparedQuery Prepare(const ItemMatrix& items, const float* query) {
     p.q_scale = max_abs > 0.f ? max_abs / static_cast<float>(kQueryMax) : 1.f;
     p.q16.resize(d);
     for (int j = 0; j < d; ++j) p.q16[j] = static_cast<int16_t>(std::lround(query[j] / p.q_scale));
+    if (host != nullptr && d % 16 == 0) {
+      p.host = host;
+      p.digits.resize(2 * static_cast<size_t>(d));
+      for (int j = 0; j < d; ++j) {
+        const int u = p.q16[j] + kQueryMax + 1;  // in [1, 16383]
+        const int chunk = j & ~15, lane = j & 15;
+        p.digits[2 * chunk + lane] = static_cast<uint8_t>(u >> 7);
+        p.digits[2 * chunk + 16 + lane] = static_cast<uint8_t>(u & 127);
+      }
+      p.row_sums = items.row_sums();
+    }
 #if defined(__wasm_simd128__)
     if (d % 16 == 0) {
       p.q16_permuted.resize(d);
@@ -267,6 +325,15 @@ void ScoreBlock(const ItemMatrix& items, const PreparedQuery& query, const float
     default: {
       const int8_t* rows = items.i8() + begin * d;
       const float* scales = items.scales() + begin;
+      if (!query.digits.empty()) {
+        // The host's kernel, four rows at a time; the last count % 4 rows take the portable loop.
+        const int64_t kernel_rows = count / 4 * 4;
+        query.host(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), query.row_sums + begin, scales,
+                   query.q_scale, out);
+        ScoreI8Portable(rows + kernel_rows * d, query.q16.data(), scales + kernel_rows, query.q_scale, d,
+                        count - kernel_rows, out + kernel_rows);
+        break;
+      }
 #if defined(__wasm_simd128__)
       if (d % 16 == 0) {
         // Four rows at a time; the last count % 4 rows take the portable loop (same exact sums).
@@ -388,17 +455,24 @@ int64_t BatchBlockRows(const ItemMatrix& items) {
 
 }  // namespace
 
+void SetI8DotKernel(I8DotKernel kernel, bool compare_first) { g_i8_kernel.Install(kernel, compare_first); }
+
+bool UsesI8DotKernel() { return g_i8_kernel.uses_kernel(); }
+
 void ScoreRows(const ItemMatrix& items, const float* query, const float* bias, int64_t begin, int64_t end,
                float* out) {
   if (end <= begin) return;
-  ScoreBlock(items, Prepare(items, query), bias, begin, end, out);
+  bool trial = false;
+  ScoreBlock(items, Prepare(items, query, g_i8_kernel.ForQuery(0, &trial)), bias, begin, end, out);
 }
 
 void ScoreRowsBatch(const ItemMatrix& items, const float* queries, int query_count, const float* bias, float* out) {
   const int64_t n = items.rows();
   std::vector<PreparedQuery> prepared;
   prepared.reserve(query_count);
-  for (int q = 0; q < query_count; ++q) prepared.push_back(Prepare(items, queries + static_cast<size_t>(q) * items.dim()));
+  bool trial = false;
+  const I8DotKernel host = g_i8_kernel.ForQuery(0, &trial);
+  for (int q = 0; q < query_count; ++q) prepared.push_back(Prepare(items, queries + static_cast<size_t>(q) * items.dim(), host));
   const int64_t block = BatchBlockRows(items);
   for (int64_t begin = 0; begin < n; begin += block) {
     const int64_t end = std::min(n, begin + block);
@@ -417,7 +491,10 @@ TopK SelectTopK(const float* scores, int64_t n, int k, const uint8_t* allowed) {
 TopK ScoreTopK(const ItemMatrix& items, const float* query, const float* bias, int k, const uint8_t* allowed) {
   const int64_t n = items.rows();
   if (k <= 0 || n <= 0) return TopK();
-  const PreparedQuery prepared = Prepare(items, query);
+  bool trial = false;
+  const I8DotKernel host = items.dtype() == DType::kI8 ? g_i8_kernel.ForQuery(n, &trial) : nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  const PreparedQuery prepared = Prepare(items, query, host);
   TopKCollector top(k, n);
   alignas(16) float scores[kBlockRows];
   for (int64_t begin = 0; begin < n; begin += kBlockRows) {
@@ -425,6 +502,7 @@ TopK ScoreTopK(const ItemMatrix& items, const float* query, const float* bias, i
     ScoreBlock(items, prepared, bias, begin, end, scores);
     top.Offer(scores, begin, end - begin, allowed);
   }
+  if (trial) g_i8_kernel.Report(host, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return top.Finish();
 }
 
@@ -437,8 +515,10 @@ std::vector<TopK> ScoreTopKBatch(const ItemMatrix& items, const float* queries, 
   std::vector<TopKCollector> tops;
   prepared.reserve(query_count);
   tops.reserve(query_count);
+  bool trial = false;
+  const I8DotKernel host = g_i8_kernel.ForQuery(0, &trial);
   for (int q = 0; q < query_count; ++q) {
-    prepared.push_back(Prepare(items, queries + static_cast<size_t>(q) * items.dim()));
+    prepared.push_back(Prepare(items, queries + static_cast<size_t>(q) * items.dim(), host));
     tops.emplace_back(k, n);
   }
   const int64_t block = BatchBlockRows(items);

@@ -235,3 +235,95 @@ TEST_CASE("batched top-K equals one fused query at a time", "[scoring]") {
     }
   }
 }
+
+namespace {
+int g_host_kernel_calls = 0;
+
+// The I8DotKernel contract in scalar code, as the relaxed-SIMD module computes it: two dots
+// against the query's base-128 digits and the offset taken back through the row sums, in
+// wrapping uint32 arithmetic (what i32x4 lanes do).
+void ScalarHostKernel(const int8_t* rows, int32_t dim, int32_t count, const uint8_t* digits, const int32_t* row_sums,
+                      const float* scales, float query_scale, float* out) {
+  ++g_host_kernel_calls;
+  for (int32_t r = 0; r < count; ++r) {
+    uint32_t hi = 0, lo = 0;
+    for (int32_t j = 0; j < dim; ++j) {
+      const int chunk = j & ~15, lane = j & 15;
+      hi += static_cast<uint32_t>(rows[r * dim + j] * digits[2 * chunk + lane]);
+      lo += static_cast<uint32_t>(rows[r * dim + j] * digits[2 * chunk + 16 + lane]);
+    }
+    const uint32_t acc = hi * 128u + lo - static_cast<uint32_t>(row_sums[r]) * 8192u;
+    out[r] = static_cast<float>(static_cast<int32_t>(acc)) * (scales[r] * query_scale);
+  }
+}
+}  // namespace
+
+TEST_CASE("an installed I8 dot kernel gets what it needs to reproduce the built-in scores bit for bit", "[scoring][quantization]") {
+  // dim 1024 at the extremes: 128 * sum(row * hi) passes 2^31, so only wrapping sums come out right.
+  for (int dim : {16, 64, 208, 1024}) {
+    const int64_t n = 263;  // a ragged tail of 3 rows after the kernel's groups of four
+    auto rows = RandomRows(n, dim, 7 + dim);
+    auto query = RandomRows(1, dim, 70 + dim);
+    if (dim == 1024) {
+      for (int j = 0; j < dim; ++j) query[j] = (j % 3 == 0) ? -2.f : 2.f;
+      for (int64_t r = 0; r < n; ++r)
+        for (int j = 0; j < dim; ++j) rows[r * dim + j] = ((j % 3 == 0) == (r % 2 == 0) ? -0.5f : 0.5f);
+    }
+    ItemMatrix m = ItemMatrix::FromF32(rows.data(), n, dim, DType::kI8);
+    std::vector<float> built_in(n), hosted(n);
+    ScoreRows(m, query.data(), nullptr, 0, n, built_in.data());
+    const TopK top_built_in = ScoreTopK(m, query.data(), nullptr, 10, nullptr);
+    g_host_kernel_calls = 0;
+    SetI8DotKernel(&ScalarHostKernel);
+    ScoreRows(m, query.data(), nullptr, 0, n, hosted.data());
+    const TopK top_hosted = ScoreTopK(m, query.data(), nullptr, 10, nullptr);
+    SetI8DotKernel(nullptr);
+    INFO("dim " << dim);
+    REQUIRE(g_host_kernel_calls > 0);
+    for (int64_t r = 0; r < n; ++r) REQUIRE(hosted[r] == built_in[r]);
+    REQUIRE(top_hosted.rows == top_built_in.rows);
+    REQUIRE(top_hosted.scores == top_built_in.scores);
+  }
+  SECTION("row sums follow appended rows") {
+    auto rows = RandomRows(8, 16, 5);
+    ItemMatrix m = ItemMatrix::FromF32(rows.data(), 4, 16, DType::kI8);
+    const int32_t first = m.row_sums()[0];
+    m.AppendRows(rows.data() + 4 * 16, 4);
+    REQUIRE(m.row_sums()[0] == first);
+    int32_t last = 0;
+    for (int j = 0; j < 16; ++j) last += m.i8()[7 * 16 + j];
+    REQUIRE(m.row_sums()[7] == last);
+  }
+}
+
+namespace {
+// The scalar contract kernel, made slow enough that the comparison must notice.
+void SlowHostKernel(const int8_t* rows, int32_t dim, int32_t count, const uint8_t* digits, const int32_t* row_sums,
+                    const float* scales, float query_scale, float* out) {
+  for (int i = 0; i < 20; ++i) ScalarHostKernel(rows, dim, count, digits, row_sums, scales, query_scale, out);
+}
+}  // namespace
+
+TEST_CASE("with compare_first, the first large top-K queries time both kernels and keep the faster, same results throughout", "[scoring]") {
+  const int64_t n = 1 << 16;
+  const int dim = 16;
+  auto rows = RandomRows(n, dim, 17);
+  ItemMatrix m = ItemMatrix::FromF32(rows.data(), n, dim, DType::kI8);
+  std::vector<TopK> built_in;
+  for (int q = 0; q < 10; ++q) built_in.push_back(ScoreTopK(m, RandomRows(1, dim, 100 + q).data(), nullptr, 10, nullptr));
+  SetI8DotKernel(&SlowHostKernel, true);
+  REQUIRE(UsesI8DotKernel());  // installed: small queries use it while the comparison is open
+  g_host_kernel_calls = 0;
+  for (int q = 0; q < 10; ++q) {
+    const TopK top = ScoreTopK(m, RandomRows(1, dim, 100 + q).data(), nullptr, 10, nullptr);
+    REQUIRE(top.rows == built_in[q].rows);
+    REQUIRE(top.scores == built_in[q].scores);
+  }
+  REQUIRE(g_host_kernel_calls > 0);   // it took part
+  REQUIRE_FALSE(UsesI8DotKernel());  // and lost: 20x the work of the scalar loop
+  const int calls_after = g_host_kernel_calls;
+  ScoreTopK(m, RandomRows(1, dim, 7).data(), nullptr, 10, nullptr);
+  REQUIRE(g_host_kernel_calls == calls_after);
+  SetI8DotKernel(nullptr);
+  REQUIRE_FALSE(UsesI8DotKernel());
+}

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "zhixuan/model/safetensors.hpp"
@@ -25,6 +26,9 @@ class ItemMatrix {
   const uint16_t* f16() const { return view_ ? static_cast<const uint16_t*>(view_) : f16_.data(); }
   const int8_t* i8() const { return view_ ? static_cast<const int8_t*>(view_) : i8_.data(); }
   const float* scales() const { return scales_view_ ? scales_view_ : scales_.data(); }
+  // I8 only: the sum of each row's int8 values, computed on first use (an installed I8 dot
+  // kernel needs them; see SetI8DotKernel in scoring.hpp) and dropped when rows are appended.
+  const int32_t* row_sums() const;
 
   // Dequantized copy of one row.
   void RowToF32(int64_t row, float* out) const;
@@ -53,6 +57,12 @@ class ItemMatrix {
   std::shared_ptr<const uint8_t> backing_;
   const void* view_ = nullptr;
   const float* scales_view_ = nullptr;
+  struct RowSums {
+    std::once_flag once;
+    std::vector<int32_t> sums;
+  };
+  // Shared by copies until AppendRows replaces it: the rows it sums are the same until then.
+  mutable std::shared_ptr<RowSums> row_sums_ = std::make_shared<RowSums>();
   void CopyOutView();
 };
 

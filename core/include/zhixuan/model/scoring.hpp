@@ -37,6 +37,26 @@ TopK ScoreTopK(const ItemMatrix& items, const float* query, const float* bias, i
 std::vector<TopK> ScoreTopKBatch(const ItemMatrix& items, const float* queries, int query_count, const float* bias,
                                  int k, const uint8_t* allowed);
 
+// An I8 dot kernel supplied by the host, for engines with faster integer dot products than
+// the built-in kernels use (the wasm page installs its relaxed-SIMD module here; js/kernels/).
+// It must write exactly the built-in scores: for each of `count` rows (a multiple of 4; dim a
+// multiple of 16) out[r] = float(acc_r) * (scales[r] * query_scale), where
+//   acc_r = 128 * sum_j row[j] * hi[j] + sum_j row[j] * lo[j] - 8192 * row_sums[r]
+// (int32, wrapping: the true sum_j row[j] * q[j] fits, so the wrapped result is exact) and the
+// query's integers q[j] in [-8191, 8191] (below) are split as q[j] + 8192 = 128 * hi[j] + lo[j]
+// with hi, lo in [0, 127]. query_digits holds them per 16-value chunk c: bytes [32c, 32c + 16)
+// are hi of values 16c..16c+15, the next 16 bytes their lo. Keeping both digits in [0, 127]
+// is what makes relaxed SIMD's i8 x i7 dot deterministic (x86 reads that operand unsigned).
+using I8DotKernel = void (*)(const int8_t* rows, int32_t dim, int32_t count, const uint8_t* query_digits,
+                             const int32_t* row_sums, const float* scales, float query_scale, float* out);
+// Installs `kernel` for later I8 scoring calls (nullptr: back to the built-in kernels). With
+// compare_first, the first large top-K queries (64k rows and up) alternate between it and the
+// built-in kernels, timed, and the faster is kept: the scores are the same either way, so only
+// speed depends on the choice. Without, the kernel serves every call (tests, benchmarks).
+void SetI8DotKernel(I8DotKernel kernel, bool compare_first = false);
+// Whether I8 scoring uses the installed kernel (before the comparison ends: whether one is installed).
+bool UsesI8DotKernel();
+
 // Scores are computed in one documented order on every host, so native and wasm agree
 // bit for bit: lane l of 8 accumulates products j = l (mod 8) in increasing j; then
 // s_l = acc_l + acc_{l+4} and dot = (s_0 + s_2) + (s_1 + s_3); products past the last
