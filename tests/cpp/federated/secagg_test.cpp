@@ -190,47 +190,6 @@ TEST_CASE("t - 1 Shamir shares are uniform whatever the secret", "[secagg][shami
   }
 }
 
-TEST_CASE("the discrete Gaussian sampler has the right distribution", "[secagg][dgauss]") {
-  SECTION("sigma^2 = 1: frequencies of -3..3 match exp(-x^2/2) / Z") {
-    CryptoRandom random(Key(5));
-    const int draws = 100000;
-    std::map<int64_t, int> counts;
-    for (int i = 0; i < draws; ++i) counts[SampleDiscreteGaussian(1, random)]++;
-    double z = 0;
-    for (int x = -40; x <= 40; ++x) z += std::exp(-x * x / 2.0);
-    double chi = 0;
-    for (int x = -3; x <= 3; ++x) {
-      const double expected = draws * std::exp(-x * x / 2.0) / z;
-      chi += (counts[x] - expected) * (counts[x] - expected) / expected;
-    }
-    CHECK(chi < 24.3);  // 7 bins, 0.1% critical value of chi-square(6) is 22.5; a little slack
-  }
-  SECTION("sigma^2 = 900: mean 0, variance 900") {
-    CryptoRandom random(Key(6));
-    const int draws = 40000;
-    double sum = 0, sq = 0;
-    for (int i = 0; i < draws; ++i) {
-      const double x = static_cast<double>(SampleDiscreteGaussian(900, random));
-      sum += x;
-      sq += x * x;
-    }
-    const double mean = sum / draws;
-    CHECK(std::abs(mean) < 4 * 30 / std::sqrt(draws));
-    CHECK(sq / draws == Approx(900).epsilon(0.04));
-  }
-  SECTION("the same seed gives the same draws, another seed others") {
-    CryptoRandom a(Key(7)), b(Key(7)), c(Key(8));
-    std::vector<int64_t> xa, xb, xc;
-    for (int i = 0; i < 64; ++i) {
-      xa.push_back(SampleDiscreteGaussian(10000, a));
-      xb.push_back(SampleDiscreteGaussian(10000, b));
-      xc.push_back(SampleDiscreteGaussian(10000, c));
-    }
-    CHECK(xa == xb);
-    CHECK(xa != xc);
-  }
-}
-
 TEST_CASE("the randomized Hadamard rotation is inverted exactly by the server", "[secagg][encode]") {
   const SecAggParams p = Params(1000, 10, 6);
   auto layout = SecAggLayoutFor(p);
