@@ -72,7 +72,7 @@ typedef uint32_t U32x4 __attribute__((vector_size(16)));
 typedef uint8_t U8x16 __attribute__((vector_size(16)));
 
 template <int n>
-inline U32x4 RotlV(U32x4 v) {
+__attribute__((always_inline)) inline U32x4 RotlV(U32x4 v) {
 #if defined(__wasm_simd128__) || defined(__SSSE3__)
   // Whole-byte rotations are one byte shuffle (i8x16.shuffle, pshufb) instead of shift, shift, or.
   if (n == 16) {
@@ -87,29 +87,32 @@ inline U32x4 RotlV(U32x4 v) {
   return (v << n) | (v >> (32 - n));
 }
 
+// Forced inline: a quarter round left as a call (wasm-opt and LTO left it one) keeps the 16 state
+// vectors in linear memory instead of locals, and the four lanes were slower than one.
+__attribute__((always_inline)) inline void QuarterV(U32x4& a, U32x4& b, U32x4& c, U32x4& d) {
+  a += b; d ^= a; d = RotlV<16>(d);
+  c += d; b ^= c; b = RotlV<12>(b);
+  a += b; d ^= a; d = RotlV<8>(d);
+  c += d; b ^= c; b = RotlV<7>(b);
+}
+
 // Four consecutive blocks from `state`, one block per lane, then transposed so that out[4 b + g]
 // holds words 4g..4g+3 of block b: the 64 words in stream order, as four-word vectors.
-inline void FourBlocks(const std::array<uint32_t, 16>& state, U32x4 out[16]) {
+__attribute__((always_inline)) inline void FourBlocks(const std::array<uint32_t, 16>& state, U32x4 out[16]) {
   U32x4 x[16];
   for (int i = 0; i < 16; ++i) x[i] = U32x4{state[i], state[i], state[i], state[i]};
   x[12] += U32x4{0, 1, 2, 3};
   U32x4 start[16];
   for (int i = 0; i < 16; ++i) start[i] = x[i];
-  auto quarter = [&x](int a, int b, int c, int d) {
-    x[a] += x[b]; x[d] ^= x[a]; x[d] = RotlV<16>(x[d]);
-    x[c] += x[d]; x[b] ^= x[c]; x[b] = RotlV<12>(x[b]);
-    x[a] += x[b]; x[d] ^= x[a]; x[d] = RotlV<8>(x[d]);
-    x[c] += x[d]; x[b] ^= x[c]; x[b] = RotlV<7>(x[b]);
-  };
   for (int round = 0; round < 10; ++round) {
-    quarter(0, 4, 8, 12);
-    quarter(1, 5, 9, 13);
-    quarter(2, 6, 10, 14);
-    quarter(3, 7, 11, 15);
-    quarter(0, 5, 10, 15);
-    quarter(1, 6, 11, 12);
-    quarter(2, 7, 8, 13);
-    quarter(3, 4, 9, 14);
+    QuarterV(x[0], x[4], x[8], x[12]);
+    QuarterV(x[1], x[5], x[9], x[13]);
+    QuarterV(x[2], x[6], x[10], x[14]);
+    QuarterV(x[3], x[7], x[11], x[15]);
+    QuarterV(x[0], x[5], x[10], x[15]);
+    QuarterV(x[1], x[6], x[11], x[12]);
+    QuarterV(x[2], x[7], x[8], x[13]);
+    QuarterV(x[3], x[4], x[9], x[14]);
   }
   for (int g = 0; g < 4; ++g) {
     const U32x4 a = x[4 * g] + start[4 * g], b = x[4 * g + 1] + start[4 * g + 1];

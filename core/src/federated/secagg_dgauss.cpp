@@ -37,6 +37,17 @@ uint64_t RandomBits::Take(int n) {
   return r;
 }
 
+bool RandomBits::Bit() {
+  if (left_ == 0) {
+    reservoir_ = source_.NextU64();
+    left_ = 64;
+  }
+  const bool bit = reservoir_ & 1;
+  reservoir_ >>= 1;
+  --left_;
+  return bit;
+}
+
 uint64_t RandomBits::Below(uint64_t bound) {
   if (bound <= 1) return 0;
   const int n = BitLength(bound - 1);
@@ -61,11 +72,20 @@ DiscreteGaussianSampler::DiscreteGaussianSampler(uint64_t sigma_squared, CryptoR
   denominator_fits_64_ = (denominator_ >> 64) == 0;
 }
 
+// U < n/d for U uniform in [0, 1), comparing U's random binary digits with those of n/d (long
+// division by subtraction: no overflow, no division) until they differ: 2 digits on average,
+// where a uniform draw below d took the bit length of d and a rejection.
 template <typename U>
 bool DiscreteGaussianSampler::Bernoulli(U numerator, U denominator) {
   if (numerator >= denominator) return true;
   if (numerator == 0) return false;
-  return bits_.Below(denominator) < numerator;
+  U n = numerator;
+  for (;;) {
+    const bool digit = n >= denominator - n;  // the next binary digit of n/d: is 2n >= d?
+    n = digit ? n - (denominator - n) : n + n;
+    const bool random = bits_.Bit();
+    if (random != digit) return digit;  // U's digit below p's: U < p
+  }
 }
 
 // gamma = n/d in [0, 1]: K = 1, 2, ... while Bernoulli(gamma / K); the result is K odd.

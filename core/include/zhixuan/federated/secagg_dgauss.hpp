@@ -4,9 +4,10 @@
 // 32 bytes from the host's cryptographic source. The variance is an integer sigma^2 (grid units):
 // secure aggregation rounds each device's share of the noise variance up, never down.
 //
-// Cheap in wasm without giving up exactness: every uniform draw takes exactly as many random bits
-// as its bound's bit length from a bit reservoir and rejects what falls beyond the bound (no
-// modulo, no multiply-shift), Bernoulli(gamma / K) is drawn as Bernoulli(1 / K) AND
+// Cheap in wasm without giving up exactness: random bits come from a reservoir, none discarded;
+// a uniform draw takes as many as its bound's bit length and rejects what falls beyond the bound
+// (no modulo, no multiply-shift); Bernoulli(n/d) compares random binary digits with those of n/d
+// (2 bits on average, no division); Bernoulli(gamma / K) is drawn as Bernoulli(1 / K) AND
 // Bernoulli(gamma) (independent, so the product is exact and d K never overflows), and the
 // arithmetic stays in 64 bits whenever 2 sigma^2 t^2 and the candidate's (|y| t - sigma^2)^2 fit;
 // only the rare rest takes the 128-bit path (library calls in wasm).
@@ -26,6 +27,7 @@ class RandomBits {
  public:
   explicit RandomBits(CryptoRandom& source) : source_(source) {}
   uint64_t Take(int n);  // 1..64 bits
+  bool Bit();
   // Uniform in [0, bound), bound >= 1: bit-length draws, rejected beyond the bound.
   uint64_t Below(uint64_t bound);
   unsigned __int128 Below(unsigned __int128 bound);
