@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { fromB64url, importPrivate, importPublic, publicKeyBytes, sharedSecret } from '../federated/secagg-crypto.js';
 import { degreeFor, neighbourhoods } from '../federated/secagg-graph.js';
 import { SecAggStore } from './secagg-store.js';
-import { UnmaskWorker } from './secagg-unmask-worker.js';
+import { usableWorker } from './secagg-unmask-worker.js';
 import { ZhixuanError } from '../errors.js';
 
 export const SECURE_DEFAULTS = Object.freeze({
@@ -445,7 +445,7 @@ export class SecureAggregation {
       };
       // The mask streams run in a worker thread, one input at a time, so the server keeps
       // answering while it unmasks (js/server/secagg-unmask-worker.js).
-      const stream = this.unmasker ??= new UnmaskWorker();
+      const stream = this.unmasker = usableWorker(this.unmasker);
       try {
         await stream.open(row.params);
         for (const idx of this.store.maskedSenders(id)) await stream.addMasked(this.store.maskedOf(id, idx), collect('self_shares', idx));

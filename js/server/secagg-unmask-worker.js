@@ -52,6 +52,11 @@ export class UnmaskWorker {
   close() { return this.worker.terminate(); }
 }
 
+/** `current` while it works, else a new worker (one that exited or crashed stays failed). */
+export function usableWorker(current) {
+  return current && !current.failure ? current : new UnmaskWorker();
+}
+
 if (!isMainThread && workerData?.role === ROLE) {
   const corePromise = loadCore();
   let stream = null;
