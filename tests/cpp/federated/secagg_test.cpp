@@ -119,6 +119,27 @@ TEST_CASE("ChaCha20 matches RFC 8439", "[secagg][crypto]") {
   }
 }
 
+TEST_CASE("mask streams added in one chunked pass are each stream's keystream word by word", "[secagg][crypto]") {
+  // 33 four-block steps cross the 8 KiB chunk; 7 more words take the single-block tail.
+  const size_t length = 64 * 161 + 7;
+  std::vector<uint32_t> acc(length), expected(length);
+  for (size_t i = 0; i < length; ++i) acc[i] = expected[i] = static_cast<uint32_t>(i * 2654435761u);
+  const std::vector<MaskStream> streams = {{Key(1), false}, {Key(2), true}, {Key(3), false}};
+  for (const MaskStream& s : streams) {
+    ChaCha20 stream(s.key, std::array<uint8_t, 12>{'z', 'x', '-', 'm', 'a', 's', 'k', 0, 0, 0, 0, 0});
+    uint32_t words[16];
+    for (size_t i = 0; i < length; ++i) {
+      if (i % 16 == 0) stream.NextBlockWords(words);
+      expected[i] = s.subtract ? expected[i] - words[i % 16] : expected[i] + words[i % 16];
+    }
+  }
+  auto one_by_one = acc;
+  AddMaskStreams(acc, streams);
+  CHECK(acc == expected);
+  for (const MaskStream& s : streams) AddMaskStream(one_by_one, s.key, s.subtract);
+  CHECK(one_by_one == expected);
+}
+
 TEST_CASE("Shamir shares rebuild the secret from any t of them", "[secagg][shamir]") {
   ShamirSecret secret{};
   for (size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<uint8_t>(0xff - i * 5);
