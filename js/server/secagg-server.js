@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { fromB64url, importPrivate, importPublic, publicKeyBytes, sharedSecret } from '../federated/secagg-crypto.js';
 import { degreeFor, neighbourhoods } from '../federated/secagg-graph.js';
 import { SecAggStore } from './secagg-store.js';
+import { usableWorker } from './secagg-unmask-worker.js';
 import { ZhixuanError } from '../errors.js';
 
 export const SECURE_DEFAULTS = Object.freeze({
@@ -112,7 +113,10 @@ export class SecureAggregation {
     setImmediate(() => this._maybeAdvance('restart'));
   }
 
-  close() { clearTimeout(this.timer); }
+  close() {
+    clearTimeout(this.timer);
+    this.unmasker?.close();
+  }
 
   publicRound() {
     const row = this.row;
@@ -468,21 +472,23 @@ export class SecureAggregation {
           throw new Error(`device ${of}'s ${kind}: ${error.message}`);
         }
       };
-      const stream = new this.core.SecAggStream();
+      // The mask streams run in a worker thread, one input at a time, so the server keeps
+      // answering while it unmasks (js/server/secagg-unmask-worker.js).
+      const stream = this.unmasker = usableWorker(this.unmasker);
       try {
-        // The core's calls throw ZhixuanError (js/server/core.js: raiseCoreErrors).
-        stream.open(row.params);
-        for (const m of this.store.maskedEach(id)) stream.addMasked(m.bytes, collect('self_shares', m.idx));
+        await stream.open(row.params);
+        for (const idx of this.store.maskedSenders(id)) await stream.addMasked(this.store.maskedOf(id, idx), collect('self_shares', idx));
         const alive = new Set(survivors);
         for (const v of dropped) {
           const key = await importPrivate(this.o.curve, collect('key_shares', v), fromB64url(members.get(v).mask_pk));
           for (const u of graph.get(v)) {
-            if (alive.has(u)) stream.addCorrection(u, v, await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk)));
+            if (alive.has(u)) await stream.addCorrection(u, v, await sharedSecret(this.o.curve, key, fromB64url(members.get(u).mask_pk)));
           }
         }
-        sum = stream.finish();
-      } finally {
-        stream.delete();
+        sum = await stream.finish();
+      } catch (error) {
+        await stream.discard().catch(() => {});
+        throw error;
       }
     } catch (error) {
       return this._abort(id, `unmasking failed: ${error.message}`);

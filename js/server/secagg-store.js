@@ -70,7 +70,7 @@ export class SecAggStore {
   addMasked(id, idx, bytes) { this.sql('INSERT INTO secagg_masked (round_id, idx, bytes) VALUES (?, ?, ?)').run(id, idx, bytes); }
   maskedSenders(id) { return this.sql('SELECT idx FROM secagg_masked WHERE round_id = ? ORDER BY idx').all(id).map((r) => r.idx); }
   /** One stored masked input at a time (the unmasking streams them: 900 inputs are ~0.7 GB). */
-  maskedEach(id) { return this.sql('SELECT idx, bytes FROM secagg_masked WHERE round_id = ? ORDER BY idx').iterate(id); }
+  maskedOf(id, idx) { return this.sql('SELECT bytes FROM secagg_masked WHERE round_id = ? AND idx = ?').get(id, idx).bytes; }
 
   hasUnmask(id, from) { return !!this.sql('SELECT 1 FROM secagg_unmask WHERE round_id = ? AND from_idx = ?').get(id, from); }
   addUnmask(id, from, body) { this.sql('INSERT INTO secagg_unmask (round_id, from_idx, body) VALUES (?, ?, ?)').run(id, from, body); }

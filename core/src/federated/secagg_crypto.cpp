@@ -65,37 +65,87 @@ void ChaCha20::NextBlockWords(uint32_t out[16]) {
   ++state_[12];  // a stream is never longer than 2^32 blocks (256 GiB): masks are far shorter
 }
 
-// Four blocks in the lanes of 4 x u32 vectors (GCC/Clang vector extensions: SSE2 natively,
-// SIMD128 in wasm with -msimd128, scalar code elsewhere), the state words as rows.
-void ChaCha20::NextBlocksWords(uint32_t out[16 * kWideBlocks]) {
-  static_assert(kWideBlocks == 4, "one lane per block");
-  typedef uint32_t U32x4 __attribute__((vector_size(16)));
+namespace {
+
+// GCC/Clang vector extensions: SIMD128 in wasm with -msimd128, SSE natively, scalar elsewhere.
+typedef uint32_t U32x4 __attribute__((vector_size(16)));
+typedef uint8_t U8x16 __attribute__((vector_size(16)));
+
+template <int n>
+__attribute__((always_inline)) inline U32x4 RotlV(U32x4 v) {
+#if defined(__wasm_simd128__) || defined(__SSSE3__)
+  // Whole-byte rotations are one byte shuffle (i8x16.shuffle, pshufb) instead of shift, shift, or.
+  if (n == 16) {
+    const U8x16 b = (U8x16)v;
+    return (U32x4)__builtin_shufflevector(b, b, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  }
+  if (n == 8) {
+    const U8x16 b = (U8x16)v;
+    return (U32x4)__builtin_shufflevector(b, b, 3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14);
+  }
+#endif
+  return (v << n) | (v >> (32 - n));
+}
+
+// Forced inline: a quarter round left as a call (wasm-opt and LTO left it one) keeps the 16 state
+// vectors in linear memory instead of locals, and the four lanes were slower than one.
+__attribute__((always_inline)) inline void QuarterV(U32x4& a, U32x4& b, U32x4& c, U32x4& d) {
+  a += b; d ^= a; d = RotlV<16>(d);
+  c += d; b ^= c; b = RotlV<12>(b);
+  a += b; d ^= a; d = RotlV<8>(d);
+  c += d; b ^= c; b = RotlV<7>(b);
+}
+
+// Four consecutive blocks from `state`, one block per lane, then transposed so that out[4 b + g]
+// holds words 4g..4g+3 of block b: the 64 words in stream order, as four-word vectors.
+__attribute__((always_inline)) inline void FourBlocks(const std::array<uint32_t, 16>& state, U32x4 out[16]) {
   U32x4 x[16];
-  for (int i = 0; i < 16; ++i) x[i] = U32x4{state_[i], state_[i], state_[i], state_[i]};
+  for (int i = 0; i < 16; ++i) x[i] = U32x4{state[i], state[i], state[i], state[i]};
   x[12] += U32x4{0, 1, 2, 3};
   U32x4 start[16];
   for (int i = 0; i < 16; ++i) start[i] = x[i];
-  auto quarter = [&x](int a, int b, int c, int d) {
-    x[a] += x[b]; x[d] ^= x[a]; x[d] = (x[d] << 16) | (x[d] >> 16);
-    x[c] += x[d]; x[b] ^= x[c]; x[b] = (x[b] << 12) | (x[b] >> 20);
-    x[a] += x[b]; x[d] ^= x[a]; x[d] = (x[d] << 8) | (x[d] >> 24);
-    x[c] += x[d]; x[b] ^= x[c]; x[b] = (x[b] << 7) | (x[b] >> 25);
-  };
   for (int round = 0; round < 10; ++round) {
-    quarter(0, 4, 8, 12);
-    quarter(1, 5, 9, 13);
-    quarter(2, 6, 10, 14);
-    quarter(3, 7, 11, 15);
-    quarter(0, 5, 10, 15);
-    quarter(1, 6, 11, 12);
-    quarter(2, 7, 8, 13);
-    quarter(3, 4, 9, 14);
+    QuarterV(x[0], x[4], x[8], x[12]);
+    QuarterV(x[1], x[5], x[9], x[13]);
+    QuarterV(x[2], x[6], x[10], x[14]);
+    QuarterV(x[3], x[7], x[11], x[15]);
+    QuarterV(x[0], x[5], x[10], x[15]);
+    QuarterV(x[1], x[6], x[11], x[12]);
+    QuarterV(x[2], x[7], x[8], x[13]);
+    QuarterV(x[3], x[4], x[9], x[14]);
   }
-  for (int i = 0; i < 16; ++i) {
-    const U32x4 v = x[i] + start[i];
-    for (int l = 0; l < 4; ++l) out[16 * l + i] = v[l];
+  for (int g = 0; g < 4; ++g) {
+    const U32x4 a = x[4 * g] + start[4 * g], b = x[4 * g + 1] + start[4 * g + 1];
+    const U32x4 c = x[4 * g + 2] + start[4 * g + 2], d = x[4 * g + 3] + start[4 * g + 3];
+    const U32x4 ab_lo = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab_hi = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+    const U32x4 cd_lo = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd_hi = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+    out[g] = __builtin_shufflevector(ab_lo, cd_lo, 0, 1, 4, 5);
+    out[4 + g] = __builtin_shufflevector(ab_lo, cd_lo, 2, 3, 6, 7);
+    out[8 + g] = __builtin_shufflevector(ab_hi, cd_hi, 0, 1, 4, 5);
+    out[12 + g] = __builtin_shufflevector(ab_hi, cd_hi, 2, 3, 6, 7);
   }
+}
+
+}  // namespace
+
+void ChaCha20::NextBlocksWords(uint32_t out[16 * kWideBlocks]) {
+  static_assert(kWideBlocks == 4, "one lane per block");
+  U32x4 v[16];
+  FourBlocks(state_, v);
+  std::memcpy(out, v, sizeof v);
   state_[12] += kWideBlocks;
+}
+
+void ChaCha20::AddBlocksWords(uint32_t* acc, bool subtract) {
+  U32x4 v[16];
+  FourBlocks(state_, v);
+  state_[12] += kWideBlocks;
+  for (int i = 0; i < 16; ++i) {
+    U32x4 a;
+    std::memcpy(&a, acc + 4 * i, sizeof a);
+    a = subtract ? a - v[i] : a + v[i];
+    std::memcpy(acc + 4 * i, &a, sizeof a);
+  }
 }
 
 void ChaCha20::NextBlock(uint8_t out[64]) {
@@ -156,16 +206,6 @@ uint64_t CryptoRandom::Uniform(uint64_t bound) {
     }
   }
   return static_cast<uint64_t>(m >> 64);
-}
-
-unsigned __int128 CryptoRandom::Uniform128(unsigned __int128 bound) {
-  if (bound <= 1) return 0;
-  if ((bound >> 64) == 0) return Uniform(static_cast<uint64_t>(bound));
-  const unsigned __int128 limit = (-bound) % bound;
-  for (;;) {
-    const unsigned __int128 r = (static_cast<unsigned __int128>(NextU64()) << 64) | NextU64();
-    if (r >= limit) return r % bound;
-  }
 }
 
 }  // namespace zhixuan

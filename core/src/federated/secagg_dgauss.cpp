@@ -7,24 +7,6 @@ namespace {
 
 using u128 = unsigned __int128;
 
-bool Bernoulli(u128 numerator, u128 denominator, CryptoRandom& random) {
-  return random.Uniform128(denominator) < numerator;
-}
-
-// gamma = n/d in [0, 1]: K = 1, 2, ... while Bernoulli(gamma / K); the result is K odd.
-bool BernoulliExpAtMostOne(u128 n, u128 d, CryptoRandom& random) {
-  uint64_t k = 1;
-  for (;;) {
-    // d k must not overflow 128 bits: d < 2^96 with k < 2^32 cannot (the cheap test; a 128-bit
-    // division is a library call in wasm); K beyond 2^32 has probability below 1/(2^32)!.
-    if (k >= (uint64_t{1} << 32)) break;
-    if ((d >> 96) != 0 && d > (~u128{0}) / k) break;
-    if (!Bernoulli(n, d * k, random)) break;
-    ++k;
-  }
-  return (k & 1) == 1;
-}
-
 uint64_t IntegerSqrt(uint64_t v) {
   uint64_t r = static_cast<uint64_t>(std::sqrt(static_cast<double>(v)));
   while (r * r > v) --r;
@@ -32,39 +14,135 @@ uint64_t IntegerSqrt(uint64_t v) {
   return r;
 }
 
+// Bits needed to write v (0 for 0).
+int BitLength(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
+int BitLength(u128 v) { return (v >> 64) != 0 ? 64 + BitLength(static_cast<uint64_t>(v >> 64)) : BitLength(static_cast<uint64_t>(v)); }
+
 }  // namespace
 
-bool BernoulliExp(u128 numerator, u128 denominator, CryptoRandom& random) {
-  // exp(-gamma) = exp(-1)^floor(gamma) * exp(-frac(gamma)); stop at the first failure.
-  while (numerator > denominator) {
-    if (!BernoulliExpAtMostOne(1, 1, random)) return false;
-    numerator -= denominator;
+uint64_t RandomBits::Take(int n) {
+  if (n <= left_) {
+    const uint64_t r = n == 64 ? reservoir_ : reservoir_ & ((uint64_t{1} << n) - 1);
+    reservoir_ = n == 64 ? 0 : reservoir_ >> n;
+    left_ -= n;
+    return r;
   }
-  return BernoulliExpAtMostOne(numerator, denominator, random);
+  // The reservoir's last bits are the low ones of the draw, a fresh 64-bit word gives the rest.
+  const int have = left_;
+  uint64_t r = reservoir_;
+  reservoir_ = source_.NextU64();
+  left_ = 64;
+  const int need = n - have;
+  r |= Take(need) << have;
+  return r;
 }
 
-int64_t SampleDiscreteLaplace(uint64_t t, CryptoRandom& random) {
+bool RandomBits::Bit() {
+  if (left_ == 0) {
+    reservoir_ = source_.NextU64();
+    left_ = 64;
+  }
+  const bool bit = reservoir_ & 1;
+  reservoir_ >>= 1;
+  --left_;
+  return bit;
+}
+
+uint64_t RandomBits::Below(uint64_t bound) {
+  if (bound <= 1) return 0;
+  const int n = BitLength(bound - 1);
   for (;;) {
-    const uint64_t u = random.Uniform(t);
-    if (!BernoulliExp(u, t, random)) continue;
+    const uint64_t r = Take(n);
+    if (r < bound) return r;
+  }
+}
+
+u128 RandomBits::Below(u128 bound) {
+  if ((bound >> 64) == 0) return Below(static_cast<uint64_t>(bound));
+  const int n = BitLength(bound - 1);
+  for (;;) {
+    const u128 r = static_cast<u128>(Take(64)) | (static_cast<u128>(Take(n - 64)) << 64);
+    if (r < bound) return r;
+  }
+}
+
+DiscreteGaussianSampler::DiscreteGaussianSampler(uint64_t sigma_squared, CryptoRandom& random)
+    : bits_(random), sigma_squared_(sigma_squared), t_(IntegerSqrt(sigma_squared) + 1) {
+  denominator_ = static_cast<u128>(2) * sigma_squared_ * t_ * t_;
+  denominator_fits_64_ = (denominator_ >> 64) == 0;
+}
+
+// U < n/d for U uniform in [0, 1), comparing U's random binary digits with those of n/d (long
+// division by subtraction: no overflow, no division) until they differ: 2 digits on average,
+// where a uniform draw below d took the bit length of d and a rejection.
+template <typename U>
+bool DiscreteGaussianSampler::Bernoulli(U numerator, U denominator) {
+  if (numerator >= denominator) return true;
+  if (numerator == 0) return false;
+  U n = numerator;
+  for (;;) {
+    const bool digit = n >= denominator - n;  // the next binary digit of n/d: is 2n >= d?
+    n = digit ? n - (denominator - n) : n + n;
+    const bool random = bits_.Bit();
+    if (random != digit) return digit;  // U's digit below p's: U < p
+  }
+}
+
+// gamma = n/d in [0, 1]: K = 1, 2, ... while Bernoulli(gamma / K); the result is K odd.
+// Bernoulli(gamma / K) = Bernoulli(1 / K) AND Bernoulli(gamma), the cheap one first.
+template <typename U>
+bool DiscreteGaussianSampler::BernoulliExpAtMostOne(U n, U d) {
+  uint64_t k = 1;
+  while (Bernoulli<uint64_t>(1, k) && Bernoulli<U>(n, d)) ++k;
+  return (k & 1) == 1;
+}
+
+bool DiscreteGaussianSampler::BernoulliExp(u128 numerator, u128 denominator) {
+  // exp(-gamma) = exp(-1)^floor(gamma) * exp(-frac(gamma)); stop at the first failure.
+  u128 whole, rest;
+  if ((numerator >> 64) == 0 && (denominator >> 64) == 0) {
+    whole = static_cast<uint64_t>(numerator) / static_cast<uint64_t>(denominator);
+    rest = static_cast<uint64_t>(numerator) % static_cast<uint64_t>(denominator);
+  } else {
+    whole = numerator / denominator;
+    rest = numerator % denominator;
+  }
+  for (u128 i = 0; i < whole; ++i)
+    if (!BernoulliExpAtMostOne<uint64_t>(1, 1)) return false;
+  if ((denominator >> 64) == 0) return BernoulliExpAtMostOne<uint64_t>(static_cast<uint64_t>(rest), static_cast<uint64_t>(denominator));
+  return BernoulliExpAtMostOne<u128>(rest, denominator);
+}
+
+int64_t DiscreteGaussianSampler::NextLaplace() {
+  for (;;) {
+    const uint64_t u = bits_.Below(t_);
+    if (!BernoulliExpAtMostOne<uint64_t>(u, t_)) continue;
     uint64_t v = 0;
-    while (BernoulliExp(1, 1, random)) ++v;
-    const uint64_t x = u + t * v;
-    const bool negative = random.Uniform(2) == 1;
+    while (BernoulliExpAtMostOne<uint64_t>(1, 1)) ++v;
+    const uint64_t x = u + t_ * v;
+    const bool negative = bits_.Take(1) == 1;
     if (negative && x == 0) continue;
     return negative ? -static_cast<int64_t>(x) : static_cast<int64_t>(x);
   }
 }
 
-int64_t SampleDiscreteGaussian(uint64_t sigma_squared, CryptoRandom& random) {
-  const uint64_t t = IntegerSqrt(sigma_squared) + 1;
+int64_t DiscreteGaussianSampler::Next() {
   for (;;) {
-    const int64_t y = SampleDiscreteLaplace(t, random);
-    const u128 magnitude = static_cast<u128>(y < 0 ? -y : y) * t;
-    if (magnitude >> 62) continue;  // gamma beyond 2^60: acceptance probability 0 to any precision
-    const u128 diff = magnitude > sigma_squared ? magnitude - sigma_squared : sigma_squared - magnitude;
+    const int64_t y = NextLaplace();
+    const uint64_t abs_y = static_cast<uint64_t>(y < 0 ? -y : y);
     // gamma = (|y| - sigma^2/t)^2 / (2 sigma^2) = (|y| t - sigma^2)^2 / (2 sigma^2 t^2)
-    if (BernoulliExp(diff * diff, static_cast<u128>(2) * sigma_squared * t * t, random)) return y;
+    if (denominator_fits_64_ && abs_y < (uint64_t{1} << 32) && t_ < (uint64_t{1} << 31)) {
+      const uint64_t magnitude = abs_y * t_;  // < 2^63
+      const uint64_t diff = magnitude > sigma_squared_ ? magnitude - sigma_squared_ : sigma_squared_ - magnitude;
+      if (diff < (uint64_t{1} << 32)) {
+        if (BernoulliExp(diff * diff, denominator_)) return y;
+        continue;
+      }
+    }
+    const u128 magnitude = static_cast<u128>(abs_y) * t_;
+    if (magnitude >> 62) continue;  // gamma beyond 2^60: acceptance probability 0 to any precision
+    const u128 diff = magnitude > sigma_squared_ ? magnitude - sigma_squared_ : sigma_squared_ - magnitude;
+    if (BernoulliExp(diff * diff, denominator_)) return y;
   }
 }
 

@@ -135,11 +135,11 @@ StatusOr<std::vector<uint32_t>> SecAggQuantize(const std::vector<float>& values,
   if (!fits) return Status(StatusCode::kInternal, "secure aggregation: conditional rounding did not meet its bound");
   const uint32_t mask = CoordMask(layout->bits);
   std::vector<uint32_t> out(layout->padded);
-  for (size_t i = 0; i < rounded.size(); ++i) {
-    int64_t v = rounded[i];
-    if (params.noise_variance > 0) v += SampleDiscreteGaussian(params.noise_variance, random);
-    out[i] = static_cast<uint32_t>(static_cast<uint64_t>(v)) & mask;
+  if (params.noise_variance > 0) {
+    DiscreteGaussianSampler noise(params.noise_variance, random);
+    for (size_t i = 0; i < rounded.size(); ++i) rounded[i] += noise.Next();
   }
+  for (size_t i = 0; i < rounded.size(); ++i) out[i] = static_cast<uint32_t>(static_cast<uint64_t>(rounded[i])) & mask;
   return out;
 }
 
@@ -158,27 +158,32 @@ SecAggKey MaskStreamKey(const SecAggKey& secret, MaskKind kind, uint64_t round_i
   return key;
 }
 
+void AddMaskStreams(std::vector<uint32_t>& acc, const std::vector<MaskStream>& streams) {
+  static const std::array<uint8_t, 12> kNonce{'z', 'x', '-', 'm', 'a', 's', 'k', 0, 0, 0, 0, 0};
+  std::vector<ChaCha20> chacha;
+  chacha.reserve(streams.size());
+  for (const MaskStream& s : streams) chacha.emplace_back(s.key, kNonce);
+  // Chunk by chunk, every stream into the chunk while it is in L1: one pass over the vector.
+  constexpr size_t kWide = 16 * ChaCha20::kWideBlocks;
+  constexpr size_t kChunk = 32 * kWide;  // 8 KiB
+  const size_t whole = acc.size() / kWide * kWide;
+  for (size_t start = 0; start < whole; start += kChunk) {
+    const size_t end = std::min(whole, start + kChunk);
+    for (size_t s = 0; s < streams.size(); ++s)
+      for (size_t i = start; i < end; i += kWide) chacha[s].AddBlocksWords(acc.data() + i, streams[s].subtract);
+  }
+  for (size_t s = 0; s < streams.size(); ++s) {
+    uint32_t words[16];
+    for (size_t i = whole; i < acc.size(); i += 16) {
+      chacha[s].NextBlockWords(words);
+      const size_t n = std::min<size_t>(16, acc.size() - i);
+      for (size_t j = 0; j < n; ++j) acc[i + j] = streams[s].subtract ? acc[i + j] - words[j] : acc[i + j] + words[j];
+    }
+  }
+}
+
 void AddMaskStream(std::vector<uint32_t>& acc, const SecAggKey& stream_key, bool subtract) {
-  ChaCha20 stream(stream_key, std::array<uint8_t, 12>{'z', 'x', '-', 'm', 'a', 's', 'k', 0, 0, 0, 0, 0});
-  constexpr size_t kWords = 16 * ChaCha20::kWideBlocks;
-  uint32_t words[kWords];
-  size_t i = 0;
-  for (; i + kWords <= acc.size(); i += kWords) {
-    stream.NextBlocksWords(words);
-    uint32_t* a = acc.data() + i;
-    if (subtract)
-      for (size_t j = 0; j < kWords; ++j) a[j] -= words[j];
-    else
-      for (size_t j = 0; j < kWords; ++j) a[j] += words[j];
-  }
-  for (; i < acc.size(); i += 16) {
-    stream.NextBlockWords(words);
-    const size_t n = std::min<size_t>(16, acc.size() - i);
-    if (subtract)
-      for (size_t j = 0; j < n; ++j) acc[i + j] -= words[j];
-    else
-      for (size_t j = 0; j < n; ++j) acc[i + j] += words[j];
-  }
+  AddMaskStreams(acc, {MaskStream{stream_key, subtract}});
 }
 
 std::vector<uint8_t> PackMaskedInput(uint64_t round_id, uint32_t sender, uint32_t bits, const std::vector<uint32_t>& coords) {
@@ -243,11 +248,12 @@ StatusOr<std::vector<uint8_t>> SecAggMaskedInput(const std::vector<float>& value
   if (sender == 0) return InvalidArgument("secure aggregation: sender index must be >= 1");
   auto coords = SecAggQuantize(values, params, noise_seed);
   if (!coords.ok()) return coords.status();
-  AddMaskStream(*coords, MaskStreamKey(self_seed, MaskKind::kSelf, params.round_id, sender, 0), false);
+  std::vector<MaskStream> streams{{MaskStreamKey(self_seed, MaskKind::kSelf, params.round_id, sender, 0), false}};
   for (const PairSecret& pair : pairs) {
     if (pair.peer == sender || pair.peer == 0) return InvalidArgument("secure aggregation: a pair names the sender itself or index 0");
-    AddMaskStream(*coords, MaskStreamKey(pair.secret, MaskKind::kPair, params.round_id, sender, pair.peer), sender > pair.peer);
+    streams.push_back({MaskStreamKey(pair.secret, MaskKind::kPair, params.round_id, sender, pair.peer), sender > pair.peer});
   }
+  AddMaskStreams(*coords, streams);
   return PackMaskedInput(params.round_id, sender, layout->bits, *coords);
 }
 

@@ -32,6 +32,9 @@ class ChaCha20 {
   // in wasm): the mask streams are most of a device's and the server's secure-aggregation time.
   static constexpr int kWideBlocks = 4;
   void NextBlocksWords(uint32_t out[16 * kWideBlocks]);
+  // acc[i] += (or -=) the next four blocks' words, i < 64, mod 2^32: the mask is added as it is
+  // generated, straight from the vector registers.
+  void AddBlocksWords(uint32_t* acc, bool subtract);
   // XORs the keystream into data (encryption == decryption), continuing from the current block.
   void Xor(uint8_t* data, size_t size);
 
@@ -48,7 +51,6 @@ class CryptoRandom {
   uint64_t NextU64();
   // Uniform in [0, bound) (bound >= 1) by rejection, no modulo bias.
   uint64_t Uniform(uint64_t bound);
-  unsigned __int128 Uniform128(unsigned __int128 bound);
 
  private:
   // Refilled four blocks at a time: the noise sampler draws a dozen words a coordinate, and the

@@ -83,6 +83,12 @@ enum class MaskKind : uint8_t { kSelf = 1, kPair = 2 };
 SecAggKey MaskStreamKey(const SecAggKey& secret, MaskKind kind, uint64_t round_id, uint32_t u, uint32_t v);
 // acc[i] += (or -=) the stream's i-th u32 (mod 2^32; reduce to k bits at the end).
 void AddMaskStream(std::vector<uint32_t>& acc, const SecAggKey& stream_key, bool subtract);
+// Several streams in one pass over acc (the device's self mask and all its pairs).
+struct MaskStream {
+  SecAggKey key{};
+  bool subtract = false;
+};
+void AddMaskStreams(std::vector<uint32_t>& acc, const std::vector<MaskStream>& streams);
 
 std::vector<uint8_t> PackMaskedInput(uint64_t round_id, uint32_t sender, uint32_t bits, const std::vector<uint32_t>& coords);
 // Strict: magic, version, round, k and count must be the round's, length exact (kMalformedPayload).
