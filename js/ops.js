@@ -10,7 +10,6 @@
 //   - as the fallback when no cohort forms (one device, a server without secure metrics rounds):
 //     noised locally (`sendLocalDp`) and posted alone.
 import { ZhixuanError } from './errors.js';
-import { sendSecureMetrics } from './federated/secagg-metrics.js';
 import { assistValues, slotsValues } from './metrics-extras.js';
 
 export { Slots } from './slots.js';  // rec.slots: the slot bandits, part of the ops room
@@ -287,6 +286,9 @@ export class Experiments {
       const report = this.report(day);
       if (aggregation !== 'local') {
         const extras = this._extraValues(assistant, slots);
+        // Loaded here, at send()'s await: the secure-aggregation client is a chunk of its own that
+        // a page fetches only when it first takes part in a round (README, rooms loaded when used).
+        const { sendSecureMetrics } = await import('./federated/secagg-metrics.js');
         const result = await sendSecureMetrics({
           core: this._rec._core, federated, server, report, file: JSON.parse(this._fileText), extraValues: extras.values, fetch: fetchImpl, policy, dropAfter: _dropAfter,
         });

@@ -7,8 +7,8 @@ import { createRecommender, ZhixuanError } from 'zhixuan';
 const shipped = readdirSync('node_modules/zhixuan/dist').sort();
 assert.deepEqual(shipped, ['zhixuan-assist.mjs', 'zhixuan-assist.wasm', 'zhixuan-cli.cjs', 'zhixuan-cli.wasm',
   'zhixuan-core-lean.mjs', 'zhixuan-core-lean.wasm', 'zhixuan-core-profile.mjs', 'zhixuan-core-profile.wasm',
-  'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-server.mjs', 'zhixuan-server.wasm'],
-  'the package ships exactly the page modules (lean, profile, full, assistant), the server module, the CLI for Node and their wasm');
+  'zhixuan-core.mjs', 'zhixuan-core.wasm', 'zhixuan-kernels.mjs', 'zhixuan-server.mjs', 'zhixuan-server.wasm'],
+  'the package ships exactly the page modules (lean, profile, full, assistant), the relaxed-SIMD kernels, the server module, the CLI for Node and their wasm');
 // The API is the bundle (esm/): one module a page loads at once, one chunk per part loaded on demand.
 assert.ok(import.meta.resolve('zhixuan').endsWith('/node_modules/zhixuan/esm/index.js'), import.meta.resolve('zhixuan'));
 assert.deepEqual(readdirSync('node_modules/zhixuan/esm').sort(),
