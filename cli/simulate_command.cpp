@@ -47,17 +47,6 @@ double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-StatusOr<Metrics> EvaluateModel(const Model& model, const EvalSplit& split) {
-  const std::vector<uint8_t> bytes = SaveModel(model);  // through the shipped bytes
-  auto loaded = LoadModel(bytes.data(), bytes.size());
-  if (!loaded.ok()) return loaded.status();
-  auto rec = Recommender::Create(std::move(loaded).value(), std::nullopt);
-  if (!rec.ok()) return rec.status();
-  auto rankings = RecommenderRankings(**rec, split, kTopK);
-  if (!rankings.ok()) return rankings.status();
-  return Evaluate(*rankings, split.target);
-}
-
 SparseMatrix RowsOf(const SparseMatrix& m, const std::vector<int32_t>& rows) {
   std::vector<int32_t> r, c;
   std::vector<float> v;
@@ -361,7 +350,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
   outcome.seconds = Since(start);
   outcome.update_ms = 1e3 * update_seconds / std::max<int64_t>(1, updates);
   outcome.payload_bytes = static_cast<double>(payload_bytes) / std::max<int64_t>(1, updates);
-  auto metrics = EvaluateModel(model, split);
+  auto metrics = EvaluateShippedModel(model, split, kTopK);
   if (!metrics.ok()) return metrics.status();
   outcome.metrics = *metrics;
   if (outcome.noise_mode != "none" && sigma > 0) {
@@ -437,7 +426,7 @@ Status Run(const std::vector<std::string>& argv) {
   if (!central.ok()) return central.status();
   auto central_model = MakeModel(split->train.items.ids(), central->item_factors.data(), params->dim, DType::kF32, params->foldin, "central");
   if (!central_model.ok()) return central_model.status();
-  auto central_metrics = EvaluateModel(*central_model, *split);
+  auto central_metrics = EvaluateShippedModel(*central_model, *split, kTopK);
   if (!central_metrics.ok()) return central_metrics.status();
 
   std::vector<int32_t> order(users);
@@ -459,7 +448,7 @@ Status Run(const std::vector<std::string>& argv) {
   }
   auto model = MakeModel(split->train.items.ids(), start_rows.data(), params->dim, DType::kF32, params->foldin, "sim-start");
   if (!model.ok()) return model.status();
-  auto start_metrics = EvaluateModel(*model, *split);
+  auto start_metrics = EvaluateShippedModel(*model, *split, kTopK);
   if (!start_metrics.ok()) return start_metrics.status();
   std::printf("references (%.1f s): central iALS on all %d users NDCG@100 %.4f; start model on %d users NDCG@100 %.4f\n",
               Since(start), users, central_metrics->ndcg100, central_users, start_metrics->ndcg100);

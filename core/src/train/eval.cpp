@@ -164,6 +164,17 @@ Rankings PopularityRankings(const EvalSplit& split, int k) {
   return out;
 }
 
+StatusOr<Metrics> EvaluateShippedModel(const Model& model, const EvalSplit& split, int k) {
+  const std::vector<uint8_t> bytes = SaveModel(model);
+  auto loaded = LoadModel(bytes.data(), bytes.size());
+  if (!loaded.ok()) return loaded.status();
+  auto rec = Recommender::Create(std::move(loaded).value(), std::nullopt);
+  if (!rec.ok()) return rec.status();
+  auto rankings = RecommenderRankings(**rec, split, k);
+  if (!rankings.ok()) return rankings.status();
+  return Evaluate(*rankings, split.target);
+}
+
 StatusOr<Rankings> RecommenderRankings(const Recommender& rec, const EvalSplit& split, int k) {
   std::vector<int32_t> split_item_of_row(static_cast<size_t>(rec.item_count()), -1);
   std::vector<int32_t> row_of_split_item(static_cast<size_t>(split.train.items.size()), -1);

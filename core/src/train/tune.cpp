@@ -143,14 +143,7 @@ TrainParams Perturb(const Candidate& parent, const Shape& s, std::mt19937& rng) 
 StatusOr<Metrics> ScoreOnDevice(const EvalSplit& cut, const std::vector<float>& items, const TrainParams& params, DType dtype) {
   auto made = MakeModel(cut.train.items.ids(), items.data(), params.dim, dtype, params.foldin, "tune");
   if (!made.ok()) return made.status();
-  const std::vector<uint8_t> bytes = SaveModel(*made);
-  auto loaded = LoadModel(bytes.data(), bytes.size());
-  if (!loaded.ok()) return loaded.status();
-  auto rec = Recommender::Create(std::move(loaded).value(), std::nullopt);
-  if (!rec.ok()) return rec.status();
-  auto rankings = RecommenderRankings(**rec, cut, kTopK);
-  if (!rankings.ok()) return rankings.status();
-  return Evaluate(*rankings, cut.target);
+  return EvaluateShippedModel(*made, cut, kTopK);
 }
 
 // Cost of a run in units of nnz * d^2 per epoch (the user and item solves) plus d^3 per row.

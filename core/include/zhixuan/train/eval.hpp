@@ -58,4 +58,8 @@ Rankings PopularityRankings(const EvalSplit& split, int k);
 // skipped), Recommender::FoldIn, then Recommender::Recommend with the history excluded.
 StatusOr<Rankings> RecommenderRankings(const Recommender& rec, const EvalSplit& split, int k);
 
+// A model as a device meets it: saved to bundle bytes, loaded, then RecommenderRankings at k and
+// Evaluate against the split's targets.
+StatusOr<Metrics> EvaluateShippedModel(const Model& model, const EvalSplit& split, int k);
+
 }  // namespace zhixuan
