@@ -18,8 +18,9 @@ import { ZhixuanError } from '../errors.js';
 import { failure, serverUrl } from './transport.js';
 import { degreeFor, neighbourhoods } from './secagg-graph.js';
 import {
-  b64url, fromB64url, generateKeyPair, openShare, preferredCurve, privateScalar, randomBytes, sealShare, sharedSecret, supportsCurve,
+  b64url, fromB64url, generateKeyPair, preferredCurve, privateScalar, randomBytes, supportsCurve,
 } from './secagg-crypto.js';
+import { PeerCrypto } from './secagg-peers.js';
 
 export const SHARE_BYTES = 45;
 /** Defaults of the device's policy (documented in README: Secure aggregation). */
@@ -111,6 +112,8 @@ function shareIndex(share) {
  * whether the ledger affords it ({affordable, reason}), `charge(effectiveNoiseMultiplier)` charges it
  * just before the masked input leaves. `dropAfter` (tests only) stops after that stage as a dropout.
  * `base` is the rounds' URL prefix: 'v1/secagg' (model rounds) or 'v1/secagg-metrics' (metrics).
+ * `token`: the client token, or a function that resolves it (registering the device), called only
+ * once the declared round passes the device's checks.
  * Resolves {status: 'completed'|'declined'|'aborted'|'dropped', ...}.
  */
 export async function runSecureRound(options) {
@@ -138,7 +141,8 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const curve = declared.curve;
   if (!(await supportsCurve(curve))) return decline('unsupported-curve', { curve, host: await preferredCurve().catch(() => null) });
 
-  const channel = new Channel(server, roundId, token, fetchImpl, base);
+  // Only a device that takes part registers: `token` may be a function that registers on first use.
+  const channel = new Channel(server, roundId, typeof token === 'function' ? await token() : token, fetchImpl, base);
   const deadline = Date.now() + p.maxWaitMs;
   const waitOptions = { pollMs: p.pollMs, deadline };
 
@@ -176,6 +180,12 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const affordable = chargeable(layout.effectiveNoiseMultiplier);
   if (!affordable.affordable) return decline('privacy-budget', affordable);
 
+  const byIndex = new Map(members.map((m) => [m.index, m]));
+  // The ECDH agreements with every neighbour start now, side by side (secagg-peers.js).
+  const peerCrypto = new PeerCrypto({
+    curve, roundId, index, encPrivate: encPair.privateKey, maskPrivate: maskPair.privateKey,
+    peers: mine.map((v) => ({ index: v, encPublic: fromB64url(byIndex.get(v).enc_pk), maskPublic: fromB64url(byIndex.get(v).mask_pk) })),
+  });
   const selfSeed = randomBytes(32);
   const keyScalar = await privateScalar(maskPair.privateKey);
   const holders = [index, ...mine].sort((a, b) => a - b);
@@ -183,22 +193,20 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   const seedShares = core.secaggShamirSplit(selfSeed, xs, tk, randomBytes(32)).shares;
   const keyShares = core.secaggShamirSplit(keyScalar, xs, tk, randomBytes(32)).shares;
   const own = {};
-  const sealed = [];
-  const byIndex = new Map(members.map((m) => [m.index, m]));
+  const outbound = [];
   for (let i = 0; i < holders.length; i++) {
-    const peer = byIndex.get(holders[i]);
     const seedShare = seedShares.subarray(i * SHARE_BYTES, (i + 1) * SHARE_BYTES);
     const keyShare = keyShares.subarray(i * SHARE_BYTES, (i + 1) * SHARE_BYTES);
-    if (peer.index === index) {
+    if (holders[i] === index) {
       own.seed = seedShare.slice();
       continue;  // the own key share is never sent anywhere
     }
     const plaintext = new Uint8Array(2 * SHARE_BYTES);
     plaintext.set(seedShare);
     plaintext.set(keyShare, SHARE_BYTES);
-    const ciphertext = await sealShare({ curve, privateKey: encPair.privateKey, peerPublicRaw: fromB64url(peer.enc_pk), roundId, from: index, to: peer.index, plaintext });
-    sealed.push({ to: peer.index, ciphertext: b64url(ciphertext) });
+    outbound.push({ to: holders[i], plaintext });
   }
+  const sealed = (await peerCrypto.seal(outbound)).map(({ to, ciphertext }) => ({ to, ciphertext: b64url(ciphertext) }));
   await channel.post('shares', { shares: sealed }, waitOptions);
   if (dropAfter === 'share') return { status: 'dropped', round: roundId, index };
 
@@ -207,20 +215,22 @@ async function secureRound({ core, server, token, round, maskedInput, chargeable
   if (state.stage !== 'masked') return { status: state.stage === 'aborted' ? 'aborted' : 'dropped', reason: state.reason ?? 'missed-stage', round: roundId };
   if (!Array.isArray(state.inbox)) return { status: 'dropped', reason: 'shares-not-accepted-in-time', round: roundId };
   const received = new Map();
-  for (const { from, ciphertext } of state.inbox) {
-    const peer = byIndex.get(from);
-    if (!peer || !neighbours.has(from) || received.has(from)) throw new ZhixuanError('SERVER_MISBEHAVED', `shares relayed from a non-neighbour or twice (device ${from})`);
-    const plaintext = await openShare({ curve, privateKey: encPair.privateKey, peerPublicRaw: fromB64url(peer.enc_pk), roundId, from, to: index, ciphertext: fromB64url(ciphertext) });
+  for (const { from } of state.inbox) {
+    if (!byIndex.has(from) || !neighbours.has(from) || received.has(from)) throw new ZhixuanError('SERVER_MISBEHAVED', `shares relayed from a non-neighbour or twice (device ${from})`);
+    received.set(from, null);
+  }
+  const opened = await peerCrypto.open(state.inbox.map(({ from, ciphertext }) => ({ from, ciphertext: fromB64url(ciphertext) })));
+  state.inbox.forEach(({ from }, i) => {
+    const plaintext = opened[i];
     if (plaintext.byteLength !== 2 * SHARE_BYTES) throw new ZhixuanError('MALFORMED_MESSAGE', `device ${from} sent shares of the wrong size`);
     const seed = plaintext.slice(0, SHARE_BYTES);
     const key = plaintext.slice(SHARE_BYTES);
     if (shareIndex(seed) !== index || shareIndex(key) !== index) throw new ZhixuanError('MALFORMED_MESSAGE', `device ${from} sent shares for another index`);
     received.set(from, { seed, key });
-  }
+  });
   if (received.size + 1 < tk) return { status: 'aborted', reason: 'too-few-shared', round: roundId };
   const peers = [...received.keys()].sort((a, b) => a - b);
-  const secrets = new Uint8Array(32 * peers.length);
-  for (let i = 0; i < peers.length; i++) secrets.set(await sharedSecret(curve, maskPair.privateKey, fromB64url(byIndex.get(peers[i]).mask_pk)), 32 * i);
+  const secrets = await peerCrypto.secrets(peers);
   const masked = maskedInput(params, index, Uint32Array.from(peers), secrets, selfSeed);
   if (!(masked instanceof Uint8Array) || masked.byteLength !== layout.maskedBytes) throw new ZhixuanError('INTERNAL', 'the masked input has the wrong size');
   charge(layout.effectiveNoiseMultiplier);  // from here on the masked input may leave the device

@@ -109,7 +109,12 @@ function associatedData(roundId, from, to) {
   return ad;
 }
 
-async function shareKey(curve, privateKey, peerPublicRaw, roundId) {
+/**
+ * The AES-GCM key two devices seal their shares under, the same in both directions (ECDH is
+ * symmetric and the HKDF info names no direction; the associated data does): one ECDH per
+ * neighbour serves for sealing to it and for opening what it sent.
+ */
+export async function shareKey(curve, privateKey, peerPublicRaw, roundId) {
   const secret = await sharedSecret(curve, privateKey, peerPublicRaw);
   const base = await subtle().importKey('raw', secret, 'HKDF', false, ['deriveKey']);
   const salt = new Uint8Array(8);
@@ -117,22 +122,25 @@ async function shareKey(curve, privateKey, peerPublicRaw, roundId) {
   return subtle().deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: SHARE_INFO }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
-/** iv (12) || AES-GCM(plaintext) for the device `to`; associated data binds round, from, to. */
-export async function sealShare({ curve, privateKey, peerPublicRaw, roundId, from, to, plaintext }) {
-  const key = await shareKey(curve, privateKey, peerPublicRaw, roundId);
-  const iv = randomBytes(12);
-  const sealed = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: associatedData(roundId, from, to) }, key, plaintext));
+/**
+ * iv (12) || AES-GCM(plaintext) for the device `to`; associated data binds round, from, to.
+ * `key`: the pair's shareKey when the caller has it, else derived here from the ECDH keys.
+ */
+export async function sealShare({ key, curve, privateKey, peerPublicRaw, roundId, from, to, plaintext }) {
+  const aes = key ?? await shareKey(curve, privateKey, peerPublicRaw, roundId);
+  const iv = randomBytes(12);  // random: a pair's key seals one message each way
+  const sealed = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: associatedData(roundId, from, to) }, aes, plaintext));
   const out = new Uint8Array(12 + sealed.byteLength);
   out.set(iv);
   out.set(sealed, 12);
   return out;
 }
 
-export async function openShare({ curve, privateKey, peerPublicRaw, roundId, from, to, ciphertext }) {
+export async function openShare({ key, curve, privateKey, peerPublicRaw, roundId, from, to, ciphertext }) {
   if (!(ciphertext instanceof Uint8Array) || ciphertext.byteLength < 12 + 16) throw new ZhixuanError('MALFORMED_MESSAGE', 'share ciphertext too short');
-  const key = await shareKey(curve, privateKey, peerPublicRaw, roundId);
+  const aes = key ?? await shareKey(curve, privateKey, peerPublicRaw, roundId);
   try {
-    return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: ciphertext.subarray(0, 12), additionalData: associatedData(roundId, from, to) }, key, ciphertext.subarray(12)));
+    return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: ciphertext.subarray(0, 12), additionalData: associatedData(roundId, from, to) }, aes, ciphertext.subarray(12)));
   } catch {
     throw new ZhixuanError('MALFORMED_MESSAGE', `the shares from device ${from} do not decrypt (tampered or misaddressed)`);
   }

@@ -40,7 +40,8 @@ export async function participateSecure(federated, { server, history, round, fet
   };
   const maskedInput = (params, index, peers, secrets, selfSeed) => core.secaggMaskedInput(
     engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
-  const token = await federated._clientToken(server, fetchImpl);
+  // Registered only once the round passes the declared checks (a device that declines never registers).
+  const token = () => federated._clientToken(server, fetchImpl);
   try {
     const result = await runSecureRound({ core, server, token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
     if (result.status === 'completed' || result.status === 'dropped') {

@@ -74,7 +74,7 @@ export async function sendSecureMetrics({ core, federated, server, report, file,
     }
     return core.secaggMaskValues(vector, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
   };
-  const clientToken = token ?? await federated._clientToken(server, fetchImpl);
+  const clientToken = token ?? (() => federated._clientToken(server, fetchImpl));  // registers only past the checks
   const p = { ...METRICS_POLICY_DEFAULTS, ...policy };
   try {
     return await runSecureRound({

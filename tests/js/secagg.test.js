@@ -98,16 +98,22 @@ test('participate() is secure by default, checks the declared cohort, and charge
   const { server, url } = await secureServer({ quorum: 3, samplingRate: 0.01 });
   try {
     const histories = [['item0', 'item2', 'item4'], ['item1', 'item3'], ['item5', 'item7', 'item9']];
-    // A device with the documented default minimum cohort (10) declines a round of 3.
+    // A device with the documented default minimum cohort (10) declines a round of 3, having
+    // read the round and nothing more: it never registers (no token, no POST /v1/clients).
+    const requests = [];
+    const recorded = (input, init) => { requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`); return fetch(input, init); };
     const cautious = await createRecommender({ model: checkerboardBundle(ROWS, DIM) });
     cautious.federated.setConsent(true, { epsilonBudget: Infinity });
-    const declined = await cautious.federated.participate({ server: url, history: histories[0] });
+    const declined = await cautious.federated.participate({ server: url, history: histories[0], fetch: recorded });
     assert.deepEqual([declined.status, declined.reason], ['declined', 'cohort-too-small']);
     // A device that asks for more noise than the round's declines too.
     const strict = await createRecommender({ model: checkerboardBundle(ROWS, DIM) });
     strict.federated.setConsent(true, { epsilonBudget: Infinity });
-    const noisy = await strict.federated.participate({ server: url, history: histories[0], secure: { minCohort: 3, minNoiseMultiplier: 5 } });
+    const noisy = await strict.federated.participate({ server: url, history: histories[0], secure: { minCohort: 3, minNoiseMultiplier: 5 }, fetch: recorded });
     assert.deepEqual([noisy.status, noisy.reason], ['declined', 'noise-too-low']);
+    assert.deepEqual(requests, ['GET /v1/round', 'GET /v1/round']);
+    assert.equal(cautious.federated.exportState().token, null);
+    assert.equal(strict.federated.exportState().token, null);
 
     const devices = await Promise.all(histories.map(async () => {
       const rec = await createRecommender({ model: checkerboardBundle(ROWS, DIM) });

@@ -136,7 +136,7 @@ StatusOr<std::vector<uint32_t>> SecAggQuantize(const std::vector<float>& values,
   const uint32_t mask = CoordMask(layout->bits);
   std::vector<uint32_t> out(layout->padded);
   if (params.noise_variance > 0) {
-    DiscreteGaussianSampler noise(params.noise_variance, random);
+    NoiseSampler noise(params.noise_variance, random);
     for (size_t i = 0; i < rounded.size(); ++i) rounded[i] += noise.Next();
   }
   for (size_t i = 0; i < rounded.size(); ++i) out[i] = static_cast<uint32_t>(static_cast<uint64_t>(rounded[i])) & mask;
@@ -192,26 +192,69 @@ std::vector<uint8_t> PackMaskedInput(uint64_t round_id, uint32_t sender, uint32_
   PutLe(out, sender, 4);
   PutLe(out, coords.size(), 4);
   const size_t header = out.size();
-  out.resize(header + (coords.size() * bits + 7) / 8, 0);
+  const size_t payload = (coords.size() * bits + 7) / 8;
+  out.resize(header + payload, 0);
   const uint32_t mask = CoordMask(bits);
+  // 32 bits leave at a time: acc holds fewer than 32 pending bits before each coordinate joins.
   uint64_t acc = 0;
   int filled = 0;
-  size_t at = header;
+  uint8_t* at = out.data() + header;
   for (uint32_t c : coords) {
     acc |= static_cast<uint64_t>(c & mask) << filled;
     filled += static_cast<int>(bits);
-    while (filled >= 8) {
-      out[at++] = static_cast<uint8_t>(acc);
-      acc >>= 8;
-      filled -= 8;
+    if (filled >= 32) {
+      const uint32_t word = static_cast<uint32_t>(acc);
+      for (int b = 0; b < 4; ++b) at[b] = static_cast<uint8_t>(word >> (8 * b));  // little-endian on any host
+      at += 4;
+      acc >>= 32;
+      filled -= 32;
     }
   }
-  if (filled > 0) out[at++] = static_cast<uint8_t>(acc);
+  for (int b = 0; filled > 0; ++b, filled -= 8) *at++ = static_cast<uint8_t>(acc >> (8 * b));
   return out;
 }
 
-StatusOr<std::vector<uint32_t>> UnpackMaskedInput(const uint8_t* bytes, size_t size, const SecAggParams& params,
-                                                  const SecAggLayout& layout, uint32_t* sender) {
+namespace {
+
+uint32_t LoadLe32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+
+// The packed coordinates of a masked input's payload, 32 bits read at a time (the last word
+// zero-filled past the end): visit(i, coordinate) for each.
+template <typename Visit>
+void ReadPacked(const uint8_t* payload, size_t size, uint32_t bits, uint32_t count, Visit visit) {
+  const uint32_t mask = CoordMask(bits);
+  uint64_t acc = 0;
+  int filled = 0;
+  size_t at = 0;
+  const size_t whole = size / 4 * 4;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (filled < static_cast<int>(bits)) {
+      uint32_t word = 0;
+      if (at < whole) {
+        word = LoadLe32(payload + at);
+      } else {
+        for (size_t b = 0; at + b < size && b < 4; ++b) word |= static_cast<uint32_t>(payload[at + b]) << (8 * b);
+      }
+      acc |= static_cast<uint64_t>(word) << filled;
+      at += 4;
+      filled += 32;
+    }
+    visit(i, static_cast<uint32_t>(acc) & mask);
+    acc >>= bits;
+    filled -= static_cast<int>(bits);
+  }
+}
+
+// The bits of the last byte past the last coordinate (the payload is exactly ceil(count k / 8) bytes).
+bool PaddingIsZero(const uint8_t* payload, size_t size, uint32_t bits, uint32_t count) {
+  const int used = static_cast<int>((static_cast<uint64_t>(count) * bits) % 8);
+  return size == 0 || used == 0 || (payload[size - 1] >> used) == 0;
+}
+
+// The header checks of a masked input: everything but the coordinates (its length and padding included).
+Status CheckMaskedHeader(const uint8_t* bytes, size_t size, const SecAggParams& params, const SecAggLayout& layout, uint32_t* sender) {
   auto bad = [](const std::string& what) { return Status(StatusCode::kMalformedPayload, "masked input: " + what); };
   if (size < 24) return bad("truncated header");
   if (bytes[0] != 'Z' || bytes[1] != 'X' || bytes[2] != 'S' || bytes[3] != 'M') return bad("bad magic");
@@ -222,21 +265,18 @@ StatusOr<std::vector<uint32_t>> UnpackMaskedInput(const uint8_t* bytes, size_t s
   if (sender) *sender = static_cast<uint32_t>(GetLe(bytes + 16, 4));
   if (GetLe(bytes + 20, 4) != layout.padded) return bad("wrong coordinate count");
   if (size != layout.masked_bytes) return bad(std::to_string(size) + " bytes, expected " + std::to_string(layout.masked_bytes));
+  if (!PaddingIsZero(bytes + 24, size - 24, layout.bits, layout.padded)) return bad("padding bits are not zero");
+  return Status();
+}
+
+}  // namespace
+
+StatusOr<std::vector<uint32_t>> UnpackMaskedInput(const uint8_t* bytes, size_t size, const SecAggParams& params,
+                                                  const SecAggLayout& layout, uint32_t* sender) {
+  Status header = CheckMaskedHeader(bytes, size, params, layout, sender);
+  if (!header.ok()) return header;
   std::vector<uint32_t> coords(layout.padded);
-  const uint32_t mask = CoordMask(layout.bits);
-  uint64_t acc = 0;
-  int filled = 0;
-  size_t at = 24;
-  for (uint32_t& c : coords) {
-    while (filled < static_cast<int>(layout.bits)) {
-      acc |= static_cast<uint64_t>(bytes[at++]) << filled;
-      filled += 8;
-    }
-    c = static_cast<uint32_t>(acc) & mask;
-    acc >>= layout.bits;
-    filled -= static_cast<int>(layout.bits);
-  }
-  if (acc != 0) return bad("padding bits are not zero");
+  ReadPacked(bytes + 24, size - 24, layout.bits, layout.padded, [&](uint32_t i, uint32_t c) { coords[i] = c; });
   return coords;
 }
 
@@ -285,13 +325,15 @@ bool SecAggUnmasker::IsSender(uint32_t index) const { return std::binary_search(
 
 Status SecAggUnmasker::AddMasked(const uint8_t* bytes, size_t size, const SecAggKey& self_seed) {
   uint32_t sender = 0;
-  auto coords = UnpackMaskedInput(bytes, size, params_, layout_, &sender);
-  if (!coords.ok()) return coords.status();
+  Status header = CheckMaskedHeader(bytes, size, params_, layout_, &sender);
+  if (!header.ok()) return header;
   if (IsSender(sender)) return InvalidArgument("secure aggregation: two masked inputs from one sender");
   if (std::binary_search(corrected_dropped_.begin(), corrected_dropped_.end(), sender))
     return InvalidArgument("secure aggregation: a correction named this survivor as dropped");
+  // Added straight from the bytes, no copy of the coordinates.
+  uint32_t* sum = sum_.data();
+  ReadPacked(bytes + 24, size - 24, layout_.bits, layout_.padded, [sum](uint32_t i, uint32_t c) { sum[i] += c; });
   senders_.insert(std::upper_bound(senders_.begin(), senders_.end(), sender), sender);
-  for (size_t i = 0; i < sum_.size(); ++i) sum_[i] += (*coords)[i];
   AddMaskStream(sum_, MaskStreamKey(self_seed, MaskKind::kSelf, params_.round_id, sender, 0), true);
   return Status();
 }

@@ -1,6 +1,7 @@
 // The exact discrete Gaussian against its exact pmf: chi-square over bins of about equal mass
 // and the first two moments, in the regimes of the sampler's arithmetic (64-bit throughout,
 // 2 sigma^2 t^2 at the edge of 64 bits, and beyond it: the 128-bit path). Deterministic by seed.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -31,9 +32,10 @@ struct Fit {
 
 // Draws from the sampler and compares with P(x) = exp(-x^2 / 2 sigma^2) / Z, Z summed over
 // |x| <= 14 sigma + 14 (the rest weighs below e^-98).
+template <typename Sampler = DiscreteGaussianSampler>
 Fit Check(uint64_t sigma_squared, int draws, uint8_t seed) {
   CryptoRandom random(Seed(seed));
-  DiscreteGaussianSampler sampler(sigma_squared, random);
+  Sampler sampler(sigma_squared, random);
   std::map<int64_t, int> counts;
   double sum = 0, sq = 0;
   for (int i = 0; i < draws; ++i) {
@@ -98,6 +100,70 @@ TEST_CASE("the discrete Gaussian matches its exact pmf", "[secagg][dgauss]") {
   SECTION("sigma^2 = 328966: a 100-device round's share at C s = 2^12") { RequireFits(Check(328966, 60000, 4)); }
   SECTION("sigma^2 = 2^31: 2 sigma^2 t^2 just below 2^64") { RequireFits(Check(uint64_t{1} << 31, 30000, 5)); }
   SECTION("sigma^2 = 2^33: 2 sigma^2 t^2 beyond 64 bits (the 128-bit path)") { RequireFits(Check(uint64_t{1} << 33, 30000, 6)); }
+}
+
+TEST_CASE("the table sampler matches the exact pmf", "[secagg][dgauss]") {
+  SECTION("sigma^2 = 1") { RequireFits(Check<DiscreteGaussianTable>(1, 60000, 21)); }
+  SECTION("sigma^2 = 2") { RequireFits(Check<DiscreteGaussianTable>(2, 60000, 22)); }
+  SECTION("sigma^2 = 900") { RequireFits(Check<DiscreteGaussianTable>(900, 60000, 23)); }
+  SECTION("sigma^2 = 328966: a 100-device round's share at C s = 2^12") { RequireFits(Check<DiscreteGaussianTable>(328966, 60000, 24)); }
+  SECTION("sigma^2 = 2^22: the largest the table takes") { RequireFits(Check<DiscreteGaussianTable>(kTableMaxVariance, 60000, 25)); }
+}
+
+TEST_CASE("the table's probabilities are the exact pmf's to double precision", "[secagg][dgauss]") {
+  // Its integer exp and running products against libm's exp: relative error near double's
+  // rounding wherever the probability is a normal double well above the 2^-112 grid.
+  for (uint64_t sigma_squared : {uint64_t{1}, uint64_t{7}, uint64_t{900}, uint64_t{328966}, kTableMaxVariance}) {
+    CryptoRandom random(Seed(30));
+    DiscreteGaussianTable table(sigma_squared, random);
+    const double s2 = static_cast<double>(sigma_squared), sigma = std::sqrt(s2);
+    double z = 1;
+    for (int64_t x = 1; x <= static_cast<int64_t>(14 * sigma) + 14; ++x) z += 2 * std::exp(-static_cast<double>(x) * x / (2 * s2));
+    INFO("sigma^2 = " << sigma_squared << ", table of " << table.size());
+    // Where 2 q^(x^2) truncates to 0 at 2^-112 units: q^(x^2) < 2^-113, x = sigma sqrt(2 * 113 ln 2).
+    CHECK(std::abs(static_cast<double>(table.size()) - sigma * std::sqrt(2 * 113 * std::log(2.0))) < 2);
+    double worst = 0;
+    for (uint64_t x = 0; x < table.size(); ++x) {
+      const double exact = (x == 0 ? 1 : 2) * std::exp(-static_cast<double>(x) * x / (2 * s2)) / z;
+      if (exact < 1e-12) break;
+      worst = std::max(worst, std::abs(table.ProbabilityOfMagnitude(x) - exact) / exact);
+    }
+    CHECK(worst < 1e-12);
+  }
+}
+
+TEST_CASE("the table's search reads the low bits exactly where the top 64 leave it open", "[secagg][dgauss]") {
+  // r next to an entry's cumulative weight shares its top 64 bits: the answer turns on the low ones.
+  CryptoRandom random(Seed(31));
+  DiscreteGaussianTable table(328966, random);
+  for (uint64_t x = 0; x + 1 < table.size(); x += 97) {
+    const unsigned __int128 c = table.CumulativeWeight(x);
+    INFO("x = " << x);
+    CHECK(table.MagnitudeFor(c - 1) == x);
+    CHECK(table.MagnitudeFor(c) == x + 1);
+    CHECK(table.MagnitudeFor(c + 1) == x + 1);
+  }
+  CHECK(table.MagnitudeFor(0) == 0);
+  CHECK(table.MagnitudeFor(table.CumulativeWeight(table.size() - 1) - 1) == table.size() - 1);
+}
+
+TEST_CASE("secure aggregation's noise takes the table up to its cap, the exact sampler above", "[secagg][dgauss]") {
+  // Same seed, same draws as the sampler it picks.
+  for (uint64_t sigma_squared : {uint64_t{328966}, kTableMaxVariance, kTableMaxVariance + 1}) {
+    CryptoRandom a(Seed(40)), b(Seed(40)), c(Seed(40));
+    NoiseSampler noise(sigma_squared, a);
+    DiscreteGaussianTable table(std::min(sigma_squared, kTableMaxVariance), b);
+    DiscreteGaussianSampler exact(sigma_squared, c);
+    std::vector<int64_t> drawn, by_table, by_exact;
+    for (int i = 0; i < 64; ++i) {
+      drawn.push_back(noise.Next());
+      by_table.push_back(table.Next());
+      by_exact.push_back(exact.Next());
+    }
+    INFO("sigma^2 = " << sigma_squared);
+    CHECK((drawn == by_table) == (sigma_squared <= kTableMaxVariance));
+    CHECK((drawn == by_exact) == (sigma_squared > kTableMaxVariance));
+  }
 }
 
 TEST_CASE("the discrete Laplace matches its exact pmf", "[secagg][dgauss]") {

@@ -356,6 +356,41 @@ TEST_CASE("a masked input alone looks uniform; the decoded sum is close to the t
   CHECK(std::sqrt(err / norm) < 0.02);
 }
 
+TEST_CASE("masked inputs pack and unpack word-wise as the byte table says, at every k", "[secagg][encode]") {
+  // The reference: bit j of the payload (byte j / 8, bit j % 8) is bit j % k of coordinate j / k.
+  for (uint32_t bits = 1; bits <= 32; ++bits) {
+    for (uint32_t count : {1u, 7u, 37u, 1000u}) {
+      std::vector<uint32_t> coords(count);
+      uint32_t s = bits * 7919 + count;
+      const uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
+      for (uint32_t& c : coords) c = (s = s * 1664525u + 1013904223u) & mask;
+      const std::vector<uint8_t> packed = PackMaskedInput(5, 3, bits, coords);
+      std::vector<uint8_t> reference((static_cast<size_t>(count) * bits + 7) / 8, 0);
+      for (size_t j = 0; j < static_cast<size_t>(count) * bits; ++j)
+        if ((coords[j / bits] >> (j % bits)) & 1) reference[j / 8] |= static_cast<uint8_t>(1u << (j % 8));
+      INFO("k = " << bits << ", " << count << " coordinates");
+      REQUIRE(packed.size() == 24 + reference.size());
+      CHECK(std::equal(reference.begin(), reference.end(), packed.begin() + 24));
+      SecAggParams p;
+      p.round_id = 5;
+      SecAggLayout layout;
+      layout.bits = bits;
+      layout.padded = count;
+      layout.masked_bytes = packed.size();
+      uint32_t sender = 0;
+      auto back = UnpackMaskedInput(packed.data(), packed.size(), p, layout, &sender);
+      REQUIRE(back.ok());
+      CHECK(*back == coords);
+      CHECK(sender == 3);
+      if ((static_cast<size_t>(count) * bits) % 8 != 0) {
+        auto padded = packed;
+        padded.back() |= 0x80;  // a padding bit
+        CHECK(UnpackMaskedInput(padded.data(), padded.size(), p, layout, &sender).status().code() == StatusCode::kMalformedPayload);
+      }
+    }
+  }
+}
+
 TEST_CASE("masked inputs are parsed strictly", "[secagg][encode]") {
   SecAggParams p = Params(100, 4, 3);
   auto layout = SecAggLayoutFor(p);

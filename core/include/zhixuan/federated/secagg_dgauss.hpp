@@ -11,9 +11,15 @@
 // Bernoulli(gamma) (independent, so the product is exact and d K never overflows), and the
 // arithmetic stays in 64 bits whenever 2 sigma^2 t^2 and the candidate's (|y| t - sigma^2)^2 fit;
 // only the rare rest takes the 128-bit path (library calls in wasm).
+//
+// For the noise shares of secure aggregation (sigma^2 up to kTableMaxVariance) a table sampler is
+// used instead: inversion of the cumulative distribution of |x|, built in integer fixed-point
+// arithmetic, within a documented statistical distance of the exact distribution (below).
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "zhixuan/federated/secagg_crypto.hpp"
 
@@ -57,6 +63,58 @@ class DiscreteGaussianSampler {
   uint64_t t_;
   unsigned __int128 denominator_;  // 2 sigma^2 t^2
   bool denominator_fits_64_;
+};
+
+// The discrete Gaussian by inversion of a table, for sigma^2 <= kTableMaxVariance: about 30 ns a
+// draw in wasm against about 270 ns for the exact sampler at sigma^2 = 328 966. The table holds
+// the cumulative weights of |x| = 0, 1, 2, ... (w_0 = 1, w_x = 2 q^(x^2), q = exp(-1 / (2 sigma^2)))
+// in 112-bit fixed point; a draw is r uniform below the total (integer rejection, no rounding;
+// its top 64 bits first, the rest only when they leave the answer open), the first x whose
+// cumulative weight exceeds r (a guide table of 2^13 buckets starts the search), then a random
+// sign when x > 0. Everything is integer arithmetic, so native and wasm draw the
+// same numbers from the same seed.
+// Precision: exp(-a) is a Taylor sum in 127-bit fixed point (error below 2^-120); q^(x^2) is
+// the running product of q^(2j+1) = q^(2j-1) q^2, so its error grows as (x+1)^2 2^-119; the
+// table stops where the weight truncates to 0 (x about 12.5 sigma, the rest weighs below 2^-100).
+// With x <= 12.5 sigma <= 2^14.7 at sigma^2 <= 2^22, each weight is within 2^-89 of the exact
+// one (relative to w_0 = 1 <= the total), and a draw is within statistical distance 2^-72 of
+// N_Z(0, sigma^2); the 327 680 draws of a 5k x 64 update within 2^-53. A mechanism that is
+// (epsilon, delta)-DP with exact draws is (epsilon, delta + (1 + e^epsilon) 2^-53)-DP with these.
+constexpr uint64_t kTableMaxVariance = uint64_t{1} << 22;
+
+class DiscreteGaussianTable {
+ public:
+  // sigma_squared in 1..kTableMaxVariance (the caller checks).
+  DiscreteGaussianTable(uint64_t sigma_squared, CryptoRandom& random);
+  int64_t Next();
+  // The table's probability of |x| = value (tests: compared with the exact pmf).
+  double ProbabilityOfMagnitude(uint64_t value) const;
+  size_t size() const { return cumulative_.size(); }
+  // What a draw of r (below the total) gives: the first x with cumulative_[x] > r (tests).
+  uint32_t MagnitudeFor(unsigned __int128 r) const;
+  unsigned __int128 CumulativeWeight(uint64_t x) const { return cumulative_[x]; }
+
+ private:
+  template <typename Low> uint32_t Search(uint64_t high, Low low) const;
+  RandomBits bits_;
+  std::vector<unsigned __int128> cumulative_;  // cumulative_[x]: weight of |X| <= x, 2^-112 units
+  std::vector<uint64_t> high_;                 // cumulative_[x] >> low_bits_
+  std::vector<uint32_t> guide_;                // guide_[b]: the first x with high_[x] >= b << guide_shift_
+  int low_bits_ = 0;
+  int guide_shift_ = 0;
+  uint64_t top_ = 0;                           // (total - 1) >> low_bits_
+};
+
+// The per-coordinate noise of a secure-aggregation update: the table for sigma^2 up to
+// kTableMaxVariance, the exact sampler above it.
+class NoiseSampler {
+ public:
+  NoiseSampler(uint64_t sigma_squared, CryptoRandom& random);
+  int64_t Next() { return table_ ? table_->Next() : exact_->Next(); }
+
+ private:
+  std::optional<DiscreteGaussianTable> table_;
+  std::optional<DiscreteGaussianSampler> exact_;
 };
 
 }  // namespace zhixuan
