@@ -140,6 +140,7 @@ struct SimulationSettings {
   bool in_process = false;
   bool secure = false;          // --secure-aggregation
   double dropout = 0;           // a device drops after sharing its keys with this probability
+  double threshold = 0;         // --secure-threshold: t as a fraction of the cohort (0: the server's majority)
   std::string devices_script;   // js/server/simulate-devices.mjs
 };
 
@@ -236,6 +237,7 @@ StatusOr<FederatedOutcome> RunFederated(const SimulationSettings& s, double sigm
     if (s.secure)
       secure = {"--aggregation", "secure", "--secure-min-cohort", cohort, "--secure-cohort", cohort,
                 "--secure-stage-ms", s.dropout > 0 ? "15000" : "600000"};
+    if (s.secure && s.threshold > 0) secure.insert(secure.end(), {"--secure-threshold", num(s.threshold)});
     std::vector<std::string> argv = {s.node, s.server_script, "serve",
                                      "--model", model_path, "--data", data_dir, "--port", "0",
                                      "--quorum", std::to_string(s.per_round), "--clip", num(s.clip), "--noise", num(sigma),
@@ -370,7 +372,7 @@ Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
   options.insert(options.end(), {"split", "rounds", "clients-per-round", "noise", "clip", "noise-mode", "encoding", "server-lr",
                                  "central-fraction", "sim-seed", "server-script", "node", "data", "out", "window-rows", "delta", "max-row-step",
-                                 "dropout", "devices-script"});
+                                 "dropout", "devices-script", "secure-threshold"});
   auto args = Args::Parse(argv, options, {"in-process", "secure-aggregation"});
   if (!args.ok()) return args.status();
   if (args->Has("secure-aggregation") && args->Has("in-process"))
@@ -472,6 +474,10 @@ Status Run(const std::vector<std::string>& argv) {
   auto dropout = args->Float("dropout", 0.f, 0.f, 0.99f);
   ZX_RETURN_IF_ERROR(dropout.status());
   settings.dropout = *dropout;
+  if (args->Has("secure-threshold") && !args->Has("secure-aggregation")) return InvalidArgument("--secure-threshold applies to --secure-aggregation");
+  auto threshold = args->Float("secure-threshold", 0.f, 0.5f, 1.f);
+  ZX_RETURN_IF_ERROR(threshold.status());
+  settings.threshold = *threshold;
 
 
   std::vector<std::pair<double, FederatedOutcome>> runs;
@@ -521,6 +527,7 @@ std::string Usage() {
          "  --secure-aggregation   every round through secure aggregation (SecAgg+, distributed discrete Gaussian):\n"
          "                         one real device per client (--devices-script, default js/server/simulate-devices.mjs)\n"
          "  --dropout R            with --secure-aggregation: each device drops after sharing its keys with probability R\n"
+         "  --secure-threshold F   with --secure-aggregation: t = ceil(F n) survivors (default floor(n/2) + 1; see zhixuan serve)\n"
          "  --out M                write the final model\n" +
          TrainingUsage();
 }

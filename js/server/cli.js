@@ -34,6 +34,7 @@ const OPTIONS = {
   '--secure-dropout': ['secure.dropout', Number],
   '--secure-corruption': ['secure.corruption', Number],
   '--secure-neighbours': ['secure.neighbours', Number],
+  '--secure-threshold': ['secure.threshold', Number],
   '--experiments': ['experimentsPath', String],
   '--metrics-min-cohort': ['metricsSecure.minCohort', Number],
   '--metrics-cohort': ['metricsSecure.cohortTarget', Number],
@@ -72,6 +73,8 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --secure-dropout R     fraction of a cohort that may drop (default 0.1) } the neighbours k of each
   --secure-corruption R  fraction that may collude (default 0.1)         } device (SecAgg+) follow
   --secure-neighbours K  k set directly (default: the rule's k for the cohort: 56 at 100, 60 at 1000)
+  --secure-threshold F   t = ceil(F n) survivors, F in (0.5, 1] (default: floor(n/2) + 1): less noise
+                         in the sum at the same epsilon; the round aborts if more than n - t drop
   --experiments F  publish this experiments file (GET /v1/experiments; metrics through secure
                    aggregation at /v1/secagg-metrics/, local-noise fallback at POST /v1/metrics)
   --metrics-min-cohort N  fewest devices a metrics round sums (default 10)

@@ -18,7 +18,8 @@
 // Stages close when every member expected has answered, or at the stage deadline: advertise with
 // at least min_cohort members (else the deadline is extended: nothing was shared yet), the later
 // stages with at least t answers, else the round aborts, having revealed nothing (without t
-// unmask answers no seed or key can be rebuilt). t = floor(n/2) + 1 for n members: the fewest
+// unmask answers no seed or key can be rebuilt). t = floor(n/2) + 1 for n members (or the
+// operator's fraction of n, secure.threshold): the fewest
 // inputs a sum may cover; a device's secrets need t_k = floor((k+1)/2) + 1 of its neighbourhood.
 // Unmasking streams: each masked input and each pair correction goes into one running sum.
 import { randomBytes } from 'node:crypto';
@@ -38,13 +39,23 @@ export const SECURE_DEFAULTS = Object.freeze({
   dropout: 0.1,            // the neighbour graph holds with this fraction of the cohort dropping ...
   corruption: 0.1,         // ... and this fraction colluding with the server (secagg_graph.hpp)
   neighbours: null,        // k set directly (default: the rule's k for the cohort)
+  threshold: null,         // t as a fraction of the cohort, ceil(threshold n) (default: floor(n/2) + 1)
 });
 
 const SHARE_BYTES = 45;
 const SEALED_SHARE_BYTES = 12 + 2 * SHARE_BYTES + 16;
 const JSON_LIMIT = 4 << 20;
 
-export function thresholdFor(n) { return Math.floor(n / 2) + 1; }
+/**
+ * t for a cohort of n: a majority, or ceil(fraction n) when the operator sets a fraction. Each
+ * device's noise is sized for t survivors, so a larger t leaves the sum of all n less over-noised
+ * (n / t times the declared variance) at the same charged epsilon; the round then aborts once more
+ * than n - t devices drop (docs/secure-aggregation.md, "The threshold").
+ */
+export function thresholdFor(n, fraction = null) {
+  const majority = Math.floor(n / 2) + 1;
+  return fraction === null ? majority : Math.min(n, Math.max(majority, Math.ceil(fraction * n - 1e-9)));
+}
 
 /**
  * The model rounds' kind: what a secure round sums (a model delta of the server's open round), and
@@ -90,6 +101,7 @@ export class SecureAggregation {
     }
     if (!(this.o.dropout + this.o.corruption < 1)) throw new TypeError('secure.dropout + secure.corruption must be below 1');
     if (this.o.neighbours !== null && !(Number.isInteger(this.o.neighbours) && this.o.neighbours >= 2)) throw new TypeError('secure.neighbours must be an integer >= 2');
+    if (this.o.threshold !== null && !(this.o.threshold > 0.5 && this.o.threshold <= 1)) throw new TypeError('secure.threshold must be a fraction in (0.5, 1]');
     this.graphs = new Map();  // round id -> its neighbour graph (derived from the stored members)
     this.store = new SecAggStore(server.store.db, kind.tables);
     this.log = server.log;
@@ -127,7 +139,7 @@ export class SecureAggregation {
         round_id: this.roundId, stage: row.stage, stage_deadline: row.stage_deadline, curve: this.o.curve,
         min_cohort: this.o.minCohort, cohort_target: this.o.cohortTarget, members: this.store.memberCount(this.roundId),
         noise_multiplier: this.kind.noiseMultiplier(), noise: 'distributed-discrete-gaussian',
-        scale_bits: this.o.scaleBits, block_log2: this.o.blockLog2, threshold_rule: 'floor(n/2)+1',
+        scale_bits: this.o.scaleBits, block_log2: this.o.blockLog2, threshold_rule: this.o.threshold === null ? 'floor(n/2)+1' : `max(floor(n/2)+1, ceil(${this.o.threshold}n))`,
         graph: { kind: 'harary', dropout: this.o.dropout, corruption: this.o.corruption, neighbours: this.o.neighbours },
       },
     };
@@ -377,7 +389,7 @@ export class SecureAggregation {
       const members = this.store.members(id);
       if (members.length >= this.o.cohortTarget || (due && members.length >= this.o.minCohort)) {
         const n = members.length;
-        const t = thresholdFor(n);
+        const t = thresholdFor(n, this.o.threshold);
         const z = this.kind.noiseMultiplier();
         const { length, clip } = this.kind.shape();
         const params = {

@@ -64,6 +64,30 @@ test('SecAgg+: 10 devices with 4 neighbours each share and mask only with them; 
   }
 });
 
+test("an operator's threshold closer to n: t = ceil(0.9 n), less noise per device, exact with one dropout; beyond n - t dropouts the round aborts", async () => {
+  for (const bad of [0.5, 1.2, 'most']) await assert.rejects(secureServer({ secure: { threshold: bad } }), /secure\.threshold must be a fraction in \(0\.5, 1\]/);
+  const { devices } = await exactRound(10, { 3: 'share' }, { secure: { threshold: 0.9 } });
+  const params = devices.find((d) => d.params).params;
+  assert.equal(params.threshold, 9);
+  // Each device's share of the variance is sized for 9 survivors, not floor(10/2) + 1 = 6.
+  const { server: probe } = await secureServer({ quorum: 10 });
+  try {
+    assert.equal(params.noise_variance, probe.core.secaggNoiseVariance(1.0, params.scale_bits, 9));
+    assert.ok(params.noise_variance < probe.core.secaggNoiseVariance(1.0, params.scale_bits, 6));
+  } finally {
+    await probe.close();
+  }
+  const { server, url, logs } = await secureServer({ quorum: 10, secure: { threshold: 0.9, stageMs: 1500 } });
+  try {
+    const { results } = await runDevices(url, 10, { dropAfter: { 0: 'share', 1: 'share' } });
+    assert.ok(results.slice(2).every((r) => r.status === 'aborted'), JSON.stringify(results));
+    assert.ok(logs.some((l) => /aborted: 8 masked inputs, the threshold is 9/.test(l)), logs.join('\n'));
+    assert.equal(server.secure.lastSum, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a device declines a round whose neighbour graph is sparser than its own rule asks for', async () => {
   const { server, url } = await secureServer({ quorum: 10, secure: { neighbours: 4, stageMs: 1500 } });
   try {
