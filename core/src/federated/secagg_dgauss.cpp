@@ -193,7 +193,7 @@ DiscreteGaussianTable::DiscreteGaussianTable(uint64_t sigma_squared, CryptoRando
   }
   // r uniform below the total is drawn top 64 bits first: they decide the draw unless they equal
   // an entry's own top bits (probability about size / 2^64), when the low bits are drawn too.
-  low_bits_ = BitLength(total - 1) - 64;  // >= 49: the total is at least 2^112
+  low_bits_ = BitLength(total - 1) - 64;  // >= 48: the total is above 2^112 (w_0 alone)
   top_ = static_cast<uint64_t>((total - 1) >> low_bits_);
   high_.reserve(cumulative_.size());
   for (const u128 c : cumulative_) high_.push_back(static_cast<uint64_t>(c >> low_bits_));
