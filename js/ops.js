@@ -305,8 +305,11 @@ export class Experiments {
           continue;
         }
       }
+      // The server takes a local report from a client it registered (the token is fetched before
+      // the charge: a failed registration costs nothing); a custom transport authenticates itself.
+      const token = transport ? null : await federated._clientToken(server, fetchImpl);
       if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { ...out, status: 'declined', reason: 'privacy-budget' };
-      await (transport ?? sendLocalDp)({ server, report, fetch: fetchImpl });
+      await (transport ?? sendLocalDp)({ server, report, token, fetch: fetchImpl });
       done(day, 'local');
     }
     // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
@@ -372,17 +375,34 @@ function chargeLedger(federated, core, mechanism) {
   return true;
 }
 
-/** Local-DP transport (until secure aggregation): Gaussian noise from the CSPRNG on every value, then POST. */
+/**
+ * The local-noise fallback's report: Gaussian noise from the CSPRNG on every value. It names the
+ * public shape (file version, day, layout, the file's noise) and the noised values, nothing else:
+ * not the report's un-noised `cells_dropped`, and no extra block (those ride in secure rounds only).
+ */
 export function noisedReport(report, gaussian = cryptoGaussian) {
   const values = report.values.map((v, i) => v + report.sigma[i % report.sigma.length] * gaussian());
-  return { ...report, values, noised: 'local-gaussian' };
+  const { experiments_version, day, layout, sigma, noise_multiplier, sensitivity, delta } = report;
+  return { experiments_version, day, layout, values, sigma, noise_multiplier, sensitivity, delta, noised: 'local-gaussian' };
 }
 
-export async function sendLocalDp({ server, report, fetch: fetchImpl }) {
+/**
+ * POSTs the noised report with the device's client token (the federated one, issued by this
+ * server). Resolves the server's answer; a 409 DUPLICATE_REPORT (the day was stored, its answer
+ * lost) counts as sent. Other refusals throw a ZhixuanError with the server's code.
+ */
+export async function sendLocalDp({ server, report, token, fetch: fetchImpl }) {
   const body = JSON.stringify(noisedReport(report));
   const response = await fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body,
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body,
   });
-  if (!response.ok) throw new ZhixuanError(`HTTP_${response.status}`, `metrics report: HTTP ${response.status}`);
-  return response.json();
+  if (response.ok) return response.json();
+  // The server's named code (js/federated/transport.js reads it the same way; not imported here,
+  // which would put the federated chunk in every page that loads the ops room).
+  const answer = await response.json().catch(() => null);
+  const code = answer?.error?.code ?? `HTTP_${response.status}`;
+  if (code === 'DUPLICATE_REPORT') return { stored: true, duplicate: true };
+  const error = new ZhixuanError(code, `metrics report: ${answer?.error?.message ?? `HTTP ${response.status}`}`);
+  error.status = response.status;
+  throw error;
 }
