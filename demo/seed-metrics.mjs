@@ -7,7 +7,7 @@
 // its share of the distributed noise in wasm). The server learns each day's cohort sum, nothing
 // of one phone. The page's own reports join them from the next day.
 // Once per data directory (a marker file), so restarts do not count the same days twice.
-//   node demo/seed-metrics.mjs --server URL --file demo/experiments.json --marker FILE [--days 7] [--users 200]
+//   node demo/seed-metrics.mjs --server URL --file demo/experiments.json --marker FILE [--days 7] [--users 100]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,10 @@ import { postSecureDay } from '../tools/ops-sim.mjs';
 
 /**
  * Runs `days` days (yesterday and before) of `users` phones through the server's secure metrics
- * rounds, oldest first, so the dashboard fills day by day. 200 phones a day make one cohort at
- * `zhixuan serve`'s default cohort (--metrics-cohort 200). Resolves {secure, local, cohorts}.
+ * rounds, oldest first, so the dashboard fills day by day: one cohort a day when `users` is the
+ * server's --metrics-cohort (scripts/demo.sh: 100). Resolves {secure, local, cohorts}.
  */
-export async function seedMetrics({ server, file, days = 7, users = 200, core, onDay = () => {} }) {
+export async function seedMetrics({ server, file, days = 7, users = 100, core, onDay = () => {} }) {
   const [experiment] = file.experiments;
   const today = Math.floor(Date.now() / 86400000);
   const total = { secure: 0, local: 0, cohorts: 0 };
@@ -28,7 +28,7 @@ export async function seedMetrics({ server, file, days = 7, users = 200, core, o
     const day = await postSecureDay(core, server, file, {
       day: today - d, users, seed: d, experiment: experiment.id, slot: experiment.slots[0],
       channels: ['h5', 'mini-program'], k: 12, ctr: { control: 0.05, div03: 0.065 }, buy: 0.15, price: 199,
-      pollMs: 500,  // 200 phones asking for the stage twice a second, not ten times
+      pollMs: 500,  // a cohort of phones asking for the stage twice a second, not ten times
     });
     for (const key of Object.keys(total)) total[key] += day[key];
     onDay(today - d, day);
@@ -49,13 +49,13 @@ async function waitFor(server) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
   if (!args.server || !args.file || !args.marker) {
-    console.error('usage: node demo/seed-metrics.mjs --server URL --file experiments.json --marker FILE [--days 7] [--users 200]');
+    console.error('usage: node demo/seed-metrics.mjs --server URL --file experiments.json --marker FILE [--days 7] [--users 100]');
     process.exit(2);
   }
   if (existsSync(args.marker)) process.exit(0);
   const file = JSON.parse(readFileSync(args.file, 'utf8'));
   const days = Number(args.days ?? 7);
-  const users = Number(args.users ?? 200);
+  const users = Number(args.users ?? 100);
   const core = await loadCore();
   await waitFor(args.server);
   const started = Date.now();

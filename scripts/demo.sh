@@ -21,16 +21,16 @@ if [ -n "$aggregator_cli" ]; then
   # costs what it really costs.
   # It also publishes the demo's A/B experiment (demo/experiments.json: diversity 0 vs 0.3 on
   # 为你推荐) and serves the operator dashboard behind a token made for this run. Metrics take the
-  # private path, secure aggregation (the default): the seed below runs 200 simulated phones a
-  # day through the metrics rounds (one cohort a day at the default --metrics-cohort 200); a round
-  # that gathers fewer closes after 20 s with at least 10. Every phone of the seed, and the page
-  # through the /fed/ proxy, comes from 127.0.0.1, hence the raised per-address flood limits.
+  # private path, secure aggregation (the default): the seed below runs 100 simulated phones a
+  # day through the metrics rounds (one cohort a day: --metrics-cohort 100); a round that gathers
+  # fewer closes after 20 s with at least 10. Every phone of the seed, and the page through the
+  # /fed/ proxy, comes from 127.0.0.1, hence the raised per-address flood limits.
   fed_port=$((port + 1))
   mkdir -p demo/generated/federated
   operator_token=$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")
   node "$aggregator_cli" serve --model demo/generated/model.safetensors --data demo/generated/federated \
     --port "$fed_port" --quorum 1 --min-updates 1 --noise 1.1 --aggregation plain \
-    --experiments demo/experiments.json --metrics-deadline-ms 20000 \
+    --experiments demo/experiments.json --metrics-cohort 100 --metrics-deadline-ms 20000 \
     --requests-per-ip-per-minute 200000 --registrations-per-ip-per-minute 5000 --operator-token "$operator_token" &
   aggregator_pid=$!
   trap 'kill "$aggregator_pid" 2>/dev/null || true' EXIT
