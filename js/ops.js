@@ -289,9 +289,9 @@ export class Experiments {
         // Loaded here, at send()'s await: the secure-aggregation client is a chunk of its own that
         // a page fetches only when it first takes part in a round (README, rooms loaded when used).
         const { sendSecureMetrics } = await import('./federated/secagg-metrics.js');
-        const result = await sendSecureMetrics({
+        const result = await withClientToken(federated, server, fetchImpl, () => sendSecureMetrics({
           core: this._rec._core, federated, server, report, file: JSON.parse(this._fileText), extraValues: extras.values, fetch: fetchImpl, policy, dropAfter: _dropAfter,
-        });
+        }));
         if (result.status === 'completed') {
           extras.sent();
           done(day, 'secure');
@@ -309,7 +309,8 @@ export class Experiments {
       // the charge: a failed registration costs nothing); a custom transport authenticates itself.
       const token = transport ? null : await federated._clientToken(server, fetchImpl);
       if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { ...out, status: 'declined', reason: 'privacy-budget' };
-      await (transport ?? sendLocalDp)({ server, report, token, fetch: fetchImpl });
+      if (transport) await transport({ server, report, fetch: fetchImpl });
+      else await sendLocalDp({ server, report, token, fetch: fetchImpl, renewToken: () => federated._clientToken(server, fetchImpl, { renew: true }) });
       done(day, 'local');
     }
     // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
@@ -363,6 +364,21 @@ export class Experiments {
 }
 
 /**
+ * Runs `attempt` (a metrics round, which fetches the device's client token itself) and, when the
+ * server no longer knows the token (UNKNOWN_CLIENT: its state was reset), registers again and
+ * runs it once more. A refused token sends nothing of the day (advertise is the first message).
+ */
+async function withClientToken(federated, server, fetchImpl, attempt) {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error?.code !== 'UNKNOWN_CLIENT') throw error;
+    await federated._clientToken(server, fetchImpl, { renew: true });
+    return attempt();
+  }
+}
+
+/**
  * The seam to the device's privacy ledger (js/federated): charges one release of `mechanism`
  * and answers false (charging nothing) when it would exceed the budget.
  */
@@ -389,20 +405,31 @@ export function noisedReport(report, gaussian = cryptoGaussian) {
 /**
  * POSTs the noised report with the device's client token (the federated one, issued by this
  * server). Resolves the server's answer; a 409 DUPLICATE_REPORT (the day was stored, its answer
- * lost) counts as sent. Other refusals throw a ZhixuanError with the server's code.
+ * lost) counts as sent. A 401 UNKNOWN_CLIENT (the server lost its state) gets a new token from
+ * `renewToken` and the same noised body once more (the same release: no second noise draw).
+ * Other refusals throw a ZhixuanError with the server's code.
  */
-export async function sendLocalDp({ server, report, token, fetch: fetchImpl }) {
+export async function sendLocalDp({ server, report, token, fetch: fetchImpl, renewToken = null }) {
   const body = JSON.stringify(noisedReport(report));
-  const response = await fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body,
+  const post = (bearer) => fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body,
   });
-  if (response.ok) return response.json();
-  // The server's named code (js/federated/transport.js reads it the same way; not imported here,
-  // which would put the federated chunk in every page that loads the ops room).
-  const answer = await response.json().catch(() => null);
-  const code = answer?.error?.code ?? `HTTP_${response.status}`;
-  if (code === 'DUPLICATE_REPORT') return { stored: true, duplicate: true };
-  const error = new ZhixuanError(code, `metrics report: ${answer?.error?.message ?? `HTTP ${response.status}`}`);
+  let response = await post(token);
+  let refusal = response.ok ? null : await refusalOf(response);
+  if (refusal?.code === 'UNKNOWN_CLIENT' && renewToken) {
+    response = await post(await renewToken());
+    refusal = response.ok ? null : await refusalOf(response);
+  }
+  if (!refusal) return response.json();
+  if (refusal.code === 'DUPLICATE_REPORT') return { stored: true, duplicate: true };
+  const error = new ZhixuanError(refusal.code, `metrics report: ${refusal.message}`);
   error.status = response.status;
   throw error;
+}
+
+// The server's named code (js/federated/transport.js reads it the same way; not imported here,
+// which would put the federated chunk in every page that loads the ops room).
+async function refusalOf(response) {
+  const answer = await response.json().catch(() => null);
+  return { code: answer?.error?.code ?? `HTTP_${response.status}`, message: answer?.error?.message ?? `HTTP ${response.status}` };
 }

@@ -2,7 +2,8 @@
 // recommenders, real server): a fallback report carries the experiment cells only, and the
 // assistant's and the bandits' counts wait for the next secure round; a device holding another
 // experiments-file version than the round's waits (nothing posted, nothing charged, the day kept)
-// and reports once it has the round's version.
+// and reports once it has the round's version; a server that lost its clients (a reset) gets the
+// day all the same, from the same device under a new token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -105,6 +106,37 @@ test('a device holding another experiments-file version than the round\'s waits:
     const stored = server.ops.store.cells('sec-2');
     assert.equal(Math.round(stored.reduce((sum, c) => sum + c.sums[2], 0)), 3, 'three clicks summed under sec-2');
     assert.deepEqual(server.ops.store.transportCounts('sec-1'), { local: 0, secure: 0, cohorts: 0 });
+  } finally {
+    for (const d of devices) d.dispose();
+    await server.close();
+  }
+});
+
+test('a server that lost its clients (UNKNOWN_CLIENT): the device registers again and its day goes through, charged once', async () => {
+  const file = metricsFile({ noise: 1 });
+  const { server, url } = await metricsServer({ file, cohort: 3 });
+  const devices = [];
+  const forgetClients = () => server.store.db.prepare('DELETE FROM clients').run();
+  try {
+    devices.push(await deviceWithDay(0, { file, renders: 0, budget: 1e12 }));
+    for (let i = 1; i < 3; i++) devices.push(await deviceWithDay(i, { file, renders: 1, clicks: 1, budget: 1e12 }));
+    // The local path: the same noised report again, under a new token, charged once.
+    renderOn(devices[0], today() - 2);
+    const before = await devices[0].federated._clientToken(url, fetch);
+    forgetClients();
+    const local = await devices[0].experiments.send({ server: url, aggregation: 'local' });
+    assert.deepEqual(local.local, [today() - 2]);
+    assert.ok(Math.abs(local.epsilonSpent - devices[0].experiments.epsilonPerDay()) < 1e-9, `one charge: ${local.epsilonSpent}`);
+    assert.notEqual(devices[0].federated.exportState().token, before, 'registered again');
+    assert.deepEqual(server.ops.store.transportCounts(file.version), { local: 1, secure: 0, cohorts: 0 });
+
+    // The secure path: advertise is refused, the devices register again and join the round.
+    renderOn(devices[0], today() - 1);
+    for (const d of devices) await d.federated._clientToken(url, fetch);
+    forgetClients();
+    const results = await Promise.all(devices.map((d) => d.experiments.send({ server: url, policy: FAST })));
+    for (const r of results) assert.deepEqual(r.secure, [today() - 1]);
+    assert.deepEqual(server.ops.store.transportCounts(file.version), { local: 1, secure: 3, cohorts: 1 });
   } finally {
     for (const d of devices) d.dispose();
     await server.close();
