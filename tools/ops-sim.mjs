@@ -42,7 +42,10 @@ export async function postSimulatedDay(core, url, file, options) {
 const phoneTokens = new Map();
 
 export async function clientTokens(url, count) {
-  const tokens = phoneTokens.get(url) ?? [];
+  let tokens = phoneTokens.get(url) ?? [];
+  // Another server may have come up at a reused address since: the metrics endpoint checks the
+  // token before the body (401 for a token it never issued, 415 for this text body), storing nothing.
+  if (tokens.length && (await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${tokens[0]}` }, body: 'probe' })).status === 401) tokens = [];
   phoneTokens.set(url, tokens);
   while (tokens.length < count) tokens.push(...await Promise.all(Array.from({ length: Math.min(50, count - tokens.length) }, () => registerClient(url))));
   return tokens.slice(0, count);
