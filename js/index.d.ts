@@ -489,7 +489,12 @@ export interface Experiments {
    * last report ride in the secure round as the extra blocks the server declares.
    * `policy`: the secure round's checks (minCohort, minNoiseMultiplier, dropout, corruption,
    * pollMs, maxWaitMs) and `cohortWaitMs` (default 60000: how long the device waits for a cohort).
-   * `sent` = `secure` + `local`; `pending`: days tried but not summed (aborted, dropped, declined).
+   * `sent` = `secure` + `local`; `pending`: days tried but not summed (aborted, dropped, declined;
+   * a round of another experiments-file version than the device's: the day waits for a round of
+   * its version). The local report is posted with the device's federated client token (issued by
+   * `server`) and carries the experiment cells only: the assistant's and the slots' counts wait
+   * for a secure round. A custom `transport` (then `aggregation` defaults to 'local') posts the
+   * report itself.
    */
   send(options: {
     server: string | URL;

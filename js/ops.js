@@ -289,9 +289,9 @@ export class Experiments {
         // Loaded here, at send()'s await: the secure-aggregation client is a chunk of its own that
         // a page fetches only when it first takes part in a round (README, rooms loaded when used).
         const { sendSecureMetrics } = await import('./federated/secagg-metrics.js');
-        const result = await sendSecureMetrics({
+        const result = await withClientToken(federated, server, fetchImpl, () => sendSecureMetrics({
           core: this._rec._core, federated, server, report, file: JSON.parse(this._fileText), extraValues: extras.values, fetch: fetchImpl, policy, dropAfter: _dropAfter,
-        });
+        }));
         if (result.status === 'completed') {
           extras.sent();
           done(day, 'secure');
@@ -305,8 +305,12 @@ export class Experiments {
           continue;
         }
       }
+      // The server takes a local report from a client it registered (the token is fetched before
+      // the charge: a failed registration costs nothing); a custom transport authenticates itself.
+      const token = transport ? null : await federated._clientToken(server, fetchImpl);
       if (!chargeLedger(federated, this._rec._core, this._mechanism(report))) return { ...out, status: 'declined', reason: 'privacy-budget' };
-      await (transport ?? sendLocalDp)({ server, report, fetch: fetchImpl });
+      if (transport) await transport({ server, report, fetch: fetchImpl });
+      else await sendLocalDp({ server, report, token, fetch: fetchImpl, renewToken: () => federated._clientToken(server, fetchImpl, { renew: true }) });
       done(day, 'local');
     }
     // Epsilon at the file's delta (the ledger keeps RDP; epsilon depends on the delta asked for).
@@ -360,6 +364,21 @@ export class Experiments {
 }
 
 /**
+ * Runs `attempt` (a metrics round, which fetches the device's client token itself) and, when the
+ * server no longer knows the token (UNKNOWN_CLIENT: its state was reset), registers again and
+ * runs it once more. A refused token sends nothing of the day (advertise is the first message).
+ */
+async function withClientToken(federated, server, fetchImpl, attempt) {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error?.code !== 'UNKNOWN_CLIENT') throw error;
+    await federated._clientToken(server, fetchImpl, { renew: true });
+    return attempt();
+  }
+}
+
+/**
  * The seam to the device's privacy ledger (js/federated): charges one release of `mechanism`
  * and answers false (charging nothing) when it would exceed the budget.
  */
@@ -372,17 +391,45 @@ function chargeLedger(federated, core, mechanism) {
   return true;
 }
 
-/** Local-DP transport (until secure aggregation): Gaussian noise from the CSPRNG on every value, then POST. */
+/**
+ * The local-noise fallback's report: Gaussian noise from the CSPRNG on every value. It names the
+ * public shape (file version, day, layout, the file's noise) and the noised values, nothing else:
+ * not the report's un-noised `cells_dropped`, and no extra block (those ride in secure rounds only).
+ */
 export function noisedReport(report, gaussian = cryptoGaussian) {
   const values = report.values.map((v, i) => v + report.sigma[i % report.sigma.length] * gaussian());
-  return { ...report, values, noised: 'local-gaussian' };
+  const { experiments_version, day, layout, sigma, noise_multiplier, sensitivity, delta } = report;
+  return { experiments_version, day, layout, values, sigma, noise_multiplier, sensitivity, delta, noised: 'local-gaussian' };
 }
 
-export async function sendLocalDp({ server, report, fetch: fetchImpl }) {
+/**
+ * POSTs the noised report with the device's client token (the federated one, issued by this
+ * server). Resolves the server's answer; a 409 DUPLICATE_REPORT (the day was stored, its answer
+ * lost) counts as sent. A 401 UNKNOWN_CLIENT (the server lost its state) gets a new token from
+ * `renewToken` and the same noised body once more (the same release: no second noise draw).
+ * Other refusals throw a ZhixuanError with the server's code.
+ */
+export async function sendLocalDp({ server, report, token, fetch: fetchImpl, renewToken = null }) {
   const body = JSON.stringify(noisedReport(report));
-  const response = await fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body,
+  const post = (bearer) => fetchImpl(new URL('v1/metrics', String(server).endsWith('/') ? String(server) : `${server}/`), {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body,
   });
-  if (!response.ok) throw new ZhixuanError(`HTTP_${response.status}`, `metrics report: HTTP ${response.status}`);
-  return response.json();
+  let response = await post(token);
+  let refusal = response.ok ? null : await refusalOf(response);
+  if (refusal?.code === 'UNKNOWN_CLIENT' && renewToken) {
+    response = await post(await renewToken());
+    refusal = response.ok ? null : await refusalOf(response);
+  }
+  if (!refusal) return response.json();
+  if (refusal.code === 'DUPLICATE_REPORT') return { stored: true, duplicate: true };
+  const error = new ZhixuanError(refusal.code, `metrics report: ${refusal.message}`);
+  error.status = response.status;
+  throw error;
+}
+
+// The server's named code (js/federated/transport.js reads it the same way; not imported here,
+// which would put the federated chunk in every page that loads the ops room).
+async function refusalOf(response) {
+  const answer = await response.json().catch(() => null);
+  return { code: answer?.error?.code ?? `HTTP_${response.status}`, message: answer?.error?.message ?? `HTTP ${response.status}` };
 }

@@ -33,28 +33,49 @@ const EMPTY_STATE = JSON.stringify({ format: 'zhixuan-attribution-1', window_s: 
  * loses that share of one variant's reports (broken assignment, for the SRM check).
  */
 export async function postSimulatedDay(core, url, file, options) {
-  return postReports(url, simulatedReports(core, file, options));
+  const reports = simulatedReports(core, file, options);
+  return postReports(url, reports, await clientTokens(url, reports.length));
+}
+
+// The simulated phones' client tokens at a server: phone i keeps token i from day to day, as a
+// device keeps its registration (so a run registers as many clients as its largest day has phones).
+const phoneTokens = new Map();
+
+export async function clientTokens(url, count) {
+  let tokens = phoneTokens.get(url) ?? [];
+  // Another server may have come up at a reused address since: the metrics endpoint checks the
+  // token before the body (401 for a token it never issued, 415 for this text body), storing nothing.
+  if (tokens.length && (await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${tokens[0]}` }, body: 'probe' })).status === 401) tokens = [];
+  phoneTokens.set(url, tokens);
+  while (tokens.length < count) tokens.push(...await Promise.all(Array.from({ length: Math.min(50, count - tokens.length) }, () => registerClient(url))));
+  return tokens.slice(0, count);
 }
 
 /**
  * The same day through the secure metrics rounds: the phones join the day's round in cohorts of
  * the server's cohort target (each with its own client token and keys, all in this process);
  * a remainder smaller than the server's minimum cohort takes the local-noise fallback, as a phone
- * would. The simulated phones' ledgers are unlimited. Resolves {secure, local, cohorts}.
+ * would. The simulated phones' ledgers are unlimited. `pollMs`: how often a phone asks for the
+ * round's stage. Resolves {secure, local, cohorts}.
  */
-export async function postSecureDay(core, url, file, options) {
+export async function postSecureDay(core, url, file, { pollMs = 100, ...options }) {
   const reports = simulatedReports(core, file, options);
+  const tokens = await clientTokens(url, reports.length);
+  const phones = reports.map((report, i) => ({ report, token: tokens[i] }));
   const out = { secure: 0, local: 0, cohorts: 0 };
-  while (reports.length) {
-    const round = await (await fetch(`${url}/v1/secagg-metrics/round?day=${options.day}`)).json();
+  while (phones.length) {
+    const response = await fetch(`${url}/v1/secagg-metrics/round?day=${options.day}`);
+    if (!response.ok) throw new Error(`no metrics round for day ${options.day}: ${response.status} ${await response.text()}`);
+    const round = await response.json();
     const target = round.secure.cohort_target - round.secure.members;
-    if (reports.length < round.secure.min_cohort || !(target > 0)) {
-      out.local += await postReports(url, reports.splice(0));
+    if (phones.length < round.secure.min_cohort || !(target > 0)) {
+      const rest = phones.splice(0);
+      out.local += await postReports(url, rest.map((p) => p.report), rest.map((p) => p.token));
       break;
     }
-    const batch = reports.splice(0, target);
-    const results = await Promise.all(batch.map(async (report) => sendSecureMetrics({
-      core, server: url, report, file, token: await registerClient(url), policy: { pollMs: 100, minCohort: 2 },
+    const batch = phones.splice(0, target);
+    const results = await Promise.all(batch.map(({ report, token }) => sendSecureMetrics({
+      core, server: url, report, file, token, policy: { pollMs, minCohort: 2 },
       ledger: { chargeable: () => ({ affordable: true }), charge: () => {} },
     })));
     const done = results.filter((r) => r.status === 'completed').length;
@@ -65,9 +86,12 @@ export async function postSecureDay(core, url, file, options) {
   return out;
 }
 
-async function postReports(url, reports) {
-  for (const report of reports) {
-    const response = await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(noisedReport(report)) });
+// Each report from its own phone (client token), noised by the SDK's local-noise fallback.
+async function postReports(url, reports, tokens) {
+  for (const [i, report] of reports.entries()) {
+    const response = await fetch(`${url}/v1/metrics`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` }, body: JSON.stringify(noisedReport(report)),
+    });
     if (response.status !== 202) throw new Error(`report refused: ${response.status} ${await response.text()}`);
   }
   return reports.length;

@@ -104,11 +104,12 @@ export class Federated {
   /**
    * @internal This device's client token at `server`: registered there on first use. A token
    * issued by one server is never sent to another (it would link the device across them, and
-   * the other server does not know it).
+   * the other server does not know it). `renew`: register again (the server answered
+   * UNKNOWN_CLIENT: it lost its state).
    */
-  async _clientToken(server, fetchImpl) {
+  async _clientToken(server, fetchImpl, { renew = false } = {}) {
     const issuer = serverUrl(server, '').href;
-    if (!this._token || this._tokenServer !== issuer) {
+    if (renew || !this._token || this._tokenServer !== issuer) {
       this._token = await registerClient(server, fetchImpl);
       this._tokenServer = issuer;
       await this._save();

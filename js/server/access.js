@@ -26,6 +26,18 @@ export function bearer(req) {
   return /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
 }
 
+/**
+ * The device's client token (issued by this server's POST /v1/clients) or a named 401:
+ * UNAUTHORIZED without `Authorization: Bearer <client token>`, UNKNOWN_CLIENT for a token this
+ * server never issued (a token of another server included: tokens are per issuer).
+ */
+export function requireClient(req, store) {
+  const token = /^Bearer ([0-9a-f]{32})$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!token) throw new HttpError(401, 'UNAUTHORIZED', 'Authorization: Bearer <client token> is required (POST /v1/clients issues one)');
+  if (!store.hasClient(token)) throw new HttpError(401, 'UNKNOWN_CLIENT', 'this client token was not issued by this server');
+  return token;
+}
+
 /** Throws 401 OPERATOR_TOKEN_REQUIRED unless the request carries the operator token. */
 export function requireOperator(req, token) {
   if (sameToken(bearer(req), token)) return;

@@ -4,7 +4,9 @@
 //
 //   GET  /v1/experiments        the experiments file in force (JSON)
 //   POST /v1/metrics            one device-day report (JSON, noised on the device); 202: the
-//                               fallback for a cohort too small (docs/experiments.md)
+//                               fallback for a cohort too small (docs/experiments.md); with the
+//                               device's client token (Authorization: Bearer, POST /v1/clients),
+//                               one report per client, file version and day
 //   /v1/secagg-metrics/…        the metrics through secure aggregation (metrics-rounds.js): the
 //                               server learns only each cohort's sum, with distributed noise
 //   GET  /ops                   the dashboard (operator token: Authorization: Bearer T, the
@@ -16,7 +18,7 @@
 // (the server module holds the ops room): a wrong layout, a sigma that is not the file's, values
 // out of range or a version the server never shipped are 400/409, and nothing is stored.
 import { readFile } from 'node:fs/promises';
-import { bearer, operatorTokenOf, sameToken } from './access.js';
+import { bearer, operatorTokenOf, requireClient, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
 import { MetricsRounds } from './metrics-rounds.js';
 import { extraBlocks } from '../metrics-extras.js';
@@ -32,6 +34,8 @@ const DASHBOARD_FILES = {
   '/ops/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
 };
 const SEQUENTIAL_ALPHA = 0.05;
+// What a local-noise report holds (metrics_report.hpp's report, noised by js/ops.js noisedReport).
+const LOCAL_REPORT_FIELDS = new Set(['experiments_version', 'day', 'layout', 'values', 'sigma', 'noise_multiplier', 'sensitivity', 'delta', 'noised']);
 
 function sendJson(res, status, body, headers = {}) {
   const data = Buffer.from(JSON.stringify(body));
@@ -151,6 +155,13 @@ export class OpsService {
   }
 
   async _postMetrics(req, res) {
+    let client;
+    try {
+      client = requireClient(req, this.server.store);
+    } catch (error) {
+      req.resume();
+      throw error;
+    }
     if ((req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/json') {
       req.resume();
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'metrics reports are application/json');
@@ -163,7 +174,9 @@ export class OpsService {
       throw new HttpError(400, 'MALFORMED_REPORT', 'the report is not JSON');
     }
     const { version, day, values } = this._checkReport(report);
-    this.store.addReport(version, day, this._layout(version).layout, values, this._layout(version).sigma);
+    if (!this.store.addReport(version, day, this._layout(version).layout, values, this._layout(version).sigma, client)) {
+      throw new HttpError(409, 'DUPLICATE_REPORT', `this client already reported day ${day} of '${version.slice(0, 128)}'`);
+    }
     this.generation++;
     sendJson(res, 202, { stored: true, version, day });
     return true;
@@ -172,6 +185,10 @@ export class OpsService {
   _checkReport(report) {
     const bad = (message) => new HttpError(400, 'MALFORMED_REPORT', message);
     if (!report || typeof report !== 'object' || Array.isArray(report)) throw bad('the report must be an object');
+    // The experiment cells only: the extra blocks (assistant topics, slot arms) ride in secure
+    // rounds alone (docs/experiments.md), so a fallback report naming anything else is refused.
+    const unknown = Object.keys(report).find((key) => !LOCAL_REPORT_FIELDS.has(key));
+    if (unknown !== undefined) throw bad(`unknown field '${unknown.slice(0, 64)}': a local report carries the experiment cells only`);
     const version = report.experiments_version;
     if (typeof version !== 'string') throw bad('experiments_version must be a string');
     const expected = this._layout(version);

@@ -18,6 +18,8 @@ export class MetricsStore {
         PRIMARY KEY (version, day, experiment, variant, slot, channel));
       CREATE TABLE IF NOT EXISTS metric_reports (
         id INTEGER PRIMARY KEY, version TEXT NOT NULL, day INTEGER NOT NULL, received_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS metric_report_clients (
+        version TEXT NOT NULL, day INTEGER NOT NULL, client TEXT NOT NULL, PRIMARY KEY (version, day, client));
       CREATE TABLE IF NOT EXISTS metric_cohorts (
         round INTEGER PRIMARY KEY, version TEXT NOT NULL, day INTEGER NOT NULL, devices INTEGER NOT NULL, received_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS metric_extras (
@@ -29,9 +31,14 @@ export class MetricsStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (version, day, experiment, variant, slot, channel)
       DO UPDATE SET reports = excluded.reports, sums = excluded.sums, noise_var = excluded.noise_var`);
     this._addReport = db.prepare('INSERT INTO metric_reports (version, day, received_at) VALUES (?, ?, ?)');
-    this.addReport = db.transaction((version, day, layout, values, sigma) => {
+    this._addReportClient = db.prepare('INSERT OR IGNORE INTO metric_report_clients (version, day, client) VALUES (?, ?, ?)');
+    // One local report per client, file version and day (kept apart from the sums and the
+    // reports' rows): false, storing nothing, when the client already sent that day.
+    this.addReport = db.transaction((version, day, layout, values, sigma, client) => {
+      if (this._addReportClient.run(version, day, client).changes === 0) return false;
       this._addCells(version, day, layout, values, (i) => sigma[i % VALUES] ** 2, 1);
       this._addReport.run(version, day, Date.now());
+      return true;
     });
     this._getExtra = db.prepare('SELECT reports, sums, noise_var FROM metric_extras WHERE version = ? AND day = ? AND block = ? AND key = ?');
     this._putExtra = db.prepare(`INSERT INTO metric_extras (version, day, block, key, reports, sums, noise_var) VALUES (?, ?, ?, ?, ?, ?, ?)

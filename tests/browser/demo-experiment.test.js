@@ -2,14 +2,15 @@
 // against the real aggregation server that publishes it: the variant comes from the documented
 // hash of the page's stable id, the list is exactly recommend() with the variant's params, a click
 // is attributed to the variant on the device and survives a reload, no request carries an event,
-// and the operator dashboard shows the experiment (with simulated device-days) behind its token.
+// and the operator dashboard shows the experiment behind its token, with the demo's seeded past
+// (demo/seed-metrics.mjs: simulated phones through the secure metrics rounds, as `npm run demo`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
-import { postSimulatedDay } from '../../tools/ops-sim.mjs';
+import { seedMetrics } from '../../demo/seed-metrics.mjs';
 import { bucketOf, idInBuckets } from '../js/bucket-hash.js';
 import { launchBrowser, repoRoot } from './harness.js';
 import { artifacts, ensureDemoData, listIds, screenshot, waitForReady } from './demo-helpers.js';
@@ -26,6 +27,8 @@ async function startAll(t, { browser: withBrowser = true } = {}) {
   const aggregation = await startAggregationServer({
     modelBytes: readFileSync(join(dataDir, 'model.safetensors')), dataDir: mkdtempSync(join(tmpdir(), 'zx-demo-ab-')), port: 0,
     quorum: 1, minUpdates: 1, aggregation: 'plain', experimentsText: JSON.stringify(file), operatorToken: TOKEN, opsPushMs: 200,
+    // As scripts/demo.sh, with a cohort of 20 phones where the demo has 200 (one cohort a day).
+    metricsSecure: { cohortTarget: 20, deadlineMs: 20_000 },
   });
   const server = await startDemoServer({ aggregator: aggregation.url, dataDir: process.env.ZX_DEMO_DATA });
   const browser = withBrowser ? await launchBrowser() : null;
@@ -99,10 +102,8 @@ test('the course page runs the live experiment: documented assignment, one ranki
 
 test('the operator dashboard shows the demo experiment behind its token', async (t) => {
   const { aggregation, browser } = await startAll(t);
-  const today = Math.floor(Date.now() / 86400000);
-  for (let d = 3; d >= 1; d--) {
-    await postSimulatedDay(aggregation.core, aggregation.url, file, { day: today - d, users: 60, seed: d, userOffset: d * 1000, experiment: experiment.id, slot: SLOT, channels: ['h5', 'mini-program'] });
-  }
+  // The demo's seed: every day's metrics summed in a secure round, nothing noised locally.
+  assert.deepEqual(await seedMetrics({ server: aggregation.url, file, days: 3, users: 20, core: aggregation.core }), { secure: 60, local: 0, cohorts: 3 });
   const page = await browser.context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -112,5 +113,7 @@ test('the operator dashboard shows the demo experiment behind its token', async 
   await page.waitForSelector(`[data-testid="experiment-${experiment.id}"]`, { timeout: 10000 }).catch((error) => { throw new Error(`${error.message}; page errors: ${pageErrors.join(' | ')}`); });
   assert.equal(await page.textContent('[data-testid="experiments-version"] .value'), file.version);
   assert.match(await page.textContent(`[data-testid="experiment-${experiment.id}"]`), /多样性 0 对 0\.3/);
+  assert.equal(await page.textContent('[data-testid="transport"] .value'), '安全聚合 60 台·日 / 3 组', 'the numbers came the private way');
+  assert.equal(await page.textContent('[data-testid="reports"] .value'), '60');
   await page.screenshot({ path: join(artifacts, 'demo-experiment-dashboard.png'), fullPage: true });
 });

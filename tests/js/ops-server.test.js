@@ -8,6 +8,8 @@ import path from 'node:path';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { postSimulatedDay, simExperimentsFile } from '../../tools/ops-sim.mjs';
+import { noisedReport } from '../../js/ops.js';
+import { registerClient } from '../../js/federated/transport.js';
 
 const TOKEN = 'op-'.padEnd(32, 'x');
 
@@ -27,9 +29,26 @@ test('the server publishes the file, refuses bad reports, and computes the varia
     // Bad reports: not JSON, an unknown version, a wrong layout, a forged sigma, out-of-range values.
     const runtime = new server.core.OpsRuntime();
     runtime.load(JSON.stringify(file));
-    const good = JSON.parse(runtime.report(today() - 1).report);
+    const clipped = JSON.parse(runtime.report(today() - 1).report);
+    const good = noisedReport(clipped);  // the file has no noise: the clipped values, the fallback's fields
     runtime.delete();
-    const post = (body, type = 'application/json') => fetch(`${server.url}/v1/metrics`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const client = await registerClient(server.url);
+    const post = (body, type = 'application/json', token = client) => fetch(`${server.url}/v1/metrics`, {
+      method: 'POST', headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const refused = async (response) => [response.status, (await response.json()).error.code];
+    // Only a client this server registered may post (the federated client token, per issuer).
+    assert.deepEqual(await refused(await post(good, 'application/json', null)), [401, 'UNAUTHORIZED']);
+    assert.deepEqual(await refused(await post(good, 'application/json', 'f'.repeat(32))), [401, 'UNKNOWN_CLIENT']);
+    const elsewhere = await serve(mkdtempSync(path.join(tmpdir(), 'zx-ops-other-')), file);
+    try {
+      assert.deepEqual(await refused(await post(good, 'application/json', await registerClient(elsewhere.url))), [401, 'UNKNOWN_CLIENT'], 'a token another server issued');
+    } finally {
+      await elsewhere.close();
+    }
+    // A local report carries the experiment cells only: no extra block, no un-noised count.
+    assert.deepEqual(await refused(await post({ ...good, extras: { assist: [1, 2] } })), [400, 'MALFORMED_REPORT']);
+    assert.deepEqual(await refused(await post(clipped)), [400, 'MALFORMED_REPORT'], 'cells_dropped is not part of a local report');
     assert.equal((await post('{nope')).status, 400);
     assert.equal((await post(good, 'text/plain')).status, 415);
     assert.equal((await post({ ...good, experiments_version: 'never' })).status, 409);
@@ -38,15 +57,21 @@ test('the server publishes the file, refuses bad reports, and computes the varia
     assert.equal((await post({ ...good, values: good.values.map(() => 1e12) })).status, 400);
     assert.equal((await post({ ...good, day: today() + 5 })).status, 400);
     assert.equal(server.ops.summary().reports, 0, 'nothing stored from a refused report');
+    // One report per client and day: a second is a named 409 and changes nothing.
+    assert.equal((await post(good)).status, 202);
+    assert.deepEqual(await refused(await post(good)), [409, 'DUPLICATE_REPORT']);
+    assert.equal(server.ops.summary().reports, 1);
+    assert.equal((await post({ ...good, day: today() - 3 })).status, 202, 'another day of the same client');
+    assert.equal(server.ops.summary().reports, 2);
 
     await postSimulatedDay(server.core, server.url, file, { day: today() - 2, users: 250, seed: 3 });
     await postSimulatedDay(server.core, server.url, file, { day: today() - 1, users: 250, seed: 4, userOffset: 250 });
     const summary = server.ops.summary();
-    assert.equal(summary.reports, 500);
+    assert.equal(summary.reports, 502);
     const e = summary.experiments.find((x) => x.id === 'diversity');
-    assert.equal(e.days.length, 2);
+    assert.equal(e.days.length, 3);
     const users = e.totals.control.users + e.totals.div03.users;
-    assert.equal(users, 500);
+    assert.equal(users, 500, 'the two empty reports above count as device-days without users');
     assert.ok(Math.abs(e.totals.control.ctr.value - 0.05) < 0.012, `control CTR ${e.totals.control.ctr.value}`);
     assert.ok(Math.abs(e.totals.div03.ctr.value - 0.07) < 0.015, `div03 CTR ${e.totals.div03.ctr.value}`);
     assert.ok(e.totals.div03.ctr.low < e.totals.div03.ctr.value && e.totals.div03.ctr.value < e.totals.div03.ctr.high);

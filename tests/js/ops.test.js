@@ -154,7 +154,8 @@ test('metrics leave only as noised aggregates, charged to the ledger; without co
     rec.experiments.recommend(SLOT, { history: ['item0'] });
     rec.experiments._setClock(() => Date.now() / 1000);
     const requests = [];
-    const recording = async (url, init) => { if (init?.body) requests.push(init.body); return fetch(url, init); };
+    const headers = [];
+    const recording = async (url, init) => { if (init?.body) { requests.push(init.body); headers.push(init.headers); } return fetch(url, init); };
     assert.deepEqual(await rec.experiments.send({ server: server.url, fetch: recording }), { status: 'declined', reason: 'no-consent' });
     assert.equal(requests.length, 0);
     rec.federated.setConsent(true, { epsilonBudget: 100 });
@@ -168,7 +169,9 @@ test('metrics leave only as noised aggregates, charged to the ledger; without co
     assert.ok(Math.abs(sent.epsilonSpent - epsilon) < 1e-9);
     assert.deepEqual(rec.experiments.pendingDays(), []);
     const body = JSON.parse(requests[0]);
-    assert.deepEqual(Object.keys(body).sort(), ['cells_dropped', 'day', 'delta', 'experiments_version', 'layout', 'noise_multiplier', 'noised', 'sensitivity', 'sigma', 'values']);
+    // The public shape and the noised values only (not the report's un-noised cells_dropped).
+    assert.deepEqual(Object.keys(body).sort(), ['day', 'delta', 'experiments_version', 'layout', 'noise_multiplier', 'noised', 'sensitivity', 'sigma', 'values']);
+    assert.equal(headers[0].authorization, `Bearer ${rec.federated.exportState().token}`, 'posted with the device\'s client token');
     assert.equal(body.noised, 'local-gaussian');
     assert.ok(body.values.every((v) => v !== 0), 'every coordinate is noised, the zeros included');
     const summary = server.ops.summary();

@@ -161,7 +161,7 @@ test('malformed JSON on every JSON endpoint gets a named 4xx; the server keeps s
     const cases = [];
     const token = await register(secure.url);
     for (const action of ['advertise', 'shares', 'unmask']) cases.push([secure.url, `/v1/secagg/1/${action}`, { authorization: `Bearer ${token}` }]);
-    cases.push([plain.url, '/v1/metrics', {}]);
+    cases.push([plain.url, '/v1/metrics', { authorization: `Bearer ${await register(plain.url)}` }]);  // a registered client: the body is what is refused
     for (const [url, pathname, headers] of cases) {
       for (const body of garbage) {
         const response = await fetch(`${url}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
