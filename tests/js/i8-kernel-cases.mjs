@@ -43,7 +43,9 @@ export function rawI8Bundle(n, dim, seed) {
 export async function packageRankings() {
   const out = [];
   for (const dim of [16, 64, 208]) {
-    const n = 103;  // 25 groups of four rows and a tail of three
+    // 25 groups of four rows and a tail of three; at d = 64 also rows past the first blocks of
+    // 256, whose row sums the first query takes block by block (ItemMatrix::row_sums).
+    const n = dim === 64 ? 603 : 103;
     const rec = await createRecommender({ model: rawI8Bundle(n, dim, 31 + dim), features: [] });
     const queries = [gaussianRows(1, dim, 71 + dim), Float32Array.from({ length: dim }, (_, j) => (j % 3 ? 1e-3 : -5))];
     for (const q of queries) {

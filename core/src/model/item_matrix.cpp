@@ -6,6 +6,10 @@
 
 #include "zhixuan/base/half.hpp"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace zhixuan {
 
 ItemMatrix ItemMatrix::FromF32(const float* values, int64_t rows, int dim, DType dtype) {
@@ -65,18 +69,51 @@ void ItemMatrix::AppendRows(const float* values, int64_t count) {
   row_sums_ = std::make_shared<RowSums>();
 }
 
-const int32_t* ItemMatrix::row_sums() const {
-  std::call_once(row_sums_->once, [this] {
-    std::vector<int32_t>& sums = row_sums_->sums;
-    sums.resize(static_cast<size_t>(rows_));
-    const int8_t* q = i8();
-    for (int64_t r = 0; r < rows_; ++r) {
-      int32_t s = 0;
-      for (int j = 0; j < dim_; ++j) s += q[r * dim_ + j];
-      sums[r] = s;
+namespace {
+
+// Sums of `count` rows of d int8 values. With SIMD (d a multiple of 16, at most 2032 so that
+// the int16 lanes hold 2 * d / 16 values of at most 128 each): pairwise widening adds.
+void SumRows(const int8_t* rows, int d, int64_t count, int32_t* out) {
+#if defined(__wasm_simd128__)
+  if (d % 16 == 0 && d <= 2032) {
+    for (int64_t r = 0; r < count; ++r) {
+      const int8_t* row = rows + r * d;
+      v128_t acc = wasm_i16x8_splat(0);
+      for (int j = 0; j < d; j += 16) acc = wasm_i16x8_add(acc, wasm_i16x8_extadd_pairwise_i8x16(wasm_v128_load(row + j)));
+      const v128_t s = wasm_i32x4_extadd_pairwise_i16x8(acc);
+      out[r] = wasm_i32x4_extract_lane(s, 0) + wasm_i32x4_extract_lane(s, 1) + wasm_i32x4_extract_lane(s, 2) +
+               wasm_i32x4_extract_lane(s, 3);
     }
-  });
-  return row_sums_->sums.data();
+    return;
+  }
+#endif
+  for (int64_t r = 0; r < count; ++r) {
+    int32_t s = 0;
+    for (int j = 0; j < d; ++j) s += rows[r * d + j];
+    out[r] = s;
+  }
+}
+
+}  // namespace
+
+const int32_t* ItemMatrix::row_sums(int64_t begin, int64_t end) const {
+  RowSums& rs = *row_sums_;
+  if (!rs.all.load(std::memory_order_acquire) && end > begin) {
+    std::lock_guard<std::mutex> lock(rs.mutex);
+    const int64_t blocks = (rows_ + kSumBlockRows - 1) / kSumBlockRows;
+    if (rs.summed.empty()) {
+      rs.sums.resize(static_cast<size_t>(rows_));
+      rs.summed.assign(static_cast<size_t>(blocks), 0);
+    }
+    for (int64_t b = begin / kSumBlockRows; b <= (end - 1) / kSumBlockRows; ++b) {
+      if (rs.summed[b]) continue;
+      const int64_t first = b * kSumBlockRows, count = std::min(kSumBlockRows, rows_ - first);
+      SumRows(i8() + first * dim_, dim_, count, rs.sums.data() + first);
+      rs.summed[b] = 1;
+      if (++rs.blocks_summed == blocks) rs.all.store(true, std::memory_order_release);
+    }
+  }
+  return rs.sums.data() + begin;
 }
 
 void ItemMatrix::RowToF32(int64_t row, float* out) const {

@@ -244,7 +244,6 @@ struct PreparedQuery {
   std::vector<int16_t> q16_permuted;  // I8 with SIMD: per 16-value chunk, the 8 even values then the 8 odd
   I8DotKernel host = nullptr;         // I8: the host's kernel, when this query uses it
   std::vector<uint8_t> digits;        // I8 with a host kernel: q16 + 8192 in base 128 (see I8DotKernel)
-  const int32_t* row_sums = nullptr;  // I8 with a host kernel: the matrix's row sums
   float q_scale = 1.f;
 };
 
@@ -280,7 +279,6 @@ PreparedQuery Prepare(const ItemMatrix& items, const float* query, I8DotKernel h
         p.digits[2 * chunk + lane] = static_cast<uint8_t>(u >> 7);
         p.digits[2 * chunk + 16 + lane] = static_cast<uint8_t>(u & 127);
       }
-      p.row_sums = items.row_sums();
     }
 #if defined(__wasm_simd128__)
     if (d % 16 == 0) {
@@ -328,7 +326,8 @@ void ScoreBlock(const ItemMatrix& items, const PreparedQuery& query, const float
       if (!query.digits.empty()) {
         // The host's kernel, four rows at a time; the last count % 4 rows take the portable loop.
         const int64_t kernel_rows = count / 4 * 4;
-        query.host(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), query.row_sums + begin, scales,
+        // The rows' sums: summed here the first time (the block is then in cache for the kernel).
+        query.host(rows, d, static_cast<int32_t>(kernel_rows), query.digits.data(), items.row_sums(begin, begin + kernel_rows), scales,
                    query.q_scale, out);
         ScoreI8Portable(rows + kernel_rows * d, query.q16.data(), scales + kernel_rows, query.q_scale, d,
                         count - kernel_rows, out + kernel_rows);

@@ -294,6 +294,23 @@ TEST_CASE("an installed I8 dot kernel gets what it needs to reproduce the built-
     for (int j = 0; j < 16; ++j) last += m.i8()[7 * 16 + j];
     REQUIRE(m.row_sums()[7] == last);
   }
+  SECTION("row sums asked for block by block, from the middle first, equal the whole pass") {
+    const int64_t n = 1000;  // blocks of 256: three whole and one of 232
+    auto rows = RandomRows(n, 32, 8);
+    ItemMatrix m = ItemMatrix::FromF32(rows.data(), n, 32, DType::kI8);
+    const int32_t* middle = m.row_sums(300, 310);
+    for (int64_t r = 300; r < 310; ++r) {
+      int32_t want = 0;
+      for (int j = 0; j < 32; ++j) want += m.i8()[r * 32 + j];
+      REQUIRE(middle[r - 300] == want);
+    }
+    REQUIRE(m.row_sums(999, 1000) == m.row_sums() + 999);
+    for (int64_t r = 0; r < n; ++r) {
+      int32_t want = 0;
+      for (int j = 0; j < 32; ++j) want += m.i8()[r * 32 + j];
+      REQUIRE(m.row_sums()[r] == want);
+    }
+  }
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // per-row symmetric scale (value = scale[row] * int8). Rows are contiguous.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -26,9 +27,13 @@ class ItemMatrix {
   const uint16_t* f16() const { return view_ ? static_cast<const uint16_t*>(view_) : f16_.data(); }
   const int8_t* i8() const { return view_ ? static_cast<const int8_t*>(view_) : i8_.data(); }
   const float* scales() const { return scales_view_ ? scales_view_ : scales_.data(); }
-  // I8 only: the sum of each row's int8 values, computed on first use (an installed I8 dot
-  // kernel needs them; see SetI8DotKernel in scoring.hpp) and dropped when rows are appended.
-  const int32_t* row_sums() const;
+  // I8 only: the sum of each row's int8 values (an installed I8 dot kernel needs them; see
+  // SetI8DotKernel in scoring.hpp), dropped when rows are appended. row_sums(begin, end) points
+  // at row `begin`'s sum, with rows [begin, end) summed: a block is summed the first time it is
+  // asked for, just before the kernel reads the same rows, so the first query over a large
+  // model pays for no extra pass over memory. row_sums() sums every row.
+  const int32_t* row_sums(int64_t begin, int64_t end) const;
+  const int32_t* row_sums() const { return row_sums(0, rows_); }
 
   // Dequantized copy of one row.
   void RowToF32(int64_t row, float* out) const;
@@ -58,9 +63,13 @@ class ItemMatrix {
   const void* view_ = nullptr;
   const float* scales_view_ = nullptr;
   struct RowSums {
-    std::once_flag once;
-    std::vector<int32_t> sums;
+    std::mutex mutex;                 // guards the first sums of each block
+    std::atomic<bool> all{false};     // every block summed: no more locking
+    std::vector<int32_t> sums;        // per row, valid where its block is summed
+    std::vector<uint8_t> summed;      // per block of kSumBlockRows rows
+    int64_t blocks_summed = 0;
   };
+  static constexpr int64_t kSumBlockRows = 256;
   // Shared by copies until AppendRows replaces it: the rows it sums are the same until then.
   mutable std::shared_ptr<RowSums> row_sums_ = std::make_shared<RowSums>();
   void CopyOutView();
