@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include "zhixuan/assist/normalize.hpp"
 #include "zhixuan/base/flatten.hpp"
@@ -55,6 +57,22 @@ void CharNgrams(std::string_view text, Emit emit) {
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+// The term keys of a text in kWords mode (text/tokenizer.hpp TokenKeys of its normalized code
+// points: no UTF-8 round trip between the normalizer and the tokenizer), in a buffer of this
+// thread valid until the next call.
+ZX_FLATTEN std::pair<const uint64_t*, size_t> WordKeys(std::string_view text, const MatcherOptions& options) {
+  static thread_local std::unique_ptr<uint64_t[]> keys;
+  static thread_local size_t capacity = 0;
+  const CodePointSpan cps = options.normalize ? NormalizedCodePoints(text) : DecodedCodePoints(text);
+  if (2 * cps.size + 1 > capacity) {
+    capacity = std::max(2 * cps.size + 1, 2 * capacity);
+    keys.reset(new uint64_t[capacity]);
+  }
+  TokenizerOptions tokenizer;
+  tokenizer.drop_stopwords = options.drop_stopwords;
+  return {keys.get(), TokenKeys(cps.data, cps.size, tokenizer, keys.get())};
+}
+
 }  // namespace
 
 float CalibratedConfidence(const MatchFeatures& f, const MatcherOptions& o) {
@@ -89,23 +107,18 @@ void TermBuffer::Append(const TermBuffer& other) {
   size_ += other.size_;
 }
 
-ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out, std::string* scratch) {
-  std::string_view normalized = raw;
-  if (options_.normalize) {
-    NormalizeQuestionInto(raw, scratch);
-    normalized = *scratch;
-  }
-  // At most two terms per byte (a character's unigram and the bigram it starts).
-  uint32_t* o = out->Reserve(2 * normalized.size() + 2);
-  auto visit = [&](uint64_t hash) { *o++ = vocabulary_.Intern(hash); };
+ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out) {
   if (options_.mode == TermMode::kCharNgrams) {
-    CharNgrams(normalized, [&](std::string_view gram) { visit(HashBytes(gram)); });
-  } else {
-    TokenizerOptions tokenizer;
-    tokenizer.drop_stopwords = options_.drop_stopwords;
-    ForEachToken(normalized, tokenizer,
-                 [](void* c, std::string_view, uint64_t hash) { (*static_cast<decltype(visit)*>(c))(hash); }, &visit);
+    const std::string normalized = options_.normalize ? NormalizeQuestion(raw) : std::string(raw);
+    // At most two terms per byte (a character's unigram and the bigram it starts).
+    uint32_t* o = out->Reserve(2 * normalized.size() + 2);
+    CharNgrams(normalized, [&](std::string_view gram) { *o++ = vocabulary_.Intern(HashBytes(gram)); });
+    out->Commit(o);
+    return;
   }
+  const auto [keys, count] = WordKeys(raw, options_);
+  uint32_t* o = out->Reserve(count);
+  for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
   out->Commit(o);
 }
 
@@ -114,7 +127,6 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   m.options_ = options;
   m.entry_count_ = static_cast<int32_t>(base.entries.size());
   TermBuffer field_terms, entry_terms;
-  std::string scratch;
   m.first_field_.reserve(base.entries.size() + 1);
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
@@ -122,14 +134,14 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
     entry_terms.clear();
     auto add_field = [&](const std::string& text) {
       field_terms.clear();
-      m.TermIds(text, &field_terms, &scratch);
+      m.TermIds(text, &field_terms);
       entry_terms.Append(field_terms);
       m.fields_.AddDocument(field_terms.data(), field_terms.size());
       m.entry_of_field_.push_back(static_cast<int32_t>(e));
     };
     add_field(entry.question);
     for (const std::string& p : entry.paraphrases) add_field(p);
-    if (options.answer_in_entry) m.TermIds(entry.answer, &entry_terms, &scratch);
+    if (options.answer_in_entry) m.TermIds(entry.answer, &entry_terms);
     m.entries_.AddDocument(entry_terms.data(), entry_terms.size());
   }
   m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
@@ -143,17 +155,12 @@ std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* u
   // Known terms by id, unknown ones counted (they weigh on the coverage), duplicates once.
   std::vector<uint32_t> ids;
   std::vector<uint64_t> hashes;
-  {
+  if (options_.mode == TermMode::kCharNgrams) {
     const std::string normalized = options_.normalize ? NormalizeQuestion(text) : std::string(text);
-    if (options_.mode == TermMode::kCharNgrams) {
-      CharNgrams(normalized, [&](std::string_view gram) { hashes.push_back(HashBytes(gram)); });
-    } else {
-      TokenizerOptions tokenizer;
-      tokenizer.drop_stopwords = options_.drop_stopwords;
-      ForEachToken(normalized, tokenizer,
-                   [](void* c, std::string_view, uint64_t hash) { static_cast<std::vector<uint64_t>*>(c)->push_back(hash); },
-                   &hashes);
-    }
+    CharNgrams(normalized, [&](std::string_view gram) { hashes.push_back(HashBytes(gram)); });
+  } else {
+    const auto [keys, count] = WordKeys(text, options_);
+    hashes.assign(keys, keys + count);
   }
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());

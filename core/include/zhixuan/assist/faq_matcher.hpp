@@ -100,9 +100,8 @@ class FaqMatcher {
   std::vector<std::string> Terms(std::string_view text) const;
 
  private:
-  // Appends the text's term ids to *out (adding new terms to the vocabulary); *scratch holds
-  // the normalized text (one buffer for the whole build).
-  void TermIds(std::string_view text, TermBuffer* out, std::string* scratch);
+  // Appends the text's term ids to *out (adding new terms to the vocabulary).
+  void TermIds(std::string_view text, TermBuffer* out);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
 
   MatcherOptions options_;
