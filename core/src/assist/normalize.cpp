@@ -46,8 +46,17 @@ ZX_CHAR_INLINE size_t DecodeTo(std::string_view text, uint32_t* out) {
   uint32_t* o = out;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0; i < text.size();) {
-    if (p[i] < 0x80) {
-      *o++ = p[i++];
+    const unsigned lead = p[i];
+    if (lead < 0x80) {
+      *o++ = lead;
+      ++i;
+      continue;
+    }
+    // Most of a Chinese FAQ: three bytes with a lead that allows any continuation (not E0, ED).
+    if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && i + 2 < text.size() && (p[i + 1] & 0xC0) == 0x80 &&
+        (p[i + 2] & 0xC0) == 0x80) {
+      *o++ = (lead & 0x0F) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu);
+      i += 3;
       continue;
     }
     const size_t n = Utf8SequenceLength(p + i, text.size() - i);
@@ -245,7 +254,11 @@ size_t ReplacePhrases(const uint32_t* in, size_t size, const Tables& t, CodePoin
     const Tables::Rule* hit = nullptr;
     if (const std::vector<Tables::Rule>* rules = t.RulesOf(in[i])) {
       for (const Tables::Rule& rule : *rules) {
-        if (i + rule.from.size() <= size && std::equal(rule.from.begin(), rule.from.end(), in + i)) {
+        const size_t length = rule.from.size();
+        if (i + length > size) continue;
+        size_t k = 0;
+        while (k < length && rule.from[k] == in[i + k]) ++k;  // written out: std::equal stayed a call
+        if (k == length) {
           hit = &rule;
           break;
         }

@@ -43,9 +43,7 @@ class Bm25Index {
   std::vector<uint32_t> pending_offsets_{0};
   std::vector<float> lengths_;
   std::vector<uint32_t> offsets_;   // term -> postings_[offsets_[t] .. offsets_[t + 1])
-  std::unique_ptr<Posting[]> postings_;  // not value-initialized: every slot is written by Finish
-  std::vector<uint32_t> doc_offsets_;  // doc -> its sorted terms in doc_terms_
-  std::vector<uint32_t> doc_terms_;
+  std::unique_ptr<Posting[]> postings_;  // by term, each term's by document; not value-initialized: every slot is written by Finish
   std::vector<float> idf_;
   std::vector<float> norm_;  // per doc: k1 * (1 - b + b * len / avg)
   Bm25Params params_;
