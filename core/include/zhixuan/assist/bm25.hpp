@@ -27,6 +27,8 @@ class Bm25Index {
   // Robertson-Sparck Jones IDF, always > 0; an unseen or unknown term has the largest.
   float Idf(uint32_t term) const;
   float UnseenIdf() const;
+  // How many documents hold the term (0 for a term never added).
+  uint32_t DocumentFrequency(uint32_t term) const { return term < idf_.size() ? offsets_[term + 1] - offsets_[term] : 0; }
   // Adds the BM25 contribution of each (distinct) query term to scores[doc]; docs whose score
   // went from 0 to positive are appended to *touched. scores has document_count() entries.
   void Accumulate(const std::vector<uint32_t>& query_terms, std::vector<float>* scores, std::vector<int32_t>* touched) const;

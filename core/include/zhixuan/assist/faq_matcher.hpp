@@ -33,13 +33,21 @@ struct MatcherOptions {
   Bm25Params bm25;
   float field_weight = 0.5f;     // 0: entry documents only; 1: best field only
   bool answer_in_entry = false;  // the answer text joins the entry document
+  // A third BM25 index, over character unigrams + bigrams of the raw text (the baseline's terms:
+  // no normalization, no stopwords; one document per entry, its question and paraphrases).
+  // Its score joins the entry's: + char_weight * char_score * (word maximum / char maximum),
+  // the maxima being the question's own best possible scores in each index. Built when
+  // char_index is set or char_weight or w_char_relative is not 0.
+  float char_weight = 0.0f;
+  bool char_index = false;
   // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin
-  //                      + field_coverage * w_field_coverage).
+  //                      + field_coverage * w_field_coverage + char_relative * w_char_relative).
   float w_bias = -6.0f;
   float w_coverage = 6.0f;
   float w_relative = 4.0f;
   float w_margin = 3.0f;
   float w_field_coverage = 0.0f;
+  float w_char_relative = 0.0f;
 };
 
 // The defaults chosen by `zhixuan faq-eval --tune` on the tuning half of the held-out questions.
@@ -55,6 +63,8 @@ struct MatchFeatures {
   // paraphrase): a question off the base's topics shares a word or two with an entry's many
   // fields together, rarely most of its words with one of them.
   float field_coverage = 0;
+  // The top entry's character n-gram score / the question's maximum there (0 without that index).
+  float char_relative = 0;
 };
 
 // The calibrated confidence of a top entry with these features (sigmoid of the weighted sum).
@@ -103,12 +113,17 @@ class FaqMatcher {
   // Appends the text's term ids to *out (adding new terms to the vocabulary).
   void TermIds(std::string_view text, TermBuffer* out);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
+  std::vector<uint32_t> QueryCharIds(std::string_view text, int32_t* unknown) const;
+  bool has_chars() const {
+    return options_.char_index || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f;
+  }
 
   MatcherOptions options_;
   int32_t entry_count_ = 0;
   TermTable vocabulary_;
   Bm25Index fields_;
   Bm25Index entries_;
+  Bm25Index chars_;  // character n-grams of the raw text, by entry (if has_chars())
   std::vector<int32_t> entry_of_field_;
   std::vector<int32_t> first_field_;  // entry -> its fields [first_field_[e], first_field_[e + 1])
 };
