@@ -230,36 +230,36 @@ Status Run(const std::vector<std::string>& argv) {
     }
     double best = -1;
     for (float char_weight : {0.0f, 0.25f, 0.5f, 1.0f})
-    for (float field_weight : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
-      for (bool answer_in_entry : {false, true})
-        for (bool drop_stopwords : {true, false})
-          for (float k1 : {0.9f, 1.2f, 1.6f})
-            for (float b : {0.5f, 0.75f, 0.9f}) {
-              MatcherOptions o = options;
-              o.char_weight = char_weight;
-              o.field_weight = field_weight;
-              o.answer_in_entry = answer_in_entry;
-              o.drop_stopwords = drop_stopwords;
-              o.bm25.k1 = k1;
-              o.bm25.b = b;
-              double objective = 0;
-              for (size_t k = 0; k < folds.size(); ++k) {
-                std::vector<const LabeledQuestion*> asked;
-                for (const LabeledQuestion& q : fold_questions[k]) asked.push_back(&q);
-                const Metrics m = Measure(ScoreAll(FaqMatcher::Build(folds[k], o), folds[k], asked), 2.0f, false);
-                objective += (m.mrr10 + 1e-3 * m.top1) * m.answerable;
+      for (float field_weight : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
+        for (bool answer_in_entry : {false, true})
+          for (bool drop_stopwords : {true, false})
+            for (float k1 : {0.9f, 1.2f, 1.6f})
+              for (float b : {0.5f, 0.75f, 0.9f}) {
+                MatcherOptions o = options;
+                o.char_weight = char_weight;
+                o.field_weight = field_weight;
+                o.answer_in_entry = answer_in_entry;
+                o.drop_stopwords = drop_stopwords;
+                o.bm25.k1 = k1;
+                o.bm25.b = b;
+                double objective = 0;
+                for (size_t k = 0; k < folds.size(); ++k) {
+                  std::vector<const LabeledQuestion*> asked;
+                  for (const LabeledQuestion& q : fold_questions[k]) asked.push_back(&q);
+                  const Metrics m = Measure(ScoreAll(FaqMatcher::Build(folds[k], o), folds[k], asked), 2.0f, false);
+                  objective += (m.mrr10 + 1e-3 * m.top1) * m.answerable;
+                }
+                if (objective > best + 1e-9) {
+                  best = objective;
+                  options = o;
+                }
               }
-              if (objective > best + 1e-9) {
-                best = objective;
-                options = o;
-              }
-            }
     // Which features the calibration uses: the set with the best cross-validated accuracy with
     // abstention on the tuning questions (fewer features on a tie), then fitted on all of them.
-    // The character index is built for its feature whatever the fit then makes of it.
-    MatcherOptions with_chars = options;
-    with_chars.char_index = true;
-    const std::vector<Scored> tuned = ScoreAll(FaqMatcher::Build(*faq, with_chars), *faq, tune);
+    // Every index is built for its feature, whatever the fit then makes of it.
+    MatcherOptions all_features = options;
+    all_features.all_indexes = true;
+    const std::vector<Scored> tuned = ScoreAll(FaqMatcher::Build(*faq, all_features), *faq, tune);
     int best_mask = 0;
     double best_cv = -1;
     for (int mask = 1; mask < (1 << kFeatureCount); ++mask) {

@@ -165,6 +165,7 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   m.entry_count_ = static_cast<int32_t>(base.entries.size());
   TermBuffer field_terms, entry_terms, char_terms;
   const bool chars = m.has_chars();
+  const bool fields = m.has_fields();  // without it every entry's field range stays empty
   m.first_field_.reserve(base.entries.size() + 1);
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
@@ -172,11 +173,15 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
     entry_terms.clear();
     char_terms.clear();
     auto add_field = [&](const std::string& text) {
-      field_terms.clear();
-      m.TermIds(text, &field_terms);
-      entry_terms.Append(field_terms);
-      m.fields_.AddDocument(field_terms.data(), field_terms.size());
-      m.entry_of_field_.push_back(static_cast<int32_t>(e));
+      if (fields) {
+        field_terms.clear();
+        m.TermIds(text, &field_terms);
+        entry_terms.Append(field_terms);
+        m.fields_.AddDocument(field_terms.data(), field_terms.size());
+        m.entry_of_field_.push_back(static_cast<int32_t>(e));
+      } else {
+        m.TermIds(text, &entry_terms);
+      }
       if (chars) {
         const auto [keys, count] = RawCharKeys(text);
         uint32_t* o = char_terms.Reserve(count);
@@ -192,7 +197,7 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   }
   m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
   const uint32_t vocabulary = m.vocabulary_.size();
-  m.fields_.Finish(vocabulary, options.bm25);
+  if (fields) m.fields_.Finish(vocabulary, options.bm25);
   m.entries_.Finish(vocabulary, options.bm25);
   if (chars) m.chars_.Finish(vocabulary, options.bm25);
   return m;

@@ -3,10 +3,12 @@
 // document per entry (all its fields together: paraphrases add up). An entry's score fuses
 // both: field_weight * best_field + (1 - field_weight) * entry. The terms are the text room's
 // tokens (CJK unigrams + bigrams, Latin words, numbers; stopwords dropped) of the normalized
-// text (normalize.hpp). The confidence of the top entry is a logistic function of three
-// features (how much of the question's IDF mass the entry covers, its score relative to the
-// question's own maximum, its margin over the runner-up), fitted on held-out questions by
-// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant").
+// text (normalize.hpp). A third index over the raw text's character n-grams adds its score
+// with char_weight. The confidence of the top entry is a logistic function of features (how much
+// of the question's IDF mass the entry covers, its score relative to the question's own maximum,
+// its margin over the runner-up, ...: MatchFeatures), fitted on held-out questions by
+// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant"). An index no weight uses
+// is not built (the index build is timed: issue 16).
 //
 // The baseline the evaluation compares against is this class with TermMode::kCharNgrams:
 // character unigrams + bigrams of the raw text, one document per entry, no normalization.
@@ -37,9 +39,11 @@ struct MatcherOptions {
   // no normalization, no stopwords; one document per entry, its question and paraphrases).
   // Its score joins the entry's: + char_weight * char_score * (word maximum / char maximum),
   // the maxima being the question's own best possible scores in each index. Built when
-  // char_index is set or char_weight or w_char_relative is not 0.
+  // char_weight or w_char_relative is not 0.
   float char_weight = 0.0f;
-  bool char_index = false;
+  // Build the field and character indexes even when no weight uses them (faq-eval --tune
+  // computes every feature before choosing which the calibration uses).
+  bool all_indexes = false;
   // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin
   //                      + field_coverage * w_field_coverage + char_relative * w_char_relative).
   float w_bias = -6.0f;
@@ -115,13 +119,16 @@ class FaqMatcher {
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
   std::vector<uint32_t> QueryCharIds(std::string_view text, int32_t* unknown) const;
   bool has_chars() const {
-    return options_.char_index || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f;
+    return options_.all_indexes || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f;
+  }
+  bool has_fields() const {
+    return options_.all_indexes || options_.field_weight > 0.0f || options_.w_field_coverage != 0.0f;
   }
 
   MatcherOptions options_;
   int32_t entry_count_ = 0;
   TermTable vocabulary_;
-  Bm25Index fields_;
+  Bm25Index fields_;  // by field (if has_fields())
   Bm25Index entries_;
   Bm25Index chars_;  // character n-grams of the raw text, by entry (if has_chars())
   std::vector<int32_t> entry_of_field_;
