@@ -159,6 +159,13 @@ ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out) {
   out->Commit(o);
 }
 
+ZX_FLATTEN void FaqMatcher::CharTermIds(std::string_view raw, TermBuffer* out) {
+  const auto [keys, count] = RawCharKeys(raw);
+  uint32_t* o = out->Reserve(count);
+  for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
+  out->Commit(o);
+}
+
 FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options) {
   FaqMatcher m;
   m.options_ = options;
@@ -182,12 +189,7 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
       } else {
         m.TermIds(text, &entry_terms);
       }
-      if (chars) {
-        const auto [keys, count] = RawCharKeys(text);
-        uint32_t* o = char_terms.Reserve(count);
-        for (size_t i = 0; i < count; ++i) *o++ = m.vocabulary_.Intern(keys[i]);
-        char_terms.Commit(o);
-      }
+      if (chars) m.CharTermIds(text, &char_terms);
     };
     add_field(entry.question);
     for (const std::string& p : entry.paraphrases) add_field(p);

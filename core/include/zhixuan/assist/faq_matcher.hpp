@@ -116,6 +116,8 @@ class FaqMatcher {
  private:
   // Appends the text's term ids to *out (adding new terms to the vocabulary).
   void TermIds(std::string_view text, TermBuffer* out);
+  // The same for the raw text's character n-grams (the character index's terms).
+  void CharTermIds(std::string_view text, TermBuffer* out);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
   std::vector<uint32_t> QueryCharIds(std::string_view text, int32_t* unknown) const;
   bool has_chars() const {
