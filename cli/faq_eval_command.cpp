@@ -131,18 +131,19 @@ float BestThreshold(const std::vector<Scored>& scored, bool use_relative) {
 }
 
 // The confidence features a calibration may use (bits of a mask): coverage, relative score,
-// margin, best-field coverage.
-constexpr int kFeatureCount = 4;
-const char* const kFeatureNames[kFeatureCount] = {"coverage", "relative", "margin", "field_coverage"};
+// margin, best-field coverage, the character n-gram index's relative score.
+constexpr int kFeatureCount = 5;
+const char* const kFeatureNames[kFeatureCount] = {"coverage", "relative", "margin", "field_coverage", "char_relative"};
 
 // Logistic regression of "the top entry is right" on the features in `mask` (L2 0.01, full-batch
 // gradient descent: five weights, a few hundred questions); the others get weight 0.
 void FitCalibration(const std::vector<Scored>& scored, int mask, MatcherOptions* o) {
-  double w[kFeatureCount + 1] = {0, 0, 0, 0, 0};
+  double w[kFeatureCount + 1] = {0, 0, 0, 0, 0, 0};
   for (int iteration = 0; iteration < 20000; ++iteration) {
-    double g[kFeatureCount + 1] = {0, 0, 0, 0, 0};
+    double g[kFeatureCount + 1] = {0, 0, 0, 0, 0, 0};
     for (const Scored& s : scored) {
-      const float f[kFeatureCount] = {s.features.coverage, s.features.relative, s.features.margin, s.features.field_coverage};
+      const float f[kFeatureCount] = {s.features.coverage, s.features.relative, s.features.margin, s.features.field_coverage,
+                                      s.features.char_relative};
       double x[kFeatureCount + 1] = {1};
       for (int k = 0; k < kFeatureCount; ++k) x[k + 1] = (mask >> k & 1) ? f[k] : 0.0;
       double z = 0;
@@ -158,6 +159,7 @@ void FitCalibration(const std::vector<Scored>& scored, int mask, MatcherOptions*
   o->w_relative = static_cast<float>(w[2]);
   o->w_margin = static_cast<float>(w[3]);
   o->w_field_coverage = static_cast<float>(w[4]);
+  o->w_char_relative = static_cast<float>(w[5]);
 }
 
 std::vector<Scored> Recalibrated(std::vector<Scored> scored, const MatcherOptions& o) {
@@ -227,32 +229,37 @@ Status Run(const std::vector<std::string>& argv) {
       fold_questions.push_back(std::move(asked));
     }
     double best = -1;
-    for (float field_weight : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
-      for (bool answer_in_entry : {false, true})
-        for (bool drop_stopwords : {true, false})
-          for (float k1 : {0.9f, 1.2f, 1.6f})
-            for (float b : {0.5f, 0.75f, 0.9f}) {
-              MatcherOptions o = options;
-              o.field_weight = field_weight;
-              o.answer_in_entry = answer_in_entry;
-              o.drop_stopwords = drop_stopwords;
-              o.bm25.k1 = k1;
-              o.bm25.b = b;
-              double objective = 0;
-              for (size_t k = 0; k < folds.size(); ++k) {
-                std::vector<const LabeledQuestion*> asked;
-                for (const LabeledQuestion& q : fold_questions[k]) asked.push_back(&q);
-                const Metrics m = Measure(ScoreAll(FaqMatcher::Build(folds[k], o), folds[k], asked), 2.0f, false);
-                objective += (m.mrr10 + 1e-3 * m.top1) * m.answerable;
+    for (float char_weight : {0.0f, 0.25f, 0.5f, 1.0f})
+      for (float field_weight : {0.0f, 0.25f, 0.5f, 0.75f, 1.0f})
+        for (bool answer_in_entry : {false, true})
+          for (bool drop_stopwords : {true, false})
+            for (float k1 : {0.9f, 1.2f, 1.6f})
+              for (float b : {0.5f, 0.75f, 0.9f}) {
+                MatcherOptions o = options;
+                o.char_weight = char_weight;
+                o.field_weight = field_weight;
+                o.answer_in_entry = answer_in_entry;
+                o.drop_stopwords = drop_stopwords;
+                o.bm25.k1 = k1;
+                o.bm25.b = b;
+                double objective = 0;
+                for (size_t k = 0; k < folds.size(); ++k) {
+                  std::vector<const LabeledQuestion*> asked;
+                  for (const LabeledQuestion& q : fold_questions[k]) asked.push_back(&q);
+                  const Metrics m = Measure(ScoreAll(FaqMatcher::Build(folds[k], o), folds[k], asked), 2.0f, false);
+                  objective += (m.mrr10 + 1e-3 * m.top1) * m.answerable;
+                }
+                if (objective > best + 1e-9) {
+                  best = objective;
+                  options = o;
+                }
               }
-              if (objective > best + 1e-9) {
-                best = objective;
-                options = o;
-              }
-            }
     // Which features the calibration uses: the set with the best cross-validated accuracy with
     // abstention on the tuning questions (fewer features on a tie), then fitted on all of them.
-    const std::vector<Scored> tuned = ScoreAll(FaqMatcher::Build(*faq, options), *faq, tune);
+    // Every index is built for its feature, whatever the fit then makes of it.
+    MatcherOptions all_features = options;
+    all_features.all_indexes = true;
+    const std::vector<Scored> tuned = ScoreAll(FaqMatcher::Build(*faq, all_features), *faq, tune);
     int best_mask = 0;
     double best_cv = -1;
     for (int mask = 1; mask < (1 << kFeatureCount); ++mask) {
@@ -272,11 +279,13 @@ Status Run(const std::vector<std::string>& argv) {
     size_t held_out = 0;
     for (const auto& f : fold_questions) held_out += f.size();
     std::printf("weights tuned on %zu held-out paraphrases, calibration and threshold on %zu questions of the tuning split\n(paste into core/src/assist/tuned_defaults.cpp):\n", held_out, tune.size());
+    std::printf("  o.char_weight = %.2ff;\n", options.char_weight);
     std::printf("  o.field_weight = %.2ff;\n  o.answer_in_entry = %s;\n  o.drop_stopwords = %s;\n  o.bm25.k1 = %.1ff;\n  o.bm25.b = %.2ff;\n",
                 options.field_weight, options.answer_in_entry ? "true" : "false", options.drop_stopwords ? "true" : "false",
                 options.bm25.k1, options.bm25.b);
-    std::printf("  o.w_bias = %.3ff;\n  o.w_coverage = %.3ff;\n  o.w_relative = %.3ff;\n  o.w_margin = %.3ff;\n  o.w_field_coverage = %.3ff;\n  threshold = %.3ff\n\n",
-                options.w_bias, options.w_coverage, options.w_relative, options.w_margin, options.w_field_coverage, threshold);
+    std::printf("  o.w_bias = %.3ff;\n  o.w_coverage = %.3ff;\n  o.w_relative = %.3ff;\n  o.w_margin = %.3ff;\n  o.w_field_coverage = %.3ff;\n  o.w_char_relative = %.3ff;\n  threshold = %.3ff\n\n",
+                options.w_bias, options.w_coverage, options.w_relative, options.w_margin, options.w_field_coverage,
+                options.w_char_relative, threshold);
   }
   // The baseline abstains below a threshold on its relative score, chosen on the tuning split too.
   const FaqMatcher baseline = FaqMatcher::Build(*faq, BaselineMatcherOptions());

@@ -14,9 +14,9 @@ ZX_FLATTEN void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
   lengths_.push_back(static_cast<float>(count));
 }
 
-// Two counting sorts, no comparison sort: the (term, doc) pairs are scattered into term buckets
-// in document order, where a run of one document is its term frequency; the postings scattered
-// back by document in term order give each document's sorted distinct terms (for Contains).
+// A counting sort, no comparison sort: the (term, doc) pairs are scattered into term buckets in
+// document order, where a run of one document is its term frequency. A term's postings are
+// thus sorted by document (Contains searches them).
 ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   params_ = params;
   const size_t n = lengths_.size();
@@ -26,7 +26,7 @@ ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   std::vector<uint32_t> bucket(vocabulary_size + 1, 0);
   for (size_t i = 0; i < pairs; ++i) ++bucket[terms[i] + 1];
   for (uint32_t t = 0; t < vocabulary_size; ++t) bucket[t + 1] += bucket[t];
-  std::vector<uint32_t> docs_by_term(pairs);
+  std::unique_ptr<uint32_t[]> docs_by_term(new uint32_t[pairs]);  // every slot written below
   {
     std::vector<uint32_t> fill(bucket.begin(), bucket.end() - 1);
     for (size_t d = 0; d < n; ++d)
@@ -39,7 +39,6 @@ ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   // Runs of one document within a term's bucket -> (doc, tf), compacted in place.
   postings_.reset(new Posting[pairs]);
   offsets_.assign(vocabulary_size + 1, 0);
-  std::vector<uint32_t> distinct_per_doc(n + 1, 0);
   uint32_t k = 0;
   for (uint32_t t = 0; t < vocabulary_size; ++t) {
     offsets_[t] = k;
@@ -48,19 +47,9 @@ ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
       const uint32_t run = i;
       while (i < bucket[t + 1] && docs_by_term[i] == doc) ++i;
       postings_[k++] = {static_cast<int32_t>(doc), static_cast<float>(std::min<uint32_t>(i - run, 0xFFFF))};
-      ++distinct_per_doc[doc + 1];
     }
   }
   offsets_[vocabulary_size] = k;
-
-  doc_offsets_.assign(n + 1, 0);
-  for (size_t d = 0; d < n; ++d) doc_offsets_[d + 1] = doc_offsets_[d] + distinct_per_doc[d + 1];
-  doc_terms_.resize(k);
-  {
-    std::vector<uint32_t> fill(doc_offsets_.begin(), doc_offsets_.end() - 1);
-    for (uint32_t t = 0; t < vocabulary_size; ++t)
-      for (uint32_t p = offsets_[t]; p < offsets_[t + 1]; ++p) doc_terms_[fill[postings_[p].doc]++] = t;
-  }
 
   double length_sum = 0;
   for (size_t d = 0; d < n; ++d) length_sum += lengths_[d];
@@ -97,9 +86,11 @@ void Bm25Index::Accumulate(const std::vector<uint32_t>& query_terms, std::vector
 }
 
 bool Bm25Index::Contains(int32_t doc, uint32_t term) const {
-  const auto first = doc_terms_.begin() + doc_offsets_[doc];
-  const auto last = doc_terms_.begin() + doc_offsets_[doc + 1];
-  return std::binary_search(first, last, term);
+  if (term >= idf_.size()) return false;
+  const Posting* first = postings_.get() + offsets_[term];
+  const Posting* last = postings_.get() + offsets_[term + 1];
+  const Posting* it = std::lower_bound(first, last, doc, [](const Posting& p, int32_t d) { return p.doc < d; });
+  return it != last && it->doc == doc;
 }
 
 }  // namespace zhixuan

@@ -26,9 +26,7 @@ bool IsBlank(std::string_view s) {
   return true;
 }
 
-Status ReadString(JsonValue entry, const char* key, size_t max_bytes, bool required, const Where& at,
-                  std::string* out) {
-  const JsonValue v = entry.Find(key);
+Status ReadString(JsonValue v, const char* key, size_t max_bytes, bool required, const Where& at, std::string* out) {
   auto where = [&] { return at.str(); };
   if (!v.exists() || v.is_null()) return required ? Bad(where() + ": '" + key + "' is missing") : Status::Ok();
   if (!v.is_string()) return Bad(where() + ": '" + key + "' must be a string");
@@ -39,9 +37,8 @@ Status ReadString(JsonValue entry, const char* key, size_t max_bytes, bool requi
   return Status::Ok();
 }
 
-Status ReadStringList(JsonValue entry, const char* key, size_t max_count, size_t max_bytes, const Where& place,
+Status ReadStringList(JsonValue v, const char* key, size_t max_count, size_t max_bytes, const Where& place,
                       std::vector<std::string>* out) {
-  const JsonValue v = entry.Find(key);
   if (!v.exists() || v.is_null()) return Status::Ok();
   if (!v.is_array()) return Bad(place.str() + ": '" + key + "' must be an array of strings");
   if (v.size() > max_count)
@@ -60,8 +57,7 @@ Status ReadStringList(JsonValue entry, const char* key, size_t max_count, size_t
   return Status::Ok();
 }
 
-Status ReadLinks(JsonValue entry, const Where& place, std::vector<FaqLink>* out) {
-  const JsonValue v = entry.Find("links");
+Status ReadLinks(JsonValue v, const Where& place, std::vector<FaqLink>* out) {
   if (!v.exists() || v.is_null()) return Status::Ok();
   const std::string where = place.str();
   if (!v.is_array()) return Bad(where + ": 'links' must be an array of {title, url}");
@@ -73,8 +69,8 @@ Status ReadLinks(JsonValue entry, const Where& place, std::vector<FaqLink>* out)
     FaqLink out_link;
     Where link_place;
     link_place.spelled = &at;
-    ZX_RETURN_IF_ERROR(ReadString(link, "title", kMaxFaqQuestionBytes, true, link_place, &out_link.title));
-    ZX_RETURN_IF_ERROR(ReadString(link, "url", 2048, true, link_place, &out_link.url));
+    ZX_RETURN_IF_ERROR(ReadString(link.Find("title"), "title", kMaxFaqQuestionBytes, true, link_place, &out_link.title));
+    ZX_RETURN_IF_ERROR(ReadString(link.Find("url"), "url", 2048, true, link_place, &out_link.url));
     // Relative paths and http(s) only: a link is rendered in the page.
     const std::string& u = out_link.url;
     const bool relative = u[0] == '/' || u[0] == '#' || u[0] == '.';
@@ -84,6 +80,27 @@ Status ReadLinks(JsonValue entry, const Where& place, std::vector<FaqLink>* out)
   }
   return Status::Ok();
 }
+
+// An entry's fields, found in one pass over its members (the last of a repeated name wins, as
+// with JsonValue::Find; nine Finds per entry each scanned the members).
+struct EntryFields {
+  enum Field { kId, kQuestion, kAnswer, kCourseAnswer, kIntent, kParaphrases, kTags, kCourses, kLinks, kCount };
+  JsonValue at[kCount];
+
+  explicit EntryFields(JsonValue entry) {
+    for (const auto& member : entry.members()) {
+      const int field = FieldOf(member.key);
+      if (field >= 0) at[field] = member.value;
+    }
+  }
+  static int FieldOf(std::string_view key) {
+    static constexpr std::string_view kNames[kCount] = {"id", "question", "answer", "course_answer", "intent",
+                                                        "paraphrases", "tags", "courses", "links"};
+    for (int f = 0; f < kCount; ++f)
+      if (key == kNames[f]) return f;
+    return -1;
+  }
+};
 
 Status CheckIntent(const std::string& intent, const Where& where) {
   if (intent.size() > kMaxFaqIntentBytes) return Bad(where.str() + ": 'intent' is longer than 32 bytes");
@@ -126,17 +143,20 @@ StatusOr<FaqBase> ParseFaq(const std::string& json_text) {
     FaqEntry entry;
     Where where;
     where.position = at;
-    ZX_RETURN_IF_ERROR(ReadString(e, "id", kMaxFaqIdBytes, true, where, &entry.id));
+    const EntryFields f(e);
+    ZX_RETURN_IF_ERROR(ReadString(f.at[EntryFields::kId], "id", kMaxFaqIdBytes, true, where, &entry.id));
     where.id = &entry.id;
-    ZX_RETURN_IF_ERROR(ReadString(e, "question", kMaxFaqQuestionBytes, true, where, &entry.question));
-    ZX_RETURN_IF_ERROR(ReadString(e, "answer", kMaxFaqAnswerBytes, true, where, &entry.answer));
-    ZX_RETURN_IF_ERROR(ReadString(e, "course_answer", kMaxFaqAnswerBytes, false, where, &entry.course_answer));
-    ZX_RETURN_IF_ERROR(ReadString(e, "intent", kMaxFaqIntentBytes * 4, false, where, &entry.intent));
+    ZX_RETURN_IF_ERROR(ReadString(f.at[EntryFields::kQuestion], "question", kMaxFaqQuestionBytes, true, where, &entry.question));
+    ZX_RETURN_IF_ERROR(ReadString(f.at[EntryFields::kAnswer], "answer", kMaxFaqAnswerBytes, true, where, &entry.answer));
+    ZX_RETURN_IF_ERROR(
+        ReadString(f.at[EntryFields::kCourseAnswer], "course_answer", kMaxFaqAnswerBytes, false, where, &entry.course_answer));
+    ZX_RETURN_IF_ERROR(ReadString(f.at[EntryFields::kIntent], "intent", kMaxFaqIntentBytes * 4, false, where, &entry.intent));
     ZX_RETURN_IF_ERROR(CheckIntent(entry.intent, where));
-    ZX_RETURN_IF_ERROR(ReadStringList(e, "paraphrases", kMaxFaqParaphrases, kMaxFaqQuestionBytes, where, &entry.paraphrases));
-    ZX_RETURN_IF_ERROR(ReadStringList(e, "tags", kMaxFaqTags, kMaxFaqIdBytes, where, &entry.tags));
-    ZX_RETURN_IF_ERROR(ReadStringList(e, "courses", kMaxFaqLinks, kMaxFaqIdBytes, where, &entry.courses));
-    ZX_RETURN_IF_ERROR(ReadLinks(e, where, &entry.links));
+    ZX_RETURN_IF_ERROR(ReadStringList(f.at[EntryFields::kParaphrases], "paraphrases", kMaxFaqParaphrases, kMaxFaqQuestionBytes,
+                                      where, &entry.paraphrases));
+    ZX_RETURN_IF_ERROR(ReadStringList(f.at[EntryFields::kTags], "tags", kMaxFaqTags, kMaxFaqIdBytes, where, &entry.tags));
+    ZX_RETURN_IF_ERROR(ReadStringList(f.at[EntryFields::kCourses], "courses", kMaxFaqLinks, kMaxFaqIdBytes, where, &entry.courses));
+    ZX_RETURN_IF_ERROR(ReadLinks(f.at[EntryFields::kLinks], where, &entry.links));
     if (!base.index.emplace(entry.id, static_cast<int>(base.entries.size())).second)
       return Bad(where.str() + ": 'id' is a duplicate of an earlier entry");
     base.entries.push_back(std::move(entry));

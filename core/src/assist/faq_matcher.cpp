@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include "zhixuan/assist/normalize.hpp"
 #include "zhixuan/base/flatten.hpp"
@@ -53,13 +55,66 @@ void CharNgrams(std::string_view text, Emit emit) {
   }
 }
 
+// CharNgrams over code points, as keys (a unigram's key its code point, a bigram's both):
+// writes at most 2 * size keys.
+ZX_FLATTEN size_t CharKeys(const uint32_t* cps, size_t size, uint64_t* out) {
+  uint64_t* const first = out;
+  uint32_t previous = 0;
+  for (size_t i = 0; i < size; ++i) {
+    const uint32_t cp = cps[i];
+    if (IsSpaceOrPunct(cp)) {
+      previous = 0;
+      continue;
+    }
+    *out++ = cp;
+    if (previous) *out++ = static_cast<uint64_t>(previous) << 21 | cp;
+    previous = cp;
+  }
+  return static_cast<size_t>(out - first);
+}
+
+// A growable key buffer of this thread.
+uint64_t* KeyRoom(size_t n) {
+  static thread_local std::unique_ptr<uint64_t[]> keys;
+  static thread_local size_t capacity = 0;
+  if (n > capacity) {
+    capacity = std::max(n, 2 * capacity);
+    keys.reset(new uint64_t[capacity]);
+  }
+  return keys.get();
+}
+
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// The term keys of a text in kWords mode (text/tokenizer.hpp TokenKeys of its normalized code
+// points: no UTF-8 round trip between the normalizer and the tokenizer), in a buffer of this
+// thread valid until the next call.
+ZX_FLATTEN std::pair<const uint64_t*, size_t> WordKeys(std::string_view text, const MatcherOptions& options) {
+  const CodePointSpan cps = options.normalize ? NormalizedCodePoints(text) : DecodedCodePoints(text);
+  uint64_t* keys = KeyRoom(2 * cps.size + 1);
+  TokenizerOptions tokenizer;
+  tokenizer.drop_stopwords = options.drop_stopwords;
+  return {keys, TokenKeys(cps.data, cps.size, tokenizer, keys)};
+}
+
+// The raw text's character n-gram keys (CharKeys), in the same buffer.
+std::pair<const uint64_t*, size_t> RawCharKeys(std::string_view text) {
+  const CodePointSpan cps = DecodedCodePoints(text);
+  uint64_t* keys = KeyRoom(2 * cps.size + 1);
+  return {keys, CharKeys(cps.data, cps.size, keys)};
+}
+
+float Self(const Bm25Index& index, const std::vector<uint32_t>& terms, int32_t unknown) {
+  float self = unknown * index.UnseenIdf();
+  for (uint32_t t : terms) self += index.Idf(t);
+  return self;
+}
 
 }  // namespace
 
 float CalibratedConfidence(const MatchFeatures& f, const MatcherOptions& o) {
   return Sigmoid(o.w_bias + o.w_coverage * f.coverage + o.w_relative * f.relative + o.w_margin * f.margin +
-                 o.w_field_coverage * f.field_coverage);
+                 o.w_field_coverage * f.field_coverage + o.w_char_relative * f.char_relative);
 }
 
 MatcherOptions BaselineMatcherOptions() {
@@ -89,23 +144,25 @@ void TermBuffer::Append(const TermBuffer& other) {
   size_ += other.size_;
 }
 
-ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out, std::string* scratch) {
-  std::string_view normalized = raw;
-  if (options_.normalize) {
-    NormalizeQuestionInto(raw, scratch);
-    normalized = *scratch;
-  }
-  // At most two terms per byte (a character's unigram and the bigram it starts).
-  uint32_t* o = out->Reserve(2 * normalized.size() + 2);
-  auto visit = [&](uint64_t hash) { *o++ = vocabulary_.Intern(hash); };
+ZX_FLATTEN void FaqMatcher::TermIds(std::string_view raw, TermBuffer* out) {
   if (options_.mode == TermMode::kCharNgrams) {
-    CharNgrams(normalized, [&](std::string_view gram) { visit(HashBytes(gram)); });
-  } else {
-    TokenizerOptions tokenizer;
-    tokenizer.drop_stopwords = options_.drop_stopwords;
-    ForEachToken(normalized, tokenizer,
-                 [](void* c, std::string_view, uint64_t hash) { (*static_cast<decltype(visit)*>(c))(hash); }, &visit);
+    const std::string normalized = options_.normalize ? NormalizeQuestion(raw) : std::string(raw);
+    // At most two terms per byte (a character's unigram and the bigram it starts).
+    uint32_t* o = out->Reserve(2 * normalized.size() + 2);
+    CharNgrams(normalized, [&](std::string_view gram) { *o++ = vocabulary_.Intern(HashBytes(gram)); });
+    out->Commit(o);
+    return;
   }
+  const auto [keys, count] = WordKeys(raw, options_);
+  uint32_t* o = out->Reserve(count);
+  for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
+  out->Commit(o);
+}
+
+ZX_FLATTEN void FaqMatcher::CharTermIds(std::string_view raw, TermBuffer* out) {
+  const auto [keys, count] = RawCharKeys(raw);
+  uint32_t* o = out->Reserve(count);
+  for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
   out->Commit(o);
 }
 
@@ -113,29 +170,38 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   FaqMatcher m;
   m.options_ = options;
   m.entry_count_ = static_cast<int32_t>(base.entries.size());
-  TermBuffer field_terms, entry_terms;
-  std::string scratch;
+  TermBuffer field_terms, entry_terms, char_terms;
+  const bool chars = m.has_chars();
+  const bool fields = m.has_fields();  // without it every entry's field range stays empty
   m.first_field_.reserve(base.entries.size() + 1);
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
     m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
     entry_terms.clear();
+    char_terms.clear();
     auto add_field = [&](const std::string& text) {
-      field_terms.clear();
-      m.TermIds(text, &field_terms, &scratch);
-      entry_terms.Append(field_terms);
-      m.fields_.AddDocument(field_terms.data(), field_terms.size());
-      m.entry_of_field_.push_back(static_cast<int32_t>(e));
+      if (fields) {
+        field_terms.clear();
+        m.TermIds(text, &field_terms);
+        entry_terms.Append(field_terms);
+        m.fields_.AddDocument(field_terms.data(), field_terms.size());
+        m.entry_of_field_.push_back(static_cast<int32_t>(e));
+      } else {
+        m.TermIds(text, &entry_terms);
+      }
+      if (chars) m.CharTermIds(text, &char_terms);
     };
     add_field(entry.question);
     for (const std::string& p : entry.paraphrases) add_field(p);
-    if (options.answer_in_entry) m.TermIds(entry.answer, &entry_terms, &scratch);
+    if (options.answer_in_entry) m.TermIds(entry.answer, &entry_terms);
     m.entries_.AddDocument(entry_terms.data(), entry_terms.size());
+    if (chars) m.chars_.AddDocument(char_terms.data(), char_terms.size());
   }
   m.first_field_.push_back(static_cast<int32_t>(m.entry_of_field_.size()));
   const uint32_t vocabulary = m.vocabulary_.size();
-  m.fields_.Finish(vocabulary, options.bm25);
+  if (fields) m.fields_.Finish(vocabulary, options.bm25);
   m.entries_.Finish(vocabulary, options.bm25);
+  if (chars) m.chars_.Finish(vocabulary, options.bm25);
   return m;
 }
 
@@ -143,17 +209,12 @@ std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* u
   // Known terms by id, unknown ones counted (they weigh on the coverage), duplicates once.
   std::vector<uint32_t> ids;
   std::vector<uint64_t> hashes;
-  {
+  if (options_.mode == TermMode::kCharNgrams) {
     const std::string normalized = options_.normalize ? NormalizeQuestion(text) : std::string(text);
-    if (options_.mode == TermMode::kCharNgrams) {
-      CharNgrams(normalized, [&](std::string_view gram) { hashes.push_back(HashBytes(gram)); });
-    } else {
-      TokenizerOptions tokenizer;
-      tokenizer.drop_stopwords = options_.drop_stopwords;
-      ForEachToken(normalized, tokenizer,
-                   [](void* c, std::string_view, uint64_t hash) { static_cast<std::vector<uint64_t>*>(c)->push_back(hash); },
-                   &hashes);
-    }
+    CharNgrams(normalized, [&](std::string_view gram) { hashes.push_back(HashBytes(gram)); });
+  } else {
+    const auto [keys, count] = WordKeys(text, options_);
+    hashes.assign(keys, keys + count);
   }
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
@@ -161,6 +222,22 @@ std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* u
   for (uint64_t h : hashes) {
     const uint32_t id = vocabulary_.Find(h);
     if (id == TermTable::kAbsent) ++*unknown;
+    else ids.push_back(id);
+  }
+  return ids;
+}
+
+std::vector<uint32_t> FaqMatcher::QueryCharIds(std::string_view text, int32_t* unknown) const {
+  const auto [keys, count] = RawCharKeys(text);
+  std::vector<uint64_t> distinct(keys, keys + count);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  std::vector<uint32_t> ids;
+  *unknown = 0;
+  for (uint64_t k : distinct) {
+    const uint32_t id = vocabulary_.Find(k);
+    // A term of the word indexes only is unseen here too (its df in the char index is 0).
+    if (id == TermTable::kAbsent || chars_.DocumentFrequency(id) == 0) ++*unknown;
     else ids.push_back(id);
   }
   return ids;
@@ -207,6 +284,24 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
       entry_scores[e] += options_.field_weight * best[e];
     }
   }
+  std::vector<float> char_scores;
+  float char_max = 0;
+  if (has_chars()) {
+    int32_t char_unknown = 0;
+    const std::vector<uint32_t> char_terms = QueryCharIds(question, &char_unknown);
+    char_scores.assign(static_cast<size_t>(entry_count_), 0.0f);
+    std::vector<int32_t> char_touched;
+    chars_.Accumulate(char_terms, &char_scores, &char_touched);
+    char_max = Self(chars_, char_terms, char_unknown) * (options_.bm25.k1 + 1.0f);
+    const float word_max = Self(entries_, terms, unknown) * (options_.bm25.k1 + 1.0f);
+    if (options_.char_weight != 0.0f && char_max > 0) {
+      const float scale = options_.char_weight * word_max / char_max;
+      for (int32_t e : char_touched) {
+        if (entry_scores[e] == 0.0f) touched.push_back(e);
+        entry_scores[e] += scale * char_scores[e];
+      }
+    }
+  }
   if (touched.empty()) return match;
   const size_t top = std::min(static_cast<size_t>(k), touched.size());
   auto better = [&](int32_t a, int32_t b) { return entry_scores[a] != entry_scores[b] ? entry_scores[a] > entry_scores[b] : a < b; };
@@ -238,6 +333,7 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
   match.features.relative = self > 0 ? std::min(1.0f, s1 / (self * (options_.bm25.k1 + 1.0f))) : 0.0f;
   match.features.margin = s1 > 0 ? (s1 - s2) / s1 : 0.0f;
   match.features.field_coverage = mass > 0 ? best_field / mass : 0.0f;
+  match.features.char_relative = char_max > 0 ? std::min(1.0f, char_scores[e1] / char_max) : 0.0f;
   match.confidence = CalibratedConfidence(match.features, options_);
   return match;
 }

@@ -10,19 +10,21 @@ namespace zhixuan {
 
 MatcherOptions TunedMatcherOptions() {
   MatcherOptions o;
-  o.field_weight = 0.25f;
+  o.char_weight = 0.50f;
+  o.field_weight = 0.00f;
   o.answer_in_entry = true;
   o.drop_stopwords = true;
-  o.bm25.k1 = 1.6f;
-  o.bm25.b = 0.75f;
-  o.w_bias = -0.833f;
-  o.w_coverage = 2.464f;
-  o.w_relative = 0.000f;
+  o.bm25.k1 = 1.2f;
+  o.bm25.b = 0.50f;
+  o.w_bias = -1.135f;
+  o.w_coverage = 2.040f;
+  o.w_relative = 1.979f;
   o.w_margin = 0.000f;
-  o.w_field_coverage = 1.550f;
+  o.w_field_coverage = 0.000f;
+  o.w_char_relative = 1.202f;
   return o;
 }
 
-float TunedThreshold() { return 0.514f; }
+float TunedThreshold() { return 0.483f; }
 
 }  // namespace zhixuan

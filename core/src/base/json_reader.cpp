@@ -75,7 +75,7 @@ class JsonParser {
 namespace {
 
 // SWAR: does any of the 8 bytes need the slow path ('"', '\\', < 0x20, >= 0x80)?
-inline bool HasSpecialByte(uint64_t w) {
+inline __attribute__((always_inline)) bool HasSpecialByte(uint64_t w) {
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
   const uint64_t quote = w ^ (kOnes * '"');
   const uint64_t backslash = w ^ (kOnes * '\\');
@@ -324,7 +324,15 @@ bool JsonParser::ParseString() {
     if (c == '\\') break;
     if (c < 0x20) return Fail("unescaped control character in a string");
     if (c >= 0x80) {
-      if (!CheckUtf8Sequence()) return false;
+      // Chinese text: a run of three-byte sequences whose lead allows any continuation byte (not
+      // E0, ED) stays in this loop; anything else is checked in full.
+      const auto* u = reinterpret_cast<const unsigned char*>(p_);
+      while (pos_ + 3 <= size_) {
+        const unsigned lead = u[pos_];
+        if (lead < 0xE1 || lead > 0xEF || lead == 0xED || (u[pos_ + 1] & 0xC0) != 0x80 || (u[pos_ + 2] & 0xC0) != 0x80) break;
+        pos_ += 3;
+      }
+      if (pos_ < size_ && u[pos_] >= 0x80 && !CheckUtf8Sequence()) return false;
       continue;
     }
     ++pos_;  // plain ASCII: stay on the byte loop up to the special byte that stopped the word

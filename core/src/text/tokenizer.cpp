@@ -56,22 +56,22 @@ ZX_TOKEN_INLINE uint32_t DecodeUtf8(const unsigned char* s, size_t n, size_t* i)
   return cp;
 }
 
-bool IsCjk(uint32_t cp) {
+ZX_TOKEN_INLINE bool IsCjk(uint32_t cp) {
   return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
          (cp >= 0x20000 && cp <= 0x2FA1F) ||                                  // Han
          (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) ||  // kana
          (cp >= 0xAC00 && cp <= 0xD7A3);                                      // Hangul syllables
 }
 
-bool IsDigit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
+ZX_TOKEN_INLINE bool IsDigit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
 
 // Letters of the alphabetic scripts we lower-case (Latin, Greek, Cyrillic).
-bool IsLetter(uint32_t cp) {
+ZX_TOKEN_INLINE bool IsLetter(uint32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
          (cp >= 0x386 && cp <= 0x3CE) || (cp >= 0x400 && cp <= 0x4FF);
 }
 
-uint32_t ToLower(uint32_t cp) {
+ZX_TOKEN_INLINE uint32_t ToLower(uint32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
   if (cp < 0xC0) return cp;
   if (cp <= 0xDE && cp != 0xD7) return cp + 32;
@@ -84,7 +84,7 @@ uint32_t ToLower(uint32_t cp) {
 }
 
 // Fullwidth ASCII (common in Chinese input: "Ｐｙｔｈｏｎ３") folds to ASCII.
-uint32_t FoldWidth(uint32_t cp) { return (cp >= 0xFF01 && cp <= 0xFF5E) ? cp - 0xFEE0 : cp; }
+ZX_TOKEN_INLINE uint32_t FoldWidth(uint32_t cp) { return (cp >= 0xFF01 && cp <= 0xFF5E) ? cp - 0xFEE0 : cp; }
 
 uint32_t FirstCodePoint(const char* utf8) {
   const std::string_view s(utf8);
@@ -99,8 +99,11 @@ struct Stopwords {
   std::vector<uint64_t> english, chinese_words;
   std::vector<uint32_t> chinese_chars, bigram_breakers;
   std::vector<uint64_t> char_bits, breaker_bits, word_filter;
+  // The two-character Chinese words as TokenKeys bigram keys (first << 21 | second), behind a filter.
+  std::vector<uint64_t> chinese_word_keys, key_filter;
 
-  Stopwords() : char_bits(0x10000 / 64, 0), breaker_bits(0x10000 / 64, 0), word_filter(4096 / 64, 0) {
+  Stopwords()
+      : char_bits(0x10000 / 64, 0), breaker_bits(0x10000 / 64, 0), word_filter(4096 / 64, 0), key_filter(4096 / 64, 0) {
     for (const char* w : stopwords::kEnglish) english.push_back(Hash64(w));
     for (const char* w : stopwords::kChineseWords) chinese_words.push_back(Hash64(w));
     for (const char* c : stopwords::kChineseChars) chinese_chars.push_back(FirstCodePoint(c));
@@ -110,9 +113,25 @@ struct Stopwords {
     for (uint32_t cp : chinese_chars) SetBit(&char_bits, cp);
     for (uint32_t cp : bigram_breakers) SetBit(&breaker_bits, cp);
     for (uint64_t h : chinese_words) word_filter[(h & 4095) >> 6] |= 1ull << (h & 63);
+    for (const char* w : stopwords::kChineseWords) {
+      const std::string_view word(w);
+      size_t i = 0;
+      const auto* bytes = reinterpret_cast<const unsigned char*>(word.data());
+      const uint32_t first = DecodeUtf8(bytes, word.size(), &i);
+      if (i >= word.size()) continue;
+      const uint32_t second = DecodeUtf8(bytes, word.size(), &i);
+      if (i == word.size()) chinese_word_keys.push_back(BigramKey(first, second));
+    }
+    std::sort(chinese_word_keys.begin(), chinese_word_keys.end());
+    for (uint64_t k : chinese_word_keys) {
+      const uint64_t f = KeyFilterBit(k);
+      key_filter[f >> 6] |= 1ull << (f & 63);
+    }
   }
+  static uint64_t BigramKey(uint32_t first, uint32_t second) { return static_cast<uint64_t>(first) << 21 | second; }
+  static uint64_t KeyFilterBit(uint64_t key) { return (key * 0x9E3779B97F4A7C15ull) >> 52; }
   template <typename T>
-  static bool Has(const std::vector<T>& v, T x) {
+  ZX_TOKEN_INLINE static bool Has(const std::vector<T>& v, T x) {
     size_t lo = 0, hi = v.size();  // binary search, written out so that it inlines
     const T* d = v.data();
     while (lo < hi) {
@@ -122,17 +141,21 @@ struct Stopwords {
     }
     return lo < v.size() && d[lo] == x;
   }
-  bool IsChineseChar(uint32_t cp) const { return cp < 0x10000 ? Bit(char_bits, cp) : Has(chinese_chars, cp); }
-  bool IsBreaker(uint32_t cp) const { return cp < 0x10000 ? Bit(breaker_bits, cp) : Has(bigram_breakers, cp); }
+  ZX_TOKEN_INLINE bool IsChineseChar(uint32_t cp) const { return cp < 0x10000 ? Bit(char_bits, cp) : Has(chinese_chars, cp); }
+  ZX_TOKEN_INLINE bool IsBreaker(uint32_t cp) const { return cp < 0x10000 ? Bit(breaker_bits, cp) : Has(bigram_breakers, cp); }
   bool IsChineseWord(uint64_t h) const {
     return (word_filter[(h & 4095) >> 6] >> (h & 63) & 1) && Has(chinese_words, h);
+  }
+  bool IsChineseWordKey(uint64_t key) const {
+    const uint64_t f = KeyFilterBit(key);
+    return (key_filter[f >> 6] >> (f & 63) & 1) && Has(chinese_word_keys, key);
   }
 
  private:
   static void SetBit(std::vector<uint64_t>* bits, uint32_t cp) {
     if (cp < 0x10000) (*bits)[cp >> 6] |= 1ull << (cp & 63);
   }
-  static bool Bit(const std::vector<uint64_t>& bits, uint32_t cp) { return bits[cp >> 6] >> (cp & 63) & 1; }
+  ZX_TOKEN_INLINE static bool Bit(const std::vector<uint64_t>& bits, uint32_t cp) { return bits[cp >> 6] >> (cp & 63) & 1; }
 };
 
 const Stopwords& Lists() {
@@ -258,6 +281,97 @@ ZX_FLATTEN void ForEachToken(std::string_view text, const TokenizerOptions& opti
   }
   if (word_size) flush_word();
   flush_cjk();
+}
+
+namespace {
+
+constexpr uint64_t kWordKeyBit = 1ull << 63;
+
+ZX_TOKEN_INLINE size_t Utf8Length(uint32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
+
+}  // namespace
+
+// ForEachToken's rules over code points: the same tokens in the same order, as keys.
+ZX_FLATTEN size_t TokenKeys(const uint32_t* cps, size_t size, const TokenizerOptions& options, uint64_t* out) {
+  const Stopwords& lists = Lists();
+  const bool drop = options.drop_stopwords;
+  // ForEachToken reads the first kMaxTokenizeBytes of the UTF-8 text, cut at a code point.
+  size_t n = 0;
+  for (size_t bytes = 0; n < size; ++n) {
+    bytes += Utf8Length(cps[n]);
+    if (bytes > kMaxTokenizeBytes) break;
+  }
+  uint64_t* const first = out;
+  uint64_t* const last = out + kMaxTokensPerText;  // at most kMaxTokensPerText tokens
+  char word[kMaxTokenBytes + 8];
+  size_t word_size = 0;
+  bool word_has_letter = false;
+  auto flush_word = [&] {
+    if (word_size && out < last) {
+      const uint64_t h = Hash64(std::string_view(word, word_size));
+      if (!drop || !Stopwords::Has(lists.english, h)) *out++ = h | kWordKeyBit;
+    }
+    word_size = 0;
+    word_has_letter = false;
+  };
+  size_t i = 0;
+  while (i < n && out < last) {
+    const uint32_t cp = FoldWidth(cps[i]);
+    if (IsCjk(cp)) {
+      if (word_size) flush_word();
+      // The run of CJK characters from i (its first kMaxTokensPerText kept, as ForEachToken does).
+      size_t end = i + 1;
+      while (end < n && IsCjk(FoldWidth(cps[end]))) ++end;
+      const size_t kept = std::min(end, i + kMaxTokensPerText);
+      for (size_t j = i; j < kept && out < last; ++j) {
+        const uint32_t c = FoldWidth(cps[j]);
+        if (!drop || !lists.IsChineseChar(c)) *out++ = c;
+        if (!options.cjk_bigrams || j + 1 >= kept || out >= last) continue;
+        const uint32_t next = FoldWidth(cps[j + 1]);
+        if (drop && (lists.IsBreaker(c) || lists.IsBreaker(next))) continue;
+        const uint64_t key = Stopwords::BigramKey(c, next);
+        if (drop && lists.IsChineseWordKey(key)) continue;
+        *out++ = key;
+      }
+      i = end;
+      continue;
+    }
+    ++i;
+    const bool letter = IsLetter(cp);
+    if (letter || IsDigit(cp)) {
+      char bytes[4];
+      const int length = EncodeUtf8(letter ? ToLower(cp) : cp, bytes);
+      if (word_size + length <= kMaxTokenBytes) {
+        for (int b = 0; b < length; ++b) word[word_size++] = bytes[b];
+      }
+      word_has_letter |= letter;
+      continue;
+    }
+    // "3.5" stays one number (the next character an ASCII digit as written); "c++" and "c#" stay one word.
+    if (cp == '.' && word_size > 0 && !word_has_letter && IsDigit(static_cast<unsigned char>(word[word_size - 1])) &&
+        i < n && IsDigit(cps[i])) {
+      if (word_size + 1 <= kMaxTokenBytes) word[word_size++] = '.';
+      continue;
+    }
+    if ((cp == '+' || cp == '#') && word_has_letter && word_size <= 2) {
+      word[word_size++] = static_cast<char>(cp);
+      continue;
+    }
+    if (word_size) flush_word();
+  }
+  if (word_size) flush_word();
+  return static_cast<size_t>(out - first);
+}
+
+uint64_t TokenKeyOf(std::string_view token) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(token.data());
+  size_t i = 0;
+  uint32_t cps[3] = {0, 0, 0};
+  int count = 0;
+  while (i < token.size() && count < 3) cps[count++] = DecodeUtf8(bytes, token.size(), &i);
+  if (i == token.size() && count >= 1 && count <= 2 && IsCjk(cps[0]) && (count == 1 || IsCjk(cps[1])))
+    return count == 1 ? cps[0] : Stopwords::BigramKey(cps[0], cps[1]);
+  return Hash64(token) | kWordKeyBit;
 }
 
 std::vector<std::string> Tokenize(std::string_view text, const TokenizerOptions& options) {

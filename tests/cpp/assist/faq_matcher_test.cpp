@@ -70,6 +70,7 @@ TEST_CASE("field coverage is high when one field holds the question, low when it
   REQUIRE(faq.ok());
   MatcherOptions o = TunedMatcherOptions();
   o.field_weight = 0.0f;  // entries by their sums: both hold every word of the question
+  o.all_indexes = true;   // the field index, for the feature, whatever the tuned weights use
   const FaqMatcher m = FaqMatcher::Build(*faq, o);
   const Match match = m.Rank("发票抬头修改", 2);
   REQUIRE(match.entries.size() == 2);
@@ -87,6 +88,41 @@ TEST_CASE("field coverage is high when one field holds the question, low when it
   MatcherOptions w = o;
   w.w_field_coverage = 3.0f;
   CHECK(CalibratedConfidence(a, w) > CalibratedConfidence(b, w));
+}
+
+TEST_CASE("the character n-gram index: its relative score as a feature, its score fused", "[assist][matcher]") {
+  auto faq = ParseFaq(R"({"entries": [
+    {"id": "a", "question": "直播课在哪里看回放", "answer": "A"},
+    {"id": "b", "question": "发票怎么开", "answer": "B"}]})");
+  REQUIRE(faq.ok());
+  MatcherOptions o = TunedMatcherOptions();
+  o.char_weight = 0.0f;
+  o.w_char_relative = 0.0f;
+  SECTION("not built when no weight uses it: the feature stays 0") {
+    const Match match = FaqMatcher::Build(*faq, o).Rank("直播课在哪里看回放", 1);
+    REQUIRE(!match.entries.empty());
+    CHECK(match.features.char_relative == 0.0f);
+  }
+  SECTION("the question as the entry says it scores higher than a partial one") {
+    o.all_indexes = true;
+    const FaqMatcher m = FaqMatcher::Build(*faq, o);
+    const Match whole = m.Rank("直播课在哪里看回放", 1);
+    const Match part = m.Rank("直播课回放在哪里找呢", 1);
+    REQUIRE(!whole.entries.empty());
+    REQUIRE(!part.entries.empty());
+    CHECK(whole.features.char_relative > part.features.char_relative + 0.1f);
+    CHECK(part.features.char_relative > 0.0f);
+    CHECK(whole.features.char_relative <= 1.0f);
+  }
+  SECTION("fused: the same ranking, scores raised by the character evidence") {
+    const Match words = FaqMatcher::Build(*faq, o).Rank("直播回放", 2);
+    o.char_weight = 0.5f;
+    const Match fused = FaqMatcher::Build(*faq, o).Rank("直播回放", 2);
+    REQUIRE(!words.entries.empty());
+    REQUIRE(!fused.entries.empty());
+    CHECK(fused.entries[0] == words.entries[0]);
+    CHECK(fused.scores[0] > words.scores[0]);
+  }
 }
 
 TEST_CASE("long texts grow the build's term buffer without losing terms", "[assist][matcher]") {

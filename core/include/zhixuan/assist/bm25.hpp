@@ -27,6 +27,8 @@ class Bm25Index {
   // Robertson-Sparck Jones IDF, always > 0; an unseen or unknown term has the largest.
   float Idf(uint32_t term) const;
   float UnseenIdf() const;
+  // How many documents hold the term (0 for a term never added).
+  uint32_t DocumentFrequency(uint32_t term) const { return term < idf_.size() ? offsets_[term + 1] - offsets_[term] : 0; }
   // Adds the BM25 contribution of each (distinct) query term to scores[doc]; docs whose score
   // went from 0 to positive are appended to *touched. scores has document_count() entries.
   void Accumulate(const std::vector<uint32_t>& query_terms, std::vector<float>* scores, std::vector<int32_t>* touched) const;
@@ -43,9 +45,7 @@ class Bm25Index {
   std::vector<uint32_t> pending_offsets_{0};
   std::vector<float> lengths_;
   std::vector<uint32_t> offsets_;   // term -> postings_[offsets_[t] .. offsets_[t + 1])
-  std::unique_ptr<Posting[]> postings_;  // not value-initialized: every slot is written by Finish
-  std::vector<uint32_t> doc_offsets_;  // doc -> its sorted terms in doc_terms_
-  std::vector<uint32_t> doc_terms_;
+  std::unique_ptr<Posting[]> postings_;  // by term, each term's by document; not value-initialized: every slot is written by Finish
   std::vector<float> idf_;
   std::vector<float> norm_;  // per doc: k1 * (1 - b + b * len / avg)
   Bm25Params params_;

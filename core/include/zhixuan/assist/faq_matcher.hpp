@@ -3,10 +3,12 @@
 // document per entry (all its fields together: paraphrases add up). An entry's score fuses
 // both: field_weight * best_field + (1 - field_weight) * entry. The terms are the text room's
 // tokens (CJK unigrams + bigrams, Latin words, numbers; stopwords dropped) of the normalized
-// text (normalize.hpp). The confidence of the top entry is a logistic function of three
-// features (how much of the question's IDF mass the entry covers, its score relative to the
-// question's own maximum, its margin over the runner-up), fitted on held-out questions by
-// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant").
+// text (normalize.hpp). A third index over the raw text's character n-grams adds its score
+// with char_weight. The confidence of the top entry is a logistic function of features (how much
+// of the question's IDF mass the entry covers, its score relative to the question's own maximum,
+// its margin over the runner-up, ...: MatchFeatures), fitted on held-out questions by
+// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant"). An index no weight uses
+// is not built (the index build is timed: issue 16).
 //
 // The baseline the evaluation compares against is this class with TermMode::kCharNgrams:
 // character unigrams + bigrams of the raw text, one document per entry, no normalization.
@@ -33,13 +35,23 @@ struct MatcherOptions {
   Bm25Params bm25;
   float field_weight = 0.5f;     // 0: entry documents only; 1: best field only
   bool answer_in_entry = false;  // the answer text joins the entry document
+  // A third BM25 index, over character unigrams + bigrams of the raw text (the baseline's terms:
+  // no normalization, no stopwords; one document per entry, its question and paraphrases).
+  // Its score joins the entry's: + char_weight * char_score * (word maximum / char maximum),
+  // the maxima being the question's own best possible scores in each index. Built when
+  // char_weight or w_char_relative is not 0.
+  float char_weight = 0.0f;
+  // Build the field and character indexes even when no weight uses them (faq-eval --tune
+  // computes every feature before choosing which the calibration uses).
+  bool all_indexes = false;
   // Confidence = sigmoid(bias + coverage * w_coverage + relative * w_relative + margin * w_margin
-  //                      + field_coverage * w_field_coverage).
+  //                      + field_coverage * w_field_coverage + char_relative * w_char_relative).
   float w_bias = -6.0f;
   float w_coverage = 6.0f;
   float w_relative = 4.0f;
   float w_margin = 3.0f;
   float w_field_coverage = 0.0f;
+  float w_char_relative = 0.0f;
 };
 
 // The defaults chosen by `zhixuan faq-eval --tune` on the tuning half of the held-out questions.
@@ -55,6 +67,8 @@ struct MatchFeatures {
   // paraphrase): a question off the base's topics shares a word or two with an entry's many
   // fields together, rarely most of its words with one of them.
   float field_coverage = 0;
+  // The top entry's character n-gram score / the question's maximum there (0 without that index).
+  float char_relative = 0;
 };
 
 // The calibrated confidence of a top entry with these features (sigmoid of the weighted sum).
@@ -100,16 +114,25 @@ class FaqMatcher {
   std::vector<std::string> Terms(std::string_view text) const;
 
  private:
-  // Appends the text's term ids to *out (adding new terms to the vocabulary); *scratch holds
-  // the normalized text (one buffer for the whole build).
-  void TermIds(std::string_view text, TermBuffer* out, std::string* scratch);
+  // Appends the text's term ids to *out (adding new terms to the vocabulary).
+  void TermIds(std::string_view text, TermBuffer* out);
+  // The same for the raw text's character n-grams (the character index's terms).
+  void CharTermIds(std::string_view text, TermBuffer* out);
   std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
+  std::vector<uint32_t> QueryCharIds(std::string_view text, int32_t* unknown) const;
+  bool has_chars() const {
+    return options_.all_indexes || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f;
+  }
+  bool has_fields() const {
+    return options_.all_indexes || options_.field_weight > 0.0f || options_.w_field_coverage != 0.0f;
+  }
 
   MatcherOptions options_;
   int32_t entry_count_ = 0;
   TermTable vocabulary_;
-  Bm25Index fields_;
+  Bm25Index fields_;  // by field (if has_fields())
   Bm25Index entries_;
+  Bm25Index chars_;  // character n-grams of the raw text, by entry (if has_chars())
   std::vector<int32_t> entry_of_field_;
   std::vector<int32_t> first_field_;  // entry -> its fields [first_field_[e], first_field_[e + 1])
 };

@@ -6,6 +6,8 @@
 // Invalid UTF-8 becomes U+FFFD; nothing fails. Tables: core/src/assist/normalize_tables.inc.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,5 +16,16 @@ namespace zhixuan {
 std::string NormalizeQuestion(std::string_view text);
 // The same into *out (cleared first), for loops that normalize many texts with one buffer.
 void NormalizeQuestionInto(std::string_view text, std::string* out);
+
+// Code points in a buffer of the calling thread, valid until its next call of either function
+// below: for the index build, which tokenizes them without a UTF-8 round trip.
+struct CodePointSpan {
+  const uint32_t* data;
+  size_t size;
+};
+// NormalizeQuestion's result as code points.
+CodePointSpan NormalizedCodePoints(std::string_view text);
+// The text's code points, invalid UTF-8 as U+FFFD (one per byte), not normalized.
+CodePointSpan DecodedCodePoints(std::string_view text);
 
 }  // namespace zhixuan

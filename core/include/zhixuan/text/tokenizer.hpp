@@ -39,6 +39,16 @@ uint64_t TokenHash64(std::string_view token);
 using TokenSink = void (*)(void* context, std::string_view token, uint64_t hash);
 void ForEachToken(std::string_view text, const TokenizerOptions& options, TokenSink emit, void* context);
 
+// The tokens of text already decoded into code points (invalid input already U+FFFD), with the
+// rules and limits of ForEachToken, as 64-bit keys written to out (room for 2 * size + 1 keys);
+// returns how many. A key is not TokenHash64: a CJK unigram's is its code point and a bigram's
+// its two code points (first << 21 | second), exact; a word's or number's is its hash with the
+// top bit set. For indexes that intern every token of a large text base (the FAQ assistant):
+// no UTF-8 is encoded or hashed per CJK character.
+size_t TokenKeys(const uint32_t* code_points, size_t size, const TokenizerOptions& options, uint64_t* out);
+// The key TokenKeys gives a token that Tokenize produced (for tests and diagnostics).
+uint64_t TokenKeyOf(std::string_view token);
+
 // True for the stopwords the tokenizer drops (a lower-case Latin word, or one or
 // two CJK characters in UTF-8).
 bool IsStopword(std::string_view token);
