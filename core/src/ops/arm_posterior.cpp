@@ -41,4 +41,40 @@ PosteriorSummary SummarizePosterior(BanditModel model, const ArmPrior& prior, co
   return {mean, (mean + 1) * sd_mu};  // delta method
 }
 
+namespace {
+
+ArmPrior ConversionPrior(const ArmPrior& arm_prior) {
+  ArmPrior p;
+  p.alpha = arm_prior.conversion_alpha;
+  p.beta = arm_prior.conversion_beta;
+  return p;
+}
+
+// Mean and sd of a product of independent factors: E[X^2] = prod(m^2 + s^2).
+PosteriorSummary Product(std::initializer_list<PosteriorSummary> factors) {
+  double mean = 1, second = 1;
+  for (const PosteriorSummary& f : factors) {
+    mean *= f.mean;
+    second *= f.mean * f.mean + f.sd * f.sd;
+  }
+  return {mean, std::sqrt(std::max(0.0, second - mean * mean))};
+}
+
+}  // namespace
+
+double SampleFunnel(const ArmPrior& cell_prior, const ArmStats& clicks, const ArmPrior& arm_prior, const FunnelValue& value, SlotRandom& rng) {
+  const double rate = SamplePosterior(BanditModel::kBeta, cell_prior, clicks, rng);
+  const double conversion = SamplePosterior(BanditModel::kBeta, ConversionPrior(arm_prior), value.conversion, rng);
+  return rate * conversion * std::max(0.0, SamplePosterior(BanditModel::kGaussian, arm_prior, value.amount, rng));
+}
+
+PosteriorSummary SummarizeFunnelValue(const ArmPrior& arm_prior, const FunnelValue& value) {
+  return Product({SummarizePosterior(BanditModel::kBeta, ConversionPrior(arm_prior), value.conversion),
+                  SummarizePosterior(BanditModel::kGaussian, arm_prior, value.amount)});
+}
+
+PosteriorSummary SummarizeFunnel(const ArmPrior& cell_prior, const ArmStats& clicks, const ArmPrior& arm_prior, const FunnelValue& value) {
+  return Product({SummarizePosterior(BanditModel::kBeta, cell_prior, clicks), SummarizeFunnelValue(arm_prior, value)});
+}
+
 }  // namespace zhixuan
