@@ -155,6 +155,7 @@ StatusOr<SlotChoice> SlotBandit::Choose(std::string_view slot, const SlotContext
   std::vector<const ArmStats*> stats(k);
   static const ArmStats kEmpty;
   const bool funnel = spec->model == BanditModel::kFunnel;
+  const std::vector<FunnelValue> values = funnel ? PooledFunnelValues(*spec, s.value) : std::vector<FunnelValue>();
   for (size_t a = 0; a < k && spec->model != BanditModel::kLinear; ++a) {
     const auto it = s.cells[a].find(cell);
     stats[a] = it == s.cells[a].end() ? &kEmpty : &it->second;
@@ -166,7 +167,7 @@ StatusOr<SlotChoice> SlotBandit::Choose(std::string_view slot, const SlotContext
     for (size_t a = 0; a < k; ++a) {
       const BanditArm& arm = spec->arms[a];
       const double score = spec->model == BanditModel::kLinear ? linear[a].mean + linear[a].sd * rng_.Normal()
-                           : funnel ? SampleFunnel(arm.PriorFor(cell), *stats[a], arm.prior, s.value[a], rng_)
+                           : funnel ? SampleFunnel(arm.PriorFor(cell), *stats[a], arm.prior, values[a], rng_)
                                     : SamplePosterior(spec->model, arm.PriorFor(cell), *stats[a], rng_);
       if (score > best_score) best_score = score, best = a;
     }
@@ -263,8 +264,9 @@ std::string SlotBandit::StatsJson() const {
       } else {
         nlohmann::json cells = nlohmann::json::array();
         const bool funnel = spec.model == BanditModel::kFunnel;
+        const std::vector<FunnelValue> values = funnel ? PooledFunnelValues(spec, s.value) : std::vector<FunnelValue>();
         const auto summary = [&](const ArmPrior& prior, const ArmStats& st) {
-          return funnel ? SummarizeFunnel(prior, st, arm.prior, s.value[a]) : SummarizePosterior(spec.model, prior, st);
+          return funnel ? SummarizeFunnel(prior, st, arm.prior, values[a]) : SummarizePosterior(spec.model, prior, st);
         };
         for (const auto& [cell, st] : s.cells[a]) {
           const PosteriorSummary q = summary(arm.PriorFor(cell), st);
@@ -276,7 +278,7 @@ std::string SlotBandit::StatsJson() const {
         }
         out["cells"] = cells;
         if (funnel) {
-          const FunnelValue& v = s.value[a];
+          const FunnelValue& v = values[a];
           const PosteriorSummary q = SummarizeFunnelValue(arm.prior, v);
           out["value"] = {{"clicks", v.conversion.n}, {"purchases", v.conversion.sum}, {"sum", v.amount.sum},
                           {"sumSq", v.amount.sum_sq}, {"mean", q.mean}, {"sd", q.sd}};

@@ -98,7 +98,7 @@ Status ParsePrior(const json& p, BanditModel model, const std::string& where, Ar
 Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
   if (!s.is_object()) return Malformed(where, "must be an object");
   ZX_RETURN_IF_ERROR(KnownKeys(s, where, {"slot", "model", "reward", "delay_window_seconds", "exploration", "samples",
-                                          "split_by", "examination", "max_reward", "prior", "arms", "description"}));
+                                          "split_by", "examination", "max_reward", "conversion_pooling", "prior", "arms", "description"}));
   ZX_RETURN_IF_ERROR(Text(s, "slot", where, true, &spec->slot));
   std::string model = "beta", reward;
   ZX_RETURN_IF_ERROR(Text(s, "model", where, false, &model));
@@ -126,6 +126,8 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
   ZX_RETURN_IF_ERROR(Number(s, "samples", where, 10, 10000, &samples));
   spec->samples = static_cast<int>(samples);
   ZX_RETURN_IF_ERROR(Number(s, "max_reward", where, 1e-9, 1e12, &spec->max_reward));
+  ZX_RETURN_IF_ERROR(Number(s, "conversion_pooling", where, 0, 1e6, &spec->conversion_pooling));
+  if (spec->conversion_pooling > 0 && spec->model != BanditModel::kFunnel) return Malformed(where, "'conversion_pooling' is for the funnel model");
   ZX_RETURN_IF_ERROR(Strings(s, "split_by", where, &spec->split_by));
   for (const auto& key : spec->split_by) {
     if (key != "channel" && key != "device" && key != "segment")

@@ -349,3 +349,33 @@ TEST_CASE("the bandit's state round-trips, and a damaged state changes nothing",
     CHECK(copy.StatsJson() == before);
   }
 }
+
+TEST_CASE("a funnel's arms borrow the slot's conversion with conversion_pooling", "[ops][slots][bandit]") {
+  const auto file = [](const std::string& pooling) {
+    return R"({"bandits": {"slots": [{"slot": "rail", "model": "funnel", "delay_window_seconds": 600, )" + pooling +
+           R"( "prior": {"mean": 100, "kappa": 1, "shape": 1, "scale": 100},
+           "arms": [{"id": "seen", "strategy": "new"}, {"id": "unseen", "strategy": "long_tail"}]}]}})";
+  };
+  const auto unseen_value = [&](const std::string& pooling) {
+    SlotBandit b(3);
+    REQUIRE(b.Configure(file(pooling)).ok());
+    // "seen" gets 200 clicks, 20 of which buy at 100; "unseen" gets none.
+    int clicks = 0;
+    for (double t = kT0; clicks < 200; t += 1) {
+      auto c = b.Choose("rail", SlotContext{}, t);
+      REQUIRE(c.ok());
+      if (c->arm_id != "seen") continue;
+      REQUIRE(b.Reward(c->render_id, OpsEventType::kClick, 0, t).ok());
+      if (clicks++ % 10 == 0) REQUIRE(b.Reward(c->render_id, OpsEventType::kPurchase, 100, t).ok());
+    }
+    REQUIRE(b.Advance(kT0 + 1e6).ok());
+    return Stats(b)["slots"][0]["arms"][1]["value"]["mean"].get<double>();
+  };
+  // Alone, "unseen" keeps its Beta(1, 1) conversion: worth 50 a click. Pooled with m = 100 clicks
+  // at the slot's (1 + 20 + 1) / (2 + 200 + 2) = 0.108: (1 + 10.8) / (2 + 100) = 0.116 -> 11.6.
+  CHECK(unseen_value("") == Approx(50).margin(0.5));
+  CHECK(unseen_value(R"("conversion_pooling": 100,)") == Approx(100 * (1 + 100 * 22.0 / 204) / 102).margin(0.5));
+  SlotBandit b(1);
+  CHECK(b.Configure(R"({"bandits": {"slots": [{"slot": "r", "conversion_pooling": 5, "arms": [{"id": "a", "item": "x"}, {"id": "b", "item": "y"}]}]}})")
+            .code() == StatusCode::kMalformedExperiments);
+}

@@ -15,6 +15,9 @@
 //                                                   value of these context keys (channel, device, segment)
 //       "examination": [1, 0.7, 0.5],               the click model's P(examined | position), (0, 1]
 //       "max_reward": 10000,                        revenue above it is clamped (default 1e6)
+//       "conversion_pooling": 50,                   funnel: each arm's conversion borrows this many
+//                                                   clicks at the slot's pooled conversion (default 0;
+//                                                   arm_posterior.hpp)
 //       "prior": {...},                             the model's prior, for every arm (see below)
 //       "arms": [{"id": "personal", "strategy": "personal", "prior": {...}},
 //                {"id": "promo-py101", "strategy": "promoted", "item": "py-101"},
@@ -84,6 +87,7 @@ struct SlotSpec {
   std::vector<std::string> split_by;   // context keys
   std::vector<double> examination;     // per position; empty: every position examined
   double max_reward = 1e6;
+  double conversion_pooling = 0;       // funnel: pseudo-clicks at the slot's pooled conversion
   std::vector<BanditArm> arms;
 
   bool binary() const { return reward != RewardKind::kRevenue; }
