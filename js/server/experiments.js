@@ -22,7 +22,7 @@ import { bearer, operatorTokenOf, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
 import { MetricsRounds } from './metrics-rounds.js';
 import { extraBlocks } from '../metrics-extras.js';
-import { foldSlotsFile } from './slots-fold.js';
+import { foldSlotsFile, slotsSummary } from './slots-fold.js';
 import { ZhixuanError } from '../errors.js';
 import { HttpError } from './http-error.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
@@ -33,6 +33,7 @@ const DASHBOARD_FILES = {
   '/ops/': ['index.html', 'text/html; charset=utf-8'],
   '/ops/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
   '/ops/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
+  '/ops/slots-panel.js': ['slots-panel.js', 'text/javascript; charset=utf-8'],
 };
 const SEQUENTIAL_ALPHA = 0.05;
 
@@ -337,6 +338,7 @@ export class OpsService {
       metricsRounds: this.rounds?.list(10) ?? [],
       test: { alpha: SEQUENTIAL_ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD, srmAlpha: SRM_ALPHA },
       experiments,
+      slots: slotsSummary(this.server.core, this.store, current.text),
     };
   }
 

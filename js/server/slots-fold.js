@@ -9,8 +9,11 @@ import { extraBlocks } from '../metrics-extras.js';
 
 const clamp = (v) => Math.max(0, v);
 
-/** The summed statistics of a file version in FoldSlotStats' shape, and how many device-days made them. */
-export function slotStatsOf(store, version, file) {
+/**
+ * The summed statistics of a file version in FoldSlotStats' shape (days up to `throughDay`, all
+ * by default), and how many device-days made them.
+ */
+export function slotStatsOf(store, version, file, { throughDay = Infinity } = {}) {
   const slots = [];
   let reports = 0;
   for (const block of extraBlocks(file)) {
@@ -19,6 +22,7 @@ export function slotStatsOf(store, version, file) {
     const arms = new Map();
     const arm = (id) => arms.get(id) ?? arms.set(id, { id, cells: new Map() }).get(id);
     for (const row of store.extras(version, block.name)) {
+      if (row.day > throughDay) continue;
       const bar = row.key.indexOf('|');
       const cells = arm(row.key.slice(0, bar)).cells;
       const cell = cells.get(row.key.slice(bar + 1)) ?? [0, 0, 0];
@@ -27,6 +31,7 @@ export function slotStatsOf(store, version, file) {
       reports = Math.max(reports, row.reports);
     }
     for (const row of store.extras(version, `${block.name}:value`)) {
+      if (row.day > throughDay) continue;
       const value = arm(row.key).value ?? [0, 0, 0, 0];
       row.sums.forEach((v, f) => { value[f] += v; });
       arm(row.key).value = value;
@@ -61,4 +66,51 @@ export function foldSlotsFile(core, store, text) {
   const folded = JSON.parse(core.slotsFoldStats(text, JSON.stringify(stats)).file);
   folded.version = nextFoldedVersion(file.version);
   return { text: JSON.stringify(folded), version: folded.version, from: file.version, reports };
+}
+
+// The posterior mean and sd of one cell's expected reward, read from a folded arm (its
+// cell_priors are the posteriors): beta and funnel the click rate, the normal models the mean.
+function cellPosterior(slot, arm, cell) {
+  const p = { ...(slot.prior ?? {}), ...(arm.prior ?? {}), ...(arm.cell_priors?.[cell] ?? {}) };
+  if ((slot.model ?? 'beta') === 'beta' || slot.model === 'funnel') {
+    const a = p.alpha ?? 1, b = p.beta ?? 1;
+    return { mean: a / (a + b), sd: Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1))) };
+  }
+  const kappa = p.kappa ?? 1, shape = p.shape ?? 1, scale = p.scale ?? 1;
+  return { mean: p.mean ?? 0, sd: Math.sqrt(scale / (shape + 1) / kappa) };
+}
+
+/**
+ * What the dashboard shows of the bandits of a file version (experiments.js summary): per slot
+ * and day, each arm's share of that day's renders (examination-weighted) and its posterior per
+ * cell after that day (the file's priors with the days so far folded in by the core).
+ */
+export function slotsSummary(core, store, text) {
+  const file = JSON.parse(text);
+  if (!file.bandits) return [];
+  const days = new Set();
+  for (const block of extraBlocks(file)) for (const row of store.extras(file.version, block.name)) days.add(row.day);
+  const perDay = [...days].sort((a, b) => a - b).map((day) => {
+    const { stats } = slotStatsOf(store, file.version, file, { throughDay: day });
+    const before = slotStatsOf(store, file.version, file, { throughDay: day - 1 }).stats;
+    return { day, stats, before, folded: JSON.parse(core.slotsFoldStats(text, JSON.stringify(stats)).file) };
+  });
+  return file.bandits.slots.map((slot, s) => ({
+    slot: slot.slot,
+    model: slot.model ?? 'beta',
+    arms: slot.arms.map((a) => a.id),
+    days: perDay.map(({ day, stats, before, folded }) => {
+      const renders = (st, id) => st.slots.find((x) => x.slot === slot.slot)?.arms.find((a) => a.id === id)?.cells.reduce((n, c) => n + c.n, 0) ?? 0;
+      const today = slot.arms.map((a) => Math.max(0, renders(stats, a.id) - renders(before, a.id)));
+      const total = today.reduce((x, y) => x + y, 0);
+      return {
+        day,
+        arms: folded.bandits.slots[s].arms.map((arm, i) => ({
+          id: arm.id,
+          share: total > 0 ? today[i] / total : null,
+          cells: Object.fromEntries(Object.keys(arm.cell_priors ?? {}).map((cell) => [cell, cellPosterior(folded.bandits.slots[s], arm, cell)])),
+        })),
+      };
+    }),
+  }));
 }
