@@ -61,8 +61,9 @@ test('the server folds the cohort sums of the slot statistics into the next file
     assert.equal(served.version, 'fold-1+slots1', 'GET /v1/experiments ships the folded file');
     const [banner, rail] = served.bandits.slots;
     assert.ok(Math.abs(banner.arms[0].cell_priors.web.alpha - (1 + expected.personalClicks)) < 0.2, JSON.stringify(banner.arms[0].cell_priors));
-    // (The sums carry the round's noise: sd about 0.02 here.) The amount's prior (mean 0, kappa 1) took the purchases: kappa = 1 + purchases, mean * kappa = their sum.
-    assert.ok(Math.abs(rail.arms[1].prior.mean * rail.arms[1].prior.kappa - expected.dearValue) < 1, JSON.stringify(rail.arms[1].prior));
+    // The sums carry the round's quantization and noise (about 0.02 on counts, 0.5 a device on
+    // amounts). The amount's prior (mean 0, kappa 1) took the purchases: mean * kappa = their sum.
+    assert.ok(Math.abs(rail.arms[1].prior.mean * rail.arms[1].prior.kappa - expected.dearValue) < 5, JSON.stringify(rail.arms[1].prior));
     assert.ok(Math.abs(rail.arms[1].prior.conversion_alpha - 1 - expected.dearPurchases) < 0.2, JSON.stringify(rail.arms[1].prior));
     assert.deepEqual(served.experiments, file.experiments, 'the rest of the file is unchanged');
 
