@@ -13,7 +13,7 @@
 // Then 100 repetitions: a shorter run's bandit logs -> `zhixuan ope` for a candidate policy ->
 // is the true value inside each estimator's 95% interval?
 //
-//   node bench/slots-sim.mjs [--users 1000] [--days 30] [--seed 1] [--reps 100] [--ope-users 500] [--ope-days 4] [--svg bench/slots-sim.svg]
+//   node bench/slots-sim.mjs [--users 1000] [--days 30] [--seed 1] [--rail-conversion 0.1,0.1,0.1,0.1] [--exploration 0.02] [--reps 100] [--ope-users 500] [--ope-days 4] [--svg bench/slots-sim.svg]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,9 @@ const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
 const USERS = Number(opt('users', 1000)), DAYS = Number(opt('days', 30)), REPS = Number(opt('reps', 100));
 const SEED = Number(opt('seed', 1));  // the main run's world and devices
+// The uniform share mixed into every render's policy: it floors the propensities (bounded
+// off-policy weights) and costs about exploration x 3/4 of the renders at steady state.
+const EXPLORATION = Number(opt('exploration', 0.02));
 const SVG = opt('svg', fileURLToPath(new URL('./slots-sim.svg', import.meta.url)));
 
 const CHANNELS = ['web', 'mini-program', 'app'];
@@ -38,13 +41,15 @@ const CLICK = {
   banner: { web: [0.12, 0.08, 0.05, 0.04], 'mini-program': [0.06, 0.11, 0.05, 0.04], app: [0.05, 0.06, 0.12, 0.05] },
   rail: { web: [0.10, 0.10, 0.10, 0.04], 'mini-program': [0.06, 0.12, 0.08, 0.03], app: [0.05, 0.06, 0.15, 0.07] },
 };
-const CONVERSION = { banner: 0.08, rail: 0.10 };
+// P(purchase | click) per arm. --rail-conversion a,b,c,d: a world where the rail's arms convert
+// differently (a check of the funnel's conversion pooling, which assumes nothing of the kind).
+const CONVERSION = { banner: [0.08, 0.08, 0.08, 0.08], rail: opt('rail-conversion', '0.10,0.10,0.10,0.10').split(',').map(Number) };
 const PRICE = { banner: [99, 99, 99, 99], rail: [99, 69, 49, 199] };
 const SLOTS = ['banner', 'rail'];
 const T0 = 1764633600;
 
 // Expected revenue of one render (position 0: examined; 1: EXAMINED_BELOW).
-const expected = (slot, channel, arm, position) => (position ? EXAMINED_BELOW : 1) * CLICK[slot][channel][arm] * CONVERSION[slot] * PRICE[slot][arm];
+const expected = (slot, channel, arm, position) => (position ? EXAMINED_BELOW : 1) * CLICK[slot][channel][arm] * CONVERSION[slot][arm] * PRICE[slot][arm];
 const bestArm = (slot, channel) => [0, 1, 2, 3].reduce((b, a) => (expected(slot, channel, a, 0) > expected(slot, channel, b, 0) ? a : b), 0);
 const bestFixed = (slot) => [0, 1, 2, 3].reduce((b, a) => {
   const value = (x) => CHANNELS.reduce((s, ch) => s + expected(slot, ch, x, 0), 0);
@@ -58,7 +63,7 @@ function slotsFile() {
     bandits: {
       channels: CHANNELS,
       slots: [
-        { slot: 'banner', model: 'beta', reward: 'click', delay_window_seconds: 600, exploration: 0.05, samples: 200,
+        { slot: 'banner', model: 'beta', reward: 'click', delay_window_seconds: 600, exploration: EXPLORATION, samples: 200,
           split_by: ['channel'], examination: [1, EXAMINED_BELOW], arms },
         // The funnel model: revenue per render = P(click) x P(purchase | click) x amount. Purchases
         // come in 1 of 80-400 renders, clicks 10x as often: the click rate (per channel,
@@ -67,7 +72,7 @@ function slotsFile() {
         // and each arm's conversion borrows 50 clicks' worth of the slot's pooled conversion.
         // (Earlier runs: a normal model on the raw amount reached 86.8% of the oracle, a
         // log-normal 79.1%; RESULTS.md.)
-        { slot: 'rail', model: 'funnel', reward: 'revenue', delay_window_seconds: 600, exploration: 0.05, samples: 200,
+        { slot: 'rail', model: 'funnel', reward: 'revenue', delay_window_seconds: 600, exploration: EXPLORATION, samples: 200,
           split_by: ['channel'], examination: [1, EXAMINED_BELOW], conversion_pooling: 50, prior: { mean: 99, kappa: 1, shape: 1, scale: 100 }, arms },
       ],
     },
@@ -134,7 +139,7 @@ function run(rec, policy, { users, days, seed, log = null }) {
         else arm = Math.floor(pick() * ARMS.length);
         const examined = world() < (position ? EXAMINED_BELOW : 1);
         const clicked = examined && world() < CLICK[slot][channel][arm];
-        const bought = clicked && world() < CONVERSION[slot];
+        const bought = clicked && world() < CONVERSION[slot][arm];
         const revenue = bought ? PRICE[slot][arm] : 0;
         realized += revenue;
         const byChannel = ((shares[slot] ??= {})[channel] ??= [0, 0, 0, 0]);
