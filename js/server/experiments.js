@@ -338,8 +338,19 @@ export class OpsService {
       metricsRounds: this.rounds?.list(10) ?? [],
       test: { alpha: SEQUENTIAL_ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD, srmAlpha: SRM_ALPHA },
       experiments,
-      slots: slotsSummary(this.server.core, this.store, current.text),
+      slots: this._slotsSummary(current.text),
     };
+  }
+
+  // The slots panel must not take the rest of the dashboard down with it.
+  _slotsSummary(text) {
+    try {
+      return slotsSummary(this.server.core, this.store, text);
+    } catch (error) {
+      if (!(error instanceof ZhixuanError)) throw error;
+      this.server.log(`slots summary skipped: ${error.code}: ${error.message}`);
+      return [];
+    }
   }
 
   _experimentSummary(def, cells) {
