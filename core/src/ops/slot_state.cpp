@@ -92,7 +92,9 @@ std::string SlotBandit::StateJson() const {
 
 Status SlotBandit::RestoreState(std::string_view text) {
   const json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("format", "") != kFormat) return BadState("not a slots state");
+  // (is_string before the comparison: json::value would throw on a "format" of another type)
+  if (j.is_discarded() || !j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"] != kFormat)
+    return BadState("not a slots state");
   if (!j.contains("clock") || !Finite(j["clock"]) || j["clock"].get<double>() < 0) return BadState("'clock' must be a number >= 0");
   for (const char* key : {"slots", "pending", "recent"}) {
     if (!j.contains(key) || !j[key].is_array()) return BadState(std::string("'") + key + "' must be an array");

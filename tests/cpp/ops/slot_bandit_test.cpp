@@ -344,7 +344,8 @@ TEST_CASE("the bandit's state round-trips, and a damaged state changes nothing",
   negative["slots"][0]["arms"][0]["cells"]["web"] = {-1, 0, 0};
   short_matrix["slots"][1]["arms"][0]["xtx"] = {1, 2, 3};
   bad_pending["pending"][0]["t"] = -5;
-  for (const std::string& text : {std::string("{}"), std::string("[1]"), negative.dump(), short_matrix.dump(), bad_pending.dump()}) {
+  for (const std::string& text : {std::string("{}"), std::string("[1]"), std::string(R"({"format": 5})"), negative.dump(),
+                                  short_matrix.dump(), bad_pending.dump()}) {
     CHECK(copy.RestoreState(text).code() == StatusCode::kMalformedPayload);
     CHECK(copy.StatsJson() == before);
   }
