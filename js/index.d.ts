@@ -434,6 +434,8 @@ export interface Touch {
   propensity: number;
   impressionTime: number;
   arms: [string, string][];
+  /** The event's amount (a purchase's value or catalog price; 0 for clicks and carts). */
+  amount: number;
 }
 
 /** A day's clipped (not yet noised) metrics vector over the file's fixed cell layout. */
@@ -472,7 +474,7 @@ export interface Experiments {
   /** recommend() with the slot's params merged in, recorded as a render (exposure + impressions). */
   recommend(slot: string, options?: object & { list?: string }): Recommendations & { renderId: string | null; slot: string; arms: [string, string][]; params: ExperimentParams; modelVersionMismatch?: string };
   /** Records a list rendered in a slot (arms default to the user's arms there); returns the render id. */
-  recordRender(slot: string, ids: string[], options?: { list?: string; arms?: [string, string][]; propensities?: Float64Array; channel?: string }): string;
+  recordRender(slot: string, ids: string[], options?: { list?: string; arms?: [string, string][]; propensities?: Float64Array; channel?: string; renderId?: string }): string;
   /** Attributes a click, add_to_cart or purchase (value = amount) to its render; null when none matches the window. */
   track(event: { type: string; item: string | number; value?: number; ts?: number }): Touch | null;
   /** UTC day numbers with unreported counts. */
@@ -563,8 +565,10 @@ export interface SlotChoice {
   propensity: number;
   /** The policy of this render over the slot's arms, in the file's order. */
   probabilities: Float64Array;
-  /** Pass to reward(); decimal digits. */
+  /** Pass to reward() or shown(); decimal digits. */
   renderId: string;
+  /** The context's channel (what shown() records the render under). */
+  channel: string;
 }
 
 /**
@@ -590,14 +594,33 @@ export interface Slots {
    * to the latest time seen (nothing re-opens); nothing is changed by a rejected reward.
    */
   reward(renderId: string, event: { type: 'click' | 'add_to_cart' | 'cart' | 'purchase'; value?: number }): SlotRewardOutcome;
+  /**
+   * Records the items the chosen arm rendered in rec.experiments' attribution under the choice's
+   * render id: rec.track's clicks, carts and purchases of them (within the attribution window)
+   * then reach this bandit as rewards. Returns the render id.
+   */
+  shown(choice: SlotChoice, ids: string[], options?: { list?: string }): string;
   /** Closes renders whose delay window passed (choose and reward do it too). */
   advance(): void;
-  /** Posterior statistics: per slot and arm, renders chosen and per context cell n, sum, sumSq, mean, sd (linear: n, theta). */
+  /** The bandit's state as text (statistics, renders in their window). With a profile it is kept there by itself. */
+  exportState(): string;
+  /** Restores exportState's text against the file in force; `MALFORMED_PAYLOAD` for a damaged state, which changes nothing. */
+  importState(state: string): void;
+  /** The named error of a stored state that could not be restored at start ({code: 'MALFORMED_PAYLOAD', message}), or null. */
+  readonly restoreError: { code: string; message: string } | null;
+  /** Resolves once the file and state are stored with the profile. */
+  flush(): Promise<void>;
+  /**
+   * Posterior statistics: per slot and arm, renders chosen and per context cell n, sum, sumSq,
+   * mean, sd (linear: n, theta). Funnel slots: the cells' sums are the clicks' (n = examination
+   * weights), mean and sd the revenue per render's, and `value` the arm's revenue per click.
+   */
   stats(): {
     pending: number;
     slots: Array<{ slot: string; model: string; reward: string; renders: number;
       arms: Array<{ id: string; strategy: string; item: string; chosen: number;
         cells?: Array<{ cell: string; n: number; sum: number; sumSq: number; mean: number; sd: number }>;
+        value?: { n: number; sum: number; sumSq: number; mean: number; sd: number };
         n?: number; theta?: number[] }> }>;
   };
 }

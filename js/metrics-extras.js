@@ -11,11 +11,15 @@
 //   slots:<slot>:  keys = arm|cell for every arm and context cell of the slot (cells: the product
 //                  of the split_by values declared in the file, each with 'other'; '' unsplit),
 //                  fields [n, sum, sumSq] of the rewards since the last report, bounds by model
-//                  (beta 50/50/50, gaussian 50/2000/2000^2, lognormal 50/400/3200), 4 keys.
+//                  (beta 50/50/50, gaussian 50/2000/2000^2, lognormal 50/400/3200, funnel: the
+//                  clicks', as beta), 4 keys.
+//   slots:<slot>:value (funnel slots): keys = arm ids, fields [clicks, purchases, sum, sumSq] (what
+//                  the arm's clicks were worth, pooled over cells), bounds 50/50/2000/2000^2, 4 keys.
 // Linear slots (theta, not sums) are not reported.
 export const OTHER_TOPIC = '其他';
-const SLOT_BOUNDS = { beta: [50, 50, 50], gaussian: [50, 2000, 2000 ** 2], lognormal: [50, 400, 3200] };
+const SLOT_BOUNDS = { beta: [50, 50, 50], gaussian: [50, 2000, 2000 ** 2], lognormal: [50, 400, 3200], funnel: [50, 50, 50] };
 const MAX_KEYS = 4;
+const FUNNEL_VALUE = ['clicks', 'purchases', 'sum', 'sumSq'];
 
 function cellsOf(bandits, splitBy = []) {
   let cells = [''];
@@ -39,6 +43,7 @@ export function extraBlocks(file, { assistTopics = null } = {}) {
     if (!bounds) continue;
     const cells = cellsOf(bandits, slot.split_by);
     blocks.push({ name: `slots:${slot.slot}`, keys: slot.arms.flatMap((a) => cells.map((c) => `${a.id}|${c}`)), fields: ['n', 'sum', 'sumSq'], bounds, maxKeys: MAX_KEYS });
+    if (slot.model === 'funnel') blocks.push({ name: `slots:${slot.slot}:value`, keys: slot.arms.map((a) => a.id), fields: FUNNEL_VALUE, bounds: [50, 50, 2000, 2000 ** 2], maxKeys: MAX_KEYS });
   }
   return blocks;
 }
@@ -74,7 +79,12 @@ function cellKey(cell, declaredCells) {
 export function slotsValues(stats, previous, blocks) {
   const out = {};
   const before = new Map();
-  for (const s of previous?.slots ?? []) for (const a of s.arms) for (const c of a.cells) before.set(`${s.slot}/${a.id}/${c.cell}`, c);
+  for (const s of previous?.slots ?? []) {
+    for (const a of s.arms) {
+      for (const c of a.cells ?? []) before.set(`${s.slot}/${a.id}/${c.cell}`, c);
+      if (a.value) before.set(`${s.slot}/${a.id}/:value`, a.value);
+    }
+  }
   for (const s of stats?.slots ?? []) {
     const block = blocks.find((b) => b.name === `slots:${s.slot}`);
     if (!block) continue;
@@ -94,6 +104,15 @@ export function slotsValues(stats, previous, blocks) {
       }
     }
     out[block.name] = values;
+    const valueBlock = blocks.find((b) => b.name === `slots:${s.slot}:value`);
+    if (!valueBlock) continue;
+    const perArm = {};
+    for (const a of s.arms) {
+      if (!a.value) continue;
+      const was = before.get(`${s.slot}/${a.id}/:value`);
+      perArm[a.id] = FUNNEL_VALUE.map((f) => Math.max(0, a.value[f] - (was?.[f] ?? 0)));
+    }
+    out[valueBlock.name] = perArm;
   }
   return out;
 }

@@ -189,16 +189,17 @@ export class Experiments {
    * Records a list actually rendered in a slot (for lists not made by recommend(slot), and the
    * bandits' slots): its arms default to the user's arms for the slot. Returns the render id.
    */
-  recordRender(slot, ids, { list = 'list', arms, propensities, channel } = {}) {
+  recordRender(slot, ids, { list = 'list', arms, propensities, channel, renderId = randomRenderId() } = {}) {
     checkString(slot, 'slot');
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' && typeof id !== 'number')) throw new ZhixuanError('INVALID_ARGUMENT', 'ids must be an array of item ids');
-    const context = this._context();
+    if (typeof renderId !== 'string' || !/^[1-9][0-9]{0,15}$/.test(renderId)) throw new ZhixuanError('INVALID_ARGUMENT', 'renderId must be a decimal id (a bandit choice\'s)');
+    // A render whose arms and channel are given (a bandit's, rec.slots.shown) needs no assignment.
+    const context = arms !== undefined && channel !== undefined ? { channel, now: Math.floor(this._now()) } : this._context();
     const renderArms = arms ?? JSON.parse(this._live().slot(slot, context)).arms;
     if (!Array.isArray(renderArms) || renderArms.some((a) => !Array.isArray(a) || a.length !== 2 || a.some((s) => typeof s !== 'string'))) {
       throw new ZhixuanError('INVALID_ARGUMENT', 'arms must be [[experiment, variant], ...]');
     }
     if (propensities !== undefined && !(propensities instanceof Float64Array)) throw new ZhixuanError('INVALID_ARGUMENT', 'propensities must be a Float64Array');
-    const renderId = randomRenderId();
     this._live().addRender({
       renderId, slot, list: checkString(list, 'list'), channel: channel ?? context.channel, time: context.now,
       arms: renderArms, items: ids.map(String), propensities,
@@ -210,7 +211,7 @@ export class Experiments {
   /**
    * Attributes an event (the profile's shape: {type, item, value?, ts?}) to the render it came
    * from; types click, add_to_cart (or cart) and purchase (value: amount paid, else the catalog
-   * price). Returns the touch ({renderId, slot, list, position, arms, ...}) or null.
+   * price). Returns the touch ({renderId, slot, list, position, arms, amount, ...}) or null.
    */
   track(event) {
     if (!event || typeof event !== 'object') throw new TypeError('event must be an object {type, item, value?, ts?}');
@@ -223,8 +224,9 @@ export class Experiments {
     const time = event.ts !== undefined ? Math.floor(event.ts / 1000) : Math.floor(this._now());
     const { touch } = this._live().observe(type, item, amount, time);
     const attributed = JSON.parse(touch);
-    if (attributed) this._save();
-    return attributed;
+    if (!attributed) return null;
+    this._save();
+    return { ...attributed, amount };
   }
 
   /** Days (UTC day numbers) with counts not yet reported. */

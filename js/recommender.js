@@ -269,7 +269,8 @@ export class Recommender {
 
   /** Slot bandits: what fills each slot, chosen on the device with logged propensities (js/slots.js). */
   get slots() {
-    if (!this._slots) this._slots = new (this._room('ops', 'rec.slots').Slots)(this);
+    const profile = this._profile;  // with a profile, the file and the bandit's state are kept with it
+    if (!this._slots) this._slots = new (this._room('ops', 'rec.slots').Slots)(this, profile && { saved: this._savedSlots, save: (record) => profile.setSetting('slots', record) });
     return this._slots;
   }
 
@@ -293,11 +294,12 @@ export class Recommender {
 
   /** @internal interests and federated state stored with the profile come back (a bad record is skipped) */
   async _restoreKept() {
-    for (const name of ['interests', 'federated', 'experiments']) {
+    for (const name of ['interests', 'federated', 'experiments', 'slots']) {
       try {
         const value = await this._profile.getSetting(name);
         if (name === 'federated') this._savedFederated = value;
         else if (name === 'experiments') this._savedExperiments = value;
+        else if (name === 'slots') this._savedSlots = value;
         else if (value !== undefined && this._rooms.text) this._rooms.text.setInterests(this, value);
       } catch (error) {
         console.warn(`zhixuan profile: stored ${name} skipped (${error.message})`);
@@ -310,7 +312,11 @@ export class Recommender {
     const stored = this._userProfile().track(event);
     // Attribution of clicks, carts and purchases to their render (js/ops.js): an event the
     // profile took is never refused because attribution cannot use it (e.g. a refund's amount).
-    try { this._experiments?.track(event); } catch (error) { if (!(error instanceof ZhixuanError)) throw error; }
+    // A touch of a bandit's render (rec.slots.shown) is its reward: the one reward path from track.
+    try {
+      const touch = this._experiments?.track(event);
+      if (touch) this._slots?._rewardTouch(touch, event.type);
+    } catch (error) { if (!(error instanceof ZhixuanError)) throw error; }
     return stored;
   }
 
@@ -334,8 +340,11 @@ export class Recommender {
     this._federated?._forget();
     await this._experiments?.flush();  // a queued write must not bring the attribution back after the erase
     this._experiments?._forget();
+    await this._slots?.flush();
+    this._slots?._forget();
     this._savedFederated = undefined;
     this._savedExperiments = undefined;
+    this._savedSlots = undefined;
     if (this._rooms.text) this._rooms.text.setInterests(this, []);
     await this._userProfile().forget();
   }

@@ -4,6 +4,11 @@
 // probability and a render id, so every render can be evaluated off-policy later (`zhixuan ope`);
 // rewards (click, add-to-cart, purchase with its amount) update the posterior on the device, and
 // only the posterior statistics (sums, stats()) are meant to leave it.
+//
+// Rewards come one way: a render shown with shown() is recorded in rec.experiments' attribution
+// under the bandit's render id, so rec.track's clicks, carts and purchases attributed to it reach
+// the bandit (Recommender#track -> Experiments#track's touch -> _rewardTouch). With a profile, the
+// bandit's state (statistics, renders in their window) is kept with it across page loads.
 import { ZhixuanError } from './errors.js';
 
 const EVENT_TYPES = new Map([['click', 'click'], ['add_to_cart', 'cart'], ['cart', 'cart'], ['purchase', 'purchase']]);
@@ -41,15 +46,44 @@ function checkContext(context) {
 }
 
 export class Slots {
-  /** @internal created by Recommender#slots */
-  constructor(recommender) {
+  /** @internal created by Recommender#slots; `kept` ({saved, save}) keeps the file and the bandit's state with the profile */
+  constructor(recommender, kept = null) {
     this._rec = recommender;
+    this._kept = kept;
     const core = recommender._core;
     if (typeof core.SlotBandit !== 'function') throw new ZhixuanError('FEATURE_NOT_LOADED', 'rec.slots needs the ops room');
     this._bandit = new core.SlotBandit(cryptoSeed());
     this._now = () => Date.now() / 1000;
     this._version = null;
+    this._fileText = null;
+    this._saving = Promise.resolve();
+    this.restoreError = null;
+    this._restore(kept?.saved);
   }
+
+  // What the profile kept: the file, then the state read against it. A damaged record is not
+  // thrown at construction: the bandit starts fresh from the file's priors, and restoreError
+  // holds the named error (MALFORMED_PAYLOAD); the core never half-applies a state.
+  _restore(saved) {
+    if (!saved || typeof saved !== 'object') return;
+    try {
+      if (typeof saved.file === 'string') this._loadText(saved.file);
+      if (typeof saved.state === 'string') this._live().restoreState(saved.state);
+    } catch (error) {
+      this.restoreError = { code: error.code ?? 'MALFORMED_PAYLOAD', message: error.message };
+      console.warn(`zhixuan profile: stored slots state skipped (${error.message})`);
+    }
+  }
+
+  _save() {
+    if (!this._kept || !this._bandit) return this._saving;
+    const record = { file: this._fileText, state: this._bandit.stateJson() };
+    this._saving = this._saving.then(() => this._kept.save(record)).catch((error) => console.warn(`zhixuan profile: slots state not stored (${error.message})`));
+    return this._saving;
+  }
+
+  /** Resolves once the file and the bandit's state are stored with the profile. */
+  flush() { return this._saving; }
 
   /**
    * Loads the slots from an experiments file (JSON text or object; its "bandits" member). A bad
@@ -59,9 +93,16 @@ export class Slots {
   load(file) {
     const text = typeof file === 'string' ? file : JSON.stringify(file);
     if (typeof text !== 'string') throw new TypeError('the experiments file must be JSON text or an object');
+    const changed = this._fileText !== text;
+    this._loadText(text);
+    if (changed) this._save();
+    return { slots: this.slotNames() };
+  }
+
+  _loadText(text) {
     this._live().configure(text);
     this._version = JSON.parse(text).version ?? null;
-    return { slots: this.slotNames() };
+    this._fileText = text;
   }
 
   /** The declared slots' names, in file order. */
@@ -74,8 +115,41 @@ export class Slots {
    */
   choose(slot, context = {}) {
     if (typeof slot !== 'string' || slot.length === 0 || slot.length > 256) throw new ZhixuanError('INVALID_ARGUMENT', 'slot must be a string of 1..256 characters');
-    const { index, ...choice } = this._live().choose(slot, checkContext(context), this._time());
-    return { slot, ...choice };
+    const checked = checkContext(context);
+    const { index, ...choice } = this._live().choose(slot, checked, this._time());
+    this._save();
+    return { slot, channel: checked.channel, ...choice };
+  }
+
+  /**
+   * Records what the chosen arm rendered (its items) in rec.experiments' attribution, under the
+   * choice's render id: from then on rec.track's clicks, carts and purchases of these items are
+   * this render's rewards (within the attribution window, then the slot's delay window).
+   * @returns the render id
+   */
+  shown(choice, ids, { list } = {}) {
+    if (!choice || typeof choice !== 'object' || typeof choice.renderId !== 'string' || typeof choice.slot !== 'string') {
+      throw new ZhixuanError('INVALID_ARGUMENT', 'shown needs the choice that choose() returned');
+    }
+    const experiments = this._rec.experiments;
+    return experiments.recordRender(choice.slot, ids, {
+      list: list ?? choice.arm, arms: [], channel: choice.channel ?? '', renderId: choice.renderId,
+      propensities: Float64Array.from(ids, () => choice.propensity),
+    });
+  }
+
+  /**
+   * @internal Recommender#track: an event attribution tied to a render (`touch`, with the
+   * event's amount) is this bandit's reward when the render is one of its own.
+   */
+  _rewardTouch(touch, type) {
+    if (!touch || !this._bandit) return null;
+    try {
+      return this.reward(touch.renderId, { type, value: touch.amount ?? 0 });
+    } catch (error) {
+      if (error instanceof ZhixuanError && error.code === 'UNKNOWN_RENDER') return null;  // an experiment's render, not a bandit's
+      throw error;
+    }
   }
 
   /**
@@ -89,11 +163,26 @@ export class Slots {
     if (!type) throw new ZhixuanError('INVALID_ARGUMENT', `event.type must be click, add_to_cart or purchase, got ${String(event.type)}`);
     const amount = event.value ?? 0;
     if (typeof amount !== 'number') throw new ZhixuanError('INVALID_ARGUMENT', 'event.value must be a number');
-    return this._live().reward(renderId, type, amount, this._time()).outcome;
+    const { outcome } = this._live().reward(renderId, type, amount, this._time());
+    this._save();
+    return outcome;
   }
 
   /** Closes the renders whose delay window has passed (choose and reward do it too). */
-  advance() { this._live().advance(this._time()); }
+  advance() {
+    this._live().advance(this._time());
+    this._save();
+  }
+
+  /** The bandit's state (statistics, renders in their window) as text, for the host's storage. */
+  exportState() { return this._live().stateJson(); }
+
+  /** Restores exportState's text against the file in force; a damaged state throws MALFORMED_PAYLOAD and changes nothing. */
+  importState(state) {
+    if (typeof state !== 'string') throw new TypeError('state must be what exportState returned');
+    this._live().restoreState(state);
+    this._save();
+  }
 
   /**
    * Posterior statistics per slot and arm: renders chosen, and per context cell the sums the
@@ -109,6 +198,14 @@ export class Slots {
     this._bandit?.delete();
     this._bandit = new this._rec._core.SlotBandit(seed);
     if (file !== undefined) this.load(file);
+  }
+
+  /** @internal rec.forget(): what was shown and clicked is the user's */
+  _forget() {
+    if (!this._bandit) return;
+    this._bandit.delete();
+    this._bandit = new this._rec._core.SlotBandit(cryptoSeed());
+    if (this._fileText) this._loadText(this._fileText);
   }
 
   _time() {

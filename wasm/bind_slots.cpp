@@ -11,6 +11,8 @@ EMSCRIPTEN_BINDINGS(zhixuan_slots) {
       .function("choose", &SlotsChoose)
       .function("reward", &SlotsReward)
       .function("advance", &SlotsAdvance)
-      .function("stats", &SlotsStats);
+      .function("stats", &SlotsStats)
+      .function("stateJson", &SlotsStateJson)
+      .function("restoreState", &SlotsRestoreState);
   emscripten::function("slotsFoldStats", &SlotsFoldStats);
 }

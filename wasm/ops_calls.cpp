@@ -91,6 +91,8 @@ SlotBandit* SlotsMake(double seed) { return new SlotBandit(static_cast<uint64_t>
 val SlotsConfigure(SlotBandit& b, const std::string& text) { return StatusVal(b.Configure(text)); }
 val SlotsAdvance(SlotBandit& b, double now) { return StatusVal(b.Advance(now)); }
 std::string SlotsStats(SlotBandit& b) { return b.StatsJson(); }
+std::string SlotsStateJson(SlotBandit& b) { return b.StateJson(); }
+val SlotsRestoreState(SlotBandit& b, const std::string& text) { return StatusVal(b.RestoreState(text)); }
 
 val SlotsChoose(SlotBandit& b, const std::string& slot, const val& context, double now) {
   auto choice = b.Choose(slot, ContextOf(context), now);

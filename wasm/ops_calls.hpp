@@ -35,6 +35,8 @@ SlotBandit* SlotsMake(double seed);
 emscripten::val SlotsConfigure(SlotBandit& b, const std::string& text);
 emscripten::val SlotsAdvance(SlotBandit& b, double now);
 std::string SlotsStats(SlotBandit& b);
+std::string SlotsStateJson(SlotBandit& b);
+emscripten::val SlotsRestoreState(SlotBandit& b, const std::string& text);
 // context: {channel, device, segment, hour, score, armScores?: Float64Array, position};
 // {arm, index, strategy, item, propensity, renderId, probabilities}.
 emscripten::val SlotsChoose(SlotBandit& b, const std::string& slot, const emscripten::val& context, double now);

@@ -13,6 +13,8 @@
 //   GET  /ops/api/summary       zx_ops cookie, or ?token=T once, which sets the cookie); 401 without
 //   GET  /ops/api/events        server-sent events: the summary again whenever new data arrived
 //   GET  /ops/dashboard.js, /ops/dashboard.css
+//   POST /ops/api/fold-slots    (operator token) folds the bandits' summed statistics of the file in
+//                               force into the next file's priors and publishes it (slots-fold.js)
 //
 // Reports are validated against the layout and noise the same C++ core derives from the file
 // (the server module holds the ops room): a wrong layout, a sigma that is not the file's, values
@@ -22,6 +24,7 @@ import { bearer, operatorTokenOf, requireClient, sameToken } from './access.js';
 import { MetricsStore } from './metrics-store.js';
 import { MetricsRounds } from './metrics-rounds.js';
 import { extraBlocks } from '../metrics-extras.js';
+import { foldSlotsFile, slotsSummary } from './slots-fold.js';
 import { ZhixuanError } from '../errors.js';
 import { HttpError } from './http-error.js';
 import { addInto, difference, emptyAggregate, metricsOf, msprtLook, srmCheck, VALUES, MIXING_RELATIVE_SD, SRM_ALPHA } from './experiments-stats.js';
@@ -32,6 +35,7 @@ const DASHBOARD_FILES = {
   '/ops/': ['index.html', 'text/html; charset=utf-8'],
   '/ops/dashboard.js': ['dashboard.js', 'text/javascript; charset=utf-8'],
   '/ops/dashboard.css': ['dashboard.css', 'text/css; charset=utf-8'],
+  '/ops/slots-panel.js': ['slots-panel.js', 'text/javascript; charset=utf-8'],
 };
 const SEQUENTIAL_ALPHA = 0.05;
 // What a local-noise report holds (metrics_report.hpp's report, noised by js/ops.js noisedReport).
@@ -109,6 +113,27 @@ export class OpsService {
     return version;
   }
 
+  /**
+   * The bandits' loop: folds the slot statistics the devices reported for the file in force into
+   * the next file's priors and publishes it (GET /v1/experiments then ships it). Null when the
+   * file has no bandits or nothing was reported for it.
+   */
+  foldSlots() {
+    const current = this.store.currentExperimentsFile();
+    const next = current ? foldSlotsFile(this.server.core, this.store, current.text) : null;
+    if (!next) return null;
+    this.publish(next.text);
+    return { version: next.version, from: next.from, reports: next.reports };
+  }
+
+  _foldSlotsRoute(req, res, url) {
+    req.resume();
+    if (!this._authorized(req, url)) throw new HttpError(401, 'UNAUTHORIZED', 'folding the slots needs the operator token', { 'www-authenticate': 'Bearer realm="zhixuan-ops"' });
+    const folded = this.foldSlots();
+    sendJson(res, folded ? 200 : 409, folded ?? { error: { code: 'NOTHING_TO_FOLD', message: 'the file in force has no bandits, or no device reported their statistics yet' } });
+    return true;
+  }
+
   _layout(version) {
     if (!this.layouts.has(version)) {
       const file = this.store.experimentsFile(version);
@@ -140,6 +165,7 @@ export class OpsService {
       if (!this.rounds) { req.resume(); throw new HttpError(404, 'SECURE_METRICS_OFF', 'this server takes metrics with local noise only'); }
       return await this.rounds.handle(req, res, url);
     }
+    if (route === 'POST /ops/api/fold-slots') return this._foldSlotsRoute(req, res, url);
     if (url.pathname === '/v1/experiments' || url.pathname === '/v1/metrics') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
     if (url.pathname === '/ops' || url.pathname.startsWith('/ops/')) return await this._dashboard(req, res, url);
     return false;
@@ -329,7 +355,19 @@ export class OpsService {
       metricsRounds: this.rounds?.list(10) ?? [],
       test: { alpha: SEQUENTIAL_ALPHA, mixingRelativeSd: MIXING_RELATIVE_SD, srmAlpha: SRM_ALPHA },
       experiments,
+      slots: this._slotsSummary(current.text),
     };
+  }
+
+  // The slots panel must not take the rest of the dashboard down with it.
+  _slotsSummary(text) {
+    try {
+      return slotsSummary(this.server.core, this.store, text);
+    } catch (error) {
+      if (!(error instanceof ZhixuanError)) throw error;
+      this.server.log(`slots summary skipped: ${error.code}: ${error.message}`);
+      return [];
+    }
   }
 
   _experimentSummary(def, cells) {

@@ -41,4 +41,56 @@ PosteriorSummary SummarizePosterior(BanditModel model, const ArmPrior& prior, co
   return {mean, (mean + 1) * sd_mu};  // delta method
 }
 
+namespace {
+
+ArmPrior ConversionPrior(const ArmPrior& arm_prior, const FunnelValue& value) {
+  ArmPrior p;
+  p.alpha = arm_prior.conversion_alpha + value.pooled_purchases;
+  p.beta = arm_prior.conversion_beta + std::max(0.0, value.pooled_clicks - value.pooled_purchases);
+  return p;
+}
+
+// Mean and sd of a product of independent factors: E[X^2] = prod(m^2 + s^2).
+PosteriorSummary Product(std::initializer_list<PosteriorSummary> factors) {
+  double mean = 1, second = 1;
+  for (const PosteriorSummary& f : factors) {
+    mean *= f.mean;
+    second *= f.mean * f.mean + f.sd * f.sd;
+  }
+  return {mean, std::sqrt(std::max(0.0, second - mean * mean))};
+}
+
+}  // namespace
+
+std::vector<FunnelValue> PooledFunnelValues(const SlotSpec& spec, const std::vector<FunnelValue>& values) {
+  std::vector<FunnelValue> out = values;
+  if (spec.conversion_pooling <= 0) return out;
+  double purchases = 0, clicks = 0;
+  for (size_t a = 0; a < values.size(); ++a) {
+    const ArmPrior& p = spec.arms[a].prior;
+    purchases += p.conversion_alpha + values[a].conversion.sum;
+    clicks += p.conversion_alpha + p.conversion_beta + values[a].conversion.n;
+  }
+  for (FunnelValue& v : out) {
+    v.pooled_clicks = spec.conversion_pooling;
+    v.pooled_purchases = spec.conversion_pooling * purchases / clicks;  // clicks > 0: the prior's counts are > 0
+  }
+  return out;
+}
+
+double SampleFunnel(const ArmPrior& cell_prior, const ArmStats& clicks, const ArmPrior& arm_prior, const FunnelValue& value, SlotRandom& rng) {
+  const double rate = SamplePosterior(BanditModel::kBeta, cell_prior, clicks, rng);
+  const double conversion = SamplePosterior(BanditModel::kBeta, ConversionPrior(arm_prior, value), value.conversion, rng);
+  return rate * conversion * std::max(0.0, SamplePosterior(BanditModel::kGaussian, arm_prior, value.amount, rng));
+}
+
+PosteriorSummary SummarizeFunnelValue(const ArmPrior& arm_prior, const FunnelValue& value) {
+  return Product({SummarizePosterior(BanditModel::kBeta, ConversionPrior(arm_prior, value), value.conversion),
+                  SummarizePosterior(BanditModel::kGaussian, arm_prior, value.amount)});
+}
+
+PosteriorSummary SummarizeFunnel(const ArmPrior& cell_prior, const ArmStats& clicks, const ArmPrior& arm_prior, const FunnelValue& value) {
+  return Product({SummarizePosterior(BanditModel::kBeta, cell_prior, clicks), SummarizeFunnelValue(arm_prior, value)});
+}
+
 }  // namespace zhixuan

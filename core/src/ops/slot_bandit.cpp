@@ -20,6 +20,11 @@ bool Matches(RewardKind kind, OpsEventType type) {
   return false;
 }
 
+// The events a slot learns from: its reward's, and a funnel's clicks.
+bool Takes(const SlotSpec& spec, OpsEventType type) {
+  return Matches(spec.reward, type) || (spec.model == BanditModel::kFunnel && type == OpsEventType::kClick);
+}
+
 int ArmIndex(const SlotSpec& spec, const std::string& id) {
   for (size_t i = 0; i < spec.arms.size(); ++i) {
     if (spec.arms[i].id == id) return static_cast<int>(i);
@@ -50,6 +55,7 @@ Status SlotBandit::Configure(std::string_view experiments_json) {
   for (const SlotSpec& spec : parsed->slots) {
     SlotState& s = next[spec.slot];
     s.cells.resize(spec.arms.size());
+    s.value.resize(spec.arms.size());
     s.linear.resize(spec.arms.size());
     s.chosen.assign(spec.arms.size(), 0);
     for (auto& l : s.linear) l.Resize(dim);
@@ -61,6 +67,7 @@ Status SlotBandit::Configure(std::string_view experiments_json) {
       const int o = ArmIndex(*old_spec, spec.arms[a].id);
       if (o < 0) continue;
       s.cells[a] = old->second.cells[o];
+      s.value[a] = old->second.value[o];
       s.chosen[a] = old->second.chosen[o];
       if (same_dim) s.linear[a] = old->second.linear[o];
     }
@@ -95,12 +102,20 @@ void SlotBandit::Close(uint64_t render_id) {
   if (it == pending_.end()) return;
   const Pending p = std::move(it->second);
   pending_.erase(it);
-  Remember(render_id, p.slot, p.reward > 0);
+  Remember(render_id, p.slot, p.reward > 0 || p.clicked);
   const SlotSpec* spec = config_.find(p.slot);
   if (!spec) return;  // the slot left the config: its renders teach nothing
   const int arm = ArmIndex(*spec, p.arm_id);
   if (arm < 0) return;
   SlotState& s = state_[p.slot];
+  if (spec->model == BanditModel::kFunnel) {
+    // The click under the click model (a 0/1 reward), and what the click was worth.
+    const double theta = spec->Examination(p.position);
+    s.cells[arm][p.cell].Add(p.clicked ? 1 / theta : 0, theta);
+    if (p.clicked) s.value[arm].conversion.Add(p.purchased ? 1 : 0, 1);
+    if (p.purchased) s.value[arm].amount.Add(p.reward, 1);
+    return;
+  }
   const WeightedReward r = ExaminationWeighted(*spec, p.position, p.reward);
   if (spec->model == BanditModel::kLinear) {
     if (p.features.size() == s.linear[arm].xtr.size()) s.linear[arm].Add(p.features, r.reward, r.weight);
@@ -139,6 +154,8 @@ StatusOr<SlotChoice> SlotBandit::Choose(std::string_view slot, const SlotContext
   }
   std::vector<const ArmStats*> stats(k);
   static const ArmStats kEmpty;
+  const bool funnel = spec->model == BanditModel::kFunnel;
+  const std::vector<FunnelValue> values = funnel ? PooledFunnelValues(*spec, s.value) : std::vector<FunnelValue>();
   for (size_t a = 0; a < k && spec->model != BanditModel::kLinear; ++a) {
     const auto it = s.cells[a].find(cell);
     stats[a] = it == s.cells[a].end() ? &kEmpty : &it->second;
@@ -148,9 +165,10 @@ StatusOr<SlotChoice> SlotBandit::Choose(std::string_view slot, const SlotContext
     size_t best = 0;
     double best_score = -INFINITY;
     for (size_t a = 0; a < k; ++a) {
-      const double score = spec->model == BanditModel::kLinear
-                               ? linear[a].mean + linear[a].sd * rng_.Normal()
-                               : SamplePosterior(spec->model, spec->arms[a].PriorFor(cell), *stats[a], rng_);
+      const BanditArm& arm = spec->arms[a];
+      const double score = spec->model == BanditModel::kLinear ? linear[a].mean + linear[a].sd * rng_.Normal()
+                           : funnel ? SampleFunnel(arm.PriorFor(cell), *stats[a], arm.prior, values[a], rng_)
+                                    : SamplePosterior(spec->model, arm.PriorFor(cell), *stats[a], rng_);
       if (score > best_score) best_score = score, best = a;
     }
     wins[best] += 1;
@@ -208,11 +226,16 @@ StatusOr<RewardOutcome> SlotBandit::Reward(uint64_t render_id, OpsEventType type
   if (it == pending_.end()) {
     const auto closed = recent_.find(render_id);
     const SlotSpec* spec = closed == recent_.end() ? nullptr : config_.find(closed->second.slot);
-    if (spec && !Matches(spec->reward, type)) return RewardOutcome::kIgnored;
+    if (spec && !Takes(*spec, type)) return RewardOutcome::kIgnored;
     return closed != recent_.end() && closed->second.rewarded && spec && spec->binary() ? RewardOutcome::kDuplicate : RewardOutcome::kLate;
   }
   const SlotSpec* spec = config_.find(it->second.slot);
-  if (!spec || !Matches(spec->reward, type)) return RewardOutcome::kIgnored;
+  if (!spec || !Takes(*spec, type)) return RewardOutcome::kIgnored;
+  if (spec->model == BanditModel::kFunnel) {
+    it->second.clicked = true;  // a purchase implies the click
+    it->second.purchased = it->second.purchased || type == OpsEventType::kPurchase;
+  }
+  if (type == OpsEventType::kClick && !Matches(spec->reward, type)) return RewardOutcome::kAdded;
   if (spec->binary()) {
     it->second.reward = 1;
     Close(render_id);
@@ -240,15 +263,26 @@ std::string SlotBandit::StatsJson() const {
         out["theta"] = std::vector<double>(theta.data(), theta.data() + theta.size());
       } else {
         nlohmann::json cells = nlohmann::json::array();
+        const bool funnel = spec.model == BanditModel::kFunnel;
+        const std::vector<FunnelValue> values = funnel ? PooledFunnelValues(spec, s.value) : std::vector<FunnelValue>();
+        const auto summary = [&](const ArmPrior& prior, const ArmStats& st) {
+          return funnel ? SummarizeFunnel(prior, st, arm.prior, values[a]) : SummarizePosterior(spec.model, prior, st);
+        };
         for (const auto& [cell, st] : s.cells[a]) {
-          const PosteriorSummary q = SummarizePosterior(spec.model, arm.PriorFor(cell), st);
+          const PosteriorSummary q = summary(arm.PriorFor(cell), st);
           cells.push_back({{"cell", cell}, {"n", st.n}, {"sum", st.sum}, {"sumSq", st.sum_sq}, {"mean", q.mean}, {"sd", q.sd}});
         }
         if (cells.empty()) {
-          const PosteriorSummary q = SummarizePosterior(spec.model, arm.prior, ArmStats{});
+          const PosteriorSummary q = summary(arm.prior, ArmStats{});
           cells.push_back({{"cell", ""}, {"n", 0}, {"sum", 0}, {"sumSq", 0}, {"mean", q.mean}, {"sd", q.sd}});
         }
         out["cells"] = cells;
+        if (funnel) {
+          const FunnelValue& v = values[a];
+          const PosteriorSummary q = SummarizeFunnelValue(arm.prior, v);
+          out["value"] = {{"clicks", v.conversion.n}, {"purchases", v.conversion.sum}, {"sum", v.amount.sum},
+                          {"sumSq", v.amount.sum_sq}, {"mean", q.mean}, {"sd", q.sd}};
+        }
       }
       arms.push_back(out);
     }

@@ -51,7 +51,7 @@ StatusOr<std::string> FoldSlotStats(std::string_view experiments_json, std::stri
         if (s.n == 0) continue;
         const ArmPrior& prior = spec->arms[a].PriorFor(cell);
         json updated;
-        if (spec->model == BanditModel::kBeta) {
+        if (spec->model == BanditModel::kBeta || spec->model == BanditModel::kFunnel) {
           // sum may exceed n: the click model weighs a low position's renders below 1 (click_model.hpp)
           updated = {{"alpha", prior.alpha + s.sum}, {"beta", prior.beta + std::max(0.0, s.n - s.sum)}};
         } else {
@@ -59,6 +59,20 @@ StatusOr<std::string> FoldSlotStats(std::string_view experiments_json, std::stri
           updated = {{"mean", q.mean}, {"kappa", q.kappa}, {"shape", q.shape}, {"scale", q.scale}};
         }
         slot_file["arms"][a]["cell_priors"][cell] = updated;
+      }
+      if (spec->model == BanditModel::kFunnel && arm_stats.contains("value")) {
+        // What a click is worth is the arm's (pooled over cells): its prior takes the sums.
+        const json& v = arm_stats["value"];
+        if (!v.is_object() || !NonNegative(v.value("clicks", json())) || !NonNegative(v.value("purchases", json())) ||
+            !NonNegative(v.value("sum", json())) || !NonNegative(v.value("sumSq", json(0.0))))
+          return BadStats(name + "." + spec->arms[a].id + ": 'value' needs clicks, purchases, sum, sumSq >= 0");
+        const ArmPrior& prior = spec->arms[a].prior;
+        const double clicks = v["clicks"].get<double>(), purchases = v["purchases"].get<double>();
+        const NormalPosterior q = NormalInverseGamma(prior, ArmStats{purchases, v["sum"].get<double>(), v.value("sumSq", 0.0)});
+        slot_file["arms"][a]["prior"] = {{"alpha", prior.alpha}, {"beta", prior.beta},
+                                         {"conversion_alpha", prior.conversion_alpha + purchases},
+                                         {"conversion_beta", prior.conversion_beta + std::max(0.0, clicks - purchases)},
+                                         {"mean", q.mean}, {"kappa", q.kappa}, {"shape", q.shape}, {"scale", q.scale}};
       }
     }
   }

@@ -15,6 +15,8 @@ using nlohmann::json;
 constexpr const char* kStrategies[] = {"personal", "popular",     "new",        "long_tail",
                                        "promoted", "also_bought", "cold_start", "interests"};
 
+constexpr double kMaxPrior = 1e9;
+
 Status Malformed(const std::string& where, const std::string& what) {
   return {StatusCode::kMalformedExperiments, "experiments file: bandits" + where + ": " + what};
 }
@@ -57,25 +59,38 @@ Status Text(const json& o, const char* key, const std::string& where, bool requi
   return Status::Ok();
 }
 
+Status BetaPrior(const json& p, const std::string& where, ArmPrior* prior) {
+  ZX_RETURN_IF_ERROR(Number(p, "alpha", where, 1e-6, kMaxPrior, &prior->alpha));
+  return Number(p, "beta", where, 1e-6, kMaxPrior, &prior->beta);
+}
+
+Status NormalPrior(const json& p, const std::string& where, ArmPrior* prior) {
+  ZX_RETURN_IF_ERROR(Number(p, "mean", where, -kMaxPrior, kMaxPrior, &prior->mean));
+  ZX_RETURN_IF_ERROR(Number(p, "kappa", where, 1e-6, kMaxPrior, &prior->kappa));
+  ZX_RETURN_IF_ERROR(Number(p, "shape", where, 1e-3, kMaxPrior, &prior->shape));
+  return Number(p, "scale", where, 1e-9, kMaxPrior, &prior->scale);
+}
+
 Status ParsePrior(const json& p, BanditModel model, const std::string& where, ArmPrior* prior) {
   if (!p.is_object()) return Malformed(where, "must be an object");
-  constexpr double kMax = 1e9;
   switch (model) {
     case BanditModel::kBeta:
       ZX_RETURN_IF_ERROR(KnownKeys(p, where, {"alpha", "beta"}));
-      ZX_RETURN_IF_ERROR(Number(p, "alpha", where, 1e-6, kMax, &prior->alpha));
-      return Number(p, "beta", where, 1e-6, kMax, &prior->beta);
+      return BetaPrior(p, where, prior);
     case BanditModel::kGaussian:
     case BanditModel::kLogNormal:
       ZX_RETURN_IF_ERROR(KnownKeys(p, where, {"mean", "kappa", "shape", "scale"}));
-      ZX_RETURN_IF_ERROR(Number(p, "mean", where, -kMax, kMax, &prior->mean));
-      ZX_RETURN_IF_ERROR(Number(p, "kappa", where, 1e-6, kMax, &prior->kappa));
-      ZX_RETURN_IF_ERROR(Number(p, "shape", where, 1e-3, kMax, &prior->shape));
-      return Number(p, "scale", where, 1e-9, kMax, &prior->scale);
+      return NormalPrior(p, where, prior);
+    case BanditModel::kFunnel:  // the click rate's and the conversion's Betas, the amount's normal-inverse-gamma
+      ZX_RETURN_IF_ERROR(KnownKeys(p, where, {"alpha", "beta", "conversion_alpha", "conversion_beta", "mean", "kappa", "shape", "scale"}));
+      ZX_RETURN_IF_ERROR(BetaPrior(p, where, prior));
+      ZX_RETURN_IF_ERROR(Number(p, "conversion_alpha", where, 1e-6, kMaxPrior, &prior->conversion_alpha));
+      ZX_RETURN_IF_ERROR(Number(p, "conversion_beta", where, 1e-6, kMaxPrior, &prior->conversion_beta));
+      return NormalPrior(p, where, prior);
     case BanditModel::kLinear:
       ZX_RETURN_IF_ERROR(KnownKeys(p, where, {"lambda", "noise"}));
-      ZX_RETURN_IF_ERROR(Number(p, "lambda", where, 1e-6, kMax, &prior->lambda));
-      return Number(p, "noise", where, 1e-6, kMax, &prior->noise);
+      ZX_RETURN_IF_ERROR(Number(p, "lambda", where, 1e-6, kMaxPrior, &prior->lambda));
+      return Number(p, "noise", where, 1e-6, kMaxPrior, &prior->noise);
   }
   return Status::Ok();
 }
@@ -83,17 +98,19 @@ Status ParsePrior(const json& p, BanditModel model, const std::string& where, Ar
 Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
   if (!s.is_object()) return Malformed(where, "must be an object");
   ZX_RETURN_IF_ERROR(KnownKeys(s, where, {"slot", "model", "reward", "delay_window_seconds", "exploration", "samples",
-                                          "split_by", "examination", "max_reward", "prior", "arms", "description"}));
+                                          "split_by", "examination", "max_reward", "conversion_pooling", "prior", "arms", "description"}));
   ZX_RETURN_IF_ERROR(Text(s, "slot", where, true, &spec->slot));
   std::string model = "beta", reward;
   ZX_RETURN_IF_ERROR(Text(s, "model", where, false, &model));
   if (model == "beta") spec->model = BanditModel::kBeta;
   else if (model == "gaussian") spec->model = BanditModel::kGaussian;
   else if (model == "lognormal") spec->model = BanditModel::kLogNormal;
+  else if (model == "funnel") spec->model = BanditModel::kFunnel;
   else if (model == "linear") spec->model = BanditModel::kLinear;
-  else return Malformed(where, "'model' must be beta, gaussian, lognormal or linear, not '" + model + "'");
+  else return Malformed(where, "'model' must be beta, gaussian, lognormal, funnel or linear, not '" + model + "'");
   // A revenue model learns amounts; a Beta model learns 0/1 rewards: the default follows the model.
-  reward = spec->model == BanditModel::kGaussian || spec->model == BanditModel::kLogNormal ? "revenue" : "click";
+  const bool revenue_model = spec->model == BanditModel::kGaussian || spec->model == BanditModel::kLogNormal || spec->model == BanditModel::kFunnel;
+  reward = revenue_model ? "revenue" : "click";
   ZX_RETURN_IF_ERROR(Text(s, "reward", where, false, &reward));
   if (reward == "click") spec->reward = RewardKind::kClick;
   else if (reward == "cart") spec->reward = RewardKind::kCart;
@@ -101,6 +118,7 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
   else if (reward == "revenue") spec->reward = RewardKind::kRevenue;
   else return Malformed(where, "'reward' must be click, cart, purchase or revenue, not '" + reward + "'");
   if (spec->model == BanditModel::kBeta && !spec->binary()) return Malformed(where, "a beta model needs a 0/1 reward (click, cart, purchase)");
+  if (spec->model == BanditModel::kFunnel && spec->binary()) return Malformed(where, "a funnel model learns revenue ('reward': 'revenue')");
   double window = static_cast<double>(spec->delay_window_s), samples = spec->samples;
   ZX_RETURN_IF_ERROR(Number(s, "delay_window_seconds", where, 60, 30 * 86400, &window));
   spec->delay_window_s = static_cast<int64_t>(window);
@@ -108,13 +126,15 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
   ZX_RETURN_IF_ERROR(Number(s, "samples", where, 10, 10000, &samples));
   spec->samples = static_cast<int>(samples);
   ZX_RETURN_IF_ERROR(Number(s, "max_reward", where, 1e-9, 1e12, &spec->max_reward));
+  ZX_RETURN_IF_ERROR(Number(s, "conversion_pooling", where, 0, 1e6, &spec->conversion_pooling));
+  if (spec->conversion_pooling > 0 && spec->model != BanditModel::kFunnel) return Malformed(where, "'conversion_pooling' is for the funnel model");
   ZX_RETURN_IF_ERROR(Strings(s, "split_by", where, &spec->split_by));
   for (const auto& key : spec->split_by) {
     if (key != "channel" && key != "device" && key != "segment")
       return Malformed(where, "'split_by' keys are channel, device or segment, not '" + key + "'");
   }
   if (!spec->split_by.empty() && spec->model == BanditModel::kLinear)
-    return Malformed(where, "'split_by' is for beta, gaussian and lognormal (the linear model reads the whole context)");
+    return Malformed(where, "'split_by' is for beta, gaussian, lognormal and funnel (the linear model reads the whole context)");
   if (s.contains("examination")) {
     const json& e = s["examination"];
     if (!e.is_array() || e.empty() || e.size() > kMaxExaminationPositions)
@@ -150,7 +170,9 @@ Status ParseSlot(const json& s, const std::string& where, SlotSpec* spec) {
       if (!cp.is_object() || cp.size() > 10000) return Malformed(aw, "'cell_priors' must be an object of priors by cell");
       for (auto it = cp.begin(); it != cp.end(); ++it) {
         ArmPrior cell_prior = arm.prior;
-        ZX_RETURN_IF_ERROR(ParsePrior(it.value(), spec->model, aw + ".cell_priors." + it.key(), &cell_prior));
+        // A funnel's cells differ in their click rate only (the revenue per click is the arm's).
+        const BanditModel cell_model = spec->model == BanditModel::kFunnel ? BanditModel::kBeta : spec->model;
+        ZX_RETURN_IF_ERROR(ParsePrior(it.value(), cell_model, aw + ".cell_priors." + it.key(), &cell_prior));
         arm.cell_priors[it.key()] = cell_prior;
       }
     }
@@ -167,6 +189,7 @@ const char* BanditModelName(BanditModel m) {
     case BanditModel::kBeta: return "beta";
     case BanditModel::kGaussian: return "gaussian";
     case BanditModel::kLogNormal: return "lognormal";
+    case BanditModel::kFunnel: return "funnel";
     case BanditModel::kLinear: return "linear";
   }
   return "beta";

@@ -1,6 +1,8 @@
 // The operator dashboard: renders /ops/api/summary (experiments.js) and re-renders on every
 // server-sent event. Every chart is an SVG drawn here; no library, nothing from a CDN. Data is
 // inserted as text nodes only.
+import { renderSlots } from './slots-panel.js';
+
 const COLORS = ['#486581', '#d9822b', '#2f9e44', '#9c36b5', '#c92a2a', '#1098ad'];
 const SVG = 'http://www.w3.org/2000/svg';
 const METRICS = [
@@ -187,6 +189,7 @@ function render(summary) {
     stat('数据来源', transportLabel(summary.privacy), 'transport'),
     stat('更新时间', new Date(summary.generatedAt).toLocaleTimeString('zh-CN', { hour12: false }), 'updated'));
   document.getElementById('experiments').replaceChildren(...summary.experiments.map(experimentCard));
+  renderSlots(document.getElementById('slots'), summary.slots ?? [], el);
   const models = document.getElementById('models');
   models.replaceChildren(el('tr', {}, el('th', {}, '#'), el('th', {}, '版本'), el('th', {}, '发布时间')),
     ...summary.models.slice().reverse().map((m) => el('tr', {}, el('td', {}, m.seq), el('td', {}, m.version), el('td', {}, new Date(m.created_at).toLocaleString('zh-CN', { hour12: false })))));

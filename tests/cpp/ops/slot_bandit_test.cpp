@@ -237,3 +237,146 @@ TEST_CASE("the server folds summed device statistics into the next file's priors
   CHECK(FoldSlotStats(test::SlotsFile(), R"({"slots": [{"slot": "banner", "arms": [{"id": "personal", "cells": [{"cell": "web", "n": 1, "sum": -1}]}]}]})")
             .status().code() == StatusCode::kMalformedData);
 }
+
+namespace {
+
+// A revenue slot on the funnel model: a cheap course clicked often, an expensive one clicked less.
+std::string FunnelFile() {
+  return R"({"version": "f1", "bandits": {"channels": ["web", "app"], "slots": [
+    {"slot": "rail", "model": "funnel", "delay_window_seconds": 600, "exploration": 0.05, "samples": 300,
+     "split_by": ["channel"], "examination": [1, 0.5], "prior": {"alpha": 1, "beta": 1, "mean": 0, "kappa": 1, "shape": 1, "scale": 100},
+     "arms": [{"id": "cheap", "strategy": "new"}, {"id": "dear", "strategy": "long_tail"}]}]}})";
+}
+
+}  // namespace
+
+TEST_CASE("the funnel model ranks by clicks times revenue per click, not by clicks", "[ops][slots][bandit]") {
+  // cheap: 15% click, 10% of clicks buy at 49 (0.74 a render); dear: 7% click, 10% buy at 199 (1.39).
+  SlotBandit b(31);
+  REQUIRE(b.Configure(FunnelFile()).ok());
+  SlotRandom world(5);
+  double t = kT0;
+  for (int i = 0; i < 6000; ++i, t += 1) {
+    auto c = b.Choose("rail", On("app", i % 2), t);
+    REQUIRE(c.ok());
+    const bool dear = c->arm_id == "dear";
+    if (world.Uniform() < (i % 2 ? 0.5 : 1) * (dear ? 0.07 : 0.15)) {
+      REQUIRE(b.Reward(c->render_id, OpsEventType::kClick, 0, t).value() == RewardOutcome::kAdded);
+      if (world.Uniform() < 0.1) REQUIRE(b.Reward(c->render_id, OpsEventType::kPurchase, dear ? 199 : 49, t).value() == RewardOutcome::kAdded);
+    }
+  }
+  REQUIRE(b.Advance(t + 601).ok());
+  const auto arms = Stats(b)["slots"][0]["arms"];
+  // The click rate is learned on attractiveness (position-weighted), the value per click per arm.
+  CHECK(arms[0]["cells"][0]["sum"].get<double>() / arms[0]["cells"][0]["n"].get<double>() == Approx(0.15).margin(0.03));
+  CHECK(arms[1]["value"]["mean"].get<double>() == Approx(19.9).margin(10));  // 10% of clicks buy at 199
+  CHECK(arms[1]["value"]["purchases"].get<double>() / arms[1]["value"]["clicks"].get<double>() == Approx(0.1).margin(0.05));
+  CHECK(arms[1]["cells"][0]["mean"].get<double>() > arms[0]["cells"][0]["mean"].get<double>());
+  auto next = b.Choose("rail", On("app"), t + 602);
+  REQUIRE(next.ok());
+  CHECK(next->probabilities[1] > 0.8);
+  // A purchase without its click counts the click; a late click is late, not ignored.
+  auto c = b.Choose("rail", On("web"), t + 700);
+  REQUIRE(c.ok());
+  REQUIRE(b.Reward(c->render_id, OpsEventType::kPurchase, 49, t + 700).value() == RewardOutcome::kAdded);
+  REQUIRE(b.Reward(c->render_id, OpsEventType::kCart, 0, t + 700).value() == RewardOutcome::kIgnored);
+  REQUIRE(b.Advance(t + 1400).ok());
+  const auto cell = Stats(b)["slots"][0]["arms"][c->arm]["cells"];
+  bool found = false;
+  for (const auto& x : cell) {
+    if (x["cell"] != "web") continue;
+    found = true;
+    CHECK(x["sum"] == 1);
+  }
+  CHECK(found);
+  CHECK(b.Reward(c->render_id, OpsEventType::kClick, 0, t + 1500).value() == RewardOutcome::kLate);
+}
+
+TEST_CASE("the server folds a funnel's clicks per cell and its revenue per click per arm", "[ops][slots][priors]") {
+  const std::string stats = R"({"slots": [{"slot": "rail", "arms": [
+    {"id": "dear", "cells": [{"cell": "app", "n": 100, "sum": 7, "sumSq": 7}], "value": {"clicks": 7, "purchases": 2, "sum": 398, "sumSq": 79202}}]}]})";
+  auto folded = FoldSlotStats(FunnelFile(), stats);
+  REQUIRE(folded.ok());
+  const auto arm = nlohmann::json::parse(*folded)["bandits"]["slots"][0]["arms"][1];
+  CHECK(arm["cell_priors"]["app"] == nlohmann::json({{"alpha", 8.0}, {"beta", 94.0}}));
+  CHECK(arm["prior"]["conversion_alpha"].get<double>() == 3);  // 1 + purchases
+  CHECK(arm["prior"]["conversion_beta"].get<double>() == 6);   // 1 + clicks that did not buy
+  CHECK(arm["prior"]["mean"].get<double>() == Approx(398.0 / 3));  // (kappa0 * 0 + sum) / (kappa0 + purchases)
+  CHECK(arm["prior"]["kappa"].get<double>() == 3);
+  CHECK(arm["prior"]["alpha"].get<double>() == 1);
+  SlotBandit b(1);
+  REQUIRE(b.Configure(*folded).ok());  // the folded file is a valid file
+  CHECK(FoldSlotStats(FunnelFile(), R"({"slots": [{"slot": "rail", "arms": [{"id": "dear", "cells": [], "value": {"n": 1, "sum": "x"}}]}]})")
+            .status().code() == StatusCode::kMalformedData);
+  // A funnel cell prior holds the click rate only.
+  CHECK(b.Configure(R"({"bandits": {"slots": [{"slot": "r", "model": "funnel", "arms": [{"id": "a", "item": "x", "cell_priors": {"web": {"mean": 3}}}, {"id": "b", "item": "y"}]}]}})")
+            .code() == StatusCode::kMalformedExperiments);
+  CHECK(b.Configure(R"({"bandits": {"slots": [{"slot": "r", "model": "funnel", "reward": "click", "arms": [{"id": "a", "item": "x"}, {"id": "b", "item": "y"}]}]}})")
+            .code() == StatusCode::kMalformedExperiments);
+}
+
+TEST_CASE("the bandit's state round-trips, and a damaged state changes nothing", "[ops][slots][state]") {
+  SlotBandit b(41);
+  REQUIRE(b.Configure(test::SlotsFile()).ok());
+  for (int i = 0; i < 50; ++i) {
+    auto c = b.Choose("banner", On(i % 2 ? "web" : "app", i % 2), kT0 + i);
+    REQUIRE(c.ok());
+    if (i % 3 == 0) REQUIRE(b.Reward(c->render_id, OpsEventType::kClick, 0, kT0 + i).ok());
+    SlotContext x = On("web");
+    x.hour = i % 24;
+    REQUIRE(b.Choose("rail", x, kT0 + i).ok());
+  }
+  auto waiting = b.Choose("shelf", SlotContext{}, kT0 + 100);
+  REQUIRE(waiting.ok());
+  REQUIRE(b.Advance(kT0 + 650).ok());  // the early renders close; the shelf's stays pending
+
+  SlotBandit copy(42);
+  REQUIRE(copy.Configure(test::SlotsFile()).ok());
+  REQUIRE(copy.RestoreState(b.StateJson()).ok());
+  CHECK(copy.StatsJson() == b.StatsJson());
+  CHECK(copy.pending() == b.pending());
+  CHECK(copy.clock() == b.clock());
+  CHECK(copy.Reward(waiting->render_id, OpsEventType::kPurchase, 30, kT0 + 660).value() == RewardOutcome::kAdded);
+
+  const std::string before = copy.StatsJson();
+  auto state = nlohmann::json::parse(b.StateJson());
+  auto negative = state, short_matrix = state, bad_pending = state;
+  negative["slots"][0]["arms"][0]["cells"]["web"] = {-1, 0, 0};
+  short_matrix["slots"][1]["arms"][0]["xtx"] = {1, 2, 3};
+  bad_pending["pending"][0]["t"] = -5;
+  for (const std::string& text : {std::string("{}"), std::string("[1]"), std::string(R"({"format": 5})"), negative.dump(),
+                                  short_matrix.dump(), bad_pending.dump()}) {
+    CHECK(copy.RestoreState(text).code() == StatusCode::kMalformedPayload);
+    CHECK(copy.StatsJson() == before);
+  }
+}
+
+TEST_CASE("a funnel's arms borrow the slot's conversion with conversion_pooling", "[ops][slots][bandit]") {
+  const auto file = [](const std::string& pooling) {
+    return R"({"bandits": {"slots": [{"slot": "rail", "model": "funnel", "delay_window_seconds": 600, )" + pooling +
+           R"( "prior": {"mean": 100, "kappa": 1, "shape": 1, "scale": 100},
+           "arms": [{"id": "seen", "strategy": "new"}, {"id": "unseen", "strategy": "long_tail"}]}]}})";
+  };
+  const auto unseen_value = [&](const std::string& pooling) {
+    SlotBandit b(3);
+    REQUIRE(b.Configure(file(pooling)).ok());
+    // "seen" gets 200 clicks, 20 of which buy at 100; "unseen" gets none.
+    int clicks = 0;
+    for (double t = kT0; clicks < 200; t += 1) {
+      auto c = b.Choose("rail", SlotContext{}, t);
+      REQUIRE(c.ok());
+      if (c->arm_id != "seen") continue;
+      REQUIRE(b.Reward(c->render_id, OpsEventType::kClick, 0, t).ok());
+      if (clicks++ % 10 == 0) REQUIRE(b.Reward(c->render_id, OpsEventType::kPurchase, 100, t).ok());
+    }
+    REQUIRE(b.Advance(kT0 + 1e6).ok());
+    return Stats(b)["slots"][0]["arms"][1]["value"]["mean"].get<double>();
+  };
+  // Alone, "unseen" keeps its Beta(1, 1) conversion: worth 50 a click. Pooled with m = 100 clicks
+  // at the slot's (1 + 20 + 1) / (2 + 200 + 2) = 0.108: (1 + 10.8) / (2 + 100) = 0.116 -> 11.6.
+  CHECK(unseen_value("") == Approx(50).margin(0.5));
+  CHECK(unseen_value(R"("conversion_pooling": 100,)") == Approx(100 * (1 + 100 * 22.0 / 204) / 102).margin(0.5));
+  SlotBandit b(1);
+  CHECK(b.Configure(R"({"bandits": {"slots": [{"slot": "r", "conversion_pooling": 5, "arms": [{"id": "a", "item": "x"}, {"id": "b", "item": "y"}]}]}})")
+            .code() == StatusCode::kMalformedExperiments);
+}

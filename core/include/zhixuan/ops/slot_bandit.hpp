@@ -12,7 +12,8 @@
 //
 // Rewards (delay window): a render waits `delay_window_seconds`. A 0/1 slot (click, cart,
 // purchase) takes the first matching event as reward 1 and closes; a revenue slot adds the
-// purchase amounts (clamped at max_reward) until its window closes. A render whose window closes
+// purchase amounts (clamped at max_reward) until its window closes (a funnel slot also notes
+// the click: a purchase implies one). A render whose window closes
 // without a reward counts as 0 (weighted by the click model, click_model.hpp). One render, one
 // update: a second click, or an event after the window, changes nothing (outcomes below).
 //
@@ -84,8 +85,20 @@ class SlotBandit {
   // {"slots": [{"slot", "model", "reward", "renders", "arms": [{"id", "strategy", "item", "chosen",
   //   "cells": [{"cell", "n", "sum", "sumSq", "mean", "sd"}]   (beta / normal models)
   //   | "n", "theta": [...]}]}]}                                (linear: the ridge coefficients)
+  // funnel: the cells' sums are the clicks' (n = examination weights, sum = clicks) and their
+  // mean and sd the revenue per render's; the arm has "value": {"clicks", "purchases", "sum",
+  // "sumSq", "mean", "sd"} (the purchases' amounts; mean and sd: the revenue per click).
   // The sums are what the server aggregates into the next priors (only these leave the device).
   std::string StatsJson() const;
+
+  // The device's learning across page loads (slot_state.cpp), kept with the profile: statistics,
+  // renders waiting in their window, recently closed render ids, the clock. RestoreState reads it
+  // against the config in force (Configure the same file first): slots, arms and cells the config
+  // no longer has are dropped, as Configure drops them. A damaged state (not this format, a
+  // number that is not finite or is negative where a sum cannot be, a matrix of the wrong size,
+  // too many renders) is MALFORMED_PAYLOAD and changes nothing.
+  std::string StateJson() const;
+  Status RestoreState(std::string_view state_json);
 
  private:
   struct Pending {
@@ -93,9 +106,11 @@ class SlotBandit {
     Eigen::VectorXd features;  // the linear model's x
     int position = 0;
     double time_s = 0, reward = 0;
+    bool clicked = false, purchased = false;  // funnel
   };
   struct SlotState {
-    std::vector<std::map<std::string, ArmStats>> cells;  // per arm, per split cell
+    std::vector<std::map<std::string, ArmStats>> cells;  // per arm, per split cell (funnel: the clicks)
+    std::vector<FunnelValue> value;                      // per arm: what the funnel's clicks were worth
     std::vector<LinearArmStats> linear;                  // per arm (linear model)
     std::vector<double> chosen;                          // renders per arm
   };

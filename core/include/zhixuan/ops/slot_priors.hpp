@@ -5,7 +5,10 @@
 // `stats_json` has SlotBandit::StatsJson's shape, summed: {"slots": [{"slot", "arms": [{"id",
 // "cells": [{"cell", "n", "sum", "sumSq"}]}]}]}. For each cell the arm's prior for that cell
 // (cell_priors, else its prior) becomes the posterior and is written to the arm's cell_priors:
-//   beta: alpha + sum, beta + (n - sum);   gaussian, lognormal: normal-inverse-gamma update.
+//   beta: alpha + sum, beta + (n - sum);   gaussian, lognormal: normal-inverse-gamma update;
+//   funnel: the cells' clicks as beta, and the arm's "value" {"clicks", "purchases", "sum",
+//   "sumSq"} into the arm's own prior (conversion: beta; the purchases' amounts: normal-inverse-
+//   gamma; what a click is worth is pooled over cells).
 // A device starts each file with fresh statistics (it must not count its own twice).
 // Linear slots are left as they are (their statistics are matrices; not folded yet).
 #pragma once

@@ -6,7 +6,7 @@
 //     "segments": ["考研", "职场"],                  the context's segment vocabulary (linear model)
 //     "slots": [{
 //       "slot": "banner",                           required, 1..128 bytes, unique
-//       "model": "beta",                            beta | gaussian | lognormal | linear
+//       "model": "beta",                            beta | gaussian | lognormal | funnel | linear
 //       "reward": "click",                          click | cart | purchase (0/1) | revenue (amount)
 //       "delay_window_seconds": 3600,               60 .. 30 days (default 3600): how long a render waits
 //       "exploration": 0.05,                        [0, 0.5]: uniform share mixed in (default 0.05)
@@ -15,6 +15,9 @@
 //                                                   value of these context keys (channel, device, segment)
 //       "examination": [1, 0.7, 0.5],               the click model's P(examined | position), (0, 1]
 //       "max_reward": 10000,                        revenue above it is clamped (default 1e6)
+//       "conversion_pooling": 50,                   funnel: each arm's conversion borrows this many
+//                                                   clicks at the slot's pooled conversion (default 0;
+//                                                   arm_posterior.hpp)
 //       "prior": {...},                             the model's prior, for every arm (see below)
 //       "arms": [{"id": "personal", "strategy": "personal", "prior": {...}},
 //                {"id": "promo-py101", "strategy": "promoted", "item": "py-101"},
@@ -26,7 +29,11 @@
 // any other name is UNKNOWN_STRATEGY. An arm names a strategy, an item, or both.
 // Priors: beta {"alpha": 1, "beta": 1} (> 0); gaussian and lognormal (normal-inverse-gamma on
 // the reward, resp. on log(1 + amount)) {"mean": 0, "kappa": 1, "shape": 1, "scale": 1};
-// linear {"lambda": 1, "noise": 0.5} (ridge strength, the reward noise's scale). The server
+// linear {"lambda": 1, "noise": 0.5} (ridge strength, the reward noise's scale); funnel (revenue
+// as P(click) x P(purchase | click) x amount, arm_posterior.hpp): {"alpha", "beta"} for the click
+// rate (per cell; a cell_prior holds only these), {"conversion_alpha": 1, "conversion_beta": 1}
+// and {"mean", "kappa", "shape", "scale"} for the conversion and the amount of a purchase (per
+// arm, pooled over the cells; "mean": the catalog's typical price is a fair start). The server
 // raises a prior's counts to pass what every device learned (posterior stats, slot_bandit.hpp).
 // Other syntax, type or range errors: MALFORMED_EXPERIMENTS naming the slot and the key.
 #pragma once
@@ -45,7 +52,7 @@ constexpr size_t kMaxBanditArms = 64;
 constexpr size_t kMaxBanditSlots = 256;
 constexpr size_t kMaxExaminationPositions = 100;
 
-enum class BanditModel { kBeta, kGaussian, kLogNormal, kLinear };
+enum class BanditModel { kBeta, kGaussian, kLogNormal, kFunnel, kLinear };
 enum class RewardKind { kClick, kCart, kPurchase, kRevenue };
 
 const char* BanditModelName(BanditModel m);
@@ -55,6 +62,8 @@ struct ArmPrior {
   double alpha = 1, beta = 1;                          // beta
   double mean = 0, kappa = 1, shape = 1, scale = 1;    // gaussian, lognormal
   double lambda = 1, noise = 0.5;                      // linear
+  double conversion_alpha = 1, conversion_beta = 1;    // funnel: P(purchase | click)
+  // funnel: alpha, beta (click rate), conversion_*, and mean, kappa, shape, scale (the amount)
 };
 
 struct BanditArm {
@@ -78,6 +87,7 @@ struct SlotSpec {
   std::vector<std::string> split_by;   // context keys
   std::vector<double> examination;     // per position; empty: every position examined
   double max_reward = 1e6;
+  double conversion_pooling = 0;       // funnel: pseudo-clicks at the slot's pooled conversion
   std::vector<BanditArm> arms;
 
   bool binary() const { return reward != RewardKind::kRevenue; }
