@@ -45,7 +45,7 @@ struct Candidate {
   TrainParams params;
   std::vector<int> checkpoints;                // epochs scored in each run
   std::vector<std::vector<Metrics>> by_cut;    // [cut][checkpoint]
-  bool promoted_from_last = false;             // already sent to the next cut
+  bool unaffordable = false;                   // its promotion did not fit in the time left
 
   int rung() const { return static_cast<int>(by_cut.size()) - 1; }
   // Best checkpoint by the mean NDCG@100 over the cuts run so far.
@@ -291,7 +291,7 @@ std::optional<std::pair<int, int>> Search::NextPromotion() const {
     };
     std::stable_sort(at.begin(), at.end(), [&](int a, int b) { return score_at(a) > score_at(b) + 1e-12; });
     for (size_t r = 0; r < promote; ++r)
-      if (candidates_[at[r]].rung() == k) return std::make_pair(at[r], k + 1);
+      if (candidates_[at[r]].rung() == k && !candidates_[at[r]].unaffordable) return std::make_pair(at[r], k + 1);
   }
   return std::nullopt;
 }
@@ -365,7 +365,7 @@ StatusOr<TuneResult> Search::Run() {
     if (*d < defaults_.dim) first_dims_.push_back(*d);
   ZX_RETURN_IF_ERROR(Probe());
 
-  int dropped = 0;  // new candidates dropped in a row for want of time
+  int dropped = 0;  // candidates and promotions passed over in a row for want of time
   while (true) {
     if (options_.max_trials > 0 && runs_ >= options_.max_trials) {
       result.stopped_by = "trials";
@@ -398,14 +398,16 @@ StatusOr<TuneResult> Search::Run() {
     }
     const double started = Elapsed();
     if (started + predicted + reserved > options_.budget_seconds) {
-      // A new candidate too costly for what is left is dropped and the next one drawn (a cheaper
-      // one may fit: the defaults at a smaller dim, before any run); a promotion that does not
-      // fit, or a run of such drops, ends the search.
-      if (!promotion) {
+      // What does not fit in the time left is passed over and the next thing tried (a cheaper one
+      // may fit): a new candidate is dropped (before any run, the defaults are tried at a smaller
+      // dim), a promotion is not tried again; a run of such misses ends the search.
+      if (promotion) {
+        candidates_[candidate].unaffordable = true;
+      } else {
         candidates_.pop_back();
         if (candidates_.empty()) ++first_dim_;
       }
-      if (promotion || ++dropped > 8 || first_dim_ >= first_dims_.size() || started >= options_.budget_seconds) {
+      if (++dropped > 8 || first_dim_ >= first_dims_.size() || started >= options_.budget_seconds) {
         result.stopped_by = "budget";
         break;
       }
