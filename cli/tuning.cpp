@@ -84,7 +84,7 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   if (!r.searched) {
     char why[160] = "";
     if (o.budget_seconds > 0)
-      std::snprintf(why, sizeof why, "; a %.2f s probe predicted the final training alone at %.1f s", r.probe_seconds,
+      std::snprintf(why, sizeof why, "; %.2f s of probes predicted the final training alone at %.1f s", r.probe_seconds,
                     r.final_seconds_predicted);
     std::printf("tune: no search (budget %gs%s): the defaults are kept\n", o.budget_seconds, why);
     return;
@@ -93,7 +93,7 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
               r.candidates, r.seconds, o.budget_seconds,
               o.max_trials > 0 ? (", at most " + std::to_string(o.max_trials) + " runs").c_str() : "",
               r.stopped_by.c_str(), o.seed);
-  std::printf("tune: the budget holds the search (a %.2f s probe, then runs predicted from the pace so far) and the "
+  std::printf("tune: the budget holds the search (%.2f s of probes, then runs predicted from the pace so far) and the "
               "final training, predicted at %.1f s\n",
               r.probe_seconds, r.final_seconds_predicted);
   std::printf("tune: chosen %s\n", DescribeParams(r.best).c_str());

@@ -171,7 +171,7 @@ class Search {
   Status RunOne(int candidate, int cut);
   std::optional<std::pair<int, int>> NextPromotion() const;
   TrainParams NextCandidate();
-  Status Probe();
+  Status Probe(int dim);  // one epoch at `dim` on cut 1, scored once: the pace
   double Rate() const { return cost_seconds_ / cost_; }
   double FinalCost(const TrainParams& p) const { return TrainingCost(full_nnz_, full_rows_, p); }
   double Elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
@@ -296,11 +296,11 @@ std::optional<std::pair<int, int>> Search::NextPromotion() const {
   return std::nullopt;
 }
 
-Status Search::Probe() {
+Status Search::Probe(int dim) {
   auto cut = Cut(0);
   if (!cut.ok()) return cut.status();
   TrainParams p = defaults_;
-  p.dim = shape_.dims.front();
+  p.dim = dim;
   p.epochs = 1;
   p.threads = options_.threads;
   p.seed = options_.seed;
@@ -309,9 +309,10 @@ Status Search::Probe() {
   auto trained = TrainImplicitAls((*cut)->train.by_user, p);
   // A failed probe (a system not positive definite) still took the time it measures.
   if (trained.ok()) (void)ScoreOnDevice(**cut, trained->item_factors, p, options_.dtype);
-  probe_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  probe_seconds_ += seconds;
   cost_ += RunCost(**cut, p);
-  cost_seconds_ += probe_seconds_;
+  cost_seconds_ += seconds;
   return Status::Ok();
 }
 
@@ -363,7 +364,17 @@ StatusOr<TuneResult> Search::Run() {
   first_dims_.push_back(defaults_.dim);
   for (auto d = shape_.dims.rbegin(); d != shape_.dims.rend(); ++d)
     if (*d < defaults_.dim) first_dims_.push_back(*d);
-  ZX_RETURN_IF_ERROR(Probe());
+  // The pace: a probe at the smallest dim, then one at the defaults' dim if it is predicted to
+  // take at most a quarter of the time left (small dims cost several times more per unit of
+  // RunCost, per-row overheads, so the first probe alone would keep the defaults from running).
+  ZX_RETURN_IF_ERROR(Probe(shape_.dims.front()));
+  if (defaults_.dim > shape_.dims.front()) {
+    auto cut = Cut(0);
+    if (!cut.ok()) return cut.status();
+    TrainParams probe = defaults_;
+    probe.epochs = 1;
+    if (Rate() * RunCost(**cut, probe) <= (options_.budget_seconds - Elapsed()) / 4) ZX_RETURN_IF_ERROR(Probe(defaults_.dim));
+  }
 
   int dropped = 0;  // candidates and promotions passed over in a row for want of time
   while (true) {

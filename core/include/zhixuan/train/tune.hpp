@@ -73,10 +73,11 @@ struct TuneResult {
   int runs = 0, candidates = 0, cuts_used = 0;
   int validation_users = 0;   // held-out users with a target, summed over the winner's cuts
   double seconds = 0;         // the search alone (the probe and the runs)
-  // The budget's accounting. Before the first run, a probe (one epoch at the smallest dim, scored
-  // once) measures the pace; every run is then predicted from the pace of the work so far, and
-  // starts only if its prediction plus the final training's (on the whole table) fit in what is
-  // left of the budget. The probe is the one piece of work that is not predicted.
+  // The budget's accounting. Before the first run, probes (one epoch scored once at the smallest
+  // dim, then at the defaults' dim when that is predicted to take at most a quarter of the time left)
+  // measure the pace; every run is then predicted from the pace of the work so far, and starts
+  // only if its prediction plus the final training's (on the whole table) fit in what is left of
+  // the budget. The first probe is the one piece of work that is not predicted.
   struct RunAccount {
     double started = 0;    // seconds into the search
     double predicted = 0;  // this run
