@@ -104,9 +104,9 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   if (r.ease_scored) {
     char name[64];
     std::snprintf(name, sizeof name, "EASE lambda=%.3g (tuned)", r.ease_lambda);
-    char note[160];
-    std::snprintf(note, sizeof note, "(%d cut(s), %.1f s of its %.0f s budget)", r.ease_cuts, r.ease_seconds,
-                  r.ease_budget_seconds);
+    char note[200];
+    std::snprintf(note, sizeof note, "(%d cut(s), %.1f s of its %.0f s budget; first eigendecomposition %.1f s, predicted %.1f s)",
+                  r.ease_cuts, r.ease_seconds, r.ease_budget_seconds, r.ease_path_seconds, r.ease_path_predicted);
     if (r.ease_cuts < r.cuts_used) {
       char mine[64];
       std::snprintf(mine, sizeof mine, "iALS tuned, on EASE's %d cut(s)", r.ease_cuts);

@@ -529,6 +529,8 @@ Status AddTuneRecord(const TuneResult& r, const TuneOptions& options, Model* mod
       record["ease"]["cuts"] = r.ease_cuts;
       record["ease"]["seconds"] = r.ease_seconds;
       record["ease"]["budget_seconds"] = r.ease_budget_seconds;
+      record["ease"]["first_path_seconds"] = r.ease_path_seconds;
+      record["ease"]["first_path_predicted"] = r.ease_path_predicted;
       if (!r.ease_note.empty()) record["ease"]["note"] = r.ease_note;
       record["chosen_on_ease_cuts"] = MetricsJson(r.validation_on_ease_cuts);
       record["ahead_of_ease"] = r.validation_on_ease_cuts.ndcg100 >= r.ease.ndcg100;
