@@ -7,7 +7,8 @@
 // The path (an eigendecomposition of the smaller Gram matrix, r = min(users, items)) is the
 // expensive part, and it is what the budget is spent on:
 //   - before the first, a probe times the same eigensolver on a 256 x 256 Gram matrix and the
-//     cost is scaled by (r / 256)^3; a first path predicted over the budget is not started
+//     cost is scaled by 2 (r / 256)^3 (the 2: a large matrix leaves the cache); a first path
+//     predicted over the budget is not started
 //     (the reference is skipped, and the note says why);
 //   - after it, each further cut is added only if its path and its 12 rankings, predicted from
 //     the first cut's measured times, fit in what is left; lambda's search stops early, with the
