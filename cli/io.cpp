@@ -120,6 +120,11 @@ double StageProgress::elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
+void StageProgress::Begin() {
+  std::fprintf(stderr, terminal_ ? "\r%s ...\033[K" : "%s ...\n", label_.c_str());
+  std::fflush(stderr);
+}
+
 void StageProgress::Update(const std::string& status) {
   const auto now = std::chrono::steady_clock::now();
   if (std::chrono::duration<double>(now - last_).count() < (terminal_ ? 0.2 : 10.0)) return;

@@ -40,6 +40,7 @@ bool StderrIsTerminal();
 class StageProgress {
  public:
   explicit StageProgress(std::string label);
+  void Begin();                            // "label ..." now (a stage with no counts to report)
   void Update(const std::string& status);  // throttled
   void Finish(const std::string& summary);
   double elapsed() const;

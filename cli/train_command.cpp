@@ -79,8 +79,11 @@ Status Run(const std::vector<std::string>& argv) {
 
   if (bundle->model_version.empty())
     bundle->model_version = catalog && !catalog->model_version.empty() ? catalog->model_version : DerivedModelVersion(*result);
+  StageProgress bundling("bundling (popularity, k-means segments, also-bought pairs)");
+  bundling.Begin();
   auto model = MakeTrainedModel(*data, *result, *params, *bundle);
   if (!model.ok()) return model.status();
+  bundling.Finish(std::to_string(bundle->segments) + " segments, also-bought top " + std::to_string(bundle->also_bought.top_k));
   if (tuning) ZX_RETURN_IF_ERROR(AddTuneRecord(*tuning, *tune, &*model));
   TextTrainingReport text_report;
   Status text_status;

@@ -51,6 +51,9 @@ for (const [name, cli] of [['native', nativeCli], ['wasm', wasmCli]]) {
         assert.match(indexing ?? '', /: 50 users x 40 items, 300 distinct interactions in [\d.]+s$/, r.stderr);
         assert.ok(at('reading ') < at('parsing ') && at('parsing ') < at('indexing ') && at('indexing ') < at('training 1/2'),
           r.stderr);
+        // After the epochs, the bundle's extras (k-means, also-bought) announce themselves and their end.
+        assert.ok(at('bundling (') > at('training 2/2'), r.stderr);
+        assert.match(lines.findLast((l) => l.startsWith('bundling (')), /: 8 segments, also-bought top 20 in [\d.]+s$/, r.stderr);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
