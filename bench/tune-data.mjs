@@ -16,9 +16,8 @@
 // - noise: 5% of each user's items are drawn by popularity alone.
 //
 //   node bench/tune-data.mjs OUT_DIR [--users 2500] [--items 3000] [--seed 2026]
-import fs from 'node:fs';
-import path from 'node:path';
 import { rng } from '../tools/random.mjs';
+import { writeProtocolSplit } from './lib/protocol-split.mjs';
 
 const [out, ...rest] = process.argv.slice(2);
 const opts = { users: '2500', items: '3000', seed: '2026' };
@@ -98,36 +97,9 @@ for (let u = 0; u < users; u++) {
   for (const i of chosen) positives.push([u, i]);
 }
 
-// The EVALUATION.md split: users with >= 5 positives shuffled (seed 98765), 20% held out;
-// items of the training users only; each held-out user with >= 5 of them gives int(0.2 n) to the target.
-const splitRng = rng(98765);
+// The EVALUATION.md split.
 const byUser = new Map();
 for (const [u, i] of positives) (byUser.get(u) ?? byUser.set(u, []).get(u)).push(i);
-const kept = [...byUser.keys()].filter((u) => byUser.get(u).length >= 5);
-for (let i = kept.length - 1; i > 0; i--) {
-  const j = Math.floor(splitRng() * (i + 1));
-  [kept[i], kept[j]] = [kept[j], kept[i]];
-}
-const testCount = Math.floor(0.2 * kept.length);
-const testUsers = kept.slice(0, testCount), trainUsers = kept.slice(testCount);
-const trainItems = new Set(trainUsers.flatMap((u) => byUser.get(u)));
-fs.mkdirSync(out, { recursive: true });
-const train = ['user,item'], history = ['user,item'], target = ['user,item'];
-for (const u of trainUsers) for (const i of byUser.get(u)) train.push(`u${u},i${i}`);
-let heldOut = 0;
-for (const u of testUsers) {
-  const own = byUser.get(u).filter((i) => trainItems.has(i));
-  if (own.length < 5) continue;
-  for (let k = own.length - 1; k > 0; k--) {
-    const j = Math.floor(splitRng() * (k + 1));
-    [own[k], own[j]] = [own[j], own[k]];
-  }
-  const nTarget = Math.floor(0.2 * own.length);
-  own.forEach((i, k) => (k < nTarget ? target : history).push(`u${u},i${i}`));
-  heldOut++;
-}
-fs.writeFileSync(path.join(out, 'train.csv'), train.join('\n') + '\n');
-fs.writeFileSync(path.join(out, 'test_history.csv'), history.join('\n') + '\n');
-fs.writeFileSync(path.join(out, 'test_target.csv'), target.join('\n') + '\n');
+const { trainUsers, trainItems, trainRows, heldOut } = writeProtocolSplit(out, byUser);
 console.log(`${out}: ${positives.length} positives of ${users} users x ${items} items (seed ${opts.seed}); ` +
-  `train ${trainUsers.length} users, ${trainItems.size} items, ${train.length - 1} rows; ${heldOut} test users`);
+  `train ${trainUsers} users, ${trainItems} items, ${trainRows} rows; ${heldOut} test users`);

@@ -5,7 +5,7 @@
 //      popularity, EASE(tuned lambda) and the tuned model's device fold-in on the test users;
 //   3. the same eval with the CLI defaults (no tuning) for reference.
 //
-//   node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N]
+//   node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N] [--ease-budget T]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,7 @@ const [split, ...rest] = process.argv.slice(2);
 const opts = { budget: '60s', seed: '42', cli: 'native' };
 for (let i = 0; i < rest.length; i += 2) opts[rest[i].replace(/^--/, '')] = rest[i + 1];
 if (!split || !fs.existsSync(path.join(split, 'train.csv'))) {
-  console.error('usage: node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N]');
+  console.error('usage: node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N] [--ease-budget T]');
   process.exit(2);
 }
 const cli = opts.cli === 'wasm' ? [process.execPath, path.join(repoRoot, 'dist', 'zhixuan-cli.cjs')]
@@ -38,11 +38,13 @@ const row = (stdout, name) => stdout.split('\n').find((l) => l.startsWith(`| ${n
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-tune-eval-'));
 const model = path.join(dir, 'tuned.safetensors');
 const trainArgs = ['train', '--tune', '--interactions', path.join(split, 'train.csv'), '--out', model, '--budget', opts.budget,
-  '--seed', opts.seed, ...(opts.trials ? ['--trials', opts.trials] : [])];
+  '--seed', opts.seed, ...(opts.trials ? ['--trials', opts.trials] : []),
+  ...(opts['ease-budget'] ? ['--ease-budget', opts['ease-budget']] : [])];
 const tuned = zhixuan(...trainArgs);
 const tune = manifestOf(model).tune;
 console.log(`$ zhixuan ${trainArgs.join(' ')}   (${opts.cli} CLI, ${tuned.seconds.toFixed(1)} s wall in all)`);
 console.log(tuned.stdout.trim());
+if (!tune.ease?.lambda) console.log(`EASE was not tuned on validation (${tune.ease?.skipped}): lambda 100 on the test split`);
 const lambda = tune.ease?.lambda ?? 100;
 const test = zhixuan('eval', '--split', split, '--model', model, '--ease-lambda', String(lambda));
 const defaults = zhixuan('eval', '--split', split, '--no-ease', '--seed', opts.seed);
@@ -59,6 +61,7 @@ const ease = show(`EASE, lambda=${Number(lambda).toPrecision(3)} (tuned on valid
 show('iALS CLI defaults, device fold-in', row(defaults.stdout, 'iALS'));
 const ials = show('**iALS --tune, device fold-in**', row(test.stdout, `model ${model}`));
 console.log(`\ntest NDCG@100: --tune ${ials >= ease ? '>=' : '<'} tuned EASE (${(ials - ease >= 0 ? '+' : '') + (ials - ease).toFixed(4)}); ` +
-  `validation: tuned iALS ${tune.validation?.ndcg100?.toFixed(4)} vs EASE ${tune.ease?.ndcg100?.toFixed(4)}`);
+  `validation (EASE's ${tune.ease?.cuts ?? 0} cut(s)): tuned iALS ${tune.chosen_on_ease_cuts?.ndcg100?.toFixed(4)} vs EASE ` +
+  `${tune.ease?.ndcg100?.toFixed(4)}`);
 console.log(`load average: ${os.loadavg().map((v) => v.toFixed(2)).join(', ')}`);
 fs.rmSync(dir, { recursive: true, force: true });

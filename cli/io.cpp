@@ -1,9 +1,11 @@
 #include "io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <unistd.h>
@@ -45,13 +47,96 @@ Status WriteFileAtomic(const std::string& path, const void* data, size_t size) {
   return Status::Ok();
 }
 
-StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight) {
-  auto text = ReadFile(path);
-  if (!text.ok()) return text.status();
+namespace {
+
+// ReadFile in 16 MB pieces, each reported (the whole file is held, as ReadFile does).
+StatusOr<std::string> ReadFileInPieces(const std::string& path, const std::function<void(size_t done, size_t total)>& report) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status(StatusCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
+  std::string text;
+  size_t total = 0;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long size = std::ftell(f);
+    if (size > 0) total = static_cast<size_t>(size);
+    std::rewind(f);
+  }
+  text.reserve(total);
+  constexpr size_t kPiece = 16 << 20;
+  std::vector<char> piece(kPiece);
+  size_t got;
+  while ((got = std::fread(piece.data(), 1, kPiece, f)) > 0) {
+    text.append(piece.data(), got);
+    report(text.size(), std::max(total, text.size()));
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Status(StatusCode::kIo, "cannot read '" + path + "'");
+  return text;
+}
+
+}  // namespace
+
+StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight, bool progress) {
   CsvReadOptions options;
   options.source_name = path;
   options.min_weight = min_weight;
-  return ParseInteractionsCsv(*text, options);
+  if (!progress) {
+    auto text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    return ParseInteractionsCsv(*text, options);
+  }
+  StageProgress reading("reading " + path);
+  auto text = ReadFileInPieces(path, [&](size_t done, size_t total) {
+    reading.Update(Bytes(static_cast<double>(done)) + " of " + Bytes(static_cast<double>(total)));
+  });
+  if (!text.ok()) return text.status();
+  reading.Finish(Bytes(static_cast<double>(text->size())));
+  StageProgress parsing("parsing " + path);
+  const double total = static_cast<double>(text->size());
+  options.on_progress = [&](size_t bytes, int64_t rows) {
+    char status[96];
+    std::snprintf(status, sizeof status, "%lld rows, %.0f%% of %s", static_cast<long long>(rows),
+                  total > 0 ? 100.0 * static_cast<double>(bytes) / total : 100.0, Bytes(total).c_str());
+    parsing.Update(status);
+  };
+  auto table = ParseInteractionsCsv(*text, options);
+  if (table.ok()) parsing.Finish(std::to_string(table->users.size()) + " rows");
+  return table;
+}
+
+std::string Bytes(double bytes) {
+  char text[32];
+  if (bytes >= 1e9) std::snprintf(text, sizeof text, "%.2f GB", bytes / 1e9);
+  else if (bytes >= 1e6) std::snprintf(text, sizeof text, "%.1f MB", bytes / 1e6);
+  else if (bytes >= 1e3) std::snprintf(text, sizeof text, "%.1f kB", bytes / 1e3);
+  else std::snprintf(text, sizeof text, "%.0f B", bytes);
+  return text;
+}
+
+StageProgress::StageProgress(std::string label)
+    : label_(std::move(label)), terminal_(StderrIsTerminal()), start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+double StageProgress::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void StageProgress::Begin() {
+  std::fprintf(stderr, terminal_ ? "\r%s ...\033[K" : "%s ...\n", label_.c_str());
+  std::fflush(stderr);
+}
+
+void StageProgress::Update(const std::string& status) {
+  const auto now = std::chrono::steady_clock::now();
+  if (std::chrono::duration<double>(now - last_).count() < (terminal_ ? 0.2 : 10.0)) return;
+  last_ = now;
+  std::fprintf(stderr, terminal_ ? "\r%s: %s  %.1fs\033[K" : "%s: %s  %.1fs\n", label_.c_str(), status.c_str(), elapsed());
+  std::fflush(stderr);
+}
+
+void StageProgress::Finish(const std::string& summary) {
+  std::fprintf(stderr, terminal_ ? "\r%s: %s in %.1fs\033[K\n" : "%s: %s in %.1fs\n", label_.c_str(), summary.c_str(),
+               elapsed());
+  std::fflush(stderr);
 }
 
 StatusOr<Model> ReadModel(const std::string& path) {

@@ -24,14 +24,35 @@ inline Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t
   return WriteFileAtomic(path, bytes.data(), bytes.size());
 }
 
-// Reads and parses an interactions CSV; errors name the file.
-StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight);
+// Reads and parses an interactions CSV; errors name the file. With `progress`, a StageProgress
+// line for reading (bytes) and for parsing (bytes, rows).
+StatusOr<InteractionTable> ReadInteractions(const std::string& path, float min_weight, bool progress = false);
 // Reads and loads a model bundle; errors name the file.
 StatusOr<Model> ReadModel(const std::string& path);
 // Reads and parses a catalog JSON; errors name the file.
 StatusOr<Catalog> ReadCatalog(const std::string& path);
 
 bool StderrIsTerminal();
+
+// A status line for a stage counted in bytes or rows rather than epochs (reading, parsing and
+// indexing a large CSV): redrawn in place on a terminal (at most 5 times a second); in a log, a
+// line every 10 s and one when the stage ends, so a small file gives one line per stage.
+class StageProgress {
+ public:
+  explicit StageProgress(std::string label);
+  void Begin();                            // "label ..." now (a stage with no counts to report)
+  void Update(const std::string& status);  // throttled
+  void Finish(const std::string& summary);
+  double elapsed() const;
+
+ private:
+  std::string label_;
+  bool terminal_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+// "12.3 MB", "830 B".
+std::string Bytes(double bytes);
 
 class ProgressBar {
  public:

@@ -26,7 +26,7 @@ std::string DerivedModelVersion(const TrainResult& r) {
 
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
-  options.insert(options.end(), {"interactions", "out", "catalog", "budget", "trials"});
+  options.insert(options.end(), {"interactions", "out", "catalog", "budget", "trials", "ease-budget"});
   auto args = Args::Parse(argv, options, {"tune"});
   if (!args.ok()) return args.status();
   auto input = args->Required("interactions");
@@ -39,8 +39,8 @@ Status Run(const std::vector<std::string>& argv) {
   if (!bundle.ok()) return bundle.status();
   auto tune = ReadTuneOptions(*args);
   if (!tune.ok()) return tune.status();
-  if (!args->Has("tune") && (args->Has("budget") || args->Has("trials")))
-    return InvalidArgument("--budget and --trials need --tune");
+  if (!args->Has("tune") && (args->Has("budget") || args->Has("trials") || args->Has("ease-budget")))
+    return InvalidArgument("--budget, --trials and --ease-budget need --tune");
   auto min_rating = args->Float("min-rating", std::numeric_limits<float>::quiet_NaN(), -1e9f, 1e9f);
   if (args->Has("min-rating") && !min_rating.ok()) return min_rating.status();
 
@@ -51,10 +51,16 @@ Status Run(const std::vector<std::string>& argv) {
     if (!parsed.ok()) return parsed.status();
     catalog = std::move(parsed).value();
   }
-  auto table = ReadInteractions(*input, args->Has("min-rating") ? *min_rating : std::numeric_limits<float>::quiet_NaN());
+  auto table = ReadInteractions(*input, args->Has("min-rating") ? *min_rating : std::numeric_limits<float>::quiet_NaN(),
+                                /*progress=*/true);
   if (!table.ok()) return table.status();
-  auto data = BuildInteractionMatrix(*table);
+  StageProgress indexing("indexing users and items");
+  auto data = BuildInteractionMatrix(*table, [&](int64_t done, int64_t rows) {
+    indexing.Update(std::to_string(done) + " of " + std::to_string(rows) + " rows");
+  });
   if (!data.ok()) return Status(data.status().code(), *input + ": " + data.status().message());
+  indexing.Finish(std::to_string(data->by_user.rows) + " users x " + std::to_string(data->by_user.cols) + " items, " +
+                  std::to_string(data->by_user.nnz()) + " distinct interactions");
 
   if (args->Has("tune")) {  // validation cut from this file only; then the winner on all of it
     tune->seed = params->seed;
@@ -73,8 +79,11 @@ Status Run(const std::vector<std::string>& argv) {
 
   if (bundle->model_version.empty())
     bundle->model_version = catalog && !catalog->model_version.empty() ? catalog->model_version : DerivedModelVersion(*result);
+  StageProgress bundling("bundling (popularity, k-means segments, also-bought pairs)");
+  bundling.Begin();
   auto model = MakeTrainedModel(*data, *result, *params, *bundle);
   if (!model.ok()) return model.status();
+  bundling.Finish(std::to_string(bundle->segments) + " segments, also-bought top " + std::to_string(bundle->also_bought.top_k));
   if (tuning) ZX_RETURN_IF_ERROR(AddTuneRecord(*tuning, *tune, &*model));
   TextTrainingReport text_report;
   Status text_status;
@@ -85,8 +94,11 @@ Status Run(const std::vector<std::string>& argv) {
 
   std::printf("trained %d users x %d items (%lld interactions), %s\n", data->by_user.rows, data->by_user.cols,
               static_cast<long long>(data->by_user.nnz()), DescribeParams(*params).c_str());
-  std::printf("training took %.2f s (%.3f s/epoch); wrote %s (%zu bytes, %s, model_version %s)\n", seconds,
-              seconds / params->epochs, out->c_str(), bytes.size(), DTypeName(bundle->dtype),
+  char predicted[64] = "";
+  if (tuning && tuning->final_seconds_predicted > 0)
+    std::snprintf(predicted, sizeof predicted, ", predicted %.2f s", tuning->final_seconds_predicted);
+  std::printf("training took %.2f s (%.3f s/epoch%s); wrote %s (%zu bytes, %s, model_version %s)\n", seconds,
+              seconds / params->epochs, predicted, out->c_str(), bytes.size(), DTypeName(bundle->dtype),
               bundle->model_version.c_str());
   if (catalog) {
     int64_t missing = 0;
@@ -112,8 +124,11 @@ std::string Usage() {
                     "  --tune             search dim, regs, alpha, w0, reg exponent and epochs on validation users cut\n"
                     "                     from this file (device fold-in, NDCG@100; EASE tuned for reference), then\n"
                     "                     train on all of it with the winner; --seed fixes the search\n"
-                    "  --budget T         search time for --tune: 60s (default), 90, 2m; 0 keeps the defaults\n"
-                    "  --trials N         at most N training runs in the search (the same choice on any machine)\n" +
+                    "  --budget T         time for --tune's search and the final training (predicted): 60s (default),\n"
+                    "                     90, 2m; 0 keeps the defaults\n"
+                    "  --trials N         at most N training runs in the search (the same choice on any machine)\n"
+                    "  --ease-budget T    time for the tuned-EASE reference after the search (default: half of\n"
+                    "                     --budget; 0 skips it): as many validation cuts as fit\n" +
          TrainingUsage();
 }
 

@@ -24,9 +24,9 @@ void PrintRow(const char* name, const Metrics& m, const char* note) {
 
 }  // namespace
 
-StatusOr<double> ParseBudget(const std::string& text) {
+StatusOr<double> ParseBudget(const std::string& text, const std::string& option) {
   auto bad = [&] {
-    return InvalidArgument("--budget must be a duration >= 0 such as 60s, 90 or 2m, got '" + text + "'");
+    return InvalidArgument(option + " must be a duration >= 0 such as 60s, 90 or 2m, got '" + text + "'");
   };
   if (text.empty()) return bad();
   char* end = nullptr;
@@ -44,6 +44,11 @@ StatusOr<TuneOptions> ReadTuneOptions(const Args& args) {
     auto budget = ParseBudget(args.String("budget"));
     if (!budget.ok()) return budget.status();
     o.budget_seconds = *budget;
+  }
+  if (args.Has("ease-budget")) {
+    auto budget = ParseBudget(args.String("ease-budget"), "--ease-budget");
+    if (!budget.ok()) return budget.status();
+    o.ease_budget_seconds = *budget;
   }
   auto trials = args.Int("trials", 0, 0, 1000000);
   if (!trials.ok()) return trials.status();
@@ -77,13 +82,20 @@ StatusOr<TuneResult> TuneWithProgress(const InteractionTable& table, const Train
 
 void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   if (!r.searched) {
-    std::printf("tune: no search (budget %gs): the defaults are kept\n", o.budget_seconds);
+    char why[160] = "";
+    if (o.budget_seconds > 0)
+      std::snprintf(why, sizeof why, "; %.2f s of probes predicted the final training alone at %.1f s", r.probe_seconds,
+                    r.final_seconds_predicted);
+    std::printf("tune: no search (budget %gs%s): the defaults are kept\n", o.budget_seconds, why);
     return;
   }
   std::printf("tune: %d runs over %d candidates in %.1f s (budget %gs%s, stopped by %s, seed %u)\n", r.runs,
               r.candidates, r.seconds, o.budget_seconds,
               o.max_trials > 0 ? (", at most " + std::to_string(o.max_trials) + " runs").c_str() : "",
               r.stopped_by.c_str(), o.seed);
+  std::printf("tune: the budget holds the search (%.2f s of probes, then runs predicted from the pace so far) and the "
+              "final training, predicted at %.1f s\n",
+              r.probe_seconds, r.final_seconds_predicted);
   std::printf("tune: chosen %s\n", DescribeParams(r.best).c_str());
   std::printf("\nvalidation: %d cut(s) of the training file, %d held-out users in all (device fold-in)\n", r.cuts_used,
               r.validation_users);
@@ -92,9 +104,16 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   if (r.ease_scored) {
     char name[64];
     std::snprintf(name, sizeof name, "EASE lambda=%.3g (tuned)", r.ease_lambda);
-    char note[64];
-    std::snprintf(note, sizeof note, "(%.1f s)", r.ease_seconds);
+    char note[200];
+    std::snprintf(note, sizeof note, "(%d cut(s), %.1f s of its %.0f s budget; first eigendecomposition %.1f s, predicted %.1f s)",
+                  r.ease_cuts, r.ease_seconds, r.ease_budget_seconds, r.ease_path_seconds, r.ease_path_predicted);
+    if (r.ease_cuts < r.cuts_used) {
+      char mine[64];
+      std::snprintf(mine, sizeof mine, "iALS tuned, on EASE's %d cut(s)", r.ease_cuts);
+      PrintRow(mine, r.validation_on_ease_cuts, "");
+    }
     PrintRow(name, r.ease, note);
+    if (!r.ease_note.empty()) std::printf("EASE reference: %s\n", r.ease_note.c_str());
   } else {
     std::printf("EASE reference skipped: %s\n", r.ease_note.c_str());
   }
@@ -104,7 +123,8 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   }
   if (r.ease_scored)
     std::printf("tune: the shipped model is %s EASE on validation (NDCG@100 %+.4f)\n",
-                r.validation.ndcg100 >= r.ease.ndcg100 ? "ahead of" : "BEHIND", r.validation.ndcg100 - r.ease.ndcg100);
+                r.validation_on_ease_cuts.ndcg100 >= r.ease.ndcg100 ? "ahead of" : "BEHIND",
+                r.validation_on_ease_cuts.ndcg100 - r.ease.ndcg100);
 }
 
 }  // namespace zhixuan::cli

@@ -1,10 +1,12 @@
 #include "zhixuan/train/ease.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <Eigen/Dense>
 
 #include "zhixuan/base/parallel.hpp"
+#include "zhixuan/base/seeded_random.hpp"
 #include "zhixuan/model/scoring.hpp"
 
 namespace zhixuan {
@@ -107,6 +109,18 @@ StatusOr<EaseLambdaPath> EaseLambdaPath::Create(const EvalSplit& split) {
   for (int32_t u = 0; u < h.rows; ++u)
     for (int64_t e = h.offsets[u]; e < h.offsets[u + 1]; ++e) path.wx_.col(u) += path.w_.col(h.indices[e]);
   return path;
+}
+
+double EaseLambdaPath::ProbeSeconds(int r) {
+  SeededRandom rng(2019);
+  Eigen::MatrixXd b = Eigen::MatrixXd::Zero(r, 2 * r);
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < 2 * r; ++j) b(i, j) = rng.Below(20) == 0 ? 1.0 : 0.0;
+  const Eigen::MatrixXd gram = b * b.transpose();
+  const auto start = std::chrono::steady_clock::now();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return eig.info() == Eigen::Success ? seconds : seconds * 2;
 }
 
 StatusOr<Rankings> EaseLambdaPath::Rank(double lambda, int k, int threads) const {

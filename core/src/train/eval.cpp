@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <random>
 #include <unordered_set>
 
 #include "zhixuan/base/parallel.hpp"
+#include "zhixuan/base/seeded_random.hpp"
 #include "zhixuan/model/scoring.hpp"
 
 namespace zhixuan {
@@ -71,8 +71,8 @@ StatusOr<SplitTables> MakeValidationSplit(const InteractionTable& train, double 
   for (size_t k = 0; k < train.users.size(); ++k) user_of[k] = users.Add(train.users[k]);
   std::vector<int32_t> order(static_cast<size_t>(users.size()));
   for (int32_t u = 0; u < users.size(); ++u) order[u] = u;
-  std::mt19937 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
+  SeededRandom rng(seed);
+  rng.Shuffle(order.begin(), order.end());
   const int32_t held_count = static_cast<int32_t>(fraction * users.size());
   if (held_count == 0 || held_count == users.size()) return InvalidArgument("validation split leaves no held-out or no training users");
   std::vector<uint8_t> held(static_cast<size_t>(users.size()), 0);
@@ -102,7 +102,7 @@ StatusOr<SplitTables> MakeValidationSplit(const InteractionTable& train, double 
   for (int32_t k = 0; k < held_count; ++k) {
     std::vector<size_t>& rows = rows_of[order[k]];
     if (rows.size() < 5) continue;
-    std::shuffle(rows.begin(), rows.end(), rng);
+    rng.Shuffle(rows.begin(), rows.end());
     const size_t n_target = static_cast<size_t>(0.2 * static_cast<double>(rows.size()));
     for (size_t j = 0; j < rows.size(); ++j) copy_row(j < n_target ? &out.target : &out.history, rows[j]);
   }

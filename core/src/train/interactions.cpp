@@ -48,6 +48,8 @@ StatusOr<InteractionTable> ParseInteractionsCsv(const std::string& text, const C
   std::string line;
   while (lines.Next(&line)) {
     line_number = lines.line_number();
+    if (options.on_progress && line_number % options.progress_every == 0)
+      options.on_progress(lines.position(), static_cast<int64_t>(table.users.size()));
     if (TrimBlanks(line).empty()) continue;
     if (!SplitCsvLine(line, &fields, &error)) return LineError(options, line_number, error);
     if (!header_seen) {
@@ -94,6 +96,7 @@ StatusOr<InteractionTable> ParseInteractionsCsv(const std::string& text, const C
     if (type_col >= 0) table.types.push_back(fields[type_col]);
     table.lines.push_back(line_number);
   }
+  if (options.on_progress) options.on_progress(text.size(), static_cast<int64_t>(table.users.size()));
   if (!header_seen) return Status(StatusCode::kMalformedData, options.source_name + " is empty (expected a header line 'user,item')");
   if (table.users.empty())
     return Status(StatusCode::kMalformedData, options.source_name + " has a header but no interaction rows" +
@@ -162,12 +165,15 @@ SparseMatrix SparseMatrix::Transposed() const {
   return BuildCsr(cols, rows, row_of, col_of, values);
 }
 
-StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table) {
+StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table,
+                                                   const std::function<void(int64_t done, int64_t rows)>& on_progress) {
   InteractionMatrix m;
+  const int64_t rows = static_cast<int64_t>(table.users.size());
   std::vector<int32_t> user_of(table.users.size()), item_of(table.items.size());
   for (size_t k = 0; k < table.users.size(); ++k) {
     user_of[k] = m.users.Add(table.users[k]);
     item_of[k] = m.items.Add(table.items[k]);
+    if (on_progress && (k + 1) % (1u << 18) == 0) on_progress(static_cast<int64_t>(k) + 1, rows);
   }
   m.by_user = BuildCsr(m.users.size(), m.items.size(), user_of, item_of, table.weights);
   // A user or item whose every weight is <= 0 has nothing to learn from.
@@ -183,6 +189,7 @@ StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table
   }
   for (int32_t i = 0; i < m.items.size(); ++i)
     if (!item_positive[i]) return Status(StatusCode::kMalformedData, "item '" + m.items.ids()[i] + "' has no positive interactions (every weight <= 0)");
+  if (on_progress) on_progress(rows, rows);
   return m;
 }
 

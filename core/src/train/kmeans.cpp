@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 
 #include "zhixuan/base/parallel.hpp"
+#include "zhixuan/base/seeded_random.hpp"
 
 namespace zhixuan {
 namespace {
@@ -30,10 +30,10 @@ StatusOr<KMeansResult> KMeans(const float* points, int64_t n, int dim, int k, in
   r.clusters = static_cast<int>(std::min<int64_t>(k, n));
   const int s = r.clusters;
   r.centroids.resize(static_cast<size_t>(s) * dim);
-  std::mt19937_64 rng(seed);
+  SeededRandom rng(seed);
   // k-means++: each next seed drawn with probability proportional to its squared distance.
   std::vector<double> nearest(static_cast<size_t>(n), std::numeric_limits<double>::infinity());
-  int64_t pick = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  int64_t pick = static_cast<int64_t>(rng.Below(static_cast<uint64_t>(n)));
   for (int c = 0; c < s; ++c) {
     std::copy(points + pick * dim, points + (pick + 1) * dim, r.centroids.begin() + static_cast<int64_t>(c) * dim);
     double total = 0;
@@ -42,10 +42,10 @@ StatusOr<KMeansResult> KMeans(const float* points, int64_t n, int dim, int k, in
       total += nearest[i];
     }
     if (total <= 0) {  // all remaining points coincide with seeds: any point will do
-      pick = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+      pick = static_cast<int64_t>(rng.Below(static_cast<uint64_t>(n)));
       continue;
     }
-    double u = std::uniform_real_distribution<double>(0, total)(rng);
+    double u = rng.Uniform() * total;
     pick = n - 1;
     for (int64_t i = 0; i < n; ++i) {
       u -= nearest[i];

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <string>
 
 #include <Eigen/Dense>
@@ -12,6 +11,7 @@
 
 #include "zhixuan/train/kmeans.hpp"
 #include "zhixuan/base/parallel.hpp"
+#include "zhixuan/base/seeded_random.hpp"
 
 namespace zhixuan {
 namespace {
@@ -222,10 +222,10 @@ StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainP
   const SparseMatrix by_item = by_user.Transposed();
   TrainResult result;
   result.dim = d;
-  std::mt19937 rng(params.seed);
-  std::normal_distribution<float> init(0.f, params.init_scale / std::sqrt(static_cast<float>(d)));
+  SeededRandom rng(params.seed);
+  const double init_sd = params.init_scale / std::sqrt(static_cast<double>(d));
   result.user_factors.resize(static_cast<size_t>(by_user.rows) * d);
-  for (float& v : result.user_factors) v = init(rng);
+  for (float& v : result.user_factors) v = static_cast<float>(init_sd * rng.Normal());
   result.item_factors.assign(static_cast<size_t>(by_user.cols) * d, 0.f);
   const SideObjective user_side = UserSide(params.foldin);
   const SideObjective item_side = ItemSide(params);

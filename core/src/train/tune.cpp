@@ -5,12 +5,12 @@
 #include <cmath>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "zhixuan/base/seeded_random.hpp"
 #include "zhixuan/model/recommender.hpp"
-#include "zhixuan/train/ease.hpp"
+#include "zhixuan/train/ease_reference.hpp"
 
 namespace zhixuan {
 namespace {
@@ -19,14 +19,10 @@ constexpr int kTopK = 100;
 constexpr int kDims[] = {32, 64, 128, 256};
 constexpr int kCheckpoints[] = {3, 5, 8, 12, 17, 24, 32, 45, 64};
 
-// Portable draws from mt19937's specified output (the std distributions differ between
-// standard libraries, and the tuner must pick the same natively and in wasm).
-double Uniform(std::mt19937& rng) { return (rng() >> 8) * (1.0 / 16777216.0); }
-double LogUniform(std::mt19937& rng, double lo, double hi) { return lo * std::pow(hi / lo, Uniform(rng)); }
-double Gaussian(std::mt19937& rng) {
-  const double u1 = 1.0 - Uniform(rng), u2 = Uniform(rng);
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-}
+// The draws are SeededRandom's (the same bits on every platform); the log-scale transforms go
+// through libm's pow and exp, whose last bit may differ between C libraries, which the float
+// hyperparameters round away (all but about one draw in 2^29).
+double LogUniform(SeededRandom& rng, double lo, double hi) { return lo * std::pow(hi / lo, rng.Uniform()); }
 uint32_t CutSeed(uint32_t seed, int cut) {
   uint64_t z = (static_cast<uint64_t>(seed) << 8) + static_cast<uint64_t>(cut) + 0x9e3779b97f4a7c15ull;  // splitmix64
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -49,7 +45,7 @@ struct Candidate {
   TrainParams params;
   std::vector<int> checkpoints;                // epochs scored in each run
   std::vector<std::vector<Metrics>> by_cut;    // [cut][checkpoint]
-  bool promoted_from_last = false;             // already sent to the next cut
+  bool unaffordable = false;                   // its promotion did not fit in the time left
 
   int rung() const { return static_cast<int>(by_cut.size()) - 1; }
   // Best checkpoint by the mean NDCG@100 over the cuts run so far.
@@ -99,43 +95,43 @@ TrainParams WithTypicalLambdas(TrainParams p, const Shape& s, double user_lambda
 
 // Log-scaled draws around the defaults: dim, w0, nu, alpha (weighted data only), both typical
 // lambdas (1/30x..30x the defaults'), epochs.
-TrainParams RandomCandidate(const TrainParams& defaults, const Shape& s, std::mt19937& rng) {
+TrainParams RandomCandidate(const TrainParams& defaults, const Shape& s, SeededRandom& rng) {
   const double user_lambda = defaults.foldin.reg * UserBase(s, defaults.foldin.unobserved_weight, defaults.foldin.reg_exponent);
   const double item_lambda = ItemReg(defaults) * ItemBase(s, defaults.foldin.unobserved_weight, defaults.foldin.reg_exponent);
   TrainParams p = defaults;
   const int n_dims = static_cast<int>(s.dims.size());
-  p.dim = s.dims[std::min(n_dims - 1, static_cast<int>(Uniform(rng) * n_dims))];
+  p.dim = s.dims[std::min(n_dims - 1, static_cast<int>(rng.Uniform() * n_dims))];
   p.foldin.unobserved_weight = static_cast<float>(LogUniform(rng, 0.01, 3.0));
-  p.foldin.reg_exponent = static_cast<float>(1.25 * Uniform(rng));
-  if (s.weighted) p.foldin.alpha = Uniform(rng) < 0.3 ? 0.f : static_cast<float>(LogUniform(rng, 0.1, 30));
+  p.foldin.reg_exponent = static_cast<float>(1.25 * rng.Uniform());
+  if (s.weighted) p.foldin.alpha = rng.Uniform() < 0.3 ? 0.f : static_cast<float>(LogUniform(rng, 0.1, 30));
   const double ul = user_lambda * LogUniform(rng, 1.0 / 30, 30), il = item_lambda * LogUniform(rng, 1.0 / 30, 30);
   p.epochs = static_cast<int>(std::lround(LogUniform(rng, 6, 30)));
   return WithTypicalLambdas(p, s, ul, il);
 }
 
 // A step from `parent` in log space; epochs around the parent's best checkpoint.
-TrainParams Perturb(const Candidate& parent, const Shape& s, std::mt19937& rng) {
+TrainParams Perturb(const Candidate& parent, const Shape& s, SeededRandom& rng) {
   const TrainParams& q = parent.params;
   const double user_lambda = q.foldin.reg * UserBase(s, q.foldin.unobserved_weight, q.foldin.reg_exponent);
   const double item_lambda = ItemReg(q) * ItemBase(s, q.foldin.unobserved_weight, q.foldin.reg_exponent);
   TrainParams p = q;
-  const double dim_step = Uniform(rng);
+  const double dim_step = rng.Uniform();
   const int last = static_cast<int>(s.dims.size()) - 1;
   int d = 0;
   while (d < last && s.dims[d] < q.dim) ++d;
   if (dim_step < 0.2 && d > 0) --d;
   else if (dim_step > 0.8 && d < last) ++d;
   p.dim = s.dims[d];
-  p.foldin.unobserved_weight = static_cast<float>(std::clamp(q.foldin.unobserved_weight * std::exp(0.5 * Gaussian(rng)), 0.003, 10.0));
-  p.foldin.reg_exponent = static_cast<float>(std::clamp(q.foldin.reg_exponent + 0.15 * Gaussian(rng), 0.0, 1.5));
+  p.foldin.unobserved_weight = static_cast<float>(std::clamp(q.foldin.unobserved_weight * std::exp(0.5 * rng.Normal()), 0.003, 10.0));
+  p.foldin.reg_exponent = static_cast<float>(std::clamp(q.foldin.reg_exponent + 0.15 * rng.Normal(), 0.0, 1.5));
   if (s.weighted) {
-    const double step = Gaussian(rng);
+    const double step = rng.Normal();
     p.foldin.alpha = q.foldin.alpha > 0 ? static_cast<float>(std::clamp(q.foldin.alpha * std::exp(0.5 * step), 0.01, 100.0))
                                         : (step > 1.0 ? static_cast<float>(LogUniform(rng, 0.1, 30)) : 0.f);
   }
-  const double ul = user_lambda * std::exp(0.5 * Gaussian(rng)), il = item_lambda * std::exp(0.5 * Gaussian(rng));
+  const double ul = user_lambda * std::exp(0.5 * rng.Normal()), il = item_lambda * std::exp(0.5 * rng.Normal());
   const int parent_epochs = parent.checkpoints[parent.BestCheckpoint()];
-  p.epochs = std::clamp(static_cast<int>(std::lround(parent_epochs * 1.3 * std::exp(0.2 * Gaussian(rng)))), 4, 64);
+  p.epochs = std::clamp(static_cast<int>(std::lround(parent_epochs * 1.3 * std::exp(0.2 * rng.Normal()))), 4, 64);
   return WithTypicalLambdas(p, s, ul, il);
 }
 
@@ -146,11 +142,21 @@ StatusOr<Metrics> ScoreOnDevice(const EvalSplit& cut, const std::vector<float>& 
   return EvaluateShippedModel(*made, cut, kTopK);
 }
 
-// Cost of a run in units of nnz * d^2 per epoch (the user and item solves) plus d^3 per row.
+// The work of training on a matrix: per epoch, the user and item solves (nnz d^2 for the Gram
+// updates, d^3 / 3 per row for the factorizations).
+double TrainingCost(double nnz, double rows, const TrainParams& p) {
+  const double d = p.dim;
+  return p.epochs * (nnz * d * d + rows * d * d * d / 3.0);
+}
+
+// A search run: the training, and at each checkpoint a fold-in (d^3) and a ranking of all the
+// items (items x d) per held-out user. In the units of TrainingCost: seconds = rate x cost.
 double RunCost(const EvalSplit& cut, const TrainParams& p) {
-  const double d = p.dim, rows = cut.train.by_user.rows + cut.train.by_user.cols;
-  return p.epochs * (static_cast<double>(cut.train.by_user.nnz()) * d * d + rows * d * d * d / 3.0) +
-         static_cast<double>(CheckpointsFor(p.epochs).size()) * static_cast<double>(cut.history.rows) * d * d * d;
+  const SparseMatrix& x = cut.train.by_user;
+  const double d = p.dim;
+  return TrainingCost(static_cast<double>(x.nnz()), static_cast<double>(x.rows) + x.cols, p) +
+         static_cast<double>(CheckpointsFor(p.epochs).size()) * static_cast<double>(cut.history.rows) *
+             (d * d * d + static_cast<double>(x.cols) * d);
 }
 
 class Search {
@@ -165,6 +171,9 @@ class Search {
   Status RunOne(int candidate, int cut);
   std::optional<std::pair<int, int>> NextPromotion() const;
   TrainParams NextCandidate();
+  Status Probe(int dim);  // one epoch at `dim` on cut 1, scored once: the pace
+  double Rate() const { return cost_seconds_ / cost_; }
+  double FinalCost(const TrainParams& p) const { return TrainingCost(full_nnz_, full_rows_, p); }
   double Elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
   int BestCandidate() const;
   void Report(TuneProgress p) const;
@@ -172,12 +181,17 @@ class Search {
   const InteractionTable& train_;
   const TrainParams defaults_;
   const TuneOptions options_;
-  std::mt19937 rng_;
+  SeededRandom rng_;
   Shape shape_;
   std::vector<std::unique_ptr<EvalSplit>> cuts_;
   std::vector<Candidate> candidates_;
   int runs_ = 0;
   double cost_ = 0, cost_seconds_ = 0;  // for predicting whether the next run fits
+  double probe_seconds_ = 0;
+  double full_nnz_ = 0, full_rows_ = 0;  // the whole table, which the final training runs on
+  std::vector<int> first_dims_;          // the defaults' dim, then smaller ones if it does not fit
+  size_t first_dim_ = 0;
+  std::vector<TuneResult::RunAccount> accounts_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -277,14 +291,38 @@ std::optional<std::pair<int, int>> Search::NextPromotion() const {
     };
     std::stable_sort(at.begin(), at.end(), [&](int a, int b) { return score_at(a) > score_at(b) + 1e-12; });
     for (size_t r = 0; r < promote; ++r)
-      if (candidates_[at[r]].rung() == k) return std::make_pair(at[r], k + 1);
+      if (candidates_[at[r]].rung() == k && !candidates_[at[r]].unaffordable) return std::make_pair(at[r], k + 1);
   }
   return std::nullopt;
 }
 
+Status Search::Probe(int dim) {
+  auto cut = Cut(0);
+  if (!cut.ok()) return cut.status();
+  TrainParams p = defaults_;
+  p.dim = dim;
+  p.epochs = 1;
+  p.threads = options_.threads;
+  p.seed = options_.seed;
+  p.on_epoch = nullptr;
+  const auto begin = std::chrono::steady_clock::now();
+  auto trained = TrainImplicitAls((*cut)->train.by_user, p);
+  // A failed probe (a system not positive definite) still took the time it measures.
+  if (trained.ok()) (void)ScoreOnDevice(**cut, trained->item_factors, p, options_.dtype);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  probe_seconds_ += seconds;
+  cost_ += RunCost(**cut, p);
+  cost_seconds_ += seconds;
+  return Status::Ok();
+}
+
 TrainParams Search::NextCandidate() {
   const int n = static_cast<int>(candidates_.size());
-  if (n == 0) return defaults_;
+  if (n == 0) {  // the defaults, at a smaller dim when theirs was predicted not to fit
+    TrainParams p = defaults_;
+    p.dim = first_dims_[first_dim_];
+    return p;
+  }
   if (n % 2 == 0) return RandomCandidate(defaults_, shape_, rng_);  // odd: a step from the best
   // The best on cut 1 so far (every candidate has it).
   int best = 0;
@@ -321,7 +359,24 @@ StatusOr<TuneResult> Search::Run() {
     if (d <= options_.max_dim && d <= std::max(32, x.cols / 2)) shape_.dims.push_back(d);
   if (shape_.dims.empty()) shape_.dims.push_back(std::min(defaults_.dim, std::max(1, options_.max_dim)));
 
-  int dropped = 0;  // new candidates dropped in a row for want of time
+  full_nnz_ = static_cast<double>(x.nnz());
+  full_rows_ = static_cast<double>(x.rows) + x.cols;
+  first_dims_.push_back(defaults_.dim);
+  for (auto d = shape_.dims.rbegin(); d != shape_.dims.rend(); ++d)
+    if (*d < defaults_.dim) first_dims_.push_back(*d);
+  // The pace: a probe at the smallest dim, then one at the defaults' dim if it is predicted to
+  // take at most a quarter of the time left (small dims cost several times more per unit of
+  // RunCost, per-row overheads, so the first probe alone would keep the defaults from running).
+  ZX_RETURN_IF_ERROR(Probe(shape_.dims.front()));
+  if (defaults_.dim > shape_.dims.front()) {
+    auto cut = Cut(0);
+    if (!cut.ok()) return cut.status();
+    TrainParams probe = defaults_;
+    probe.epochs = 1;
+    if (Rate() * RunCost(**cut, probe) <= (options_.budget_seconds - Elapsed()) / 4) ZX_RETURN_IF_ERROR(Probe(defaults_.dim));
+  }
+
+  int dropped = 0;  // candidates and promotions passed over in a row for want of time
   while (true) {
     if (options_.max_trials > 0 && runs_ >= options_.max_trials) {
       result.stopped_by = "trials";
@@ -339,15 +394,31 @@ StatusOr<TuneResult> Search::Run() {
       candidate = static_cast<int>(candidates_.size()) - 1;
       cut = 0;
     }
-    // Stop before a run the budget cannot hold (predicted from the runs so far).
+    // Stop before a run the budget cannot hold with the final training after it (both predicted
+    // at the pace of the probe and the runs so far). The final training reserved is this
+    // candidate's, should it win, or the best one's so far, whichever is longer.
     auto split = Cut(cut);
     if (!split.ok()) return split.status();
-    const double predicted = cost_ > 0 ? cost_seconds_ / cost_ * RunCost(**split, candidates_[candidate].params) : 0;
-    if (runs_ > 0 && Elapsed() + predicted > options_.budget_seconds) {
-      // A new candidate too costly for what is left is dropped and the next one drawn (a cheaper
-      // one may fit); a promotion that does not fit, or a run of such drops, ends the search.
-      if (!promotion) candidates_.pop_back();
-      if (promotion || ++dropped > 8 || Elapsed() >= options_.budget_seconds) {
+    const TrainParams& params = candidates_[candidate].params;
+    const double predicted = Rate() * RunCost(**split, params);
+    double reserved = Rate() * FinalCost(params);
+    if (const int best = BestCandidate(); best >= 0) {
+      TrainParams winner = candidates_[best].params;
+      winner.epochs = candidates_[best].checkpoints[candidates_[best].BestCheckpoint()];
+      reserved = std::max(reserved, Rate() * FinalCost(winner));
+    }
+    const double started = Elapsed();
+    if (started + predicted + reserved > options_.budget_seconds) {
+      // What does not fit in the time left is passed over and the next thing tried (a cheaper one
+      // may fit): a new candidate is dropped (before any run, the defaults are tried at a smaller
+      // dim), a promotion is not tried again; a run of such misses ends the search.
+      if (promotion) {
+        candidates_[candidate].unaffordable = true;
+      } else {
+        candidates_.pop_back();
+        if (candidates_.empty()) ++first_dim_;
+      }
+      if (++dropped > 8 || first_dim_ >= first_dims_.size() || started >= options_.budget_seconds) {
         result.stopped_by = "budget";
         break;
       }
@@ -355,11 +426,15 @@ StatusOr<TuneResult> Search::Run() {
     }
     dropped = 0;
     ZX_RETURN_IF_ERROR(RunOne(candidate, cut));
+    accounts_.push_back({started, predicted, reserved, Elapsed() - started});
   }
   result.seconds = Elapsed();
   result.runs = runs_;
   result.candidates = static_cast<int>(candidates_.size());
+  result.probe_seconds = probe_seconds_;
+  result.accounts = accounts_;
   const int best = BestCandidate();
+  result.final_seconds_predicted = Rate() * FinalCost(defaults_);
   if (best < 0) return result;
   const Candidate& winner = candidates_[best];
   const int checkpoint = winner.BestCheckpoint();
@@ -370,54 +445,35 @@ StatusOr<TuneResult> Search::Run() {
   result.validation = winner.MeanAt(checkpoint);
   result.validation_users = result.validation.users;
   result.best_cut1 = winner.by_cut[0][checkpoint];
-  if (!candidates_.empty() && !candidates_[0].by_cut.empty()) {
+  result.final_seconds_predicted = Rate() * FinalCost(result.best);
+  if (!candidates_.empty() && !candidates_[0].by_cut.empty() && candidates_[0].params.dim == defaults_.dim) {
     const Candidate& d = candidates_[0];  // the defaults as they are (their own epochs), on cut 1
     result.defaults_cut1 = d.by_cut[0][d.checkpoints.size() - 1];
     result.defaults_scored = true;
   }
   if (!options_.ease) return result;
 
-  // EASE: lambda on a log grid (3 per decade), then refined, by the mean over the same cuts.
-  const auto ease_start = std::chrono::steady_clock::now();
-  std::vector<EaseLambdaPath> paths;
-  for (int c = 0; c < result.cuts_used; ++c) {
-    auto path = EaseLambdaPath::Create(*cuts_[c]);
-    if (!path.ok()) {
-      result.ease_note = path.status().message();
-      return result;
-    }
-    paths.push_back(std::move(path).value());
-  }
-  auto ease_at = [&](double lambda) -> StatusOr<Metrics> {
-    Metrics mean;
-    for (int c = 0; c < result.cuts_used; ++c) {
-      auto ranked = paths[c].Rank(lambda, kTopK, options_.threads);
-      if (!ranked.ok()) return ranked.status();
-      auto m = Evaluate(*ranked, cuts_[c]->target);
-      if (!m.ok()) return m.status();
-      mean.recall20 += m->recall20 / result.cuts_used;
-      mean.recall50 += m->recall50 / result.cuts_used;
-      mean.ndcg100 += m->ndcg100 / result.cuts_used;
-      mean.users += m->users;
-    }
-    return mean;
-  };
-  double best_lambda = 0;
-  Metrics best_ease;
-  best_ease.ndcg100 = -1;
-  auto consider = [&](double lambda) -> Status {
-    auto m = ease_at(lambda);
-    if (!m.ok()) return m.status();
-    if (m->ndcg100 > best_ease.ndcg100 + 1e-12) best_ease = *m, best_lambda = lambda;
-    return Status::Ok();
-  };
-  for (int e = 0; e <= 15; ++e) ZX_RETURN_IF_ERROR(consider(std::pow(10.0, e / 3.0)));  // 1 .. 1e5
-  const double coarse = best_lambda;
-  for (double f : {0.5, 0.7, 1.4, 2.0}) ZX_RETURN_IF_ERROR(consider(coarse * f));
+  // EASE tuned on the winner's cuts (as many as its own budget holds), for reference.
+  std::vector<const EvalSplit*> cuts;
+  for (int c = 0; c < result.cuts_used; ++c) cuts.push_back(cuts_[c].get());
+  EaseReferenceOptions ease_options;
+  ease_options.budget_seconds = options_.ease_budget_seconds >= 0 ? options_.ease_budget_seconds : options_.budget_seconds / 2;
+  ease_options.threads = options_.threads;
+  ease_options.top_k = kTopK;
+  const EaseReference ease = TuneEaseReference(cuts, ease_options);
+  result.ease_note = ease.note;
+  result.ease_seconds = ease.seconds;
+  result.ease_budget_seconds = ease_options.budget_seconds;
+  result.ease_path_predicted = ease.first_path_predicted;
+  result.ease_path_seconds = ease.first_path_seconds;
+  if (!ease.scored) return result;
   result.ease_scored = true;
-  result.ease_lambda = best_lambda;
-  result.ease = best_ease;
-  result.ease_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ease_start).count();
+  result.ease_lambda = ease.lambda;
+  result.ease = ease.metrics;
+  result.ease_cuts = ease.cuts;
+  Candidate on_ease_cuts = winner;  // the winner on the same cuts as EASE
+  on_ease_cuts.by_cut.resize(static_cast<size_t>(ease.cuts));
+  result.validation_on_ease_cuts = on_ease_cuts.MeanAt(checkpoint);
   return result;
 }
 
@@ -454,6 +510,8 @@ Status AddTuneRecord(const TuneResult& r, const TuneOptions& options, Model* mod
       {"runs", r.runs},
       {"candidates", r.candidates},
       {"search_seconds", r.seconds},
+      {"probe_seconds", r.probe_seconds},
+      {"final_seconds_predicted", r.final_seconds_predicted},
       {"chosen", {{"dim", p.dim}, {"epochs", p.epochs}, {"reg", p.foldin.reg}, {"item_reg", ItemReg(p)},
                   {"alpha", p.foldin.alpha}, {"unobserved_weight", p.foldin.unobserved_weight},
                   {"reg_exponent", p.foldin.reg_exponent}}},
@@ -468,7 +526,14 @@ Status AddTuneRecord(const TuneResult& r, const TuneOptions& options, Model* mod
     if (r.ease_scored) {
       record["ease"] = MetricsJson(r.ease);
       record["ease"]["lambda"] = r.ease_lambda;
-      record["ahead_of_ease"] = r.validation.ndcg100 >= r.ease.ndcg100;
+      record["ease"]["cuts"] = r.ease_cuts;
+      record["ease"]["seconds"] = r.ease_seconds;
+      record["ease"]["budget_seconds"] = r.ease_budget_seconds;
+      record["ease"]["first_path_seconds"] = r.ease_path_seconds;
+      record["ease"]["first_path_predicted"] = r.ease_path_predicted;
+      if (!r.ease_note.empty()) record["ease"]["note"] = r.ease_note;
+      record["chosen_on_ease_cuts"] = MetricsJson(r.validation_on_ease_cuts);
+      record["ahead_of_ease"] = r.validation_on_ease_cuts.ndcg100 >= r.ease.ndcg100;
     } else {
       record["ease"] = {{"skipped", r.ease_note.empty() ? std::string("not requested") : r.ease_note}};
     }

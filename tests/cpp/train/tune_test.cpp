@@ -137,7 +137,7 @@ TEST_CASE("a fixed seed gives the same search, another seed another one", "[tune
   REQUIRE(d->validation.ndcg100 != a->validation.ndcg100);
 }
 
-TEST_CASE("the budget bounds the search: 0 keeps the defaults, a tiny one stops after one run", "[tune]") {
+TEST_CASE("the budget bounds the search: 0 keeps the defaults, one smaller than a run runs nothing", "[tune]") {
   const InteractionTable train = GroupedTable(240, 80);
   TuneOptions o = SmallOptions(0);
   o.budget_seconds = 0;
@@ -151,16 +151,49 @@ TEST_CASE("the budget bounds the search: 0 keeps the defaults, a tiny one stops 
   REQUIRE(none->best.dim == 16);
   REQUIRE(none->best.epochs == 6);
 
-  o.budget_seconds = 1e-9;  // the first run (the defaults) always runs; nothing fits after it
+  o.budget_seconds = 1e-9;  // the probe measures the pace; no run (not even the defaults) fits
   auto tiny = TuneImplicitAls(train, SmallDefaults(), o);
   REQUIRE(tiny.ok());
-  REQUIRE(tiny->runs == 1);
+  REQUIRE(tiny->runs == 0);
+  REQUIRE_FALSE(tiny->searched);
   REQUIRE(tiny->stopped_by == "budget");
+  REQUIRE(tiny->probe_seconds > 0);
+  REQUIRE(tiny->final_seconds_predicted > 0);
   REQUIRE(tiny->best.dim == 16);
-  REQUIRE(tiny->best.foldin.reg == 0.01f);
-  REQUIRE(tiny->best.foldin.unobserved_weight == 0.3f);
-  REQUIRE(tiny->best.epochs <= 6);  // the defaults, at their best checkpoint
-  REQUIRE(reports > 0);
+  REQUIRE(tiny->best.epochs == 6);
+  REQUIRE(reports == 0);
+}
+
+TEST_CASE("every run of a budgeted search was predicted to fit with the final training after it", "[tune]") {
+  // The tuner's own accounting, not a stopwatch: each run started only when its predicted time
+  // and the final training's fitted in what was left, and those predictions come from the pace
+  // measured so far, so they track the measured run times.
+  const InteractionTable train = GroupedTable(300, 120);
+  TuneOptions o = SmallOptions(0);
+  o.max_dim = 64;
+  auto first = TuneImplicitAls(train, SmallDefaults(), [&] { TuneOptions one = o; one.max_trials = 1; return one; }());
+  REQUIRE(first.ok());
+  REQUIRE(first->accounts.size() == 1);
+  // A budget of about four runs of the defaults.
+  o.budget_seconds = first->probe_seconds + 4 * (first->accounts[0].seconds + first->final_seconds_predicted);
+  auto r = TuneImplicitAls(train, SmallDefaults(), o);
+  REQUIRE(r.ok());
+  REQUIRE(r->stopped_by == "budget");
+  REQUIRE(r->runs >= 1);
+  REQUIRE(static_cast<int>(r->accounts.size()) == r->runs);
+  double measured = 0, predicted = 0;
+  for (const auto& a : r->accounts) {
+    REQUIRE(a.started + a.predicted + a.reserved <= o.budget_seconds);
+    REQUIRE(a.predicted > 0);
+    REQUIRE(a.reserved > 0);
+    measured += a.seconds;
+    predicted += a.predicted;
+  }
+  REQUIRE(r->final_seconds_predicted > 0);
+  REQUIRE(r->final_seconds_predicted <= o.budget_seconds);
+  // The predictions are of the right size (generous: timing on a shared machine is noisy).
+  REQUIRE(predicted > measured / 20);
+  REQUIRE(predicted < measured * 20);
 }
 
 TEST_CASE("the tune record in the manifest holds the chosen values, validation and EASE", "[tune]") {

@@ -20,6 +20,7 @@ class CsvLines {
   // The next line and true, or false at the end of the text.
   bool Next(std::string* line);
   int64_t line_number() const { return line_number_; }  // 1-based, of the line Next gave last
+  size_t position() const { return pos_; }               // bytes of the text consumed so far
 
  private:
   const std::string& text_;

@@ -30,6 +30,9 @@ class EaseLambdaPath {
   // kTooLarge when r exceeds kMaxEasePathRank or r x n exceeds kMaxEasePathEntries.
   static StatusOr<EaseLambdaPath> Create(const EvalSplit& split);
   StatusOr<Rankings> Rank(double lambda, int k, int threads) const;
+  // Seconds the eigensolver of Create takes here on an r x r Gram matrix of random 0/1 rows (a
+  // probe to predict Create's time, about cubic in r).
+  static double ProbeSeconds(int r);
 
  private:
   bool dual_ = false;                 // the Woodbury form (fewer users than items)

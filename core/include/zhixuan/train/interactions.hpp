@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,10 @@ struct CsvReadOptions {
   std::string source_name = "input";  // used in error messages ("train.csv line 17: ...")
   // Rows whose weight is below this are dropped (e.g. 4 keeps ratings >= 4). NaN: keep all.
   float min_weight = std::numeric_limits<float>::quiet_NaN();
+  // Called every `progress_every` lines and once at the end with the bytes of the text parsed
+  // and the rows kept so far (a status line while a large file is parsed).
+  std::function<void(size_t bytes, int64_t rows)> on_progress;
+  int64_t progress_every = 1 << 18;
 };
 
 // Parses CSV text. Errors are kMalformedData and name the source and the 1-based line:
@@ -74,6 +79,9 @@ struct InteractionMatrix {
   SparseMatrix by_user;  // users x items
 };
 
-StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table);
+// `on_progress` (optional) is called every 2^18 rows and once at the end with the rows whose ids
+// are indexed and the table's row count.
+StatusOr<InteractionMatrix> BuildInteractionMatrix(const InteractionTable& table,
+                                                   const std::function<void(int64_t done, int64_t rows)>& on_progress = {});
 
 }  // namespace zhixuan

@@ -44,7 +44,7 @@ struct TrainParams {
   float item_reg = -1.f;     // lambda of the item side; < 0: the same as foldin.reg
   ItemSolver item_solver = ItemSolver::kConjugateGradient;
   int cg_steps = 3;
-  float init_scale = 0.1f;   // initial item entries ~ N(0, init_scale^2 / dim)
+  float init_scale = 0.1f;   // initial user entries: mean 0, sd init_scale / sqrt(dim) (SeededRandom)
   uint32_t seed = 42;
   int threads = 0;           // 0: all cores
   bool compute_loss = false; // costs about one extra pass over the data per epoch

@@ -15,7 +15,11 @@
 // perturbation) and a log-scaled random draw around the defaults. Every training run scores the checkpoints of one epoch
 // schedule, so the epoch count is searched for free (EpochReport::item_factors). The order of
 // the runs depends only on the seed and on the scores, never on timing or threads: the budget
-// only decides how far along that sequence the search goes (max_trials fixes it exactly).
+// only decides how far along that sequence the search goes, and which candidates too costly
+// for the time left are skipped (the defaults run at a smaller dim when theirs would not fit);
+// max_trials with an ample budget fixes the sequence exactly. Every random draw (cuts,
+// candidates, initial factors) comes from SeededRandom, so a seed gives the same sequence
+// natively and in wasm.
 //
 // Regularization is sampled as the typical lambda, reg * (mean row count + w0 * other side)^nu,
 // so changing nu or w0 does not silently change how strongly a row is regularized.
@@ -48,7 +52,7 @@ struct TuneProgress {
 };
 
 struct TuneOptions {
-  double budget_seconds = 60;  // search time; <= 0: no search, the defaults are kept
+  double budget_seconds = 60;  // the search and the final training after it (predicted); <= 0: no search
   int max_trials = 0;          // > 0: at most this many training runs (exactly reproducible)
   uint32_t seed = 42;          // validation cuts, candidates and training initialization
   double validation_fraction = 0.2;
@@ -57,6 +61,7 @@ struct TuneOptions {
   int max_dim = 256;           // dims drawn from 32, 64, 128, 256 up to this (and to items / 2)
   DType dtype = DType::kF32;   // the precision the candidates are scored in (the shipped one)
   bool ease = true;            // tune EASE's lambda on the winner's cuts for reference
+  double ease_budget_seconds = -1;  // its own time (ease_reference.hpp); < 0: half of budget_seconds
   int threads = 0;
   std::function<void(const TuneProgress&)> on_progress;
 };
@@ -67,7 +72,21 @@ struct TuneResult {
   std::string stopped_by;     // "budget", "trials" or "none" (no search)
   int runs = 0, candidates = 0, cuts_used = 0;
   int validation_users = 0;   // held-out users with a target, summed over the winner's cuts
-  double seconds = 0;         // the search alone
+  double seconds = 0;         // the search alone (the probe and the runs)
+  // The budget's accounting. Before the first run, probes (one epoch scored once at the smallest
+  // dim, then at the defaults' dim when that is predicted to take at most a quarter of the time left)
+  // measure the pace; every run is then predicted from the pace of the work so far, and starts
+  // only if its prediction plus the final training's (on the whole table) fit in what is left of
+  // the budget. The first probe is the one piece of work that is not predicted.
+  struct RunAccount {
+    double started = 0;    // seconds into the search
+    double predicted = 0;  // this run
+    double reserved = 0;   // the final training reserved after it
+    double seconds = 0;    // this run, measured
+  };
+  std::vector<RunAccount> accounts;
+  double probe_seconds = 0;
+  double final_seconds_predicted = 0;  // the final training with `best` on the whole table
   Metrics validation;         // the winner, mean over its cuts
   Metrics defaults_cut1;      // the defaults and the winner on cut 1 (defaults: if they ran)
   Metrics best_cut1;
@@ -75,8 +94,11 @@ struct TuneResult {
   bool ease_scored = false;
   std::string ease_note;      // why EASE was not scored
   double ease_lambda = 0;
-  Metrics ease;               // EASE with the tuned lambda, mean over the winner's cuts
-  double ease_seconds = 0;
+  Metrics ease;               // EASE with the tuned lambda, mean over the first ease_cuts of the winner's cuts
+  int ease_cuts = 0;
+  Metrics validation_on_ease_cuts;  // the winner on those same cuts: what EASE is compared with
+  double ease_seconds = 0, ease_budget_seconds = 0;
+  double ease_path_predicted = 0, ease_path_seconds = 0;  // the first eigendecomposition
 };
 
 // The c-th (0-based) validation cut of a training table, as the tuner makes it.
