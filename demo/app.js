@@ -224,19 +224,19 @@ async function setupExperiments(target) {
   const version = await ask(() => target.experiments.version, null);
   experimentsOn = Boolean(version);
   debug.experiments = { refreshed: refreshed?.status ?? null, version };
-  if (experimentsOn && (await federatedStatus())?.consent) debug.experiments.sent = await ask(() => target.experiments.send({ server: FED_SERVER }), null);
+  if (experimentsOn && (await federatedStatus())?.consent) debug.experiments.sent = await ask(() => target.experiments.send({ server: FED_SERVER, slots: true }), null);
 }
 
 // The "为你推荐" list: the SDK's own (its profile's fold-in, or its cold start while the profile
 // has no events: popularity + onboarding interests), each item with the SDK's reason. With an
 // experiments file it is the slot's list: the same recommend() with the variant's params, its
 // render recorded so clicks and purchases are attributed to the variant on the device.
-async function personalList(k) {
+async function personalList(k, exclude = []) {
   if (!rec) return { source: 'popular', cold: false, items: popular(k).map((id) => ({ id, reason: POPULAR_REASON })) };
   const interests = await ask(() => rec.interests(), []);
   let result;
   try {
-    result = (experimentsOn && await ask(() => rec.experiments.recommend(HOME_SLOT, { k }), null)) || await rec.recommend({ k });
+    result = (experimentsOn && await ask(() => rec.experiments.recommend(HOME_SLOT, { k, exclude }), null)) || await rec.recommend({ k, exclude });
   } catch (error) {
     debug.errors.push(`${error?.code ?? ''} ${error?.message ?? error}`);
     notice(`个性化推荐暂不可用，先为你展示热门课程。（${error?.code ?? error?.name}: ${error?.message}）`, 'error');
@@ -247,14 +247,48 @@ async function personalList(k) {
   return { source: cold ? 'popular' : 'model', cold, arms: result.arms ?? [], items: result.ids.map((id, i) => ({ id, reason: reasonText(result.reasons?.[i]) })) };
 }
 
+// The banner above 为你推荐: which list fills it is learned on the device by the slot bandit that
+// the experiments file declares (its "bandits" member; rec.slots, docs/slots.md). The choice's
+// render is recorded with shown(), so a click on the banner reaches the bandit through rec.track.
+const BANNER_SLOT = '精选横幅';
+const BANNER_TITLES = { personal: '为你精选', popular: '大家都在学', long_tail: '小众好课' };
+const BANNER_SIZE = 3;
+
+async function bannerIds(strategy, k) {
+  if (strategy === 'popular') return popular(k);
+  // The long tail: the user's own ranking of the courses outside the 50 most popular.
+  const exclude = strategy === 'long_tail' ? catalog.popular.slice(0, 50) : [];
+  return (await ask(() => rec.recommend({ k, exclude }), { ids: [] })).ids;
+}
+
+async function bannerSlot() {
+  if (!rec || !experimentsOn) return null;
+  const choice = await ask(() => rec.slots.choose(BANNER_SLOT, { channel: 'h5', position: 0 }), null);
+  if (!choice) return null;
+  const ids = await bannerIds(choice.strategy, BANNER_SIZE);
+  if (!ids.length) return null;
+  await ask(() => rec.slots.shown(choice, ids), null);
+  debug.slot = { arm: choice.arm, propensity: choice.propensity, renderId: choice.renderId, ids };
+  return { choice, ids };
+}
+
+function bannerView({ choice, ids }) {
+  return h('section', { class: 'banner', id: 'slot-banner', 'data-arm': choice.arm },
+    h('h2', {}, BANNER_TITLES[choice.arm] ?? '精选',
+      h('small', { title: '这一栏放什么由本机的多臂老虎机根据你的点击学习决定，点击不离开本机' }, `本机学习选择 · 概率 ${choice.propensity.toFixed(2)}`)),
+    h('ol', { class: 'list banner-list' }, ids.map((id) => courseCard(id))));
+}
+
 async function homeView() {
   const started = performance.now();
-  const { source, cold, items, arms = [] } = await personalList(12);
+  const banner = await bannerSlot();
+  const { source, cold, items, arms = [] } = await personalList(12, banner?.ids ?? []);
   debug.source = source;
   debug.lastRecommendMs = performance.now() - started;
   const list = h('ol', { class: 'list', id: 'rec-list', 'data-source': source }, items.map(({ id, reason }) => courseCard(id, reason)));
   return [
     cold && !onboardingSkipped ? onboarding() : null,
+    banner ? bannerView(banner) : null,
     h('h2', {}, '为你推荐', h('small', {}, source === 'model' ? '根据你在本机的学习记录实时计算' : '热门课程'),
       arms.length ? h('span', { class: 'ab-tag', id: 'ab-variant', title: '本机分配的 A/B 实验分组' }, `实验 ${arms.map(([, variant]) => variant).join(' · ')}`) : null),
     list,

@@ -462,9 +462,13 @@ export interface Experiments {
    * Loads an experiments file. A bad file throws ZhixuanError (MALFORMED_EXPERIMENTS, UNKNOWN_PARAMETER,
    * OVERLAPPING_ALLOCATION, UNKNOWN_MODEL_VERSION, TOO_LARGE) and the last good file stays in force.
    */
-  load(file: string | object): { version: string };
-  /** GET {server}/v1/experiments and load it; never throws: {status: 'kept', error} keeps the last good file. */
-  refresh(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'loaded' | 'kept'; version: string | null; error?: { code: string; message: string } }>;
+  load(file: string | object): { version: string; slots?: { slots: string[] } | { error: { code: string; message: string } } };
+  /**
+   * GET {server}/v1/experiments and load it; never throws: {status: 'kept', error} keeps the last good file.
+   * A file with a "bandits" member also loads into rec.slots (`slots`: its slot names, or the error
+   * that left rec.slots on its last good file; the experiments load regardless).
+   */
+  refresh(options: { server: string | URL; fetch?: typeof fetch }): Promise<{ status: 'loaded' | 'kept'; version: string | null; slots?: { slots: string[] } | { error: { code: string; message: string } }; error?: { code: string; message: string } }>;
   setUser(user: ExperimentUser): void;
   assignment(experimentId: string): ExperimentAssignment;
   /** The variant the user sees: assigned, else the control's id; null for an unknown experiment or no file. Records nothing. */
@@ -503,7 +507,8 @@ export interface Experiments {
     fetch?: typeof fetch;
     aggregation?: 'auto' | 'secure' | 'local';
     assistant?: Assistant;
-    slots?: Slots;
+    /** rec.slots, or true for this recommender's own (what a worker-mode page passes). */
+    slots?: Slots | true;
     policy?: { minCohort?: number; minNoiseMultiplier?: number; dropout?: number; corruption?: number; pollMs?: number; maxWaitMs?: number; cohortWaitMs?: number };
     transport?: (args: { server: string | URL; report: MetricsReport; fetch: typeof fetch }) => Promise<unknown>;
   }): Promise<

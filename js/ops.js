@@ -102,7 +102,20 @@ export class Experiments {
     }
     this._lastError = null;
     if (changed) this._save();
-    return { version: this._version };
+    const slots = this._loadSlots(text);
+    return slots ? { version: this._version, slots } : { version: this._version };
+  }
+
+  // A file with a "bandits" member also configures rec.slots (one file, one refresh: docs/slots.md).
+  // A bad bandits member does not unload good experiments: it is reported, and rec.slots keeps
+  // its last good file.
+  _loadSlots(text) {
+    if (!Object.hasOwn(JSON.parse(text), 'bandits')) return null;
+    try {
+      return this._rec.slots.load(text);
+    } catch (error) {
+      return { error: { code: error.code ?? 'MALFORMED_EXPERIMENTS', message: error.message } };
+    }
   }
 
   _loadText(text) {
@@ -264,7 +277,8 @@ export class Experiments {
    * (rec.federated: consent required) once per day; sent days are forgotten.
    * `aggregation`: 'auto' (default: the day's secure metrics round, local noise when no cohort
    * forms), 'secure' (never local: a day without a cohort stays pending), 'local'.
-   * `assistant` (createAssistant) and `slots` (rec.slots): their counts since the last report ride
+   * `assistant` (createAssistant) and `slots` (rec.slots, or true for this recommender's own, which
+   * also works through a worker): their counts since the last report ride
    * in the first secure round as the extra blocks the server declares (js/metrics-extras.js).
    * `policy`: the secure round's (secagg-client.js SECURE_DEFAULTS, `cohortWaitMs`).
    * Resolves {status: 'sent', sent: [day...], secure: [day...], local: [day...], pending: [day...],
@@ -321,7 +335,7 @@ export class Experiments {
 
   // The assistant's and the bandits' counts since they were last sent, and what to do once sent.
   _extraValues(assistant, slots) {
-    const slotStats = slots ? slots.stats() : null;
+    const slotStats = slots === true ? this._rec.slots.stats() : slots ? slots.stats() : null;
     const assistStats = assistant ? assistant.stats() : null;
     const previous = this._slotsSent ?? null;
     return {

@@ -49,7 +49,9 @@ async function openAs(browser, server, stableId) {
 const sdkView = (page) => page.evaluate(async (slot) => {
   const rec = window.__zx.recommender();
   const params = await rec.experiments.params(slot);
-  return { params, variant: await rec.experiments.variant('diversity-home'), ids: (await rec.recommend({ k: 12, ...params })).ids };
+  // 为你推荐 leaves out what the banner slot above it shows (demo/app.js bannerSlot).
+  const exclude = window.__zx.slot?.ids ?? [];
+  return { params, variant: await rec.experiments.variant('diversity-home'), ids: (await rec.recommend({ k: 12, exclude, ...params })).ids };
 }, SLOT);
 
 test('the course page runs the live experiment: documented assignment, one ranking path, attribution kept over a reload, nothing sent', async (t) => {
