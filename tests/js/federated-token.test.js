@@ -11,6 +11,7 @@ import { createRecommender } from '../../js/index.js';
 import { startAggregationServer } from '../../js/server/server.js';
 import { checkerboardBundle } from '../../tools/bundle-fixtures.mjs';
 import { OPERATOR_TOKEN } from './federated-helpers.js';
+import { DIM, ROWS, secureServer } from './secagg-helpers.js';
 
 const start = () => startAggregationServer({
   modelBytes: checkerboardBundle(), dataDir: mkdtempSync(path.join(tmpdir(), 'zx-token-')), port: 0, quorum: 50, clip: 0.5,
@@ -101,5 +102,30 @@ test('a model round registers again when a restarted server no longer knows the 
   } finally {
     device.dispose();
     await restarted?.close();
+  }
+});
+
+// The secure model round: advertise (the first message) is refused, the devices register again
+// and take part in the same round, charged once.
+test('a secure model round registers again when the server lost its clients', async () => {
+  const { server, url } = await secureServer({ quorum: 3 });
+  const devices = [];
+  try {
+    const histories = [['item0', 'item2', 'item4'], ['item1', 'item3'], ['item5', 'item7', 'item9']];
+    for (let i = 0; i < 3; i++) {
+      const rec = await createRecommender({ model: checkerboardBundle(ROWS, DIM) });
+      rec.federated.setConsent(true, { epsilonBudget: 100 });
+      await rec.federated._clientToken(url, fetch);
+      devices.push(rec);
+    }
+    const before = devices.map((d) => d.federated.exportState().token);
+    server.store.db.prepare('DELETE FROM clients').run();
+    const results = await Promise.all(devices.map((rec, i) => rec.federated.participate({ server: url, history: histories[i], secure: { minCohort: 3, pollMs: 30 } })));
+    for (const r of results) assert.equal(r.status, 'completed', JSON.stringify(r));
+    devices.forEach((d, i) => assert.notEqual(d.federated.exportState().token, before[i], 'registered again'));
+    for (const d of devices) assert.equal(d.federated.privacy().rounds, 1, 'charged once');
+  } finally {
+    for (const d of devices) d.dispose();
+    await server.close();
   }
 });
