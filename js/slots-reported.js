@@ -2,12 +2,12 @@
 // (docs/slots.md, "The loop with the server"). The server folds the cohort sums of some
 // (version, round)s into the priors of the next file and says so in its "bandits.folded":
 // [{version, days: [...], rounds: [...]}, ...] (every fold so far, oldest first; rounds are the
-// secure metrics rounds' ids). This device knows its own part
-// of those sums (what it sent for each (version, day)), and takes exactly that out of its own
-// statistics when it loads the file; what it has not reported yet stays.
+// secure metrics rounds' ids). This device knows its own part of those sums (what it sent in each
+// round), and takes exactly that out of its own statistics when it loads the file; what it has
+// not reported yet stays.
 //
 // The ledger: {base, sent}. `base`: the cumulative stats() last reported (the next report is
-// stats() - base); `sent`: [{version, day, sums: {slot: {arm: {cells: {cell: [n, sum, sumSq]},
+// stats() - base); `sent`: [{version, day, round, sums: {slot: {arm: {cells: {cell: [n, sum, sumSq]},
 // value?: [clicks, purchases, sum, sumSq]}}}}], the part each report carried.
 import { ZhixuanError } from './errors.js';
 
