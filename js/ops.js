@@ -309,7 +309,7 @@ export class Experiments {
           core: this._rec._core, federated, server, report, file: JSON.parse(this._fileText), extraValues: extras.values, fetch: fetchImpl, policy, dropAfter: _dropAfter,
         }));
         if (result.status === 'completed') {
-          extras.sent();
+          extras.sent({ version: report.experiments_version, day, round: result.round });
           done(day, 'secure');
           continue;
         }
@@ -334,16 +334,19 @@ export class Experiments {
   }
 
   // The assistant's and the bandits' counts since they were last sent, and what to do once sent.
+  // The bandit keeps what it reported (slots-reported.js): the base of the next difference, and
+  // each report's part, which a folded file's priors already hold.
   _extraValues(assistant, slots) {
-    const slotStats = slots === true ? this._rec.slots.stats() : slots ? slots.stats() : null;
+    const bandit = slots === true ? this._rec.slots : slots || null;
+    const slotStats = bandit ? bandit.stats() : null;
     const assistStats = assistant ? assistant.stats() : null;
-    const previous = this._slotsSent ?? null;
+    const previous = bandit ? bandit._reportedBase() : null;
     return {
       // From the blocks the round declares (js/metrics-extras.js).
       values: (blocks) => ({ ...assistValues(assistStats, blocks), ...slotsValues(slotStats, previous, blocks) }),
-      sent: () => {
+      sent: (where) => {
         assistant?.resetStats();
-        if (slotStats) this._slotsSent = slotStats;
+        if (slotStats) bandit._markReported(where, slotStats);
       },
     };
   }

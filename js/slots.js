@@ -10,6 +10,7 @@
 // the bandit (Recommender#track -> Experiments#track's touch -> _rewardTouch). With a profile, the
 // bandit's state (statistics, renders in their window) is kept with it across page loads.
 import { ZhixuanError } from './errors.js';
+import { checkReported, emptyReported, markReported, withoutFolded } from './slots-reported.js';
 
 const EVENT_TYPES = new Map([['click', 'click'], ['add_to_cart', 'cart'], ['cart', 'cart'], ['purchase', 'purchase']]);
 const DEVICES = new Set(['mobile', 'desktop', 'tablet']);
@@ -58,6 +59,8 @@ export class Slots {
     this._fileText = null;
     this._saving = Promise.resolve();
     this.restoreError = null;
+    // What this device reported, so a folded file's prior is not counted twice (slots-reported.js).
+    this._reported = emptyReported();
     this._restore(kept?.saved);
   }
 
@@ -68,7 +71,9 @@ export class Slots {
     if (!saved || typeof saved !== 'object') return;
     try {
       if (typeof saved.file === 'string') this._loadText(saved.file);
+      const reported = saved.reported !== undefined ? checkReported(saved.reported) : emptyReported();
       if (typeof saved.state === 'string') this._live().restoreState(saved.state);
+      this._reported = reported;
     } catch (error) {
       this.restoreError = { code: error.code ?? 'MALFORMED_PAYLOAD', message: error.message };
       console.warn(`zhixuan profile: stored slots state skipped (${error.message})`);
@@ -77,7 +82,7 @@ export class Slots {
 
   _save() {
     if (!this._kept || !this._bandit) return this._saving;
-    const record = { file: this._fileText, state: this._bandit.stateJson() };
+    const record = { file: this._fileText, state: this._bandit.stateJson(), reported: this._reported };
     this._saving = this._saving.then(() => this._kept.save(record)).catch((error) => console.warn(`zhixuan profile: slots state not stored (${error.message})`));
     return this._saving;
   }
@@ -88,14 +93,18 @@ export class Slots {
   /**
    * Loads the slots from an experiments file (JSON text or object; its "bandits" member). A bad
    * file throws (UNKNOWN_STRATEGY, MALFORMED_EXPERIMENTS, TOO_LARGE) and changes nothing; arms
-   * that keep their slot, id and model keep what they learned.
+   * that keep their slot, id and model keep what they learned, less what this device reported
+   * for the days a folded file's priors already hold (its "bandits.folded": docs/slots.md).
    */
   load(file) {
     const text = typeof file === 'string' ? file : JSON.stringify(file);
     if (typeof text !== 'string') throw new TypeError('the experiments file must be JSON text or an object');
     const changed = this._fileText !== text;
     this._loadText(text);
-    if (changed) this._save();
+    if (changed) {
+      this._unfold(JSON.parse(text).bandits?.folded);
+      this._save();
+    }
     return { slots: this.slotNames() };
   }
 
@@ -103,6 +112,24 @@ export class Slots {
     this._live().configure(text);
     this._version = JSON.parse(text).version ?? null;
     this._fileText = text;
+  }
+
+  // The folded file's priors hold the sums this device reported for the folded (version, day)s:
+  // they leave its own statistics (and the base the next report is a difference from), once.
+  _unfold(folded) {
+    const { state, reported } = withoutFolded(this._live().stateJson(), this._reported, folded);
+    if (state === null) return;
+    this._live().restoreState(state);
+    this._reported = reported;
+  }
+
+  /** @internal rec.experiments.send: the cumulative stats() last reported (null: none yet) */
+  _reportedBase() { return this._reported.base; }
+
+  /** @internal rec.experiments.send: `stats` (a stats() taken before the round) were reported in `where` {version, day, round} */
+  _markReported(where, stats) {
+    this._reported = markReported(this._reported, where, stats);
+    this._save();
   }
 
   /** The declared slots' names, in file order. */
@@ -205,6 +232,7 @@ export class Slots {
     if (!this._bandit) return;
     this._bandit.delete();
     this._bandit = new this._rec._core.SlotBandit(cryptoSeed());
+    this._reported = emptyReported();
     if (this._fileText) this._loadText(this._fileText);
   }
 

@@ -94,11 +94,20 @@ export class Federated {
     return update.payload;
   }
 
-  /** Sends a payload for a round. Resolves to the server's {round, accepted, quorum}. */
+  /**
+   * Sends a payload for a round. Resolves to the server's {round, accepted, quorum}. A server that
+   * no longer knows the client token (UNKNOWN_CLIENT: its state was reset) gets the same payload
+   * once more under a new registration (the same release: nothing charged again).
+   */
   async submit({ server, roundConfig, payload, fetch: fetchImpl = globalThis.fetch }) {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be the Uint8Array computeUpdate returned');
     if (!roundConfig || !Number.isSafeInteger(roundConfig.round_id)) throw new TypeError('roundConfig.round_id is required');
-    return postUpdate(server, roundConfig.round_id, await this._clientToken(server, fetchImpl), payload, fetchImpl);
+    try {
+      return await postUpdate(server, roundConfig.round_id, await this._clientToken(server, fetchImpl), payload, fetchImpl);
+    } catch (error) {
+      if (error?.code !== 'UNKNOWN_CLIENT') throw error;
+      return postUpdate(server, roundConfig.round_id, await this._clientToken(server, fetchImpl, { renew: true }), payload, fetchImpl);
+    }
   }
 
   /**

@@ -42,8 +42,15 @@ export async function participateSecure(federated, { server, history, round, fet
     engine, rows, weights, roundJson, JSON.stringify(params), index, randomBytes(32), selfSeed, peers, secrets).masked;
   // Registered only once the round passes the declared checks (a device that declines never registers).
   const token = () => federated._clientToken(server, fetchImpl);
+  // A server that lost its client list refuses the token at advertise, the first message
+  // (nothing sent, nothing charged): register again and take part once more.
+  const run = () => runSecureRound({ core, server, token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
   try {
-    const result = await runSecureRound({ core, server, token, round, maskedInput, chargeable, charge, policy, fetch: fetchImpl, dropAfter });
+    const result = await run().catch(async (error) => {
+      if (error?.code !== 'UNKNOWN_CLIENT') throw error;
+      await federated._clientToken(server, fetchImpl, { renew: true });
+      return run();
+    });
     if (result.status === 'completed' || result.status === 'dropped') {
       result.epsilonSpent = core.federatedLedgerStatus(federated._ledger, chargeJson(0)).epsilonSpent;
     }

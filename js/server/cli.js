@@ -41,6 +41,10 @@ const OPTIONS = {
   '--metrics-deadline-ms': ['metricsSecure.deadlineMs', Number],
   '--metrics-secure': ['metricsSecure', String],
   '--assist-topics': ['assistTopics', (v) => v.split(',').filter(Boolean)],
+  '--fold-slots': ['foldSlots', (v) => {
+    if (!['off', 'after-day'].includes(v)) throw new Error(`--fold-slots must be off or after-day, got ${v}`);
+    return v;
+  }],
   '--operator-token': ['operatorToken', String],
   '--tls-cert': ['tlsCert', String],
   '--tls-key': ['tlsKey', String],
@@ -82,6 +86,9 @@ export const SERVE_USAGE = `usage: zhixuan serve --model model.safetensors --dat
   --metrics-deadline-ms T advertise window of a metrics round (default 600000)
   --metrics-secure on|off off: no secure metrics rounds (every device noises locally); default on
   --assist-topics A,B,..  FAQ topics whose handed-over/unanswered counts the metrics carry
+  --fold-slots off|after-day  after-day: once a metrics day's cohort is summed for the file in
+                   force, fold its bandits' statistics into the next file (as POST
+                   /ops/api/fold-slots does; docs/slots.md); default off
   --operator-token T  the operator's token (>= 16 characters): GET /v1/status and the dashboard /ops
                    need it (Authorization: Bearer T); default: a random one, printed at start
   --tls-cert F --tls-key F  serve HTTPS with this certificate chain and key (PEM)

@@ -57,7 +57,7 @@ function cookie(req, name) {
 
 export class OpsService {
   /** @param server the AggregationServer (its core, store.db and log) */
-  constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000, metricsSecure = {}, assistTopics = null } = {}) {
+  constructor(server, { experimentsPath, experimentsText, operatorToken, opsPushMs = 1000, metricsSecure = {}, assistTopics = null, foldSlots = 'off' } = {}) {
     this.server = server;
     this.experimentsPath = experimentsPath;
     this.experimentsText = experimentsText;
@@ -68,6 +68,8 @@ export class OpsService {
     this.streams = new Set();
     this.metricsSecure = metricsSecure;  // false: no secure metrics rounds (devices fall back to local noise)
     this.assistTopics = assistTopics;    // the FAQ topics the assistant's counts are reported for
+    if (!['off', 'after-day'].includes(foldSlots)) throw new Error(`foldSlots must be 'off' or 'after-day', got ${String(foldSlots)}`);
+    this.foldSlotsAfterDay = foldSlots === 'after-day';
   }
 
   /** The extra blocks of a version's metrics vector (metrics-extras.js): assistant topics, slot arms. */
@@ -123,7 +125,25 @@ export class OpsService {
     const next = current ? foldSlotsFile(this.server.core, this.store, current.text) : null;
     if (!next) return null;
     this.publish(next.text);
-    return { version: next.version, from: next.from, reports: next.reports };
+    return { version: next.version, from: next.from, reports: next.reports, days: next.days, rounds: next.rounds };
+  }
+
+  /**
+   * metrics-rounds.js: a secure round summed a day of `version`. With `foldSlots: 'after-day'` the
+   * file in force is folded then (after the round's answer: the fold publishes a file). Rounds of
+   * an older version are stored, not folded: their devices keep those statistics (slots-reported.js).
+   */
+  cohortSummed({ experiments_version: version, day }) {
+    if (!this.foldSlotsAfterDay) return;
+    setImmediate(() => {
+      if (this.store.currentExperimentsFile()?.version !== version) return;
+      try {
+        const folded = this.foldSlots();
+        if (folded) this.server.log(`slots folded after day ${day}: ${folded.from} -> ${folded.version} (${folded.reports} reports)`);
+      } catch (error) {
+        this.server.log(`slots not folded after day ${day}: ${error.message}`);
+      }
+    });
   }
 
   _foldSlotsRoute(req, res, url) {

@@ -114,6 +114,7 @@ export class MetricsRounds {
           done({ experiments_version: version, day });
         })();
         this.ops.generation++;
+        this.ops.cohortSummed({ experiments_version: version, day });
         return true;
       },
       // The same day stays open for devices that come later (a new round id).

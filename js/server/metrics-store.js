@@ -85,6 +85,11 @@ export class MetricsStore {
       .all(version, block).map((r) => ({ day: r.day, key: r.key, reports: r.reports, sums: JSON.parse(r.sums), noiseVar: JSON.parse(r.noise_var) }));
   }
 
+  /** The secure rounds whose cohort sums a file version holds so far (their ids, in order). */
+  cohortRounds(version) {
+    return this.db.prepare('SELECT round FROM metric_cohorts WHERE version = ? ORDER BY round').all(version).map((r) => r.round);
+  }
+
   /** Device-days by transport: {local: reports noised on the device, secure: devices in cohort sums, cohorts}. */
   transportCounts(version) {
     const secure = this.db.prepare('SELECT COUNT(*) AS cohorts, COALESCE(SUM(devices), 0) AS devices FROM metric_cohorts WHERE version = ?').get(version);

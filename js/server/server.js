@@ -54,6 +54,7 @@ export const DEFAULTS = Object.freeze({
   secure: {},               // options of secure aggregation (secagg-server.js SECURE_DEFAULTS)
   metricsSecure: {},        // the metrics' secure rounds (metrics-rounds.js METRICS_SECURE_DEFAULTS); false: local noise only
   assistTopics: null,       // FAQ topics whose counts the metrics rounds carry (js/metrics-extras.js)
+  foldSlots: 'off',         // 'after-day': fold the bandits' statistics once a day's cohort is summed (slots-fold.js)
   closeRetryMs: 2000,       // a round whose close could not be written (full disk) tries again after this
   ...LIMIT_DEFAULTS,        // connections, body and header timeouts (limits.js)
 });

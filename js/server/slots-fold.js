@@ -11,10 +11,11 @@ const clamp = (v) => Math.max(0, v);
 
 /**
  * The summed statistics of a file version in FoldSlotStats' shape (days up to `throughDay`, all
- * by default), and how many device-days made them.
+ * by default), how many device-days made them, and which days.
  */
 export function slotStatsOf(store, version, file, { throughDay = Infinity } = {}) {
   const slots = [];
+  const days = new Set();
   let reports = 0;
   for (const block of extraBlocks(file)) {
     if (!block.name.startsWith('slots:') || block.name.endsWith(':value')) continue;
@@ -23,6 +24,7 @@ export function slotStatsOf(store, version, file, { throughDay = Infinity } = {}
     const arm = (id) => arms.get(id) ?? arms.set(id, { id, cells: new Map() }).get(id);
     for (const row of store.extras(version, block.name)) {
       if (row.day > throughDay) continue;
+      days.add(row.day);
       const bar = row.key.indexOf('|');
       const cells = arm(row.key.slice(0, bar)).cells;
       const cell = cells.get(row.key.slice(bar + 1)) ?? [0, 0, 0];
@@ -45,7 +47,7 @@ export function slotStatsOf(store, version, file, { throughDay = Infinity } = {}
       })),
     });
   }
-  return { stats: { slots }, reports };
+  return { stats: { slots }, reports, days: [...days].sort((a, b) => a - b) };
 }
 
 /** The next version's name: the base version with a fold counter (v1 -> v1+slots1 -> v1+slots2). */
@@ -61,11 +63,16 @@ export function nextFoldedVersion(version) {
 export function foldSlotsFile(core, store, text) {
   const file = JSON.parse(text);
   if (!file.bandits) return null;
-  const { stats, reports } = slotStatsOf(store, file.version, file);
+  const { stats, reports, days } = slotStatsOf(store, file.version, file);
   if (reports === 0) return null;
   const folded = JSON.parse(core.slotsFoldStats(text, JSON.stringify(stats)).file);
   folded.version = nextFoldedVersion(file.version);
-  return { text: JSON.stringify(folded), version: folded.version, from: file.version, reports };
+  // What the priors now hold, every fold so far: a device takes its own reports of these
+  // (version, round)s out of its statistics when it loads the file (js/slots-reported.js).
+  // Rounds, not only days: a round of the same day that completes after the fold is stored but
+  // never folded, and its devices keep those statistics.
+  folded.bandits.folded = [...(file.bandits.folded ?? []), { version: file.version, days, rounds: store.cohortRounds(file.version) }];
+  return { text: JSON.stringify(folded), version: folded.version, from: file.version, reports, days, rounds: folded.bandits.folded.at(-1).rounds };
 }
 
 // The posterior mean and sd of one cell's expected reward, read from a folded arm (its

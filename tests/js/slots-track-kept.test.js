@@ -84,6 +84,9 @@ test("the bandit's state is kept with the profile: statistics and renders in the
   const waiting = first.slots.choose('rail', { channel: 'web' });
   first.slots.reward(waiting.renderId, { type: 'purchase', value: 49 });
   const learned = first.slots.stats();
+  // What it reported is kept too (a folded file takes exactly that out: slots-reported.js).
+  first.slots._markReported({ version: 'v1', day: 20000, round: 7 }, learned);
+  const reported = structuredClone(first.slots._reported);
   await first.slots.flush();
   first.dispose();
 
@@ -92,6 +95,7 @@ test("the bandit's state is kept with the profile: statistics and renders in the
   assert.deepEqual(again.slots.slotNames(), ['banner', 'rail'], 'the kept file is in force without a fetch');
   assert.deepEqual(again.slots.stats(), learned);
   assert.equal(again.slots.restoreError, null);
+  assert.deepEqual(again.slots._reported, reported, 'the reported sums survive the reload');
   // The render made before the reload still takes its reward, and closes into the posterior.
   assert.equal(again.slots.reward(waiting.renderId, { type: 'purchase', value: 10 }), 'added');
   const after = again.slots;
@@ -146,5 +150,16 @@ test('a damaged slots state is MALFORMED_PAYLOAD and never reaches a posterior',
   assert.match(warnings.join('\n'), /slots state skipped/);
   assert.deepEqual(fresh.slotNames(), ['banner', 'rail'], 'the kept file is in force');
   assert.equal(fresh.stats().slots[0].arms.every((a) => a.cells.every((x) => x.n === 0)), true);
+  // A damaged record of the reported sums: the good state is not half-restored beside it.
+  await fresh.flush();
+  await reloaded._profile.setSetting('slots', { file: JSON.stringify(FILE), state: good, reported: { base: null, sent: [{ version: 'v1', day: 'x' }] } });
   reloaded.dispose();
+  const third = await open();
+  console.warn = () => {};
+  let kept;
+  try { kept = third.slots; } finally { console.warn = warn; }
+  assert.equal(kept.restoreError?.code, 'MALFORMED_PAYLOAD');
+  assert.equal(kept.stats().slots[0].arms.every((a) => a.cells.every((x) => x.n === 0)), true);
+  assert.deepEqual(kept._reported, { base: null, sent: [] });
+  third.dispose();
 });

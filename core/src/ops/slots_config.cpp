@@ -234,7 +234,7 @@ StatusOr<SlotsConfig> ParseSlotsConfig(std::string_view text) {
   if (!j.contains("bandits")) return config;
   const json& b = j["bandits"];
   if (!b.is_object()) return Malformed("", "must be an object");
-  ZX_RETURN_IF_ERROR(KnownKeys(b, "", {"channels", "segments", "slots", "description"}));
+  ZX_RETURN_IF_ERROR(KnownKeys(b, "", {"channels", "segments", "slots", "description", "folded"}));
   ZX_RETURN_IF_ERROR(Strings(b, "channels", "", &config.channels));
   ZX_RETURN_IF_ERROR(Strings(b, "segments", "", &config.segments));
   if (!b.contains("slots") || !b["slots"].is_array() || b["slots"].size() > kMaxBanditSlots)

@@ -9,7 +9,8 @@
 //   funnel: the cells' clicks as beta, and the arm's "value" {"clicks", "purchases", "sum",
 //   "sumSq"} into the arm's own prior (conversion: beta; the purchases' amounts: normal-inverse-
 //   gamma; what a click is worth is pooled over cells).
-// A device starts each file with fresh statistics (it must not count its own twice).
+// The server adds "bandits.folded" (what was folded); a device that loads the file takes its own
+// reported part out of its statistics (js/slots-reported.js), so nothing counts twice.
 // Linear slots are left as they are (their statistics are matrices; not folded yet).
 #pragma once
 
