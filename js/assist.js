@@ -12,12 +12,8 @@ const MAX_CATALOG_BYTES = 256 * 1024 * 1024;
 const MAX_QUESTION_BYTES = 2048;  // core: kMaxQuestionBytes
 const OTHER_TOPIC = '其他';
 
-/**
- * A FAQ or catalog given as an object or JSON text: its text and its UTF-8 bytes, size-checked.
- * The bytes cross into wasm as they are (embind copies a Uint8Array; a string it would measure
- * and encode in a JS loop).
- */
-function jsonText(value, name, maxBytes, code) {
+/** A FAQ or catalog given as an object or JSON text: its JSON text. */
+function jsonTextOf(value, name, maxBytes, code) {
   let text;
   if (typeof value === 'string') text = value;
   else if (value && typeof value === 'object') {
@@ -27,11 +23,36 @@ function jsonText(value, name, maxBytes, code) {
       throw new ZhixuanError(code, `${name} could not be serialized: ${error.message}`);
     }
   } else throw new TypeError(`${name} must be an object or a JSON string`);
-  const bytes = text.length > maxBytes ? null : encoder.encode(text);
-  if (!bytes || bytes.length > maxBytes) {
-    throw new ZhixuanError('TOO_LARGE', `${name} is larger than ${maxBytes / 1024 / 1024} MiB`);
-  }
+  if (text.length > maxBytes) throw tooLarge(name, maxBytes);  // UTF-8 is at least one byte a unit
+  return text;
+}
+
+const tooLarge = (name, maxBytes) => new ZhixuanError('TOO_LARGE', `${name} is larger than ${maxBytes / 1024 / 1024} MiB`);
+
+/**
+ * A catalog's text and its UTF-8 bytes, size-checked. The bytes cross into wasm as they are
+ * (embind copies a Uint8Array; a string it would measure and encode in a JS loop).
+ */
+function jsonText(value, name, maxBytes, code) {
+  const text = jsonTextOf(value, name, maxBytes, code);
+  const bytes = encoder.encode(text);
+  if (bytes.length > maxBytes) throw tooLarge(name, maxBytes);
   return { text, bytes };
+}
+
+/**
+ * The text as UTF-8 in the module's heap (TextEncoder.encodeInto: no intermediate array, no
+ * copy in). The caller frees ptr. Past maxBytes it is freed here and TOO_LARGE thrown.
+ */
+function utf8InHeap(core, text, name, maxBytes) {
+  const capacity = Math.max(1, Math.min(3 * text.length, maxBytes + 1));  // <= 3 bytes a UTF-16 unit
+  const ptr = core._malloc(capacity);
+  const { read, written } = encoder.encodeInto(text, core.HEAPU8.subarray(ptr, ptr + capacity));
+  if (read < text.length || written > maxBytes) {
+    core._free(ptr);
+    throw tooLarge(name, maxBytes);
+  }
+  return { ptr, length: written };
 }
 
 function checkThreshold(value) {
@@ -158,7 +179,7 @@ export async function createAssistant(options) {
   const { faq, catalog, recommender, wasmUrl, wasmBinary } = checkObject(options, 'options');
   if (faq === undefined || faq === null) throw new TypeError('options.faq is required (the FAQ object or its JSON text)');
   const threshold = checkThreshold(options.threshold);
-  const { text: faqText, bytes: faqBytes } = jsonText(faq, 'options.faq', MAX_FAQ_BYTES, 'MALFORMED_FAQ');
+  const faqText = jsonTextOf(faq, 'options.faq', MAX_FAQ_BYTES, 'MALFORMED_FAQ');
   let catalogSource = catalog;
   if (catalogSource === undefined && recommender !== undefined) {
     if (!recommender || typeof recommender.item !== 'function') throw new TypeError('options.recommender must be a Recommender');
@@ -171,7 +192,13 @@ export async function createAssistant(options) {
   if (typeof core.AssistHandle !== 'function') {
     throw new ZhixuanError('UNSUPPORTED', 'this build of the wasm core has no assist room (wasm/bind_assist.cpp)');
   }
-  const handle = new core.AssistHandle(faqBytes, catalogJson?.bytes ?? '', catalogJson !== null, threshold);
+  const faqUtf8 = utf8InHeap(core, faqText, 'options.faq', MAX_FAQ_BYTES);
+  let handle;
+  try {
+    handle = new core.AssistHandle(faqUtf8.ptr, faqUtf8.length, catalogJson?.bytes ?? '', catalogJson !== null, threshold);
+  } finally {
+    core._free(faqUtf8.ptr);
+  }
   try {
     handle.status();
   } catch (error) {

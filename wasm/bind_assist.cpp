@@ -4,9 +4,11 @@
 // holds the parsed FAQ for display.
 #include <emscripten/bind.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "convert.hpp"
 #include "zhixuan/assist/assistant.hpp"
@@ -24,10 +26,11 @@ val StringArrayOf(const std::vector<std::string>& strings) {
 
 class AssistHandle {
  public:
-  // faq_utf8: the FAQ's JSON as UTF-8 bytes (a Uint8Array: copied in with one memory copy, where
-  // a JS string would be measured and encoded in a JS loop). threshold < 0: the tuned default.
-  AssistHandle(const val& faq_utf8, const std::string& catalog_json, bool has_catalog, double threshold) {
-    auto faq = ParseFaq(BytesOf(faq_utf8));
+  // [faq_ptr, faq_ptr + faq_len): the FAQ's JSON as UTF-8, encoded by the caller straight into
+  // this module's heap (TextEncoder.encodeInto: no intermediate Uint8Array, no copy in); the
+  // caller frees it after construction. threshold < 0: the tuned default.
+  AssistHandle(uintptr_t faq_ptr, size_t faq_len, const std::string& catalog_json, bool has_catalog, double threshold) {
+    auto faq = ParseFaq(std::string_view(reinterpret_cast<const char*>(faq_ptr), faq_len));
     if (!faq.ok()) {
       status_ = faq.status();
       return;
@@ -93,7 +96,7 @@ class AssistHandle {
 EMSCRIPTEN_BINDINGS(zhixuan_assist) {
   using zhixuan::wasm::AssistHandle;
   emscripten::class_<AssistHandle>("AssistHandle")
-      .constructor<const emscripten::val&, const std::string&, bool, double>()
+      .constructor<uintptr_t, size_t, const std::string&, bool, double>()
       .function("status", &AssistHandle::Status)
       .function("info", &AssistHandle::Info)
       .function("ask", &AssistHandle::Ask);

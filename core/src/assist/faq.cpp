@@ -117,7 +117,7 @@ int FaqBase::find(const std::string& id) const {
   return it == index.end() ? -1 : it->second;
 }
 
-StatusOr<FaqBase> ParseFaq(const std::string& json_text) {
+StatusOr<FaqBase> ParseFaq(std::string_view json_text) {
   if (json_text.size() > kMaxFaqBytes) return Status(StatusCode::kTooLarge, "faq is larger than 32 MiB");
   JsonDocument doc;
   std::string error;

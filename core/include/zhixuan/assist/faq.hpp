@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -53,6 +54,6 @@ struct FaqBase {
 
 // Validates and parses; a failure is kMalformedFaq (kTooLarge past the limits above) and the
 // message names the entry (by position and id) and the field.
-StatusOr<FaqBase> ParseFaq(const std::string& json_text);
+StatusOr<FaqBase> ParseFaq(std::string_view json_text);
 
 }  // namespace zhixuan
