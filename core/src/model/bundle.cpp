@@ -56,36 +56,30 @@ Status ReadManifestIds(const JsonValue& ids, IdList* out) {
 }
 
 // Format 2: the ids are the item_ids tensor, U8 [bytes]: each id's UTF-8, then a 0 byte, in
-// row order (no JSON to decode twice: the cold start's largest cost with format 1).
-// Checks up to 4096 ids from *pos on and notes where each starts (a tier unit: see
-// tiering.hpp); text ends with a 0 byte.
-ZX_TIER_UNIT Status CheckTensorIds(const char* text, size_t size, size_t* pos, std::vector<size_t>* starts) {
-  for (int left = 4096; left > 0 && *pos < size; --left) {
-    const char* id = text + *pos;
-    const size_t length = static_cast<size_t>(static_cast<const char*>(std::memchr(id, 0, size - *pos)) - id);
-    if (length == 0 || length > kMaxItemIdBytes || !IsValidUtf8(id, length))
-      return MalformedModel("item_ids tensor: id " + std::to_string(starts->size()) +
-                            (length == 0 || length > kMaxItemIdBytes ? " is empty or longer than 256 bytes" : " is not valid UTF-8"));
-    starts->push_back(*pos);
-    *pos += length + 1;
-  }
-  return Status::Ok();
-}
-
-// `rows`: item_embeddings' row count, the number of ids expected (they are counted later).
-Status ReadTensorIds(const TensorView& t, size_t rows, IdList* out) {
+// row order (no JSON to decode twice: the cold start's largest cost with format 1). Checked
+// and indexed in one pass; `rows`: item_embeddings' row count, the number of ids expected
+// (they are counted later).
+Status ReadTensorIds(const TensorView& t, size_t rows, IdList* out, RowIndex* index) {
   if (t.dtype != DType::kU8 || t.shape.size() != 1)
     return MalformedModel("item_ids tensor must be 1-D U8 (each id's UTF-8 bytes, then a 0 byte)");
   const char* text = reinterpret_cast<const char*>(t.data);
   const size_t size = t.size_bytes;
   if (size > 0 && text[size - 1] != 0) return MalformedModel("item_ids tensor does not end with a 0 byte");
   std::vector<size_t> starts;
-  starts.reserve(std::min(rows, size / 2));  // an id takes at least 2 bytes
-  size_t pos = 0;
-  // Two call sites on purpose: wasm-opt inlines a function with one caller (tiering.hpp).
-  Status checked = CheckTensorIds(text, size, &pos, &starts);
-  while (checked.ok() && pos < size) checked = CheckTensorIds(text, size, &pos, &starts);
-  ZX_RETURN_IF_ERROR(checked);
+  const RowIndex::PackedScan scan = index->BuildPacked(text, size, std::min(rows, size / 2), kMaxItemIdBytes, &starts);
+  const std::string row = std::to_string(scan.row);
+  switch (scan.problem) {
+    case RowIndex::PackedScan::kNone:
+      break;
+    case RowIndex::PackedScan::kEmptyOrLong:
+      return MalformedModel("item_ids tensor: id " + row + " is empty or longer than 256 bytes");
+    case RowIndex::PackedScan::kNotUtf8:
+      return MalformedModel("item_ids tensor: id " + row + " is not valid UTF-8");
+    case RowIndex::PackedScan::kRepeat: {
+      const char* id = text + starts[scan.row];
+      return MalformedModel("item id '" + std::string(id) + "' appears twice in the item_ids tensor");
+    }
+  }
   // The tensor is the packed list already: one copy.
   *out = IdList::FromPacked(std::string(text, size), std::move(starts));
   return Status::Ok();
@@ -339,10 +333,7 @@ Status BundleLoader::ReadManifestOnce() {
   if (embeddings == nullptr) return MalformedModel("bundle has no item_embeddings tensor");
   const int64_t rows = embeddings->shape.empty() ? 0 : embeddings->shape[0];
   if (rows > kMaxItems) return Status(StatusCode::kTooLarge, "item_embeddings has more than 20M rows");
-  ZX_RETURN_IF_ERROR(ReadTensorIds(*id_tensor, static_cast<size_t>(rows), &m.item_ids));
-  const int64_t repeat = model_.id_index.Build(m.item_ids);
-  if (repeat >= 0) return MalformedModel("item id '" + std::string(m.item_ids[static_cast<size_t>(repeat)]) + "' appears twice in the item_ids tensor");
-  return Status::Ok();
+  return ReadTensorIds(*id_tensor, static_cast<size_t>(rows), &m.item_ids, &model_.id_index);
 }
 
 StatusOr<Model> BundleLoader::Finish() {

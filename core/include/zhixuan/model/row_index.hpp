@@ -18,6 +18,16 @@ class RowIndex {
   // Indexes ids[0..n); returns the first row whose id repeats an earlier one, or -1.
   // On a repeat the index holds the rows before it (callers reject the list).
   int64_t Build(const IdList& ids);
+  // What BuildPacked found wrong with the id at `row` (kNone: nothing; `row` is then the count).
+  struct PackedScan {
+    enum Problem { kNone, kEmptyOrLong, kNotUtf8, kRepeat } problem = kNone;
+    size_t row = 0;
+  };
+  // Indexes packed ids (each id's UTF-8 bytes, then a 0 byte; `size` > 0 and text[size - 1] ==
+  // 0, as format 2's item_ids tensor), in one pass that also finds where each id starts (into
+  // *starts) and checks it (1..max_bytes bytes of valid UTF-8): at load this scan and the
+  // table are most of a 100k-id bundle's parse. `expected` ids size the table.
+  PackedScan BuildPacked(const char* text, size_t size, size_t expected, size_t max_bytes, std::vector<size_t>* starts);
   // Adds ids[row] (ids must be the list the index was built over); false if already present.
   bool Insert(int32_t row, const IdList& ids);
   // Row of `id`, or -1.
@@ -32,6 +42,10 @@ class RowIndex {
     uint32_t row_plus_one;  // 0: empty
   };
   static uint32_t Hash(std::string_view id);
+  void Reset(size_t expected);
+  // Scans, checks and inserts up to `count` ids from *pos on (a tier unit, called per chunk).
+  ZX_TIER_UNIT PackedScan ScanPacked(const char* text, size_t size, size_t max_bytes, size_t* pos, size_t row,
+                                     size_t count, size_t* starts);
   // Adds ids[begin..end) to a table with room for them; returns the first repeated row or -1.
   // Build calls it per chunk, Insert per id: a tier unit (see tiering.hpp), so it must keep
   // both callers (wasm-opt inlines a function with one caller whatever its attributes).
