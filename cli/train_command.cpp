@@ -26,7 +26,7 @@ std::string DerivedModelVersion(const TrainResult& r) {
 
 Status Run(const std::vector<std::string>& argv) {
   std::vector<std::string> options = TrainingValueOptions();
-  options.insert(options.end(), {"interactions", "out", "catalog", "budget", "trials", "ease-budget"});
+  options.insert(options.end(), {"interactions", "out", "catalog", "budget", "trials", "ease-budget", "max-dim"});
   auto args = Args::Parse(argv, options, {"tune"});
   if (!args.ok()) return args.status();
   auto input = args->Required("interactions");
@@ -39,8 +39,8 @@ Status Run(const std::vector<std::string>& argv) {
   if (!bundle.ok()) return bundle.status();
   auto tune = ReadTuneOptions(*args);
   if (!tune.ok()) return tune.status();
-  if (!args->Has("tune") && (args->Has("budget") || args->Has("trials") || args->Has("ease-budget")))
-    return InvalidArgument("--budget, --trials and --ease-budget need --tune");
+  if (!args->Has("tune") && (args->Has("budget") || args->Has("trials") || args->Has("ease-budget") || args->Has("max-dim")))
+    return InvalidArgument("--budget, --trials, --ease-budget and --max-dim need --tune");
   auto min_rating = args->Float("min-rating", std::numeric_limits<float>::quiet_NaN(), -1e9f, 1e9f);
   if (args->Has("min-rating") && !min_rating.ok()) return min_rating.status();
 
@@ -128,7 +128,9 @@ std::string Usage() {
                     "                     90, 2m; 0 keeps the defaults\n"
                     "  --trials N         at most N training runs in the search (the same choice on any machine)\n"
                     "  --ease-budget T    time for the tuned-EASE reference after the search (default: half of\n"
-                    "                     --budget; 0 skips it): as many validation cuts as fit\n" +
+                    "                     --budget; 0 skips it): as many validation cuts as fit\n"
+                    "  --max-dim D        largest dim the search draws (default 256; 512 or 1024 for item-heavy\n"
+                    "                     baskets, at a much larger budget)\n" +
          TrainingUsage();
 }
 

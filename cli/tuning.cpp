@@ -53,6 +53,9 @@ StatusOr<TuneOptions> ReadTuneOptions(const Args& args) {
   auto trials = args.Int("trials", 0, 0, 1000000);
   if (!trials.ok()) return trials.status();
   o.max_trials = *trials;
+  auto max_dim = args.Int("max-dim", o.max_dim, 32, 1024);
+  if (!max_dim.ok()) return max_dim.status();
+  o.max_dim = *max_dim;
   return o;
 }
 

@@ -12,7 +12,7 @@ namespace zhixuan::cli {
 // "60s", "90", "2m", "1.5m", "0": seconds >= 0; anything else is a kInvalidArgument naming the option.
 StatusOr<double> ParseBudget(const std::string& text, const std::string& option = "--budget");
 
-// Reads --budget (default 60s), --ease-budget and --trials; the seed, dtype and threads come from the caller.
+// Reads --budget (default 60s), --ease-budget, --trials and --max-dim; the seed, dtype and threads come from the caller.
 StatusOr<TuneOptions> ReadTuneOptions(const Args& args);
 
 StatusOr<TuneResult> TuneWithProgress(const InteractionTable& table, const TrainParams& defaults, TuneOptions options);

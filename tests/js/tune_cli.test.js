@@ -68,8 +68,10 @@ for (const [name, cli] of clis) {
     }
     const r = run(dir, '--out', out, '--budget', '5s');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--budget, --trials and --ease-budget need --tune/);
+    assert.match(r.stderr, /--budget, --trials, --ease-budget and --max-dim need --tune/);
+    assert.match(run(dir, '--out', out, '--max-dim', '512').stderr, /--max-dim need --tune/);
     assert.equal(run(dir, '--out', out, '--tune', '--trials', '-2').status, 2);
+    for (const dim of ['16', '2048', 'x']) assert.equal(run(dir, '--out', out, '--tune', '--max-dim', dim).status, 2, dim);
     assert.ok(!fs.existsSync(out), 'a refused run writes no bundle');
   }));
 

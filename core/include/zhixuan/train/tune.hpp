@@ -58,7 +58,7 @@ struct TuneOptions {
   double validation_fraction = 0.2;
   int cuts = 3;                // validation cuts a candidate can be promoted through
   int eta = 3;                 // 1/eta of a cut's candidates go on to the next
-  int max_dim = 256;           // dims drawn from 32, 64, 128, 256 up to this (and to items / 2)
+  int max_dim = 256;           // dims drawn from 32, 64, ..., 1024 up to this (and to items / 2)
   DType dtype = DType::kF32;   // the precision the candidates are scored in (the shipped one)
   bool ease = true;            // tune EASE's lambda on the winner's cuts for reference
   double ease_budget_seconds = -1;  // its own time (ease_reference.hpp); < 0: half of budget_seconds
