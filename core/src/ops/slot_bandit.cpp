@@ -47,18 +47,23 @@ const char* RewardOutcomeName(RewardOutcome o) {
 
 SlotBandit::SlotBandit(uint64_t seed) : rng_(seed), ids_(seed ^ 0x5bd1e9955bd1e995ULL) {}
 
+SlotBandit::SlotState SlotBandit::SlotState::Empty(const SlotSpec& spec, int feature_dim) {
+  SlotState s;
+  s.cells.resize(spec.arms.size());
+  s.value.resize(spec.arms.size());
+  s.linear.resize(spec.arms.size());
+  s.chosen.assign(spec.arms.size(), 0);
+  for (auto& l : s.linear) l.Resize(feature_dim);
+  return s;
+}
+
 Status SlotBandit::Configure(std::string_view experiments_json) {
   auto parsed = ParseSlotsConfig(experiments_json);
   if (!parsed.ok()) return parsed.status();
   const int dim = SlotFeatureDim(*parsed);
   std::map<std::string, SlotState> next;
   for (const SlotSpec& spec : parsed->slots) {
-    SlotState& s = next[spec.slot];
-    s.cells.resize(spec.arms.size());
-    s.value.resize(spec.arms.size());
-    s.linear.resize(spec.arms.size());
-    s.chosen.assign(spec.arms.size(), 0);
-    for (auto& l : s.linear) l.Resize(dim);
+    SlotState& s = next[spec.slot] = SlotState::Empty(spec, dim);
     const SlotSpec* old_spec = config_.find(spec.slot);
     const auto old = state_.find(spec.slot);
     if (!old_spec || old == state_.end() || old_spec->model != spec.model) continue;

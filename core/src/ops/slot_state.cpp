@@ -104,14 +104,7 @@ Status SlotBandit::RestoreState(std::string_view text) {
 
   // A fresh state for the config in force, filled from the record.
   std::map<std::string, SlotState> next;
-  for (const SlotSpec& spec : config_.slots) {
-    SlotState& s = next[spec.slot];
-    s.cells.resize(spec.arms.size());
-    s.value.resize(spec.arms.size());
-    s.linear.resize(spec.arms.size());
-    s.chosen.assign(spec.arms.size(), 0);
-    for (auto& l : s.linear) l.Resize(dim);
-  }
+  for (const SlotSpec& spec : config_.slots) next[spec.slot] = SlotState::Empty(spec, dim);
   for (const json& slot : j["slots"]) {
     if (!slot.is_object() || !slot.contains("slot") || !slot["slot"].is_string() || !slot.contains("model") ||
         !slot["model"].is_string() || !slot.contains("arms") || !slot["arms"].is_array())

@@ -67,6 +67,12 @@ class SeededRandom {
       std::swap(first[i], first[static_cast<decltype(i)>(Below(static_cast<uint64_t>(i) + 1))]);
   }
 
+  // The raw state, so a stream can continue across a save and a restore (the slot bandits').
+  const uint64_t* state() const { return s_; }
+  void set_state(const uint64_t s[4]) {
+    for (int i = 0; i < 4; ++i) s_[i] = s[i];
+  }
+
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];

@@ -113,6 +113,8 @@ class SlotBandit {
     std::vector<FunnelValue> value;                      // per arm: what the funnel's clicks were worth
     std::vector<LinearArmStats> linear;                  // per arm (linear model)
     std::vector<double> chosen;                          // renders per arm
+    // Nothing learned yet, sized for the slot's arms (configure and restore both start here).
+    static SlotState Empty(const SlotSpec& spec, int feature_dim);
   };
 
   StatusOr<double> Tick(double now_s);

@@ -1,4 +1,4 @@
-// The bandits' random numbers: a seeded xoshiro256** generator and the few distributions
+// The bandits' random numbers: the seeded xoshiro256** generator and the few distributions
 // Thompson sampling needs (uniform, normal, gamma, beta), written out so native and wasm draw
 // the same sequence from the same seed (std:: distributions differ between standard libraries).
 #pragma once
@@ -6,36 +6,20 @@
 #include <cmath>
 #include <cstdint>
 
+#include "zhixuan/base/seeded_random.hpp"
+
 namespace zhixuan {
 
 class SlotRandom {
  public:
-  explicit SlotRandom(uint64_t seed = 0x9e3779b97f4a7c15ULL) { Seed(seed); }
+  explicit SlotRandom(uint64_t seed = 0x9e3779b97f4a7c15ULL) : bits_(seed) {}
 
-  void Seed(uint64_t seed) {
-    for (auto& word : s_) {  // splitmix64 expands the seed
-      seed += 0x9e3779b97f4a7c15ULL;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      word = z ^ (z >> 31);
-    }
-  }
+  void Seed(uint64_t seed) { bits_ = SeededRandom(seed); }
 
-  uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
+  uint64_t Next() { return bits_.Next(); }
 
   // [0, 1) with 53 random bits.
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  double Uniform() { return bits_.Uniform(); }
 
   double Normal() {  // Box-Muller; the second value is dropped (simplicity over speed)
     const double u1 = (static_cast<double>(Next() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
@@ -66,14 +50,11 @@ class SlotRandom {
   }
 
   // The raw state, so a bandit's stream continues across a save and a restore.
-  const uint64_t* state() const { return s_; }
-  void set_state(const uint64_t s[4]) {
-    for (int i = 0; i < 4; ++i) s_[i] = s[i];
-  }
+  const uint64_t* state() const { return bits_.state(); }
+  void set_state(const uint64_t s[4]) { bits_.set_state(s); }
 
  private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
+  SeededRandom bits_;  // xoshiro256** seeded by splitmix64 (base/seeded_random.hpp)
 };
 
 }  // namespace zhixuan
