@@ -55,7 +55,9 @@ test('malformed, replayed, out-of-stage, duplicate and misaddressed messages get
     assert.equal((await stateOf(url, await register(url))).status, 403);
 
     // Four honest devices complete the round around mallory, who then misbehaves at each stage.
-    const honest = runDevices(url, 4, {});
+    // Caught at once: the devices may refuse mallory's shares while the test still sends its
+    // own messages (an unhandled rejection in between would fail the test by itself).
+    const honest = runDevices(url, 4, {}).catch((error) => error);
     await waitFor(async () => (await stateOf(url, mallory)).body.stage === 'share');
     const shareState = (await stateOf(url, mallory)).body;
     assert.equal(shareState.members.length, 5);
@@ -71,7 +73,7 @@ test('malformed, replayed, out-of-stage, duplicate and misaddressed messages get
     assert.equal((await call(url, '/v1/secagg/1/shares', mallory, { shares: others.map((to) => ({ to, ciphertext: sealed })) })).status, 200);
     assert.equal((await call(url, '/v1/secagg/1/shares', mallory, { shares: others.map((to) => ({ to, ciphertext: sealed })) })).code, 'DUPLICATE_MESSAGE');
     // The honest devices refuse the undecryptable shares with a named error rather than use them.
-    const outcome = await honest.catch((error) => error);
+    const outcome = await honest;
     assert.equal(outcome.code, 'MALFORMED_MESSAGE', String(outcome));
   } finally {
     await server.close();
