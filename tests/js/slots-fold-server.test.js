@@ -18,6 +18,21 @@ const BANDITS = {
   ],
 };
 
+
+// A day of renders on one device: on the web every banner click goes to "personal"; on the rail
+// every render is clicked and "dear" sells at 199. Then the windows close.
+function playRenders(rec, renders, clock) {
+  for (let r = 0; r < renders; r++) {
+    const banner = rec.slots.choose('banner', { channel: 'web' });
+    if (banner.arm === 'personal') rec.slots.reward(banner.renderId, { type: 'click' });
+    const rail = rec.slots.choose('rail', { channel: 'app' });
+    rec.slots.reward(rail.renderId, { type: 'click' });
+    if (rail.arm === 'dear') rec.slots.reward(rail.renderId, { type: 'purchase', value: 199 });
+    clock.now += 1;
+  }
+  clock.now += 700;
+  rec.slots.advance();
+}
 test('the server folds the cohort sums of the slot statistics into the next file it serves', async () => {
   const file = metricsFile({ noise: 1e-5, bandits: BANDITS, version: 'fold-1' });
   const { server, url } = await metricsServer({ file, cohort: 3 });
@@ -29,20 +44,10 @@ test('the server folds the cohort sums of the slot statistics into the next file
     for (let i = 0; i < 3; i++) {
       const rec = await deviceWithDay(i, { file, renders: 1, clicks: 1, budget: 1e12 });
       devices.push(rec);
-      let now = 1764633600;
-      rec.slots._setClock(() => now);
+      const clock = { now: 1764633600 };
+      rec.slots._setClock(() => clock.now);
       rec.slots.load(file);
-      // On the web every device's banner clicks go to "personal"; on the rail "dear" sells at 199.
-      for (let r = 0; r < 6; r++) {  // within the value block's bound (2,000 a day)
-        const banner = rec.slots.choose('banner', { channel: 'web' });
-        if (banner.arm === 'personal') rec.slots.reward(banner.renderId, { type: 'click' });
-        const rail = rec.slots.choose('rail', { channel: 'app' });
-        rec.slots.reward(rail.renderId, { type: 'click' });
-        if (rail.arm === 'dear') rec.slots.reward(rail.renderId, { type: 'purchase', value: 199 });
-        now += 1;
-      }
-      now += 700;
-      rec.slots.advance();
+      playRenders(rec, 6, clock);  // within the value block's bound (2,000 a day)
     }
     const sent = await Promise.all(devices.map((rec) => rec.experiments.send({ server: url, slots: rec.slots, policy: { pollMs: 30, minCohort: 3 } })));
     for (const r of sent) assert.deepEqual(r.secure, [today() - 1]);
@@ -90,24 +95,13 @@ test('a device that loads the folded file counts each of its renders once', asyn
   const devices = [];
   const cell = (rec, slot, arm, name) => rec.slots.stats().slots.find((s) => s.slot === slot).arms.find((a) => a.id === arm).cells.find((c) => c.cell === name) ?? { n: 0, sum: 0 };
   const value = (rec) => rec.slots.stats().slots.find((s) => s.slot === 'rail').arms.find((a) => a.id === 'dear').value;
-  let now = 1764633600;
-  const play = (rec, renders) => {
-    for (let r = 0; r < renders; r++) {
-      const banner = rec.slots.choose('banner', { channel: 'web' });
-      if (banner.arm === 'personal') rec.slots.reward(banner.renderId, { type: 'click' });
-      const rail = rec.slots.choose('rail', { channel: 'app' });
-      rec.slots.reward(rail.renderId, { type: 'click' });
-      if (rail.arm === 'dear') rec.slots.reward(rail.renderId, { type: 'purchase', value: 199 });
-      now += 1;
-    }
-    now += 700;
-    rec.slots.advance();
-  };
+  const clock = { now: 1764633600 };
+  const play = (rec, renders) => playRenders(rec, renders, clock);
   try {
     for (let i = 0; i < 3; i++) {
       const rec = await deviceWithDay(i, { file, renders: 1, clicks: 1, budget: 1e12 });
       devices.push(rec);
-      rec.slots._setClock(() => now);
+      rec.slots._setClock(() => clock.now);
       rec.slots._reseed(11 + i, file);
       play(rec, 6);
     }
