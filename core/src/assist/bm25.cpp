@@ -85,6 +85,14 @@ void Bm25Index::Accumulate(const std::vector<uint32_t>& query_terms, std::vector
   }
 }
 
+void Bm25Index::AddMassByDocument(const Bm25Index& weights, std::vector<float>* mass) const {
+  float* m = mass->data();
+  for (uint32_t t = 0; t + 1 < offsets_.size(); ++t) {
+    const float idf = weights.Idf(t);
+    for (uint32_t p = offsets_[t]; p < offsets_[t + 1]; ++p) m[postings_[p].doc] += idf;
+  }
+}
+
 bool Bm25Index::Contains(int32_t doc, uint32_t term) const {
   if (term >= idf_.size()) return false;
   const Posting* first = postings_.get() + offsets_[term];

@@ -114,7 +114,10 @@ float Self(const Bm25Index& index, const std::vector<uint32_t>& terms, int32_t u
 
 float CalibratedConfidence(const MatchFeatures& f, const MatcherOptions& o) {
   return Sigmoid(o.w_bias + o.w_coverage * f.coverage + o.w_relative * f.relative + o.w_margin * f.margin +
-                 o.w_field_coverage * f.field_coverage + o.w_char_relative * f.char_relative);
+                 o.w_field_coverage * f.field_coverage + o.w_char_relative * f.char_relative +
+                 o.w_char_coverage * f.char_coverage + o.w_agreement * f.agreement + o.w_uncovered_max * f.uncovered_max +
+                 o.w_field_recall * f.field_recall + o.w_char_unigram_coverage * f.char_unigram_coverage +
+                 o.w_unseen_unigrams * f.unseen_unigrams);
 }
 
 MatcherOptions BaselineMatcherOptions() {
@@ -202,10 +205,14 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   if (fields) m.fields_.Finish(vocabulary, options.bm25);
   m.entries_.Finish(vocabulary, options.bm25);
   if (chars) m.chars_.Finish(vocabulary, options.bm25);
+  if (fields) {
+    m.field_mass_.assign(static_cast<size_t>(m.fields_.document_count()), 0.0f);
+    m.fields_.AddMassByDocument(m.entries_, &m.field_mass_);
+  }
   return m;
 }
 
-std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* unknown) const {
+std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* unknown, UnigramCounts* unigrams) const {
   // Known terms by id, unknown ones counted (they weigh on the coverage), duplicates once.
   std::vector<uint32_t> ids;
   std::vector<uint64_t> hashes;
@@ -223,6 +230,17 @@ std::vector<uint32_t> FaqMatcher::QueryTermIds(std::string_view text, int32_t* u
     const uint32_t id = vocabulary_.Find(h);
     if (id == TermTable::kAbsent) ++*unknown;
     else ids.push_back(id);
+    if (!unigrams) continue;
+    // A CJK character's key is its code point (TokenKeys; kCharNgrams keys are hashes). The
+    // character index shares the vocabulary: a character only it holds is unseen here.
+    const bool unigram = options_.mode == TermMode::kWords && h < (uint64_t{1} << 21);
+    if (id == TermTable::kAbsent) {
+      unigrams->unknown += unigram;
+    } else {
+      const bool seen = entries_.DocumentFrequency(id) > 0;
+      unigrams->is_unigram.push_back(unigram && seen);
+      unigrams->unknown += unigram && !seen;
+    }
   }
   return ids;
 }
@@ -258,7 +276,8 @@ std::vector<std::string> FaqMatcher::Terms(std::string_view text) const {
 Match FaqMatcher::Rank(std::string_view question, int k) const {
   Match match;
   int32_t unknown = 0;
-  const std::vector<uint32_t> terms = QueryTermIds(question, &unknown);
+  UnigramCounts unigrams;
+  const std::vector<uint32_t> terms = QueryTermIds(question, &unknown, &unigrams);
   match.query_terms = static_cast<int32_t>(terms.size()) + unknown;
   if (terms.empty() || k < 1) return match;
 
@@ -285,10 +304,11 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
     }
   }
   std::vector<float> char_scores;
+  std::vector<uint32_t> char_terms;
+  int32_t char_unknown = 0;
   float char_max = 0;
   if (has_chars()) {
-    int32_t char_unknown = 0;
-    const std::vector<uint32_t> char_terms = QueryCharIds(question, &char_unknown);
+    char_terms = QueryCharIds(question, &char_unknown);
     char_scores.assign(static_cast<size_t>(entry_count_), 0.0f);
     std::vector<int32_t> char_touched;
     chars_.Accumulate(char_terms, &char_scores, &char_touched);
@@ -312,18 +332,42 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
   }
   // Confidence features of the top entry (IDFs of the entry index: one document per entry).
   const int32_t e1 = match.entries[0];
-  float mass = unknown * entries_.UnseenIdf(), covered = 0, self = 0;
-  float best_field = 0;
-  for (uint32_t t : terms) {
+  const float unseen = entries_.UnseenIdf();
+  float mass = unknown * unseen, covered = 0, self = 0;
+  float uncovered_max = unknown > 0 ? unseen : 0.0f;
+  float best_field = 0, field_recall = 0;
+  float unigram_mass = unigrams.unknown * unseen, unigram_covered = 0;
+  int32_t unigram_count = unigrams.unknown;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const uint32_t t = terms[i];
     const float idf = entries_.Idf(t);
+    const bool in_top = entries_.Contains(e1, t);
     mass += idf;
-    if (entries_.Contains(e1, t)) covered += idf;
+    if (in_top) covered += idf;
+    else uncovered_max = std::max(uncovered_max, idf);
+    if (unigrams.is_unigram[i]) {
+      ++unigram_count;
+      unigram_mass += idf;
+      if (in_top) unigram_covered += idf;
+    }
   }
   for (int32_t f = first_field_[e1]; f < first_field_[e1 + 1]; ++f) {
     float in_field = 0;
     for (uint32_t t : terms)
       if (fields_.Contains(f, t)) in_field += entries_.Idf(t);
     best_field = std::max(best_field, in_field);
+    if (field_mass_[f] > 0) field_recall = std::max(field_recall, std::min(1.0f, in_field / field_mass_[f]));
+  }
+  float char_mass = char_unknown * chars_.UnseenIdf(), char_covered = 0;
+  for (uint32_t t : char_terms) {
+    const float idf = chars_.Idf(t);
+    char_mass += idf;
+    if (chars_.Contains(e1, t)) char_covered += idf;
+  }
+  bool agreement = false;
+  if (!char_scores.empty() && char_scores[e1] > 0) {
+    agreement = true;  // unless some entry scores higher in the character index alone
+    for (size_t e = 0; e < char_scores.size() && agreement; ++e) agreement = char_scores[e] <= char_scores[e1];
   }
   for (uint32_t t : terms) self += entries_.Idf(t);
   self += unknown * entries_.UnseenIdf();
@@ -334,6 +378,12 @@ Match FaqMatcher::Rank(std::string_view question, int k) const {
   match.features.margin = s1 > 0 ? (s1 - s2) / s1 : 0.0f;
   match.features.field_coverage = mass > 0 ? best_field / mass : 0.0f;
   match.features.char_relative = char_max > 0 ? std::min(1.0f, char_scores[e1] / char_max) : 0.0f;
+  match.features.char_coverage = char_mass > 0 ? char_covered / char_mass : 0.0f;
+  match.features.agreement = agreement ? 1.0f : 0.0f;
+  match.features.uncovered_max = unseen > 0 ? uncovered_max / unseen : 0.0f;
+  match.features.field_recall = field_recall;
+  match.features.char_unigram_coverage = unigram_mass > 0 ? unigram_covered / unigram_mass : 0.0f;
+  match.features.unseen_unigrams = unigram_count > 0 ? static_cast<float>(unigrams.unknown) / unigram_count : 0.0f;
   match.confidence = CalibratedConfidence(match.features, options_);
   return match;
 }

@@ -32,6 +32,9 @@ class Bm25Index {
   // Adds the BM25 contribution of each (distinct) query term to scores[doc]; docs whose score
   // went from 0 to positive are appended to *touched. scores has document_count() entries.
   void Accumulate(const std::vector<uint32_t>& query_terms, std::vector<float>* scores, std::vector<int32_t>* touched) const;
+  // mass[doc] += weights.Idf(term) for each distinct term of each document (mass has
+  // document_count() entries): a document's own IDF mass under another index's IDFs.
+  void AddMassByDocument(const Bm25Index& weights, std::vector<float>* mass) const;
   // True if the document holds the term.
   bool Contains(int32_t doc, uint32_t term) const;
 

@@ -52,6 +52,15 @@ struct MatcherOptions {
   float w_margin = 3.0f;
   float w_field_coverage = 0.0f;
   float w_char_relative = 0.0f;
+  // + char_coverage * w_char_coverage + agreement * w_agreement + uncovered_max * w_uncovered_max
+  // + field_recall * w_field_recall + char_unigram_coverage * w_char_unigram_coverage
+  // + unseen_unigrams * w_unseen_unigrams (MatchFeatures).
+  float w_char_coverage = 0.0f;
+  float w_agreement = 0.0f;
+  float w_uncovered_max = 0.0f;
+  float w_field_recall = 0.0f;
+  float w_char_unigram_coverage = 0.0f;
+  float w_unseen_unigrams = 0.0f;
 };
 
 // The defaults chosen by `zhixuan faq-eval --tune` on the tuning half of the held-out questions.
@@ -69,6 +78,26 @@ struct MatchFeatures {
   float field_coverage = 0;
   // The top entry's character n-gram score / the question's maximum there (0 without that index).
   float char_relative = 0;
+  // The IDF mass of the question's character n-grams held by the top entry's character document
+  // (0 without that index).
+  float char_coverage = 0;
+  // 1 when the character index alone ranks the top entry first too (0 without that index): the
+  // two signals agree.
+  float agreement = 0;
+  // The largest IDF among the question's terms the top entry lacks (an unknown term counts with
+  // the unseen IDF), over the unseen IDF: a near miss leaves one telling word unexplained
+  // (证书能加盖**公章**吗), a paraphrase rarely does.
+  float uncovered_max = 0;
+  // The other direction: the share of the best field's own IDF mass the question holds (0
+  // without the field index). A paraphrase says most of some field; a near miss says one word.
+  float field_recall = 0;
+  // The single CJK characters of the question only: the share of their IDF mass the top entry
+  // holds (an unknown character counts with the unseen IDF). A bigram the base never saw is
+  // common in a paraphrase (想退, 退掉); a character it never saw is rarer, and more often the
+  // topic of a question the base does not answer (连麦, 港币, 弹幕).
+  float char_unigram_coverage = 0;
+  // The share of the question's single CJK characters the base never saw (0 when it has none).
+  float unseen_unigrams = 0;
 };
 
 // The calibrated confidence of a top entry with these features (sigmoid of the weighted sum).
@@ -118,13 +147,21 @@ class FaqMatcher {
   void TermIds(std::string_view text, TermBuffer* out);
   // The same for the raw text's character n-grams (the character index's terms).
   void CharTermIds(std::string_view text, TermBuffer* out);
-  std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown) const;
+  // The question's distinct known term ids; *unknown counts the others. With `unigrams`, also
+  // which ids are single CJK characters (*unigrams: a flag per id) and how many unknown terms are.
+  struct UnigramCounts {
+    std::vector<bool> is_unigram;  // per returned id
+    int32_t unknown = 0;
+  };
+  std::vector<uint32_t> QueryTermIds(std::string_view text, int32_t* unknown, UnigramCounts* unigrams = nullptr) const;
   std::vector<uint32_t> QueryCharIds(std::string_view text, int32_t* unknown) const;
   bool has_chars() const {
-    return options_.all_indexes || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f;
+    return options_.all_indexes || options_.char_weight != 0.0f || options_.w_char_relative != 0.0f ||
+           options_.w_char_coverage != 0.0f || options_.w_agreement != 0.0f;
   }
   bool has_fields() const {
-    return options_.all_indexes || options_.field_weight > 0.0f || options_.w_field_coverage != 0.0f;
+    return options_.all_indexes || options_.field_weight > 0.0f || options_.w_field_coverage != 0.0f ||
+           options_.w_field_recall != 0.0f;
   }
 
   MatcherOptions options_;
@@ -135,6 +172,7 @@ class FaqMatcher {
   Bm25Index chars_;  // character n-grams of the raw text, by entry (if has_chars())
   std::vector<int32_t> entry_of_field_;
   std::vector<int32_t> first_field_;  // entry -> its fields [first_field_[e], first_field_[e + 1])
+  std::vector<float> field_mass_;     // field -> the IDF mass (entry index IDFs) of its distinct terms
 };
 
 }  // namespace zhixuan
