@@ -125,6 +125,67 @@ TEST_CASE("the character n-gram index: its relative score as a feature, its scor
   }
 }
 
+TEST_CASE("character-unigram coverage: a near miss leaves characters the base never saw", "[assist][matcher]") {
+  // Short answers: with the answer in the entry document, its characters count as seen.
+  auto faq = ParseFaq(R"({"entries": [
+    {"id": "cert", "question": "证书在哪里下载", "paraphrases": ["电子证书怎么保存"], "answer": "A"},
+    {"id": "invoice", "question": "怎么开发票", "answer": "B"}]})");
+  REQUIRE(faq.ok());
+  const FaqMatcher m = FaqMatcher::Build(*faq, TunedMatcherOptions());
+  const Match paraphrase = m.Rank("在哪里下载证书", 1);
+  const Match near_miss = m.Rank("证书能加盖公章吗", 1);  // 盖, 公, 章: never in the base
+  REQUIRE(!paraphrase.entries.empty());
+  REQUIRE(!near_miss.entries.empty());
+  CHECK(faq->entries[near_miss.entries[0]].id == "cert");  // the shared word still ranks it first
+  CHECK(paraphrase.features.unseen_unigrams == 0.0f);
+  CHECK(near_miss.features.unseen_unigrams > 0.3f);
+  CHECK(paraphrase.features.char_unigram_coverage > near_miss.features.char_unigram_coverage + 0.3f);
+  CHECK(near_miss.features.char_unigram_coverage > 0.0f);
+  CHECK(paraphrase.features.char_unigram_coverage <= 1.0f);
+  // The tuned calibration reads it: the near miss is less sure than the paraphrase.
+  CHECK(TunedMatcherOptions().w_char_unigram_coverage > 0.0f);
+  CHECK(paraphrase.confidence > near_miss.confidence);
+}
+
+TEST_CASE("field recall: the share of the best field's own IDF mass the question says", "[assist][matcher]") {
+  auto faq = ParseFaq(R"({"entries": [
+    {"id": "a", "question": "发票抬头怎么修改", "paraphrases": ["税号填错了"], "answer": "A"},
+    {"id": "b", "question": "证书怎么下载", "answer": "B"}]})");
+  REQUIRE(faq.ok());
+  MatcherOptions o = TunedMatcherOptions();
+  o.all_indexes = true;  // the field index, for the feature
+  const FaqMatcher m = FaqMatcher::Build(*faq, o);
+  const Match whole = m.Rank("发票抬头怎么修改", 1);
+  const Match part = m.Rank("发票", 1);
+  REQUIRE(!whole.entries.empty());
+  REQUIRE(!part.entries.empty());
+  CHECK(whole.features.field_recall == Approx(1.0f));
+  CHECK(part.features.field_recall > 0.0f);
+  CHECK(part.features.field_recall < 0.5f);
+  // Without the field index the feature stays 0.
+  const Match no_fields = FaqMatcher::Build(*faq, TunedMatcherOptions()).Rank("发票抬头怎么修改", 1);
+  CHECK(no_fields.features.field_recall == 0.0f);
+}
+
+TEST_CASE("the character index agrees, covers, and the largest uncovered IDF is seen", "[assist][matcher]") {
+  auto faq = ParseFaq(R"({"entries": [
+    {"id": "a", "question": "直播课在哪里看回放", "answer": "A"},
+    {"id": "b", "question": "发票怎么开", "answer": "B"}]})");
+  REQUIRE(faq.ok());
+  const FaqMatcher m = FaqMatcher::Build(*faq, TunedMatcherOptions());
+  const Match same = m.Rank("直播课在哪里看回放", 1);
+  REQUIRE(!same.entries.empty());
+  CHECK(same.features.agreement == 1.0f);
+  CHECK(same.features.char_coverage == Approx(1.0f));
+  CHECK(same.features.uncovered_max == 0.0f);
+  // A word of the other entry left unexplained by the top one: its IDF, over the unseen IDF.
+  const Match mixed = m.Rank("直播课在哪里看回放 发票", 1);
+  REQUIRE(!mixed.entries.empty());
+  CHECK(mixed.features.uncovered_max > 0.0f);
+  CHECK(mixed.features.uncovered_max < 1.0f);
+  CHECK(mixed.features.char_coverage < 1.0f);
+}
+
 TEST_CASE("long texts grow the build's term buffer without losing terms", "[assist][matcher]") {
   // A long answer (thousands of terms) joins the entry document: a word only at its end still matches.
   std::string answer;
