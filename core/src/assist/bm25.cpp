@@ -14,42 +14,49 @@ ZX_FLATTEN void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
   lengths_.push_back(static_cast<float>(count));
 }
 
-// A counting sort, no comparison sort: the (term, doc) pairs are scattered into term buckets in
-// document order, where a run of one document is its term frequency. A term's postings are
-// thus sorted by document (Contains searches them).
+// Two passes over the documents' terms, no sort: the first counts each term's distinct
+// documents (a document is new for a term when it differs from the last one seen), which sizes
+// the postings; the second writes a posting at a term's first occurrence in a document and
+// raises its term frequency at the next ones. Documents come in order, so each term's postings
+// are sorted by document (Contains searches them).
 ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   params_ = params;
   const size_t n = lengths_.size();
   const uint32_t* terms = pending_terms_.data();
-  const size_t pairs = pending_terms_.size();
+  constexpr uint32_t kNone = 0xFFFFFFFFu;
 
-  std::vector<uint32_t> bucket(vocabulary_size + 1, 0);
-  for (size_t i = 0; i < pairs; ++i) ++bucket[terms[i] + 1];
-  for (uint32_t t = 0; t < vocabulary_size; ++t) bucket[t + 1] += bucket[t];
-  std::unique_ptr<uint32_t[]> docs_by_term(new uint32_t[pairs]);  // every slot written below
-  {
-    std::vector<uint32_t> fill(bucket.begin(), bucket.end() - 1);
-    for (size_t d = 0; d < n; ++d)
-      for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i)
-        docs_by_term[fill[terms[i]]++] = static_cast<uint32_t>(d);
-  }
+  offsets_.assign(vocabulary_size + 1, 0);
+  std::unique_ptr<uint32_t[]> last(new uint32_t[vocabulary_size]);  // by term: the last document seen
+  std::fill(last.get(), last.get() + vocabulary_size, kNone);
+  for (uint32_t d = 0; d < n; ++d)
+    for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i) {
+      const uint32_t t = terms[i];
+      if (last[t] != d) {
+        last[t] = d;
+        ++offsets_[t + 1];
+      }
+    }
+  for (uint32_t t = 0; t < vocabulary_size; ++t) offsets_[t + 1] += offsets_[t];
+  const uint32_t postings = offsets_[vocabulary_size];
+
+  postings_.reset(new Posting[postings]);
+  // A term's last posting is the one before fill[t]: a repeat within the document reaches it
+  // without searching.
+  std::fill(last.get(), last.get() + vocabulary_size, kNone);
+  std::vector<uint32_t> fill(offsets_.begin(), offsets_.end() - 1);
+  for (uint32_t d = 0; d < n; ++d)
+    for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i) {
+      const uint32_t t = terms[i];
+      if (last[t] == d) {
+        Posting& p = postings_[fill[t] - 1];
+        p.tf = std::min(p.tf + 1.0f, 65535.0f);
+      } else {
+        last[t] = d;
+        postings_[fill[t]++] = {static_cast<int32_t>(d), 1.0f};
+      }
+    }
   pending_terms_ = {};
   pending_offsets_ = {0};
-
-  // Runs of one document within a term's bucket -> (doc, tf), compacted in place.
-  postings_.reset(new Posting[pairs]);
-  offsets_.assign(vocabulary_size + 1, 0);
-  uint32_t k = 0;
-  for (uint32_t t = 0; t < vocabulary_size; ++t) {
-    offsets_[t] = k;
-    for (uint32_t i = bucket[t]; i < bucket[t + 1];) {
-      const uint32_t doc = docs_by_term[i];
-      const uint32_t run = i;
-      while (i < bucket[t + 1] && docs_by_term[i] == doc) ++i;
-      postings_[k++] = {static_cast<int32_t>(doc), static_cast<float>(std::min<uint32_t>(i - run, 0xFFFF))};
-    }
-  }
-  offsets_[vocabulary_size] = k;
 
   double length_sum = 0;
   for (size_t d = 0; d < n; ++d) length_sum += lengths_[d];

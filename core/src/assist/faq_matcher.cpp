@@ -169,6 +169,25 @@ ZX_FLATTEN void FaqMatcher::CharTermIds(std::string_view raw, TermBuffer* out) {
   out->Commit(o);
 }
 
+ZX_FLATTEN void FaqMatcher::WordAndCharTermIds(std::string_view raw, TermBuffer* words, TermBuffer* chars) {
+  const CodePointSpan decoded = DecodedCodePoints(raw);
+  {
+    uint64_t* keys = KeyRoom(2 * decoded.size + 1);
+    const size_t count = CharKeys(decoded.data, decoded.size, keys);
+    uint32_t* o = chars->Reserve(count);
+    for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
+    chars->Commit(o);
+  }
+  const CodePointSpan cps = NormalizeDecoded(decoded);
+  uint64_t* keys = KeyRoom(2 * cps.size + 1);
+  TokenizerOptions tokenizer;
+  tokenizer.drop_stopwords = options_.drop_stopwords;
+  const size_t count = TokenKeys(cps.data, cps.size, tokenizer, keys);
+  uint32_t* o = words->Reserve(count);
+  for (size_t i = 0; i < count; ++i) *o++ = vocabulary_.Intern(keys[i]);
+  words->Commit(o);
+}
+
 FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options) {
   FaqMatcher m;
   m.options_ = options;
@@ -176,6 +195,8 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
   TermBuffer field_terms, entry_terms, char_terms;
   const bool chars = m.has_chars();
   const bool fields = m.has_fields();  // without it every entry's field range stays empty
+  // The tuned options: each text decoded once for the word and the character index.
+  const bool decode_once = chars && !fields && options.mode == TermMode::kWords && options.normalize;
   m.first_field_.reserve(base.entries.size() + 1);
   for (size_t e = 0; e < base.entries.size(); ++e) {
     const FaqEntry& entry = base.entries[e];
@@ -183,6 +204,10 @@ FaqMatcher FaqMatcher::Build(const FaqBase& base, const MatcherOptions& options)
     entry_terms.clear();
     char_terms.clear();
     auto add_field = [&](const std::string& text) {
+      if (decode_once) {
+        m.WordAndCharTermIds(text, &entry_terms, &char_terms);
+        return;
+      }
       if (fields) {
         field_terms.clear();
         m.TermIds(text, &field_terms);

@@ -1,6 +1,7 @@
 #include "zhixuan/assist/normalize.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -287,23 +288,23 @@ Scratch& ThreadScratch() {
 
 }  // namespace
 
-ZX_FLATTEN CodePointSpan NormalizedCodePoints(std::string_view text) {
+ZX_FLATTEN CodePointSpan NormalizeDecoded(CodePointSpan decoded) {
   Scratch& s = ThreadScratch();
   const Tables& t = GetTables();
-  // Decode and fold in one pass; the numeral pass runs only when a numeral character is present.
-  uint32_t* a = s.a.Room(text.size() + 1);
-  const size_t decoded = DecodeTo(text, a);
+  uint32_t* const a = s.a.data();
+  assert(decoded.data == a);  // DecodedCodePoints' buffer: folded in place below
+  // Fold in place; the numeral pass runs only when a numeral character is present.
   uint8_t numerals = 0;
-  for (size_t i = 0; i < decoded; ++i) {
+  for (size_t i = 0; i < decoded.size; ++i) {
     const uint32_t cp = FoldChar(a[i], t);
     a[i] = cp;
     if (cp < 0x10000) numerals |= t.flags[cp];
   }
   const uint32_t* in = a;
-  size_t size = decoded;
+  size_t size = decoded.size;
   CodePointBuffer* free_buffer = &s.b;
   if (numerals & kNumeral) {
-    size = ConvertNumerals(a, decoded, &s.b);
+    size = ConvertNumerals(a, decoded.size, &s.b);
     in = s.b.data();
     free_buffer = &s.a;
   }
@@ -316,6 +317,8 @@ ZX_FLATTEN CodePointSpan DecodedCodePoints(std::string_view text) {
   uint32_t* a = s.a.Room(text.size() + 1);
   return {a, DecodeTo(text, a)};
 }
+
+ZX_FLATTEN CodePointSpan NormalizedCodePoints(std::string_view text) { return NormalizeDecoded(DecodedCodePoints(text)); }
 
 ZX_FLATTEN void NormalizeQuestionInto(std::string_view text, std::string* out) {
   const CodePointSpan cps = NormalizedCodePoints(text);

@@ -186,6 +186,25 @@ TEST_CASE("the character index agrees, covers, and the largest uncovered IDF is 
   CHECK(mixed.features.char_coverage < 1.0f);
 }
 
+TEST_CASE("each text decoded once for both indexes ranks as decoding it for each", "[assist][matcher]") {
+  // The tuned options take the one-decode path; all_indexes builds the field index too, which
+  // takes the path field by field (a text decoded for the words, again for the characters).
+  const FaqBase base = Small();
+  MatcherOptions separate = TunedMatcherOptions();
+  separate.all_indexes = true;
+  const FaqMatcher once = FaqMatcher::Build(base, TunedMatcherOptions());
+  const FaqMatcher twice = FaqMatcher::Build(base, separate);
+  for (const char* q : {"发票在哪里申请", "證書怎麼領取", "退款要几天到账", "ＶＩＰ七天能退吗", "今天天气"}) {
+    INFO(q);
+    const Match a = once.Rank(q, 5);
+    const Match b = twice.Rank(q, 5);
+    CHECK(a.entries == b.entries);
+    REQUIRE(a.scores.size() == b.scores.size());
+    for (size_t i = 0; i < a.scores.size(); ++i) CHECK(a.scores[i] == Approx(b.scores[i]).epsilon(1e-6));
+    CHECK(a.confidence == Approx(b.confidence).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("long texts grow the build's term buffer without losing terms", "[assist][matcher]") {
   // A long answer (thousands of terms) joins the entry document: a word only at its end still matches.
   std::string answer;

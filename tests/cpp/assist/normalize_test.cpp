@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <vector>
+
 #include "zhixuan/assist/normalize.hpp"
 
 using namespace zhixuan;
@@ -51,4 +54,15 @@ TEST_CASE("invalid UTF-8 never fails", "[assist][normalize]") {
   const std::string out = NormalizeQuestion(bad);
   CHECK(out.find("\xef\xbf\xbd") != std::string::npos);
   CHECK(NormalizeQuestion("") == "");
+}
+
+TEST_CASE("normalizing decoded code points gives NormalizedCodePoints' result", "[assist][normalize]") {
+  for (const char* text : {"發票怎麼開", "ＶＩＰ七天能退吗", "三十天 的训练营", "退钱\xff\xfe!", ""}) {
+    INFO(text);
+    const CodePointSpan direct = NormalizedCodePoints(text);
+    const std::vector<uint32_t> expected(direct.data, direct.data + direct.size);
+    const CodePointSpan decoded = DecodedCodePoints(text);
+    const CodePointSpan normalized = NormalizeDecoded(decoded);
+    CHECK(std::vector<uint32_t>(normalized.data, normalized.data + normalized.size) == expected);
+  }
 }

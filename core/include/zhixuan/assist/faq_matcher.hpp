@@ -147,6 +147,8 @@ class FaqMatcher {
   void TermIds(std::string_view text, TermBuffer* out);
   // The same for the raw text's character n-grams (the character index's terms).
   void CharTermIds(std::string_view text, TermBuffer* out);
+  // Both at once, the text decoded once (kWords mode with normalization: the tuned options).
+  void WordAndCharTermIds(std::string_view text, TermBuffer* words, TermBuffer* chars);
   // The question's distinct known term ids; *unknown counts the others. With `unigrams`, also
   // which ids are single CJK characters (*unigrams: a flag per id) and how many unknown terms are.
   struct UnigramCounts {

@@ -27,5 +27,9 @@ struct CodePointSpan {
 CodePointSpan NormalizedCodePoints(std::string_view text);
 // The text's code points, invalid UTF-8 as U+FFFD (one per byte), not normalized.
 CodePointSpan DecodedCodePoints(std::string_view text);
+// NormalizedCodePoints(text) from DecodedCodePoints(text): `decoded` must be the span that call
+// returned (this thread's last), and is overwritten. The index build decodes each text once for
+// its two indexes (the raw text's character n-grams, then the normalized words).
+CodePointSpan NormalizeDecoded(CodePointSpan decoded);
 
 }  // namespace zhixuan
