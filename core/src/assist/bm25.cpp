@@ -8,55 +8,64 @@
 
 namespace zhixuan {
 
+namespace {
+constexpr uint32_t kNoDocument = 0xFFFFFFFFu;
+}  // namespace
+
 ZX_FLATTEN void Bm25Index::AddDocument(const uint32_t* terms, size_t count) {
-  pending_terms_.insert(pending_terms_.end(), terms, terms + count);
-  pending_offsets_.push_back(static_cast<uint32_t>(pending_terms_.size()));
+  const uint32_t d = static_cast<uint32_t>(lengths_.size());
+  if (pending_size_ + count > pending_capacity_) {
+    const size_t capacity = std::max(2 * pending_capacity_, pending_size_ + count);
+    std::unique_ptr<PendingTerm[]> grown(new PendingTerm[capacity]);
+    std::copy(pending_.get(), pending_.get() + pending_size_, grown.get());
+    pending_ = std::move(grown);
+    pending_capacity_ = capacity;
+  }
+  PendingTerm* const pending = pending_.get();
+  size_t size = pending_size_;
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t t = terms[i];
+    if (t >= last_doc_.size()) {  // the vocabulary grows as documents come
+      const size_t terms_now = std::max<size_t>(2 * last_doc_.size(), t + 1);
+      last_doc_.resize(terms_now, kNoDocument);
+      last_at_.resize(terms_now);
+      df_.resize(terms_now, 0);
+    }
+    if (last_doc_[t] == d) {
+      ++pending[last_at_[t]].tf;
+    } else {
+      last_doc_[t] = d;
+      last_at_[t] = static_cast<uint32_t>(size);
+      ++df_[t];
+      pending[size++] = {t, 1};
+    }
+  }
+  pending_size_ = size;
+  pending_offsets_.push_back(static_cast<uint32_t>(size));
   lengths_.push_back(static_cast<float>(count));
 }
 
-// Two passes over the documents' terms, no sort: the first counts each term's distinct
-// documents (a document is new for a term when it differs from the last one seen), which sizes
-// the postings; the second writes a posting at a term's first occurrence in a document and
-// raises its term frequency at the next ones. Documents come in order, so each term's postings
-// are sorted by document (Contains searches them).
+// The postings from the documents' distinct terms (AddDocument counted them), scattered into
+// term buckets sized by document frequency, no sort: documents come in order, so each term's
+// postings are sorted by document (Contains searches them).
 ZX_FLATTEN void Bm25Index::Finish(uint32_t vocabulary_size, Bm25Params params) {
   params_ = params;
   const size_t n = lengths_.size();
-  const uint32_t* terms = pending_terms_.data();
-  constexpr uint32_t kNone = 0xFFFFFFFFu;
-
+  df_.resize(std::max<size_t>(df_.size(), vocabulary_size), 0);
   offsets_.assign(vocabulary_size + 1, 0);
-  std::unique_ptr<uint32_t[]> last(new uint32_t[vocabulary_size]);  // by term: the last document seen
-  std::fill(last.get(), last.get() + vocabulary_size, kNone);
-  for (uint32_t d = 0; d < n; ++d)
-    for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i) {
-      const uint32_t t = terms[i];
-      if (last[t] != d) {
-        last[t] = d;
-        ++offsets_[t + 1];
-      }
-    }
-  for (uint32_t t = 0; t < vocabulary_size; ++t) offsets_[t + 1] += offsets_[t];
-  const uint32_t postings = offsets_[vocabulary_size];
-
-  postings_.reset(new Posting[postings]);
-  // A term's last posting is the one before fill[t]: a repeat within the document reaches it
-  // without searching.
-  std::fill(last.get(), last.get() + vocabulary_size, kNone);
+  for (uint32_t t = 0; t < vocabulary_size; ++t) offsets_[t + 1] = offsets_[t] + df_[t];
+  postings_.reset(new Posting[pending_size_]);
   std::vector<uint32_t> fill(offsets_.begin(), offsets_.end() - 1);
+  const PendingTerm* const pending = pending_.get();
   for (uint32_t d = 0; d < n; ++d)
-    for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i) {
-      const uint32_t t = terms[i];
-      if (last[t] == d) {
-        Posting& p = postings_[fill[t] - 1];
-        p.tf = std::min(p.tf + 1.0f, 65535.0f);
-      } else {
-        last[t] = d;
-        postings_[fill[t]++] = {static_cast<int32_t>(d), 1.0f};
-      }
-    }
-  pending_terms_ = {};
+    for (uint32_t i = pending_offsets_[d]; i < pending_offsets_[d + 1]; ++i)
+      postings_[fill[pending[i].term]++] = {static_cast<int32_t>(d), static_cast<float>(std::min<uint32_t>(pending[i].tf, 0xFFFF))};
+  pending_.reset();
+  pending_size_ = pending_capacity_ = 0;
   pending_offsets_ = {0};
+  last_doc_ = {};
+  last_at_ = {};
+  df_ = {};
 
   double length_sum = 0;
   for (size_t d = 0; d < n; ++d) length_sum += lengths_[d];

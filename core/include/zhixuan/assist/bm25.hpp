@@ -43,9 +43,20 @@ class Bm25Index {
     int32_t doc;
     float tf;
   };
-  // Until Finish: every document's terms in one buffer (no allocation per document).
-  std::vector<uint32_t> pending_terms_;
+  struct PendingTerm {
+    uint32_t term;
+    uint32_t tf;
+  };
+  // Until Finish: each document's distinct terms with their frequencies, all documents in one
+  // buffer (no allocation per document), counted as they come: a term is new in a document when
+  // its last document differs, else its entry (at last_at_) counts one more.
+  std::unique_ptr<PendingTerm[]> pending_;
+  size_t pending_size_ = 0;
+  size_t pending_capacity_ = 0;
   std::vector<uint32_t> pending_offsets_{0};
+  std::vector<uint32_t> last_doc_;  // by term
+  std::vector<uint32_t> last_at_;   // by term: its entry in pending_ for last_doc_
+  std::vector<uint32_t> df_;        // by term: documents holding it
   std::vector<float> lengths_;
   std::vector<uint32_t> offsets_;   // term -> postings_[offsets_[t] .. offsets_[t + 1])
   std::unique_ptr<Posting[]> postings_;  // by term, each term's by document; not value-initialized: every slot is written by Finish
