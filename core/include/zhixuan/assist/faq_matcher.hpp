@@ -7,8 +7,8 @@
 // with char_weight. The confidence of the top entry is a logistic function of features (how much
 // of the question's IDF mass the entry covers, its score relative to the question's own maximum,
 // its margin over the runner-up, ...: MatchFeatures), fitted on held-out questions by
-// `zhixuan faq-eval --tune` (docs: bench/RESULTS.md, "FAQ assistant"). An index no weight uses
-// is not built (the index build is timed: issue 16).
+// `zhixuan faq-eval --tune` (docs/assistant.md; figures: bench/RESULTS.md, "FAQ assistant").
+// An index no weight uses is not built (the index build is timed: issue 16).
 //
 // The baseline the evaluation compares against is this class with TermMode::kCharNgrams:
 // character unigrams + bigrams of the raw text, one document per entry, no normalization.
