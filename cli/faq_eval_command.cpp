@@ -132,17 +132,19 @@ float BestThreshold(const std::vector<Scored>& scored, bool use_relative) {
 
 // The confidence features a calibration may use (bits of a mask), each with its weight.
 constexpr int kFeatureCount = 11;
-const char* const kFeatureNames[kFeatureCount] = {"coverage",      "relative",  "margin",        "field_coverage", "char_relative",
-                                                  "char_coverage", "agreement", "uncovered_max", "field_recall",
-                                                  "char_unigram_coverage", "unseen_unigrams"};
+const char* const kFeatureNames[kFeatureCount] = {
+    "coverage",  "relative",      "margin",       "field_coverage",        "char_relative",  "char_coverage",
+    "agreement", "uncovered_max", "field_recall", "char_unigram_coverage", "unseen_unigrams"};
 float MatchFeatures::* const kFeatureValue[kFeatureCount] = {
-    &MatchFeatures::coverage,      &MatchFeatures::relative,  &MatchFeatures::margin,        &MatchFeatures::field_coverage,
-    &MatchFeatures::char_relative, &MatchFeatures::char_coverage, &MatchFeatures::agreement, &MatchFeatures::uncovered_max,
-    &MatchFeatures::field_recall, &MatchFeatures::char_unigram_coverage, &MatchFeatures::unseen_unigrams};
+    &MatchFeatures::coverage,      &MatchFeatures::relative,       &MatchFeatures::margin,
+    &MatchFeatures::field_coverage, &MatchFeatures::char_relative, &MatchFeatures::char_coverage,
+    &MatchFeatures::agreement,     &MatchFeatures::uncovered_max,  &MatchFeatures::field_recall,
+    &MatchFeatures::char_unigram_coverage, &MatchFeatures::unseen_unigrams};
 float MatcherOptions::* const kFeatureWeight[kFeatureCount] = {
-    &MatcherOptions::w_coverage,      &MatcherOptions::w_relative,  &MatcherOptions::w_margin,        &MatcherOptions::w_field_coverage,
-    &MatcherOptions::w_char_relative, &MatcherOptions::w_char_coverage, &MatcherOptions::w_agreement, &MatcherOptions::w_uncovered_max,
-    &MatcherOptions::w_field_recall, &MatcherOptions::w_char_unigram_coverage, &MatcherOptions::w_unseen_unigrams};
+    &MatcherOptions::w_coverage,      &MatcherOptions::w_relative,       &MatcherOptions::w_margin,
+    &MatcherOptions::w_field_coverage, &MatcherOptions::w_char_relative, &MatcherOptions::w_char_coverage,
+    &MatcherOptions::w_agreement,     &MatcherOptions::w_uncovered_max,  &MatcherOptions::w_field_recall,
+    &MatcherOptions::w_char_unigram_coverage, &MatcherOptions::w_unseen_unigrams};
 
 // Solves a * x = b (n <= kFeatureCount + 1, a symmetric positive definite: the ridge makes it so)
 // by Gaussian elimination with partial pivoting; b becomes x.
@@ -166,7 +168,7 @@ void Solve(double a[][kFeatureCount + 1], double* b, int n) {
 }
 
 // Logistic regression of "the top entry is right" on the features in `mask` (mean log loss +
-// 0.005 * |w|^2 without the bias, Newton's method: at most ten weights, a few hundred
+// 0.005 * |w|^2 without the bias, Newton's method: at most twelve weights, a few hundred
 // questions); the others get weight 0.
 void FitCalibration(const std::vector<Scored>& scored, int mask, MatcherOptions* o) {
   int used[kFeatureCount];
