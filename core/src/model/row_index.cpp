@@ -65,10 +65,14 @@ void RowIndex::Grow() {
   }
 }
 
-void RowIndex::Reset(size_t expected) {
+size_t RowIndex::Capacity(size_t expected) {
   size_t capacity = 16;
   while (capacity < expected * 2) capacity *= 2;
-  slots_ = std::vector<Slot>(capacity);  // value-initialized: zeroed
+  return capacity;
+}
+
+void RowIndex::Reset(size_t expected) {
+  slots_ = std::vector<Slot>(Capacity(expected));  // value-initialized: zeroed
   size_ = 0;
 }
 

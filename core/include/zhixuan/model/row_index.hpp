@@ -28,6 +28,8 @@ class RowIndex {
   // *starts) and checks it (1..max_bytes bytes of valid UTF-8): at load this scan and the
   // table are most of a 100k-id bundle's parse. `expected` ids size the table.
   PackedScan BuildPacked(const char* text, size_t size, size_t expected, size_t max_bytes, std::vector<size_t>* starts);
+  // The table's bytes when built for `expected` ids (what BuildPacked allocates besides *starts).
+  static size_t TableBytes(size_t expected) { return Capacity(expected) * sizeof(Slot); }
   // Adds ids[row] (ids must be the list the index was built over); false if already present.
   bool Insert(int32_t row, const IdList& ids);
   // Row of `id`, or -1.
@@ -42,6 +44,7 @@ class RowIndex {
     uint32_t row_plus_one;  // 0: empty
   };
   static uint32_t Hash(std::string_view id);
+  static size_t Capacity(size_t expected);  // at least twice `expected`, a power of two
   void Reset(size_t expected);
   // Scans, checks and inserts up to `count` ids from *pos on (a tier unit, called per chunk).
   ZX_TIER_UNIT PackedScan ScanPacked(const char* text, size_t size, size_t max_bytes, size_t* pos, size_t row,
