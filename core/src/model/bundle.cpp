@@ -225,7 +225,8 @@ ZX_TIER_UNIT uint32_t MaxMagnitudeBits(const uint8_t* data, size_t start, size_t
   for (size_t i = start; i < end; ++i) {
     uint32_t bits;
     std::memcpy(&bits, data + sizeof(uint32_t) * i, sizeof(uint32_t));
-    most = std::max(most, bits & 0x7fffffffu);
+    const uint32_t magnitude = bits & 0x7fffffffu;
+    most = magnitude > most ? magnitude : most;  // not std::max: through its references clang did not vectorize the loop
   }
   return most;
 }
