@@ -226,6 +226,9 @@ StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filte
 
 Status Recommender::AppendItems(const std::vector<std::string>& ids, const float* rows) {
   std::unordered_set<std::string_view> batch;  // linear, not quadratic: addItems batches can be large
+  static_assert(kMaxItems <= static_cast<int64_t>(RowIndex::kMaxRows), "the id index must hold every row");
+  if (static_cast<int64_t>(ids.size()) > kMaxItems - model_.items.rows())
+    return Status(StatusCode::kTooLarge, "a model holds at most 20M items");  // as a bundle (and the id index's rows)
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i].empty() || ids[i].size() > kMaxItemIdBytes) return InvalidArgument("item id is empty or longer than 256 bytes");
     if (RowOf(ids[i]) >= 0) return InvalidArgument("item id '" + ids[i] + "' already exists");
