@@ -35,11 +35,14 @@ export function readHeaderIntoHeap(core, fs, path) {
   }
 }
 
-// What parsing a manifest may allocate, per byte of header and id tensor (ids, their JSON
-// nodes, the id table: about 8 for short ids), plus a margin; at most PARSE_HEAP_CAP (beyond
-// it the heap may grow during the read, which then reads again).
+// What parsing a manifest may allocate, per byte of header (a format 1 manifest's ids, their
+// JSON nodes, the id table: about 8 for short ids), plus a margin; a format 2 id tensor's
+// share the core reports (idHeapBytes). At most PARSE_HEAP_CAP (beyond it the heap may grow
+// during the read, which then reads again). No more than that: a heap grown past what the
+// load needs costs a cold start in V8 a garbage collection (external memory pressure: 6 ms
+// of CPU for a 100k x 64 F32 model, when the heap grew by 16 x the id tensor).
 const PARSE_HEAP_FACTOR = 16;
-const PARSE_HEAP_MARGIN = 4 << 20;
+const PARSE_HEAP_MARGIN = 1 << 20;
 const PARSE_HEAP_CAP = 256 << 20;
 // The rows are read in pieces, one per pool thread (libuv starts 4): reading into fresh heap
 // pages is mostly page faults, which the cores take in parallel (4 pieces: a 100k x 64 cold
@@ -75,7 +78,7 @@ class ModelFileReader {
     let read = null;
     try {
       if (this.headerEnd > PARSE_WHILE_READING_HEADER_BYTES) {
-        read = this.readRest(this.headerEnd);
+        read = this.readRest(PARSE_HEAP_FACTOR * this.headerEnd);
         const begun = session.beginLoad(this.ptr, this.size);
         // A format 2 file's ids may still be arriving: finishLoad reads the manifest then.
         const idsPending = !begun.zxError && begun.idBytesEnd > begun.idBytesBegin;
@@ -83,7 +86,7 @@ class ModelFileReader {
       }
       const begun = session.beginLoad(this.ptr, this.size);
       if (!begun.zxError) this.readNow(begun.idBytesBegin, begun.idBytesEnd);
-      read = this.readRest(this.headerEnd + (begun.zxError ? 0 : begun.idBytesEnd - begun.idBytesBegin));
+      read = this.readRest(PARSE_HEAP_FACTOR * this.headerEnd + (begun.zxError ? 0 : begun.idHeapBytes));
       return { begun, manifestRead: begun.zxError ? begun : session.readManifest(), read };
     } catch (error) {
       if (!read) this.close();  // once reading, readRest closes the file when the pool is done
@@ -117,11 +120,12 @@ class ModelFileReader {
 
   /**
    * Starts reading everything not read yet; the promise settles (never before the pool is done
-   * with the buffer) once it is all in place. `parsedBytes`: header + id tensor size.
+   * with the buffer) once it is all in place. `parseHeapBytes`: what the parse may allocate
+   * meanwhile.
    */
-  readRest(parsedBytes) {
+  readRest(parseHeapBytes) {
     const { core } = this;
-    const reserve = core._malloc(Math.min(PARSE_HEAP_CAP, PARSE_HEAP_FACTOR * parsedBytes + PARSE_HEAP_MARGIN));
+    const reserve = core._malloc(Math.min(PARSE_HEAP_CAP, parseHeapBytes + PARSE_HEAP_MARGIN));
     if (reserve) core._free(reserve);
     const ranges = this.missing().flatMap(([begin, end]) => {
       const pieces = Math.max(1, Math.min(READ_PIECES, Math.floor((end - begin) / READ_PIECE_MIN_BYTES)));

@@ -28,6 +28,7 @@ val BeginLoad(Session& s, uintptr_t model_ptr, size_t model_len) {
   val out = OkVal();
   out.set("idBytesBegin", static_cast<double>(ids_begin));
   out.set("idBytesEnd", static_cast<double>(ids_end));
+  out.set("idHeapBytes", static_cast<double>(s.IdHeapBytes()));
   return out;
 }
 

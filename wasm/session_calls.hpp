@@ -15,7 +15,7 @@ namespace zhixuan::wasm {
 // Parses the bundle at [model_ptr, model_ptr + model_len) in the wasm heap (the caller frees it).
 emscripten::val Load(Session& s, uintptr_t model_ptr, size_t model_len, const std::string& catalog_json, bool has_catalog);
 // Cold start in steps: BeginLoad takes the malloc'd buffer over whatever the outcome and answers
-// {idBytesBegin, idBytesEnd}; ReadManifest; FinishLoad joins the catalog.
+// {idBytesBegin, idBytesEnd, idHeapBytes}; ReadManifest; FinishLoad joins the catalog.
 emscripten::val BeginLoad(Session& s, uintptr_t model_ptr, size_t model_len);
 emscripten::val ReadManifest(Session& s);
 emscripten::val FinishLoad(Session& s, const std::string& catalog_json, bool has_catalog);

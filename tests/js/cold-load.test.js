@@ -72,6 +72,35 @@ test('if the heap grows while the pool reads into it, the rows are read again in
   assert.ok(Buffer.from(heap.subarray(ptr, ptr + bytes.length)).equals(Buffer.from(bytes)));
 });
 
+test('a format 2 file\'s ids are parsed in the heap the core asked to keep free: the rows are read once', async () => {
+  const { readHeaderIntoHeap } = await import('../../js/model-file.js');
+  const { init } = await import('../../js/index.js');
+  const core = await init({ features: [] });
+  const n = 50000, dim = 16;
+  const bytes = f32BundleV2(gaussianRows(n, dim, 7), itemIds(n), dim);
+  let syncReads = 0;
+  const countingFs = { ...fs, readSync: (...args) => { syncReads++; return fs.readSync(...args); } };
+  const { reader } = readHeaderIntoHeap(core, countingFs, tempFile(bytes));
+  const session = new core.Session();
+  try {
+    const { begun, manifestRead, read } = reader.loadInto(session);
+    const readsSoFar = syncReads;  // the header and the id tensor
+    await read;
+    // Had the parse outgrown what was kept free, the heap would have grown under the pool's
+    // reads and the rows been read again.
+    assert.equal(syncReads, readsSoFar);
+    assert.equal(manifestRead.zxError, undefined);
+    // The id table and each id's start, not 16 bytes per byte of ids as before (a heap grown
+    // past what the load needs costs V8 a garbage collection).
+    const idBytes = begun.idBytesEnd - begun.idBytesBegin;
+    assert.ok(begun.idHeapBytes > 0 && begun.idHeapBytes < 4 * idBytes, `${begun.idHeapBytes} for ${idBytes} bytes of ids`);
+    session.finishLoad('', false);
+    assert.equal(session.info().items, n);
+  } finally {
+    session.delete();
+  }
+});
+
 test('a format 2 bundle (ids as a tensor) answers as its format 1 twin, from a file and from bytes', async () => {
   const ids = itemIds(40);
   const rows = checkerboardRows(40, 16);

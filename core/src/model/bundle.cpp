@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -55,18 +56,25 @@ Status ReadManifestIds(const JsonValue& ids, IdList* out) {
   return appended;
 }
 
+// How many ids a format 2 item_ids tensor of `bytes` is read as expecting (the id table's
+// size): item_embeddings' row count, or fewer when the tensor cannot hold that many.
+size_t ExpectedIds(int64_t rows, size_t bytes) {
+  return std::min(static_cast<size_t>(std::clamp<int64_t>(rows, 0, kMaxItems)), bytes / 2);
+}
+
 // Format 2: the ids are the item_ids tensor, U8 [bytes]: each id's UTF-8, then a 0 byte, in
 // row order (no JSON to decode twice: the cold start's largest cost with format 1). Checked
 // and indexed in one pass; `rows`: item_embeddings' row count, the number of ids expected
-// (they are counted later).
-Status ReadTensorIds(const TensorView& t, size_t rows, IdList* out, RowIndex* index) {
+// (they are counted later). With a `backing` that holds the tensor, the list views it.
+Status ReadTensorIds(const TensorView& t, int64_t rows, const std::shared_ptr<const uint8_t>& backing, IdList* out,
+                     RowIndex* index) {
   if (t.dtype != DType::kU8 || t.shape.size() != 1)
     return MalformedModel("item_ids tensor must be 1-D U8 (each id's UTF-8 bytes, then a 0 byte)");
   const char* text = reinterpret_cast<const char*>(t.data);
   const size_t size = t.size_bytes;
   if (size > 0 && text[size - 1] != 0) return MalformedModel("item_ids tensor does not end with a 0 byte");
   std::vector<size_t> starts;
-  const RowIndex::PackedScan scan = index->BuildPacked(text, size, std::min(rows, size / 2), kMaxItemIdBytes, &starts);
+  const RowIndex::PackedScan scan = index->BuildPacked(text, size, ExpectedIds(rows, size), kMaxItemIdBytes, &starts);
   const std::string row = std::to_string(scan.row);
   switch (scan.problem) {
     case RowIndex::PackedScan::kNone:
@@ -80,8 +88,9 @@ Status ReadTensorIds(const TensorView& t, size_t rows, IdList* out, RowIndex* in
       return MalformedModel("item id '" + std::string(id) + "' appears twice in the item_ids tensor");
     }
   }
-  // The tensor is the packed list already: one copy.
-  *out = IdList::FromPacked(std::string(text, size), std::move(starts));
+  // The tensor is the packed list already: viewed where it was read, or one copy.
+  *out = backing ? IdList::ViewPacked(std::string_view(text, size), backing, std::move(starts))
+                 : IdList::FromPacked(std::string(text, size), std::move(starts));
   return Status::Ok();
 }
 
@@ -158,7 +167,10 @@ size_t FirstNonFinite(const uint8_t* data, size_t count) {
   constexpr size_t kBlock = 16384;
   for (size_t start = 0; start < count; start += kBlock) {
     const size_t end = std::min(count, start + kBlock);
-    if ((ExponentCarries<Bits>(data, start, end) & kCarry) == 0) continue;
+    const size_t mid = start + (end - start) / 2;
+    // Half a block per call, two call sites on purpose: wasm-opt inlines a function with one
+    // caller (tiering.hpp), and the whole check would then run in baseline code.
+    if (((ExponentCarries<Bits>(data, start, mid) | ExponentCarries<Bits>(data, mid, end)) & kCarry) == 0) continue;
     for (size_t i = start; i < end; ++i) {
       Bits bits;
       std::memcpy(&bits, data + sizeof(Bits) * i, sizeof(Bits));
@@ -213,16 +225,18 @@ ZX_TIER_UNIT uint32_t MaxMagnitudeBits(const uint8_t* data, size_t start, size_t
   for (size_t i = start; i < end; ++i) {
     uint32_t bits;
     std::memcpy(&bits, data + sizeof(uint32_t) * i, sizeof(uint32_t));
-    most = std::max(most, bits & 0x7fffffffu);
+    const uint32_t magnitude = bits & 0x7fffffffu;
+    most = magnitude > most ? magnitude : most;  // not std::max: through its references clang did not vectorize the loop
   }
   return most;
 }
 
-// Whether V^T V of these finite rows surely fits in float, by a bound that costs one integer
-// pass (F32) or none: every |G_jk| <= trace(V^T V) = sum of squares <= rows * d * max|v|^2,
-// and so does every partial sum; a quarter of FLT_MAX leaves room for rounding. Rows beyond
-// the bound are not wrong, only checked by computing the gram.
-bool GramSurelyFinite(const ItemMatrix& items, const uint8_t* data) {
+// Whether V^T V of these finite rows surely fits in float, by a bound that costs no pass of
+// its own (F32: the largest |value|, `f32_magnitude_bits`, from CheckRowsFinite): every
+// |G_jk| <= trace(V^T V) = sum of squares <= rows * d * max|v|^2, and so does every partial
+// sum; a quarter of FLT_MAX leaves room for rounding. Rows beyond the bound are not wrong,
+// only checked by computing the gram.
+bool GramSurelyFinite(const ItemMatrix& items, uint32_t f32_magnitude_bits) {
   const double limit = std::numeric_limits<float>::max() / 4.0;
   const double d = items.dim();
   switch (items.dtype()) {
@@ -237,13 +251,8 @@ bool GramSurelyFinite(const ItemMatrix& items, const uint8_t* data) {
       return trace <= limit;
     }
     default: {
-      const size_t n = static_cast<size_t>(items.rows()) * static_cast<size_t>(items.dim());
-      uint32_t most = 0;
-      constexpr size_t kBlock = 16384;
-      for (size_t start = 0; start < n; start += kBlock)
-        most = std::max(most, MaxMagnitudeBits(data, start, std::min(n, start + kBlock)));
       float magnitude;
-      std::memcpy(&magnitude, &most, sizeof(float));
+      std::memcpy(&magnitude, &f32_magnitude_bits, sizeof(float));
       return static_cast<double>(items.rows()) * d * static_cast<double>(magnitude) * magnitude <= limit;
     }
   }
@@ -252,9 +261,11 @@ bool GramSurelyFinite(const ItemMatrix& items, const uint8_t* data) {
 // F32: a row is finite iff its dot product with a ones vector is (an Inf or NaN element makes
 // the sum Inf or NaN, and only finite values can sum to a finite value; a finite row whose sum
 // overflows is rescanned and passes). So the check is one pass of the scoring kernel over every
-// row, which also leaves that kernel optimized for the first query (tiering.hpp). F16: the
-// bits (its kernel's conversion assumes finite halves); I8 rows are finite by construction.
-Status CheckRowsFinite(const ItemMatrix& items, const uint8_t* data) {
+// row, which also leaves that kernel optimized for the first query (tiering.hpp). With
+// `magnitude_bits` (a bundle without item_gram: GramSurelyFinite's bound), also the largest
+// |value| of the rows, read again per block while the block is in cache. F16: the bits (its
+// kernel's conversion assumes finite halves); I8 rows are finite by construction.
+Status CheckRowsFinite(const ItemMatrix& items, const uint8_t* data, uint32_t* magnitude_bits) {
   const int d = items.dim();
   const size_t n = static_cast<size_t>(items.rows()) * static_cast<size_t>(d);
   if (items.dtype() == DType::kF16) {
@@ -269,6 +280,13 @@ Status CheckRowsFinite(const ItemMatrix& items, const uint8_t* data) {
   for (int64_t begin = 0; begin < items.rows(); begin += kBlock) {
     const int64_t end = std::min(items.rows(), begin + kBlock);
     ScoreRows(items, ones.data(), nullptr, begin, end, sums.data());
+    if (magnitude_bits != nullptr) {
+      // Half a block per call, two call sites on purpose (wasm-opt inlines a function with one
+      // caller: see FirstNonFinite).
+      const size_t first = static_cast<size_t>(begin) * d, last = static_cast<size_t>(end) * d;
+      const size_t mid = first + (last - first) / 2;
+      *magnitude_bits = std::max({*magnitude_bits, MaxMagnitudeBits(data, first, mid), MaxMagnitudeBits(data, mid, last)});
+    }
     for (int64_t r = begin; r < end; ++r) {
       if (std::isfinite(sums[static_cast<size_t>(r - begin)])) continue;
       if (FirstNonFinite<uint32_t>(data + static_cast<size_t>(r) * d * 4, d) != static_cast<size_t>(d))
@@ -309,6 +327,15 @@ std::pair<size_t, size_t> BundleLoader::IdTensorBytes() const {
   return {begin, begin + ids->size_bytes};
 }
 
+size_t BundleLoader::IdHeapBytes() const {
+  const TensorView* ids = begun_ ? file_.find(kIdTensor) : nullptr;
+  const TensorView* embeddings = begun_ ? file_.find("item_embeddings") : nullptr;
+  if (ids == nullptr || embeddings == nullptr) return 0;
+  const size_t expected = ExpectedIds(embeddings->shape.empty() ? 0 : embeddings->shape[0], ids->size_bytes);
+  // ReadTensorIds: the id table, each id's start, and the ids' copy when they are not viewed.
+  return RowIndex::TableBytes(expected) + (expected + 1) * sizeof(size_t) + (backing_ ? 0 : ids->size_bytes);
+}
+
 Status BundleLoader::ReadManifest() {
   if (!begun_) return Status(StatusCode::kInternal, "BundleLoader::ReadManifest without a successful Begin");
   if (!manifest_read_) {
@@ -333,7 +360,7 @@ Status BundleLoader::ReadManifestOnce() {
   if (embeddings == nullptr) return MalformedModel("bundle has no item_embeddings tensor");
   const int64_t rows = embeddings->shape.empty() ? 0 : embeddings->shape[0];
   if (rows > kMaxItems) return Status(StatusCode::kTooLarge, "item_embeddings has more than 20M rows");
-  return ReadTensorIds(*id_tensor, static_cast<size_t>(rows), &m.item_ids, &model_.id_index);
+  return ReadTensorIds(*id_tensor, rows, backing_, &m.item_ids, &model_.id_index);
 }
 
 StatusOr<Model> BundleLoader::Finish() {
@@ -348,14 +375,16 @@ StatusOr<Model> BundleLoader::Finish() {
   ZX_RETURN_IF_ERROR(CheckEmbeddings(*embeddings, scales, m));
   model.items = backing_ ? ItemMatrix::ViewTensor(*embeddings, scales, backing_)
                          : ItemMatrix::FromTensor(*embeddings, scales);
-  ZX_RETURN_IF_ERROR(CheckRowsFinite(model.items, embeddings->data));
+  const TensorView* gram = file_.find("item_gram");
+  uint32_t magnitude_bits = 0;  // F32 rows without a gram: their largest |value| (GramSurelyFinite)
+  ZX_RETURN_IF_ERROR(CheckRowsFinite(model.items, embeddings->data, gram == nullptr ? &magnitude_bits : nullptr));
 
   if (const TensorView* bias = file_.find("item_bias"))
     ZX_RETURN_IF_ERROR(CheckF32Vector(*bias, embeddings->shape[0], "item_bias", &model.bias));
-  if (const TensorView* gram = file_.find("item_gram")) {
+  if (gram != nullptr) {
     if (gram->shape != std::vector<int64_t>{m.dim, m.dim}) return MalformedModel("item_gram must be [dim, dim]");
     ZX_RETURN_IF_ERROR(CheckF32Vector(*gram, int64_t{m.dim} * m.dim, "item_gram", &model.gram));
-  } else if (!GramSurelyFinite(model.items, embeddings->data)) {
+  } else if (!GramSurelyFinite(model.items, magnitude_bits)) {
     // Left to GramOf (the first fold-in) when a bound vouches for it; rows too large for the
     // bound are checked now: finite rows whose V^T V overflows float (huge I8 scales or F32
     // values) would fold users in to NaN, and a model saved from them would not load again

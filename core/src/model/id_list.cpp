@@ -18,12 +18,30 @@ IdList IdList::FromPacked(std::string bytes, std::vector<size_t> starts) {
   return list;
 }
 
+IdList IdList::ViewPacked(std::string_view bytes, std::shared_ptr<const void> backing, std::vector<size_t> starts) {
+  IdList list;
+  list.view_ = bytes;
+  list.backing_ = std::move(backing);
+  list.starts_ = std::move(starts);
+  return list;
+}
+
+void IdList::Own() {
+  if (!backing_) return;
+  bytes_.assign(view_.data(), view_.size());
+  view_ = std::string_view();
+  backing_.reset();
+}
+
 void IdList::reserve(size_t ids, size_t bytes) {
+  Own();
   starts_.reserve(ids);
   bytes_.reserve(bytes);
 }
 
 void IdList::push_back(std::string_view id) {
+  const std::shared_ptr<const void> keep = backing_;  // `id` may lie in the viewed bytes
+  Own();
   starts_.push_back(bytes_.size());
   bytes_.append(id);
   bytes_.push_back('\0');

@@ -79,8 +79,8 @@ StatusOr<std::unique_ptr<Recommender>> Recommender::Create(Model model, std::opt
   rec->model_ = std::move(model);
   rec->catalog_ = std::move(catalog);
   const auto& ids = rec->model_.manifest.item_ids;
-  rec->catalog_index_.assign(ids.size(), -1);
   if (rec->catalog_) {
+    rec->catalog_index_.assign(ids.size(), -1);  // without a catalog it stays empty (400 KB less per 100k rows at load)
     for (size_t i = 0; i < rec->catalog_->items.size(); ++i) {
       const CatalogItem& item = rec->catalog_->items[i];
       const int32_t row = rec->model_.id_index.Find(item.id, ids);
@@ -226,6 +226,9 @@ StatusOr<TopK> Recommender::SimilarItems(int32_t row, int k, const Filter& filte
 
 Status Recommender::AppendItems(const std::vector<std::string>& ids, const float* rows) {
   std::unordered_set<std::string_view> batch;  // linear, not quadratic: addItems batches can be large
+  static_assert(kMaxItems <= static_cast<int64_t>(RowIndex::kMaxRows), "the id index must hold every row");
+  if (static_cast<int64_t>(ids.size()) > kMaxItems - model_.items.rows())
+    return Status(StatusCode::kTooLarge, "a model holds at most 20M items");  // as a bundle (and the id index's rows)
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i].empty() || ids[i].size() > kMaxItemIdBytes) return InvalidArgument("item id is empty or longer than 256 bytes");
     if (RowOf(ids[i]) >= 0) return InvalidArgument("item id '" + ids[i] + "' already exists");
@@ -248,7 +251,10 @@ Status Recommender::AppendItems(const std::vector<std::string>& ids, const float
         cold_items_.erase(std::remove(cold_items_.begin(), cold_items_.end(), ids[i]), cold_items_.end());
       }
     }
-    catalog_index_.push_back(catalog_index);
+    if (catalog_index >= 0) {
+      catalog_index_.resize(static_cast<size_t>(row), -1);  // rows past its end have no catalog item
+      catalog_index_.push_back(catalog_index);
+    }
   }
   model_.items.AppendRows(rows, static_cast<int64_t>(ids.size()));
   generation_ = NextGeneration();

@@ -47,28 +47,33 @@ uint32_t RowIndex::Hash(std::string_view id) {
 size_t RowIndex::Probe(std::string_view id, uint32_t hash, const IdList& ids) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
-    if (s.row_plus_one == 0 || (s.hash == hash && ids[s.row_plus_one - 1] == id)) return i;
+    const Slot s = slots_[i];
+    if (s == 0 || (TagMatches(s, hash) && ids[RowOf(s)] == id)) return i;
   }
 }
 
-void RowIndex::Grow() {
+template <typename HashOfRow>
+void RowIndex::Grow(const HashOfRow& hash_of_row) {
   std::vector<Slot> old;
   old.swap(slots_);
   slots_ = std::vector<Slot>(old.empty() ? 16 : old.size() * 2);  // value-initialized: zeroed
   const size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.row_plus_one == 0) continue;
-    size_t i = s.hash & mask;
-    while (slots_[i].row_plus_one != 0) i = (i + 1) & mask;
+  for (const Slot s : old) {
+    if (s == 0) continue;
+    size_t i = hash_of_row(RowOf(s)) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
 }
 
-void RowIndex::Reset(size_t expected) {
+size_t RowIndex::Capacity(size_t expected) {
   size_t capacity = 16;
   while (capacity < expected * 2) capacity *= 2;
-  slots_ = std::vector<Slot>(capacity);  // value-initialized: zeroed
+  return capacity;
+}
+
+void RowIndex::Reset(size_t expected) {
+  slots_ = std::vector<Slot>(Capacity(expected));  // value-initialized: zeroed
   size_ = 0;
 }
 
@@ -89,11 +94,11 @@ int64_t RowIndex::InsertRows(const IdList& ids, size_t begin, size_t end) {
     const uint32_t hash = Hash(id);
     size_t i = hash & mask;
     for (;; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.row_plus_one == 0) break;
-      if (s.hash == hash && ids[s.row_plus_one - 1] == id) return static_cast<int64_t>(r);
+      const Slot s = slots_[i];
+      if (s == 0) break;
+      if (TagMatches(s, hash) && ids[RowOf(s)] == id) return static_cast<int64_t>(r);
     }
-    slots_[i] = Slot{hash, static_cast<uint32_t>(r) + 1};
+    slots_[i] = MakeSlot(hash, r);
     ++size_;
   }
   return -1;
@@ -107,7 +112,10 @@ RowIndex::PackedScan RowIndex::BuildPacked(const char* text, size_t size, size_t
   size_t row = 0;
   PackedScan scan;
   while (pos < size) {
-    if ((size_ + 1) * 2 > slots_.size()) Grow();  // more ids than expected
+    if ((size_ + 1) * 2 > slots_.size()) {  // more ids than expected
+      const std::vector<size_t>& at = *starts;  // starts[r + 1] is set for every row inserted
+      Grow([&](size_t r) { return Hash(std::string_view(text + at[r], at[r + 1] - at[r] - 1)); });
+    }
     const size_t count = std::min(kChunk, slots_.size() / 2 - size_);  // the table stays at most half full
     // starts[row] is written before the id is inserted, and starts[row + 1] then gives its end.
     if (starts->size() < row + count + 1) starts->resize(std::max(expected, row + count) + 1);
@@ -161,13 +169,13 @@ RowIndex::PackedScan RowIndex::ScanPacked(const char* text, size_t size, size_t 
     size_t i = hash & mask;
     for (;; i = (i + 1) & mask) {
       const Slot s = slots[i];
-      if (s.row_plus_one == 0) break;
-      if (s.hash != hash) continue;
-      const size_t other = starts[s.row_plus_one - 1];
-      if (starts[s.row_plus_one] - other - 1 == length && std::memcmp(text + other, id, length) == 0)
+      if (s == 0) break;
+      if (!TagMatches(s, hash)) continue;
+      const size_t other = starts[RowOf(s)];
+      if (starts[RowOf(s) + 1] - other - 1 == length && std::memcmp(text + other, id, length) == 0)
         return PackedScan{PackedScan::kRepeat, row};
     }
-    slots[i] = Slot{hash, static_cast<uint32_t>(row) + 1};
+    slots[i] = MakeSlot(hash, row);
     ++size_;
   }
   *pos = at;
@@ -175,13 +183,14 @@ RowIndex::PackedScan RowIndex::ScanPacked(const char* text, size_t size, size_t 
 }
 
 bool RowIndex::Insert(int32_t row, const IdList& ids) {
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  if (row < 0 || static_cast<size_t>(row) >= kMaxRows) return false;
+  if ((size_ + 1) * 2 > slots_.size()) Grow([&](size_t r) { return Hash(ids[r]); });
   return InsertRows(ids, static_cast<size_t>(row), static_cast<size_t>(row) + 1) < 0;
 }
 
 int32_t RowIndex::Find(std::string_view id, const IdList& ids) const {
   if (slots_.empty()) return -1;
-  return static_cast<int32_t>(slots_[Probe(id, Hash(id), ids)].row_plus_one) - 1;
+  return static_cast<int32_t>(slots_[Probe(id, Hash(id), ids)] & kRowMask) - 1;
 }
 
 }  // namespace zhixuan

@@ -25,6 +25,8 @@ std::pair<size_t, size_t> Session::IdTensorBytes() const {
   return pending_ && begun_.ok() ? pending_->IdTensorBytes() : std::pair<size_t, size_t>{0, 0};
 }
 
+size_t Session::IdHeapBytes() const { return pending_ && begun_.ok() ? pending_->IdHeapBytes() : 0; }
+
 Status Session::ReadManifest() {
   if (!pending_) return Status(StatusCode::kInternal, "readManifest without beginLoad");
   ZX_RETURN_IF_ERROR(begun_);

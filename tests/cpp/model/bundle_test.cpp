@@ -160,6 +160,7 @@ TEST_CASE("a bundle adopted without copying loads the same model, aligned or not
                                                   : static_cast<const void*>(adopted->items.i8());
         REQUIRE(inside(rows));
         if (dtype == DType::kI8) REQUIRE(inside(adopted->items.scales()));
+        REQUIRE(inside(adopted->manifest.item_ids.packed().data()));  // format 2's id tensor too
       }
       // Appending copies the viewed rows out first; the old rows stay intact.
       std::vector<float> row(8, 0.5f);

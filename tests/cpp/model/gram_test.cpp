@@ -93,26 +93,29 @@ TEST_CASE("a bundle without item_gram loads without computing it; the first fold
 }
 
 TEST_CASE("rows too large for the bound are checked on load: huge but fine loads, overflowing is named", "[bundle][gram][bad-input]") {
-  const int items = 8, dim = 4;
-  auto load = [&](float value) {
-    std::vector<float> rows(items * dim, 0.f);
-    rows[0] = value;  // one large value: V^T V[0][0] = value^2
-    auto made = MakeModel(ItemIds(items), rows.data(), dim, DType::kF32, {}, "v");
-    // MakeModel refuses nothing finite; the bundle is written without a gram (SaveModel would
-    // write an Inf one).
-    made->gram.assign(static_cast<size_t>(dim) * dim, 0.f);
-    const auto bytes = WithoutGram(made.value());
-    return LoadModel(bytes.data(), bytes.size());
-  };
-  // 3e18^2 = 9e36 fits a float, but 8 x 4 x 9e36 exceeds the bound: checked by computing it.
-  auto huge = load(3e18f);
-  REQUIRE(huge.ok());
-  REQUIRE_FALSE(huge->gram.empty());
-  REQUIRE(std::isfinite(huge->gram[0]));
-  auto overflowing = load(1e20f);
-  REQUIRE_FALSE(overflowing.ok());
-  REQUIRE(overflowing.status().message() == "item rows are too large: their Gram matrix V^T V overflows float");
-  auto small = load(3.f);
-  REQUIRE(small.ok());
-  REQUIRE(small->gram.empty());
+  const int items = 2100, dim = 4;  // three blocks of the load's row check, which finds the largest value
+  for (int at : {0, items * dim - 1}) {
+    INFO("the large value at " << at);
+    auto load = [&](float value) {
+      std::vector<float> rows(items * dim, 0.f);
+      rows[at] = value;  // one large value: one diagonal entry of V^T V is value^2
+      auto made = MakeModel(ItemIds(items), rows.data(), dim, DType::kF32, {}, "v");
+      // MakeModel refuses nothing finite; the bundle is written without a gram (SaveModel would
+      // write an Inf one).
+      made->gram.assign(static_cast<size_t>(dim) * dim, 0.f);
+      const auto bytes = WithoutGram(made.value());
+      return LoadModel(bytes.data(), bytes.size());
+    };
+    // 3e18^2 = 9e36 fits a float, but 2100 x 4 x 9e36 exceeds the bound: checked by computing it.
+    auto huge = load(3e18f);
+    REQUIRE(huge.ok());
+    REQUIRE_FALSE(huge->gram.empty());
+    REQUIRE(std::isfinite(huge->gram[static_cast<size_t>(at % dim) * (dim + 1)]));
+    auto overflowing = load(1e20f);
+    REQUIRE_FALSE(overflowing.ok());
+    REQUIRE(overflowing.status().message() == "item rows are too large: their Gram matrix V^T V overflows float");
+    auto small = load(3.f);
+    REQUIRE(small.ok());
+    REQUIRE(small->gram.empty());
+  }
 }

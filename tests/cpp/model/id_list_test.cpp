@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,4 +43,23 @@ TEST_CASE("an id list packs ids as format 2's tensor and gives each back whole",
     REQUIRE(none.packed().empty());
     REQUIRE(none == std::vector<std::string>{});
   }
+}
+
+TEST_CASE("an id list viewing a loaded bundle's bytes answers as a copy would, and copies them once changed", "[id_list]") {
+  const std::string packed("c-1\0短\0x\0", 10);
+  auto backing = std::make_shared<std::string>(packed);
+  std::weak_ptr<std::string> alive = backing;
+  IdList view = IdList::ViewPacked(*backing, backing, {0, 4, 8});
+  REQUIRE(view.packed().data() == backing->data());  // read where it lies
+  REQUIRE(view == IdList::FromPacked(packed, {0, 4, 8}));
+  REQUIRE(view == std::vector<std::string>{"c-1", "短", "x"});
+  backing.reset();
+  REQUIRE_FALSE(alive.expired());  // the list keeps the bytes alive
+  IdList copy = view;
+  view.push_back(view[1]);  // an id lying in the viewed bytes themselves
+  REQUIRE(view == std::vector<std::string>{"c-1", "短", "x", "短"});
+  REQUIRE(copy == std::vector<std::string>{"c-1", "短", "x"});
+  REQUIRE_FALSE(alive.expired());  // the copy still views them
+  copy = IdList();
+  REQUIRE(alive.expired());
 }

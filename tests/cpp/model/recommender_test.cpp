@@ -105,6 +105,25 @@ TEST_CASE("catalog filters: tags, price, channel, availability, aliases", "[reco
   }
 }
 
+TEST_CASE("a model loaded without a catalog gains catalog facts only for the items added with them", "[recommender][catalog]") {
+  auto rec = MakeRecommender();  // no catalog: no row has catalog facts
+  for (int32_t r = 0; r < 40; ++r) REQUIRE(rec->CatalogItemOf(r) == nullptr);
+  const std::vector<float> row(16, 0.5f);
+  REQUIRE(rec->AppendItems({"plain-1"}, row.data()).ok());  // row 40: no catalog entry
+  CatalogItem described;
+  described.id = "described-1";
+  described.tags = {"new"};
+  described.aliases = {{"wx", "wx-described-1"}};
+  REQUIRE(rec->AppendCatalogItems({described}, row.data()).ok());  // row 41
+  REQUIRE(rec->AppendItems({"plain-2"}, row.data()).ok());  // row 42
+  REQUIRE(rec->RowOf("described-1") == 41);
+  REQUIRE(rec->RowOf("wx-described-1") == 41);
+  for (int32_t r : {0, 39, 40, 42}) REQUIRE(rec->CatalogItemOf(r) == nullptr);
+  REQUIRE(rec->CatalogItemOf(41) != nullptr);
+  REQUIRE(rec->CatalogItemOf(41)->id == "described-1");
+  REQUIRE(rec->CatalogItemOf(41)->tags == std::vector<std::string>{"new"});
+}
+
 TEST_CASE("a catalog made for another model version is a MODEL_MISMATCH", "[recommender][bad-input]") {
   auto catalog = ParseCatalog(R"({"model_version":"other","items":[]})");
   REQUIRE(Recommender::Create(CheckerboardModel(), std::move(catalog).value()).status().code() ==

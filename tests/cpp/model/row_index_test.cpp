@@ -74,3 +74,19 @@ TEST_CASE("packed ids are found, checked and indexed in one pass like the id lis
     REQUIRE(scan(std::string("\xC3\xA9t\xC3\xA9\0a\0", 8)).problem == RowIndex::PackedScan::kNone);
   }
 }
+
+TEST_CASE("an index grown id by id keeps every row, and refuses a row past what a slot holds", "[row_index]") {
+  IdList ids;
+  RowIndex index;
+  for (int i = 0; i < 3000; ++i) {  // from an empty table: it grows (rehashing from the ids) many times
+    ids.push_back("u-" + std::to_string(i * 7919));
+    REQUIRE(index.Insert(i, ids));
+  }
+  REQUIRE(index.size() == 3000);
+  for (int i = 0; i < 3000; ++i) REQUIRE(index.Find(ids[static_cast<size_t>(i)], ids) == i);
+  ids.push_back("u-0");
+  REQUIRE_FALSE(index.Insert(3000, ids));  // a repeat
+  REQUIRE(index.Find("u-0", ids) == 0);
+  REQUIRE_FALSE(index.Insert(static_cast<int32_t>(RowIndex::kMaxRows), ids));  // its row + 1 would not fit a slot
+  REQUIRE(index.size() == 3000);
+}

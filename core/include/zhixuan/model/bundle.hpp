@@ -86,6 +86,9 @@ class BundleLoader {
   Status Begin(const uint8_t* bytes, size_t size, std::shared_ptr<const uint8_t> backing);
   // [begin, end) byte offsets of the item_ids tensor in the file, or {0, 0} without one.
   std::pair<size_t, size_t> IdTensorBytes() const;
+  // What ReadManifest allocates for a format 2 item_ids tensor, at most (0 without one): a
+  // host reading the rows meanwhile keeps that much heap free, so the heap need not grow.
+  size_t IdHeapBytes() const;
   Status ReadManifest();      // after a successful Begin; later calls return the first one's status
   StatusOr<Model> Finish();   // once, after a successful Begin
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,12 +43,16 @@ class IdList {
   // Adopts bytes laid out as packed() returns them, with each id's start (the caller has
   // checked the layout: every start follows a 0 byte, and the bytes end with one).
   static IdList FromPacked(std::string bytes, std::vector<size_t> starts);
+  // The same over bytes that `backing` keeps alive (a loaded bundle's item_ids tensor, read
+  // once into the buffer the rows are used from): no copy until the list is changed.
+  static IdList ViewPacked(std::string_view bytes, std::shared_ptr<const void> backing, std::vector<size_t> starts);
 
   size_t size() const { return starts_.size(); }
   bool empty() const { return starts_.empty(); }
   std::string_view operator[](size_t row) const {
-    const size_t end = row + 1 < starts_.size() ? starts_[row + 1] : bytes_.size();
-    return std::string_view(bytes_.data() + starts_[row], end - 1 - starts_[row]);
+    const std::string_view bytes = packed();
+    const size_t end = row + 1 < starts_.size() ? starts_[row + 1] : bytes.size();
+    return std::string_view(bytes.data() + starts_[row], end - 1 - starts_[row]);
   }
   const_iterator begin() const { return const_iterator(this, 0); }
   const_iterator end() const { return const_iterator(this, size()); }
@@ -55,15 +60,20 @@ class IdList {
   void reserve(size_t ids, size_t bytes);
   void push_back(std::string_view id);
   // The packed bytes: format 2's item_ids tensor, unless an id holds a 0 byte itself.
-  const std::string& packed() const { return bytes_; }
+  std::string_view packed() const { return backing_ ? view_ : std::string_view(bytes_); }
   bool any_id_holds_zero_byte() const { return ids_holding_zero_ > 0; }
   std::vector<std::string> ToStrings() const;
 
-  bool operator==(const IdList& other) const { return starts_ == other.starts_ && bytes_ == other.bytes_; }
+  bool operator==(const IdList& other) const { return starts_ == other.starts_ && packed() == other.packed(); }
   bool operator!=(const IdList& other) const { return !(*this == other); }
 
  private:
+  // Copies viewed bytes into bytes_ (before a change).
+  void Own();
+
   std::string bytes_;
+  std::string_view view_;                 // the bytes while backing_ holds them
+  std::shared_ptr<const void> backing_;
   std::vector<size_t> starts_;
   size_t ids_holding_zero_ = 0;
 };

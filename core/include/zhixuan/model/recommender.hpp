@@ -110,7 +110,7 @@ class Recommender {
   std::optional<Catalog> catalog_;
   // Rows by name: model ids live in model_.id_index; catalog aliases here (ids win a clash).
   std::unordered_map<std::string, int32_t> alias_rows_;
-  std::vector<int32_t> catalog_index_;                 // row -> catalog item or -1
+  std::vector<int32_t> catalog_index_;                 // row -> catalog item or -1 (none past its end)
   std::vector<std::string> cold_items_;
   uint64_t generation_ = NextGeneration();
   // Generations are unique across recommenders, so a mask compiled for one never passes for another's.

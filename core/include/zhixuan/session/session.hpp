@@ -28,11 +28,13 @@ class Session {
   // null: no catalog.
   Status Load(const uint8_t* bytes, size_t size, const std::string* catalog_json);
   // Cold start in steps (BundleLoader): BeginLoad adopts the buffer whatever the outcome and
-  // parses the safetensors header; IdTensorBytes says where the item_ids tensor lies;
+  // parses the safetensors header; IdTensorBytes says where the item_ids tensor lies and
+  // IdHeapBytes how much heap reading it takes (BundleLoader);
   // ReadManifest reads the ids while the host may still read the rows; FinishLoad, once every
   // byte is in place, checks the tensors and joins the catalog.
   Status BeginLoad(std::shared_ptr<const uint8_t> bytes, size_t size);
   std::pair<size_t, size_t> IdTensorBytes() const;
+  size_t IdHeapBytes() const;
   Status ReadManifest();
   Status FinishLoad(const std::string* catalog_json);
 
