@@ -487,18 +487,18 @@ StatusOr<TuneResult> Search::Run() {
     if (!split.ok()) return split.status();
     const TrainParams& params = candidates_[candidate].params;
     const double predicted = Rate() * RunCost(**split, params);
+    const double started = Elapsed();
     double reserved = Rate() * FinalCost(params);
     if (const int best = BestCandidate(); best >= 0) {
       TrainParams winner = candidates_[best].params;
       winner.epochs = candidates_[best].checkpoints[candidates_[best].BestCheckpoint()];
       reserved = std::max(reserved, Rate() * FinalCost(winner));
-      // Room for the last step too: the best so far at the next dim up on its cuts, then its
-      // final training; or this candidate's, should it win.
+      // Room for the last step too, while it still fits at all: the best so far at the next dim
+      // up on its cuts, then its final training; or this candidate's, should it win.
       if (options_.retry_next_dim)
-        reserved = std::max({reserved, RetrySeconds(candidates_[best].params, candidates_[best].rung() + 1),
-                             RetrySeconds(params, cut + 1)});
+        for (double retry : {RetrySeconds(candidates_[best].params, candidates_[best].rung() + 1), RetrySeconds(params, cut + 1)})
+          if (started + retry <= options_.budget_seconds) reserved = std::max(reserved, retry);
     }
-    const double started = Elapsed();
     if (started + predicted + reserved > options_.budget_seconds) {
       // What does not fit in the time left is passed over and the next thing tried (a cheaper one
       // may fit): a new candidate is dropped (before any run, the defaults are tried at a smaller
