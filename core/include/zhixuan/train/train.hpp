@@ -36,7 +36,7 @@ struct EpochReport {
 // sweep's rows (Takacs et al. 2011; the `implicit` library's default), costs O(steps * d^2)
 // per row instead of O(d^3) and only ever lowers the objective. Training's user vectors are
 // never shipped (the device folds in from the item rows, exactly), so the user half-step may
-// approximate too; with Cholesky they equal the device fold-in bit for bit in float terms.
+// approximate too; with Cholesky they equal the device fold-in up to rounding.
 enum class RowSolver { kCholesky, kConjugateGradient };
 using ItemSolver = RowSolver;
 enum class UserSolver { kAuto, kCholesky, kConjugateGradient };  // kAuto: CG from kUserCgMinDim up

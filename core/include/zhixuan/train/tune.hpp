@@ -13,11 +13,12 @@
 // to cut k + 1, and a candidate's score is the mean over its cuts. New candidates are the
 // defaults first, then in turn a step from the best so far on cut 1 (a log-scaled
 // perturbation) and a log-scaled random draw around the defaults. Last, the winner is retried
-// at the next dim up on its cuts (when that fits) and kept if its validation is higher. Every training run scores the checkpoints of one epoch
-// schedule, so the epoch count is searched for free (EpochReport::item_factors). The order of
-// the runs depends only on the seed and on the scores, never on timing or threads: the budget
-// only decides how far along that sequence the search goes, and which candidates too costly
-// for the time left are skipped (the defaults run at a smaller dim when theirs would not fit);
+// at the next dim up on its cuts (when that fits; not after max_trials) and kept if its
+// validation is higher. Every training run scores the checkpoints of one epoch schedule, so
+// the epoch count is searched for free (EpochReport::item_factors). The order of the runs
+// depends only on the seed and on the scores, never on timing or threads: the budget only
+// decides how far along that sequence the search goes, and which candidates too costly for the
+// time left are skipped (the defaults run at a smaller dim when theirs would not fit);
 // max_trials with an ample budget fixes the sequence exactly. Every random draw (cuts,
 // candidates, initial factors) comes from SeededRandom, so a seed gives the same sequence
 // natively and in wasm.
