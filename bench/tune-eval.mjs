@@ -6,6 +6,7 @@
 //   3. the same eval with the CLI defaults (no tuning) for reference.
 //
 //   node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N] [--ease-budget T]
+//                            [--max-dim D] [--threads T]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,7 @@ const [split, ...rest] = process.argv.slice(2);
 const opts = { budget: '60s', seed: '42', cli: 'native' };
 for (let i = 0; i < rest.length; i += 2) opts[rest[i].replace(/^--/, '')] = rest[i + 1];
 if (!split || !fs.existsSync(path.join(split, 'train.csv'))) {
-  console.error('usage: node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N] [--ease-budget T]');
+  console.error('usage: node bench/tune-eval.mjs SPLIT_DIR [--budget 60s] [--seed 42] [--cli native|wasm] [--trials N] [--ease-budget T] [--max-dim D] [--threads T]');
   process.exit(2);
 }
 const cli = opts.cli === 'wasm' ? [process.execPath, path.join(repoRoot, 'dist', 'zhixuan-cli.cjs')]
@@ -39,15 +40,18 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-tune-eval-'));
 const model = path.join(dir, 'tuned.safetensors');
 const trainArgs = ['train', '--tune', '--interactions', path.join(split, 'train.csv'), '--out', model, '--budget', opts.budget,
   '--seed', opts.seed, ...(opts.trials ? ['--trials', opts.trials] : []),
-  ...(opts['ease-budget'] ? ['--ease-budget', opts['ease-budget']] : [])];
+  ...(opts['ease-budget'] ? ['--ease-budget', opts['ease-budget']] : []),
+  ...(opts['max-dim'] ? ['--max-dim', opts['max-dim']] : []), ...(opts.threads ? ['--threads', opts.threads] : [])];
 const tuned = zhixuan(...trainArgs);
 const tune = manifestOf(model).tune;
 console.log(`$ zhixuan ${trainArgs.join(' ')}   (${opts.cli} CLI, ${tuned.seconds.toFixed(1)} s wall in all)`);
 console.log(tuned.stdout.trim());
 if (!tune.ease?.lambda) console.log(`EASE was not tuned on validation (${tune.ease?.skipped}): lambda 100 on the test split`);
 const lambda = tune.ease?.lambda ?? 100;
-const test = zhixuan('eval', '--split', split, '--model', model, '--ease-lambda', String(lambda));
-const defaults = zhixuan('eval', '--split', split, '--no-ease', '--seed', opts.seed);
+const test = zhixuan('eval', '--split', split, '--model', model, '--ease-lambda', String(lambda),
+  ...(opts.threads ? ['--threads', opts.threads] : []));
+const defaults = zhixuan('eval', '--split', split, '--no-ease', '--seed', opts.seed,
+  ...(opts.threads ? ['--threads', opts.threads] : []));
 console.log(`\ntest split (read once): ${test.stdout.split('\n')[0]}`);
 console.log('| model | Recall@20 | Recall@50 | NDCG@100 |');
 console.log('|---|---|---|---|');

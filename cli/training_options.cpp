@@ -8,7 +8,7 @@ namespace zhixuan::cli {
 
 std::vector<std::string> TrainingValueOptions() {
   return {"dim", "epochs", "reg", "item-reg", "alpha", "w0", "reg-exponent", "threads", "seed", "dtype", "segments",
-          "also-bought-k", "also-bought-min-support", "model-version", "min-rating", "solver", "cg-steps",
+          "also-bought-k", "also-bought-min-support", "model-version", "min-rating", "solver", "user-solver", "cg-steps",
           "bundle-format"};
 }
 
@@ -22,8 +22,10 @@ std::string TrainingUsage() {
                 "  --alpha A          confidence c = 1 + A * weight (default %g)\n"
                 "  --w0 W             weight of every unobserved item (default %g)\n"
                 "  --reg-exponent NU  lambda * (n + w0 * N)^NU, Rendle et al. 2022 (default %g)\n"
-                "  --solver cg|cholesky  item half-step solver (default cg; users are always exact)\n"
-                "  --cg-steps N       conjugate-gradient steps per item and sweep (default 3)\n"
+                "  --solver cg|cholesky  item half-step solver (default cg)\n"
+                "  --user-solver auto|cg|cholesky  user half-step solver (default auto: cg from dim %d;\n"
+                "                     the device fold-in is exact either way)\n"
+                "  --cg-steps N       conjugate-gradient steps per row and sweep (default 3)\n"
                 "  --threads T        0 = all cores (default 0)\n"
                 "  --seed S           initialisation seed (default 42)\n"
                 "  --min-rating R     keep rows whose weight/rating is >= R (default: all)\n"
@@ -34,7 +36,8 @@ std::string TrainingUsage() {
                 "  --model-version V  (default: derived from the factors)\n"
                 "  --bundle-format 2|1  1: ids in the manifest, for devices whose SDK predates 2 (default 2)\n",
                 TrainingDefaults::kDim, TrainingDefaults::kEpochs, TrainingDefaults::kReg, TrainingDefaults::kItemReg,
-                TrainingDefaults::kAlpha, TrainingDefaults::kUnobservedWeight, TrainingDefaults::kRegExponent);
+                TrainingDefaults::kAlpha, TrainingDefaults::kUnobservedWeight, TrainingDefaults::kRegExponent,
+                kUserCgMinDim);
   return text;
 }
 
@@ -63,6 +66,11 @@ StatusOr<TrainParams> ReadTrainParams(const Args& args) {
   if (solver == "cg") p.item_solver = ItemSolver::kConjugateGradient;
   else if (solver == "cholesky") p.item_solver = ItemSolver::kCholesky;
   else return InvalidArgument("--solver must be cg or cholesky, got '" + solver + "'");
+  const std::string user_solver = args.String("user-solver", "auto");
+  if (user_solver == "auto") p.user_solver = UserSolver::kAuto;
+  else if (user_solver == "cg") p.user_solver = UserSolver::kConjugateGradient;
+  else if (user_solver == "cholesky") p.user_solver = UserSolver::kCholesky;
+  else return InvalidArgument("--user-solver must be auto, cg or cholesky, got '" + user_solver + "'");
   auto cg_steps = args.Int("cg-steps", 3, 1, 1000);
   if (!cg_steps.ok()) return cg_steps.status();
   p.cg_steps = *cg_steps;
@@ -107,11 +115,14 @@ StatusOr<TrainResult> TrainWithProgress(const SparseMatrix& by_user, TrainParams
 }
 
 std::string DescribeParams(const TrainParams& p) {
-  char text[256];
-  std::snprintf(text, sizeof text, "dim=%d epochs=%d reg=%g item_reg=%g alpha=%g w0=%g reg_exponent=%g solver=%s", p.dim,
+  char text[320];
+  const std::string cg = "cg" + std::to_string(p.cg_steps);
+  std::snprintf(text, sizeof text,
+                "dim=%d epochs=%d reg=%g item_reg=%g alpha=%g w0=%g reg_exponent=%g solver=%s user_solver=%s", p.dim,
                 p.epochs, p.foldin.reg, p.item_reg >= 0 ? p.item_reg : p.foldin.reg, p.foldin.alpha,
                 p.foldin.unobserved_weight, p.foldin.reg_exponent,
-                p.item_solver == ItemSolver::kCholesky ? "cholesky" : ("cg" + std::to_string(p.cg_steps)).c_str());
+                p.item_solver == ItemSolver::kCholesky ? "cholesky" : cg.c_str(),
+                UserRowSolver(p) == RowSolver::kCholesky ? "cholesky" : cg.c_str());
   return text;
 }
 

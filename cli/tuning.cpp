@@ -99,6 +99,11 @@ void PrintTuneSummary(const TuneResult& r, const TuneOptions& o) {
   std::printf("tune: the budget holds the search (%.2f s of probes, then runs predicted from the pace so far) and the "
               "final training, predicted at %.1f s\n",
               r.probe_seconds, r.final_seconds_predicted);
+  if (r.retry_dim > 0 && r.retry_cuts > 0)
+    std::printf("tune: last step, the winner at dim %d on %d cut(s): NDCG@100 %.4f, %s\n", r.retry_dim, r.retry_cuts,
+                r.retry_validation.ndcg100, r.retry_note.c_str());
+  else if (!r.retry_note.empty())
+    std::printf("tune: last step (the winner at the next dim up) not run: %s\n", r.retry_note.c_str());
   std::printf("tune: chosen %s\n", DescribeParams(r.best).c_str());
   std::printf("\nvalidation: %d cut(s) of the training file, %d held-out users in all (device fold-in)\n", r.cuts_used,
               r.validation_users);

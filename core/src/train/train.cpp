@@ -100,7 +100,7 @@ Status SolveSide(const SparseMatrix& m, const std::vector<float>& other, int d, 
 void SolveSideCg(const SparseMatrix& m, const std::vector<float>& other, int d, const SideObjective& s, int threads,
                  int steps, std::vector<float>* out) {
   out->resize(static_cast<size_t>(m.rows) * d, 0.f);
-  const Eigen::MatrixXf gram = Gram(other, m.cols, d);
+  const Eigen::MatrixXf w0_gram = s.w0 * Gram(other, m.cols, d);  // once per half-step
   const int workers = threads <= 0 ? DefaultThreadCount() : threads;
   struct Scratch {
     RowMajor x;
@@ -119,8 +119,7 @@ void SolveSideCg(const SparseMatrix& m, const std::vector<float>& other, int d, 
     auto apply = [&](const Eigen::VectorXf& in, Eigen::VectorXf& result) {
       sc.xp.noalias() = sc.x * in;
       sc.xp.array() *= sc.c.array() - s.w0;
-      result.noalias() = gram * in;
-      result *= s.w0;
+      result.noalias() = w0_gram * in;
       result.noalias() += sc.x.transpose() * sc.xp;
       result += lambda * in;
     };
@@ -164,6 +163,14 @@ double SideLoss(const SparseMatrix& m, const std::vector<float>& mine, const std
   return loss;
 }
 
+// One half-step: `out` holds the previous sweep's rows (CG starts from them).
+Status SolveHalf(const SparseMatrix& m, const std::vector<float>& other, int d, const SideObjective& s, RowSolver solver,
+                 const TrainParams& p, std::vector<float>* out) {
+  if (solver == RowSolver::kCholesky) return SolveSide(m, other, d, s, p.threads, out);
+  SolveSideCg(m, other, d, s, p.threads, p.cg_steps, out);
+  return Status::Ok();
+}
+
 SideObjective UserSide(const FoldInParams& p) { return {p.reg, p.alpha, p.unobserved_weight, p.reg_exponent}; }
 
 SideObjective ItemSide(const TrainParams& p) {
@@ -199,6 +206,12 @@ StatusOr<std::vector<float>> SolveUsers(const SparseMatrix& by_user, const std::
   return users;
 }
 
+RowSolver UserRowSolver(const TrainParams& p) {
+  if (p.user_solver == UserSolver::kCholesky) return RowSolver::kCholesky;
+  if (p.user_solver == UserSolver::kConjugateGradient) return RowSolver::kConjugateGradient;
+  return p.dim >= kUserCgMinDim ? RowSolver::kConjugateGradient : RowSolver::kCholesky;
+}
+
 double ImplicitAlsLoss(const SparseMatrix& by_user, const TrainResult& f, const TrainParams& params) {
   // Data term once (from the user side), plus both sides' regularizers.
   const double user_part = SideLoss(by_user, f.user_factors, f.item_factors, f.dim, UserSide(params.foldin), true);
@@ -229,15 +242,15 @@ StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainP
   result.item_factors.assign(static_cast<size_t>(by_user.cols) * d, 0.f);
   const SideObjective user_side = UserSide(params.foldin);
   const SideObjective item_side = ItemSide(params);
+  const RowSolver user_solver = UserRowSolver(params);
   for (int e = 1; e <= params.epochs; ++e) {
     const auto start = std::chrono::steady_clock::now();
-    // Items first, users last: the returned user vectors are then exactly the fold-in
-    // of each training user on the final item rows.
-    if (params.item_solver == ItemSolver::kConjugateGradient)
-      SolveSideCg(by_item, result.user_factors, d, item_side, params.threads, params.cg_steps, &result.item_factors);
-    else
-      ZX_RETURN_IF_ERROR(SolveSide(by_item, result.user_factors, d, item_side, params.threads, &result.item_factors));
-    ZX_RETURN_IF_ERROR(SolveSide(by_user, result.item_factors, d, user_side, params.threads, &result.user_factors));
+    // Items first, users last: the returned user vectors are then the fold-in of each
+    // training user on the final item rows (exactly, with the Cholesky user solver).
+    ZX_RETURN_IF_ERROR(SolveHalf(by_item, result.user_factors, d, item_side, params.item_solver, params,
+                                 &result.item_factors));
+    ZX_RETURN_IF_ERROR(SolveHalf(by_user, result.item_factors, d, user_side, user_solver, params,
+                                 &result.user_factors));
     EpochReport report;
     report.epoch = e;
     report.epochs = params.epochs;

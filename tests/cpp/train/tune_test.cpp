@@ -221,3 +221,40 @@ TEST_CASE("the tune record in the manifest holds the chosen values, validation a
   REQUIRE(tune["ease"]["lambda"].get<double>() == Approx(r->ease_lambda));
   REQUIRE(tune["ahead_of_ease"] == (r->validation.ndcg100 >= r->ease.ndcg100));
 }
+
+TEST_CASE("the last step retries the winner at the next dim up and keeps it only if validation improves", "[tune]") {
+  const InteractionTable train = GroupedTable(300, 160);  // dims 32 and 64 (up to items / 2)
+  TuneOptions o = SmallOptions(0);
+  o.max_dim = 64;
+  o.ease = false;
+  TuneOptions one = o;
+  one.max_trials = 1;
+  auto first = TuneImplicitAls(train, SmallDefaults(), one);
+  REQUIRE(first.ok());
+  REQUIRE(first->retry_cuts == 0);  // a trial count fixes the runs: no last step
+  REQUIRE(first->retry_note == "the trial count was reached");
+  // A budget of a few dozen runs: the search keeps room for the last step.
+  o.budget_seconds = first->probe_seconds + 30 * (first->accounts[0].seconds + first->final_seconds_predicted);
+  auto r = TuneImplicitAls(train, SmallDefaults(), o);
+  REQUIRE(r.ok());
+  REQUIRE(r->searched);
+  REQUIRE(static_cast<int>(r->accounts.size()) == r->runs);
+  for (const auto& a : r->accounts) REQUIRE(a.started + a.predicted + a.reserved <= o.budget_seconds);
+  if (r->retry_dim == 0) {  // the winner was already at 64
+    REQUIRE(r->best.dim == 64);
+    return;
+  }
+  REQUIRE(r->retry_dim > 16);
+  if (r->retry_cuts == 0) {  // only when the pace changed after the room was kept
+    REQUIRE(r->retry_note == "did not fit in the budget");
+    return;
+  }
+  if (r->retry_kept) {
+    REQUIRE(r->best.dim == r->retry_dim);
+    REQUIRE(r->validation.ndcg100 == r->retry_validation.ndcg100);
+    REQUIRE(r->retry_cuts == r->cuts_used);
+  } else {
+    REQUIRE(r->best.dim < r->retry_dim);
+    if (r->retry_cuts == r->cuts_used) REQUIRE(r->validation.ndcg100 >= r->retry_validation.ndcg100);
+  }
+}

@@ -7,7 +7,8 @@
 //   lambda_i = item_reg * (n_i + w0 * M)^reg_exponent,   M = number of users.
 // Both halves minimize one objective, so the loss never increases. Cholesky (LLT) per row,
 // Gram matrix once per half-step, rows spread over threads with ParallelFor.
-// The item half-step may use conjugate gradient instead (ItemSolver).
+// Either half-step may use conjugate gradient instead (RowSolver): the user half-step does so
+// above kUserCgMinDim by default, where d^3 per user dominates the epoch.
 #pragma once
 
 #include <cstdint>
@@ -31,11 +32,17 @@ struct EpochReport {
   const std::vector<float>* item_factors = nullptr;
 };
 
-// How the item half-step solves its systems. The user half-step is always exact (Cholesky):
-// it must equal the device fold-in. Conjugate gradient, warm-started from the previous
+// How a half-step solves its rows' systems. Conjugate gradient, warm-started from the previous
 // sweep's rows (Takacs et al. 2011; the `implicit` library's default), costs O(steps * d^2)
-// per item instead of O(d^3) and only ever lowers the objective.
-enum class ItemSolver { kCholesky, kConjugateGradient };
+// per row instead of O(d^3) and only ever lowers the objective. Training's user vectors are
+// never shipped (the device folds in from the item rows, exactly), so the user half-step may
+// approximate too; with Cholesky they equal the device fold-in up to rounding.
+enum class RowSolver { kCholesky, kConjugateGradient };
+using ItemSolver = RowSolver;
+enum class UserSolver { kAuto, kCholesky, kConjugateGradient };  // kAuto: CG from kUserCgMinDim up
+// From this dim on, the exact user solves (d^3 / 3 each) cost several times the CG ones and
+// CG's validation NDCG matched theirs on Online Retail (bench/RESULTS.md, issue 18 fourth pass).
+constexpr int kUserCgMinDim = 256;
 
 struct TrainParams {
   int dim = 64;
@@ -43,7 +50,8 @@ struct TrainParams {
   FoldInParams foldin;       // the user-side objective, shipped in the manifest for the device
   float item_reg = -1.f;     // lambda of the item side; < 0: the same as foldin.reg
   ItemSolver item_solver = ItemSolver::kConjugateGradient;
-  int cg_steps = 3;
+  UserSolver user_solver = UserSolver::kAuto;
+  int cg_steps = 3;          // per row and half-step, both sides
   float init_scale = 0.1f;   // initial user entries: mean 0, sd init_scale / sqrt(dim) (SeededRandom)
   uint32_t seed = 42;
   int threads = 0;           // 0: all cores
@@ -55,12 +63,16 @@ struct TrainResult {
   int dim = 0;
   std::vector<float> item_factors;  // items x dim, row-major
   std::vector<float> user_factors;  // users x dim: the fold-in of every user on the final items
+                                    // (CG's approximation of it when the user solver is CG)
   std::vector<EpochReport> epochs;
 };
 
 // Validates params (dim 1..1024, epochs 1..10000, finite non-negative reg/alpha/w0, 0 <= nu <= 2,
 // reg or w0 > 0) and trains on a users x items weight matrix.
 StatusOr<TrainResult> TrainImplicitAls(const SparseMatrix& by_user, const TrainParams& params);
+
+// The solver the user half-step uses for these params (kAuto resolved).
+RowSolver UserRowSolver(const TrainParams& params);
 
 // The objective both half-steps minimize, for tests and progress reports.
 double ImplicitAlsLoss(const SparseMatrix& by_user, const TrainResult& factors, const TrainParams& params);

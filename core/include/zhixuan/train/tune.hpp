@@ -12,11 +12,13 @@
 // resource: every candidate is scored on cut 1; the best 1/eta of those on cut k are promoted
 // to cut k + 1, and a candidate's score is the mean over its cuts. New candidates are the
 // defaults first, then in turn a step from the best so far on cut 1 (a log-scaled
-// perturbation) and a log-scaled random draw around the defaults. Every training run scores the checkpoints of one epoch
-// schedule, so the epoch count is searched for free (EpochReport::item_factors). The order of
-// the runs depends only on the seed and on the scores, never on timing or threads: the budget
-// only decides how far along that sequence the search goes, and which candidates too costly
-// for the time left are skipped (the defaults run at a smaller dim when theirs would not fit);
+// perturbation) and a log-scaled random draw around the defaults. Last, the winner is retried
+// at the next dim up on its cuts (when that fits; not after max_trials) and kept if its
+// validation is higher. Every training run scores the checkpoints of one epoch schedule, so
+// the epoch count is searched for free (EpochReport::item_factors). The order of the runs
+// depends only on the seed and on the scores, never on timing or threads: the budget only
+// decides how far along that sequence the search goes, and which candidates too costly for the
+// time left are skipped (the defaults run at a smaller dim when theirs would not fit);
 // max_trials with an ample budget fixes the sequence exactly. Every random draw (cuts,
 // candidates, initial factors) comes from SeededRandom, so a seed gives the same sequence
 // natively and in wasm.
@@ -59,6 +61,9 @@ struct TuneOptions {
   int cuts = 3;                // validation cuts a candidate can be promoted through
   int eta = 3;                 // 1/eta of a cut's candidates go on to the next
   int max_dim = 256;           // dims drawn from 32, 64, ..., 1024 up to this (and to items / 2)
+  // Last step: the winner retried at the next dim up on its cuts, kept if validation improves.
+  // The search keeps room for it (and for that model's final training) in the budget.
+  bool retry_next_dim = true;
   DType dtype = DType::kF32;   // the precision the candidates are scored in (the shipped one)
   bool ease = true;            // tune EASE's lambda on the winner's cuts for reference
   double ease_budget_seconds = -1;  // its own time (ease_reference.hpp); < 0: half of budget_seconds
@@ -99,6 +104,12 @@ struct TuneResult {
   Metrics validation_on_ease_cuts;  // the winner on those same cuts: what EASE is compared with
   double ease_seconds = 0, ease_budget_seconds = 0;
   double ease_path_predicted = 0, ease_path_seconds = 0;  // the first eigendecomposition
+  // The last step (TuneOptions::retry_next_dim).
+  int retry_dim = 0;          // the next dim up (0: none)
+  int retry_cuts = 0;         // cuts it ran on
+  Metrics retry_validation;   // its mean over those cuts
+  bool retry_kept = false;    // it is the winner
+  std::string retry_note;
 };
 
 // The c-th (0-based) validation cut of a training table, as the tuner makes it.
