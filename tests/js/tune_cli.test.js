@@ -118,6 +118,23 @@ for (const [name, cli] of clis) {
   }));
 }
 
+/**
+ * Two bundles' item rows agree up to rounding: Eigen sums in another order natively (SSE) than
+ * in wasm (scalar), so the floats differ in their last bits, never by more than a small fraction
+ * of the rows' size.
+ */
+function assertSameRowsUpToRounding(fileA, fileB) {
+  const a = f32Tensor(fileA, 'item_embeddings'), b = f32Tensor(fileB, 'item_embeddings');
+  assert.deepEqual(b.shape, a.shape);
+  let largest = 0, worst = 0;
+  for (let k = 0; k < a.values.length; k++) {
+    largest = Math.max(largest, Math.abs(a.values[k]));
+    worst = Math.max(worst, Math.abs(a.values[k] - b.values[k]));
+  }
+  assert.ok(largest > 0);
+  assert.ok(worst <= 1e-3 * largest, `largest difference ${worst} against entries up to ${largest}`);
+}
+
 test('native and wasm `zhixuan train --tune` with one seed choose the same values and ship the same model up to rounding',
   { skip: (!nativeCli || !wasmCli) && 'needs both CLIs built' }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zx-tune-parity-'));
@@ -140,17 +157,8 @@ test('native and wasm `zhixuan train --tune` with one seed choose the same value
       assert.equal(wasm.validation.cuts, native.validation.cuts);
       assert.ok(Math.abs(wasm.validation.ndcg100 - native.validation.ndcg100) < 1e-4, `${wasm.validation.ndcg100} vs ${native.validation.ndcg100}`);
       assert.equal(wasm.ease.lambda, native.ease.lambda);
-      // The shipped rows: Eigen sums in another order natively (SSE) than in wasm (scalar), so
-      // the floats differ in their last bits; never by more than a small fraction of the rows' size.
-      const a = f32Tensor(models.native, 'item_embeddings'), b = f32Tensor(models.wasm, 'item_embeddings');
-      assert.deepEqual(b.shape, a.shape);
-      let largest = 0, worst = 0;
-      for (let k = 0; k < a.values.length; k++) {
-        largest = Math.max(largest, Math.abs(a.values[k]));
-        worst = Math.max(worst, Math.abs(a.values[k] - b.values[k]));
-      }
-      assert.ok(largest > 0);
-      assert.ok(worst <= 1e-3 * largest, `largest difference ${worst} against entries up to ${largest}`);
+      // The shipped rows: Eigen sums in another order natively (SSE) than in wasm (scalar).
+      assertSameRowsUpToRounding(models.native, models.wasm);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -173,17 +181,8 @@ test('native and wasm `zhixuan train --user-solver cg` ship the same item rows u
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /INVALID_ARGUMENT.*--user-solver must be auto, cg or cholesky/);
       }
-      // The same CG steps from the same initial factors; Eigen's SSE sums differ from wasm's
-      // scalar ones in the last bits only.
-      const a = f32Tensor(models.native, 'item_embeddings'), b = f32Tensor(models.wasm, 'item_embeddings');
-      assert.deepEqual(b.shape, a.shape);
-      let largest = 0, worst = 0;
-      for (let k = 0; k < a.values.length; k++) {
-        largest = Math.max(largest, Math.abs(a.values[k]));
-        worst = Math.max(worst, Math.abs(a.values[k] - b.values[k]));
-      }
-      assert.ok(largest > 0);
-      assert.ok(worst <= 1e-3 * largest, `largest difference ${worst} against entries up to ${largest}`);
+      // The same CG steps from the same initial factors.
+      assertSameRowsUpToRounding(models.native, models.wasm);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
