@@ -42,6 +42,9 @@ test('pages run a secure round; one closes mid-round; the round completes; only 
       window.rec.federated.setConsent(true, { epsilonBudget: 50 });
     });
     const sent = [];
+    // The leaving page never gets its masked input to the server: it is held here (never
+    // continued) until the page closes, so the page is a dropout after sharing however fast it runs.
+    if (d === HISTORIES.length - 1) await page.route('**/masked', () => {});
     page.on('request', (request) => sent.push({ url: request.url(), method: request.method(), headers: request.headers(), body: request.postDataBuffer() }));
     devices.push({ page, sent, vector: await page.evaluate((h) => Array.from(window.rec.foldIn(h)), HISTORIES[d]) });
   }
@@ -67,7 +70,8 @@ test('pages run a secure round; one closes mid-round; the round completes; only 
 
   for (const [d, device] of devices.entries()) {
     const posts = device.sent.filter((r) => r.method === 'POST');
-    const kinds = posts.map((r) => r.url.split('/').pop());
+    // The leaver's held masked request (if it got that far) never reached the server.
+    const kinds = posts.map((r) => r.url.split('/').pop()).filter((kind) => !(d === HISTORIES.length - 1 && kind === 'masked'));
     assert.deepEqual(kinds, d === HISTORIES.length - 1 ? ['clients', 'advertise', 'shares'] : ['clients', 'advertise', 'shares', 'masked', 'unmask']);
     // Besides the aggregation server, only the package's own code (esm/secagg.js, on first use, no body).
     const code = (r) => r.method === 'GET' && !r.body && r.url === `${pages.base}/esm/secagg.js`;
